@@ -1,0 +1,1 @@
+"""Document control for national mine action Standard Operating Procedures."""

@@ -1,0 +1,1 @@
+"""HTTP: FastAPI routers and schemas, thin over core/, review/ and render/."""

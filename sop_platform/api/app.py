@@ -1,0 +1,68 @@
+"""The application factory. The module-level `app` exists only for `uvicorn`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from sop_platform.api.body_limit import BodyLimitMiddleware
+from sop_platform.api.deps import PUBLIC_MARK
+from sop_platform.api.errors import install_error_handlers
+from sop_platform.api.routes import auth, chapters, documents, site
+from sop_platform.core.database import Database
+from sop_platform.settings import Settings
+
+TITLE = "SOP platform"
+
+
+def api_description_is_open() -> None:
+    """The API's description holds no SOP text and no account data; clients need it to sign in."""
+
+
+setattr(api_description_is_open, PUBLIC_MARK, True)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.signing_key()  # fail at start-up, not at the first sign-in
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.database = Database(settings.database_url)
+        try:
+            yield
+        finally:
+            app.state.database.dispose()
+
+    app = FastAPI(
+        title=TITLE,
+        summary="Standard Operating Procedures for mine action: versioned, reviewed, published.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    for router in (auth.router, documents.router, chapters.router, site.router):
+        app.include_router(router)
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(api_description_is_open)])
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=[Depends(api_description_is_open)])
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{TITLE}: API")
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For `uvicorn sop_platform.api.app:app_from_environment --factory`."""
+    return create_app(Settings())

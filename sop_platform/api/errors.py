@@ -1,0 +1,114 @@
+"""The one place where domain errors become HTTP answers: JSON `{"detail": ...}`."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sop_platform.core.errors import (
+    Conflict,
+    CorruptRevision,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    NotSignedIn,
+    TooManyAttempts,
+)
+
+log = logging.getLogger("sop_platform")
+
+STATUS = {
+    NotFound: 404,
+    InvalidInput: 422,
+    Conflict: 409,
+    NotSignedIn: 401,
+    Forbidden: 403,
+    TooManyAttempts: 429,
+    CorruptRevision: 500,
+}
+
+
+class PreconditionFailed(DomainError):
+    """A stale `If-Match`."""
+
+
+class BadRequest(DomainError):
+    """A request that cannot be read at all."""
+
+
+STATUS.update({PreconditionFailed: 412, BadRequest: 400})
+
+
+def status_of(error: DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def _json(status: int, detail: object, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    status = status_of(error)
+    headers: dict[str, str] = {}
+    if isinstance(error, NotSignedIn):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, TooManyAttempts):
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    if isinstance(error, CorruptRevision):
+        log.error("integrity failure: %s", error.detail)
+    return _json(status, error.detail, headers)
+
+
+async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = []
+    for problem in error.errors():
+        # Echoing the offending input back can be large or binary: say where and what.
+        problems.append(
+            {
+                "loc": list(problem.get("loc", ())),
+                "msg": problem.get("msg"),
+                "type": problem.get("type"),
+            }
+        )
+    return _json(422, problems)
+
+
+async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    return _json(error.status_code, error.detail, dict(error.headers or {}))
+
+
+async def _integrity_error(_request: Request, error: Exception) -> JSONResponse:
+    # Two writers raced for the same number or name; the loser changed nothing.
+    log.warning("integrity conflict: %s", error)
+    return _json(409, "a concurrent change got there first; reload and try again")
+
+
+async def _operational_error(_request: Request, error: Exception) -> JSONResponse:
+    log.error("database unavailable: %s", error)
+    return _json(503, "the database is busy or unavailable; try again shortly")
+
+
+async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=error)
+    return _json(500, "internal error; it has been logged")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _operational_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,1 @@
+"""One router per concern of the HTTP contract."""

@@ -1,0 +1,47 @@
+"""Signing in for the JSON API: an OAuth2 password form that answers a bearer token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form
+
+from sop_platform.api.deps import PUBLIC_MARK, Reader, SessionDep, SettingsDep
+from sop_platform.api.schemas import TokenOut, UserOut
+from sop_platform.core.accounts import issue_token, sign_in
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+def sign_in_is_open() -> None:
+    """Signing in is the one API step that cannot need a signed-in user."""
+
+
+setattr(sign_in_is_open, PUBLIC_MARK, True)
+
+
+@router.post("/auth/token", dependencies=[Depends(sign_in_is_open)])
+def token(
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> TokenOut:
+    """Exchange a username and password for a bearer token that expires."""
+    outcome = sign_in(session, username, password)
+    if outcome.error is not None:
+        # The failure must be counted even though the request fails.
+        session.commit()
+        raise outcome.error
+    assert outcome.user is not None
+    key = settings.signing_key()
+    return TokenOut(
+        access_token=issue_token(outcome.user.username, key, settings.token_minutes),
+        expires_in=settings.token_minutes * 60,
+    )
+
+
+@router.get("/me")
+def me(user: Reader) -> UserOut:
+    """The signed-in account."""
+    return UserOut.of(user)

@@ -1,0 +1,138 @@
+"""Chapters: the head revision, the history, any revision's exact text, word diffs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from sop_platform.api.deps import Reader, SessionDep
+from sop_platform.api.routes.documents import DocSlug
+from sop_platform.api.schemas import (
+    ChapterHeadOut,
+    ChapterOut,
+    DiffOut,
+    RevisionOut,
+    RevisionTextOut,
+)
+from sop_platform.core.chapters import (
+    chapter_by_slug,
+    chapters_of,
+    document_by_slug,
+    revision_text,
+)
+from sop_platform.core.version_store import revisions_of
+from sop_platform.core.word_diff import word_diff
+
+router = APIRouter(prefix="/api/v1/documents/{doc}/chapters", tags=["chapters"])
+
+ChapterSlug = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9.-]{0,79}$", description="chapter id")]
+Lang = Annotated[str | None, Query(pattern=r"^[a-z]{2}$", description="az or en")]
+RevisionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _etag(sha256: str) -> str:
+    return f'"{sha256}"'
+
+
+@router.get("")
+def list_chapters(
+    doc: DocSlug, session: SessionDep, _user: Reader, lang: Lang = None
+) -> list[ChapterOut]:
+    """The document's chapters in reading order, with number, title, language and head."""
+    document = document_by_slug(session, doc)
+    return [ChapterOut.of(document, chapter) for chapter in chapters_of(session, document, lang)]
+
+
+@router.get("/{ch}", response_model=ChapterHeadOut)
+def get_chapter(
+    doc: DocSlug,
+    ch: ChapterSlug,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    _user: Reader,
+    lang: Lang = None,
+) -> ChapterHeadOut | Response:
+    """The chapter's head revision; `ETag` is its sha256, `If-None-Match` answers 304."""
+    document = document_by_slug(session, doc)
+    chapter = chapter_by_slug(session, document, ch, lang)
+    revision, text = revision_text(session, chapter, chapter.head_revision)
+    etag = _etag(revision.sha256)
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    response.headers["ETag"] = etag
+    return ChapterHeadOut(
+        id=chapter.slug,
+        document=document.slug,
+        language=chapter.language,
+        number=chapter.number,
+        title=chapter.title,
+        translation_of=chapter.translation_of,
+        revision=revision.number,
+        sha256=revision.sha256,
+        markdown=text,
+        author=revision.author,
+        created_at=revision.created_at,
+        message=revision.message,
+    )
+
+
+@router.get("/{ch}/revisions")
+def list_revisions(
+    doc: DocSlug, ch: ChapterSlug, session: SessionDep, _user: Reader, lang: Lang = None
+) -> list[RevisionOut]:
+    """The chapter's history, oldest first."""
+    chapter = chapter_by_slug(session, document_by_slug(session, doc), ch, lang)
+    assert chapter.id is not None
+    return [RevisionOut.of(revision) for revision in revisions_of(session, chapter.id)]
+
+
+@router.get("/{ch}/revisions/{n}")
+def get_revision(
+    doc: DocSlug,
+    ch: ChapterSlug,
+    n: RevisionNumber,
+    response: Response,
+    session: SessionDep,
+    _user: Reader,
+    lang: Lang = None,
+) -> RevisionTextOut:
+    """One revision's exact text and its record."""
+    chapter = chapter_by_slug(session, document_by_slug(session, doc), ch, lang)
+    revision, text = revision_text(session, chapter, n)
+    response.headers["ETag"] = _etag(revision.sha256)
+    return RevisionTextOut(**RevisionOut.of(revision).model_dump(), markdown=text)
+
+
+@router.get("/{ch}/revisions/{n}/raw", response_class=Response)
+def get_revision_raw(
+    doc: DocSlug, ch: ChapterSlug, n: RevisionNumber, session: SessionDep, _user: Reader,
+    lang: Lang = None,
+) -> Response:
+    """One revision's file, byte for byte, as `text/markdown`."""
+    chapter = chapter_by_slug(session, document_by_slug(session, doc), ch, lang)
+    revision, text = revision_text(session, chapter, n)
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/markdown; charset=utf-8",
+        headers={"ETag": _etag(revision.sha256)},
+    )
+
+
+@router.get("/{ch}/diff")
+def get_diff(
+    doc: DocSlug,
+    ch: ChapterSlug,
+    session: SessionDep,
+    _user: Reader,
+    from_: Annotated[int, Query(alias="from", ge=0, le=2**31 - 1)],
+    to: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    lang: Lang = None,
+) -> DiffOut:
+    """Word-level diff between any two revisions (`from=0` compares with an empty text)."""
+    chapter = chapter_by_slug(session, document_by_slug(session, doc), ch, lang)
+    to_number = to if to is not None else chapter.head_revision
+    old = revision_text(session, chapter, from_)[1] if from_ else ""
+    new = revision_text(session, chapter, to_number)[1]
+    return DiffOut(from_revision=from_, to_revision=to_number, ops=word_diff(old, new))

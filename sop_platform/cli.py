@@ -1,0 +1,171 @@
+"""The `sop-platform` command: serve, init, demo, user."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import Progress
+
+from sop_platform.core.accounts import add_user, set_password, user_by_name
+from sop_platform.core.content_loader import LoadReport, chapter_files_count, load_content
+from sop_platform.core.database import Database
+from sop_platform.core.errors import DomainError, NotFound
+from sop_platform.core.roles import Role
+from sop_platform.settings import Settings
+
+app = typer.Typer(help="Standard Operating Procedures for mine action.", no_args_is_help=True)
+user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+out = Console()
+err = Console(stderr=True)
+
+DEMO_ACCOUNTS = (
+    ("reader", Role.READER, "Rauf Quliyev (demo team leader)"),
+    ("author", Role.AUTHOR, "Sarah Whitfield (demo technical advisor)"),
+    ("reviewer", Role.REVIEWER, "Aynur Həsənova (demo QA officer)"),
+    ("approver", Role.APPROVER, "Elvin Məmmədov (demo approver)"),
+    ("admin", Role.ADMIN, "Nigar Əliyeva (demo administrator)"),
+)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise _fail(f"setting SOP_{field.upper()}: {first['msg']}", 2) from None
+
+
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    try:
+        yield
+    except DomainError as error:
+        raise _fail(error.detail) from None
+
+
+def _initialised(settings: Settings) -> LoadReport:
+    database = Database(settings.database_url)
+    try:
+        database.upgrade()
+        total = chapter_files_count(settings.content_dir)
+        with Progress(console=err, transient=True) as progress, _domain_errors():
+            task = progress.add_task("Loading chapters", total=total)
+            with database.session(write=True) as session:
+                return load_content(
+                    session,
+                    settings.content_dir,
+                    on_chapter=lambda _name: progress.advance(task),
+                )
+    finally:
+        database.dispose()
+
+
+def _print_report(report: LoadReport) -> None:
+    for slug in report.documents_created:
+        out.print(f"created document {slug}")
+    out.print(
+        f"{report.chapters_loaded} chapters loaded, {report.chapters_unchanged} already present"
+    )
+    for edition in report.editions_issued:
+        out.print(f"issued {edition}")
+    for notice in report.notices:
+        err.print(f"[yellow]note:[/] {notice}", highlight=False)
+
+
+@app.command()
+def init() -> None:
+    """Create or upgrade the database and load SOP_CONTENT_DIR (never creates accounts)."""
+    _print_report(_initialised(_settings()))
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from sop_platform.api.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the API and the published site."""
+    settings = _settings()
+    try:
+        settings.signing_key()
+    except ValueError as error:
+        raise _fail(str(error), 2) from None
+    _serve(settings, host, port)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """init, one demo account per role with fresh printed passwords, then serve."""
+    settings = _settings()
+    if len(settings.secret_key) < 16:
+        # Tokens from this run stop working when it ends; fine for a demonstration.
+        settings = _settings(secret_key=secrets.token_urlsafe(32))
+    _print_report(_initialised(settings))
+    database = Database(settings.database_url)
+    sign_ins = []
+    with database.session(write=True) as session, _domain_errors():
+        for username, role, full_name in DEMO_ACCOUNTS:
+            password = secrets.token_urlsafe(12)
+            try:
+                set_password(session, user_by_name(session, username), password)
+            except NotFound:
+                add_user(session, username, full_name=full_name, role=role, password=password)
+            sign_ins.append((username, role, password))
+    database.dispose()
+    out.print(f"\nSOP platform: http://{host}:{port}/   API: http://{host}:{port}/docs")
+    out.print("Demo sign-ins (passwords are new each run):")
+    for username, role, password in sign_ins:
+        out.print(f"  {username:<9} {role.value:<9} {password}", highlight=False)
+    _serve(settings, host, port)
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="Sign-in name, e.g. l.mammadova")],
+    role: Annotated[Role, typer.Option(help="reader, author, reviewer, approver or admin")],
+    full_name: Annotated[str, typer.Option(help="Printed on electronic signatures.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Add an account."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = _settings()
+    database = Database(settings.database_url)
+    try:
+        with database.session(write=True) as session, _domain_errors():
+            add_user(session, name, full_name=full_name, role=role.value, password=password)
+    finally:
+        database.dispose()
+    out.print(f"added {name} ({role.value})")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""The domain: documents, chapters, revisions, accounts. Imports no web framework."""

@@ -1,0 +1,154 @@
+"""Accounts: Argon2id password hashes, sign-in with throttling, tokens that expire."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, col, delete, func, select
+
+from sop_platform.core.clock import utc_now
+from sop_platform.core.errors import Conflict, InvalidInput, NotFound, NotSignedIn, TooManyAttempts
+from sop_platform.core.models import SignInFailure, User
+from sop_platform.core.roles import Role, role_named
+
+# OWASP's Argon2id recommendation: 19 MiB of memory, 2 iterations, 1 lane.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+# Verified when the username is unknown, so that timing does not reveal which names exist.
+_DUMMY_HASH = _HASHER.hash("no such account, but the same work")
+
+THROTTLE_FAILURES = 10
+THROTTLE_WINDOW = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 10
+USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,79}$")
+TOKEN_ALGORITHM = "HS256"
+
+
+def password_hash(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return _HASHER.hash(password)
+
+
+def _password_matches(hashed: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def user_by_name(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise NotFound(f"user '{username}' does not exist")
+    return user
+
+
+def add_user(session: Session, username: str, *, full_name: str, role: str, password: str) -> User:
+    """A new account. The full name is what electronic signatures print."""
+    if not USERNAME.match(username):
+        raise InvalidInput(
+            "a username is 2-80 characters: lowercase letters, digits, '.', '_' or '-', "
+            "starting with a letter"
+        )
+    if not full_name.strip():
+        raise InvalidInput("a full name is required: signatures print it")
+    try:
+        checked_role = role_named(role)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
+    if session.exec(select(User).where(User.username == username)).one_or_none():
+        raise Conflict(f"user '{username}' already exists")
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        role=checked_role.value,
+        password_hash=password_hash(password),
+        created_at=utc_now(),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    user.password_hash = password_hash(password)
+    session.add(user)
+
+
+def role_of(user: User) -> Role:
+    return Role(user.role)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of one sign-in attempt: a user, or the error to answer with."""
+
+    user: User | None
+    error: NotSignedIn | TooManyAttempts | None
+
+
+def sign_in(session: Session, username: str, password: str, now: datetime | None = None) -> SignIn:
+    """Check a password, counting failures per account name.
+
+    Failures are returned rather than raised because the failure itself must be stored:
+    the caller commits, then answers with `error`.
+    """
+    now = now or utc_now()
+    window_start = now - THROTTLE_WINDOW
+    recent = session.exec(
+        select(func.count(), func.min(SignInFailure.at)).where(
+            SignInFailure.username == username, SignInFailure.at > window_start
+        )
+    ).one()
+    count, oldest = recent
+    if count >= THROTTLE_FAILURES and oldest is not None:
+        wait = int((oldest + THROTTLE_WINDOW - now).total_seconds()) + 1
+        return SignIn(
+            None,
+            TooManyAttempts(
+                "too many failed sign-ins for this account; try again later", max(wait, 1)
+            ),
+        )
+    user = session.exec(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        _password_matches(_DUMMY_HASH, password)
+    if user is None or not user.active or not _password_matches(user.password_hash, password):
+        session.add(SignInFailure(username=username[:80], at=now))
+        return SignIn(None, NotSignedIn("wrong username or password"))
+    session.exec(delete(SignInFailure).where(col(SignInFailure.username) == username))
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = _HASHER.hash(password)
+        session.add(user)
+    return SignIn(user, None)
+
+
+def password_confirms(user: User, password: str) -> bool:
+    """For signatures: the signer's password again, at the moment of signing."""
+    return _password_matches(user.password_hash, password)
+
+
+def issue_token(username: str, key: str, minutes: int, now: datetime | None = None) -> str:
+    now = now or utc_now()
+    claims = {"sub": username, "iat": now, "exp": now + timedelta(minutes=minutes)}
+    return jwt.encode(claims, key, algorithm=TOKEN_ALGORITHM)
+
+
+def user_of_token(session: Session, token: str, key: str) -> User:
+    """The active user a bearer token names, or NotSignedIn."""
+    try:
+        claims = jwt.decode(
+            token, key, algorithms=[TOKEN_ALGORITHM], options={"require": ["sub", "exp", "iat"]}
+        )
+    except jwt.ExpiredSignatureError:
+        raise NotSignedIn("the token has expired; sign in again") from None
+    except jwt.InvalidTokenError:
+        raise NotSignedIn("the token is not valid") from None
+    user = session.exec(select(User).where(User.username == str(claims["sub"]))).one_or_none()
+    if user is None or not user.active:
+        raise NotSignedIn("the token's account does not exist or is disabled")
+    return user

@@ -1,0 +1,129 @@
+"""Documents and chapters: finding them, and changing a chapter's text by a new revision."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, col, select
+
+from sop_platform.core.errors import InvalidInput, NotFound
+from sop_platform.core.front_matter import LANGUAGES, chapter_header
+from sop_platform.core.models import Chapter, Document, Revision
+from sop_platform.core.version_store import (
+    append_revision,
+    locked_chapter,
+    revision_content,
+    revision_row,
+)
+
+DOCUMENT_KINDS = ("sop", "standard")
+
+
+def all_documents(session: Session) -> list[Document]:
+    return list(session.exec(select(Document).order_by(col(Document.slug))))
+
+
+def document_by_slug(session: Session, slug: str) -> Document:
+    document = session.exec(select(Document).where(Document.slug == slug)).one_or_none()
+    if document is None:
+        raise NotFound(f"document '{slug}' does not exist")
+    return document
+
+
+def _number_key(number: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort 2 before 10 and 09.10 before 09.11."""
+    parts = re.split(r"[.-]", number)
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in parts)
+
+
+def chapters_of(session: Session, document: Document, language: str | None = None) -> list[Chapter]:
+    """The document's chapters in reading order, optionally of one language."""
+    query = select(Chapter).where(Chapter.document_id == document.id)
+    if language is not None:
+        query = query.where(Chapter.language == checked_language(language))
+    chapters = list(session.exec(query))
+    return sorted(chapters, key=lambda c: (_number_key(c.number), c.slug, c.language))
+
+
+def checked_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise InvalidInput(f"unknown language '{language}': use one of {', '.join(LANGUAGES)}")
+    return language
+
+
+def chapter_by_slug(
+    session: Session, document: Document, slug: str, language: str | None = None
+) -> Chapter:
+    """One language variant of a chapter; the document's default language unless asked."""
+    language = checked_language(language or document.default_language())
+    chapter = session.exec(
+        select(Chapter).where(
+            Chapter.document_id == document.id,
+            Chapter.slug == slug,
+            Chapter.language == language,
+        )
+    ).one_or_none()
+    if chapter is None:
+        raise NotFound(f"chapter '{slug}' ({language}) does not exist in '{document.slug}'")
+    return chapter
+
+
+def create_chapter(
+    session: Session, document: Document, text: str, *, author: str, message: str, source: str
+) -> tuple[Chapter, Revision]:
+    """A new chapter whose first revision is `text`; identity comes from its front matter."""
+    header = chapter_header(text, source)
+    if header.document != document.slug:
+        raise InvalidInput(
+            f"{source}: front matter field 'document' says '{header.document}', "
+            f"not '{document.slug}'"
+        )
+    chapter = Chapter(
+        document_id=document.id,
+        slug=header.id,
+        language=header.language,
+        number=header.number,
+        title=header.title,
+        translation_of=header.translation_of,
+    )
+    session.add(chapter)
+    session.flush()
+    revision = append_revision(
+        session, chapter, text.encode("utf-8"), author=author, message=message
+    )
+    return chapter, revision
+
+
+def save_chapter_text(
+    session: Session, chapter: Chapter, text: str, *, author: str, message: str, source: str
+) -> Revision:
+    """A new revision of an existing chapter. Its identity (document, id, language) is fixed."""
+    assert chapter.id is not None
+    header = chapter_header(text, source)
+    document = session.get(Document, chapter.document_id)
+    assert document is not None
+    for field, have, want in (
+        ("document", header.document, document.slug),
+        ("id", header.id, chapter.slug),
+        ("language", header.language, chapter.language),
+    ):
+        if have != want:
+            raise InvalidInput(
+                f"{source}: front matter field '{field}' is '{have}'; "
+                f"it must stay '{want}' for this chapter"
+            )
+    locked = locked_chapter(session, chapter.id)
+    revision = append_revision(
+        session, locked, text.encode("utf-8"), author=author, message=message
+    )
+    locked.number, locked.title = header.number, header.title
+    locked.translation_of = header.translation_of
+    session.add(locked)
+    return revision
+
+
+def revision_text(session: Session, chapter: Chapter, number: int) -> tuple[Revision, str]:
+    """One revision of the chapter and its exact text."""
+    assert chapter.id is not None
+    revision = revision_row(session, chapter.id, number)
+    return revision, revision_content(session, chapter.id, number).decode("utf-8")

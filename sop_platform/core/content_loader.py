@@ -1,0 +1,243 @@
+"""Loading `SOP_CONTENT_DIR` (`sops/`, `standards/`) into an empty or existing database.
+
+Everything is parsed and checked before anything is written, and the caller writes in one
+transaction, so a bad file leaves nothing half-loaded. Chapters that already exist are never
+changed here: after the first load, text changes only through review (or standard import).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import Session, select
+
+from sop_platform.core.chapters import create_chapter
+from sop_platform.core.clock import utc_today
+from sop_platform.core.editions import editions_of, issue_edition
+from sop_platform.core.errors import InvalidInput
+from sop_platform.core.front_matter import LANGUAGES, ChapterHeader, chapter_header
+from sop_platform.core.models import Chapter, Document
+
+LOADER = "sop-platform init"
+KIND_OF_FOLDER = {"sops": "sop", "standards": "standard"}
+
+
+@dataclass(frozen=True)
+class ChapterFile:
+    path: Path
+    kind: str
+    text: str
+    header: ChapterHeader
+
+
+@dataclass
+class DocumentPlan:
+    slug: str
+    kind: str
+    title: str
+    languages: list[str]
+    approvals_required: int
+    chapters: list[ChapterFile] = field(default_factory=list)
+
+
+@dataclass
+class LoadReport:
+    documents_created: list[str] = field(default_factory=list)
+    chapters_loaded: int = 0
+    chapters_unchanged: int = 0
+    editions_issued: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def _read_text(path: Path, shown: str) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"{shown}: cannot be read ({error.strerror})") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{shown}: is not UTF-8 (byte {error.start})") from None
+
+
+def _document_settings(path: Path, shown: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(_read_text(path, shown)) or {}
+    except yaml.YAMLError:
+        raise InvalidInput(f"{shown}: is not valid YAML") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{shown}: must be a mapping of fields")
+    return data
+
+
+def planned_documents(content_dir: Path) -> list[DocumentPlan]:
+    """Every document and chapter under `content_dir`, parsed and checked; nothing written."""
+    if not content_dir.is_dir():
+        raise InvalidInput(f"{content_dir}: content folder does not exist")
+    files: list[ChapterFile] = []
+    settings_files: list[tuple[Path, str]] = []
+    for folder, kind in KIND_OF_FOLDER.items():
+        root = content_dir / folder
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*.md")):
+            shown = str(path.relative_to(content_dir))
+            text = _read_text(path, shown)
+            files.append(ChapterFile(path, kind, text, chapter_header(text, shown)))
+        settings_files += [(path, kind) for path in sorted(root.rglob("document.yaml"))]
+
+    plans: dict[str, DocumentPlan] = {}
+    seen: dict[tuple[str, str, str], Path] = {}
+    for chapter in files:
+        header = chapter.header
+        key = (header.document, header.id, header.language)
+        shown = str(chapter.path.relative_to(content_dir))
+        if key in seen:
+            raise InvalidInput(
+                f"{shown}: front matter field 'id' repeats chapter '{header.id}' "
+                f"({header.language}) of {seen[key].relative_to(content_dir)}"
+            )
+        seen[key] = chapter.path
+        plan = plans.setdefault(
+            header.document,
+            DocumentPlan(header.document, chapter.kind, header.document, [], 2),
+        )
+        if plan.kind != chapter.kind:
+            raise InvalidInput(
+                f"{shown}: front matter field 'document' names '{header.document}', "
+                f"which is already a document of kind '{plan.kind}'"
+            )
+        plan.chapters.append(chapter)
+
+    for path, kind in settings_files:
+        _apply_settings(path, kind, content_dir, plans)
+    for plan in plans.values():
+        if not plan.languages:
+            found = {chapter.header.language for chapter in plan.chapters}
+            plan.languages = sorted(found, key=lambda code: (code != "en", code))
+    return sorted(plans.values(), key=lambda plan: (plan.kind != "standard", plan.slug))
+
+
+def _apply_settings(
+    path: Path, kind: str, content_dir: Path, plans: dict[str, DocumentPlan]
+) -> None:
+    shown = str(path.relative_to(content_dir))
+    data = _document_settings(path, shown)
+    slug = data.get("document")
+    if slug is None:
+        below = {
+            plan.slug
+            for plan in plans.values()
+            for chapter in plan.chapters
+            if path.parent in chapter.path.parents
+        }
+        if len(below) != 1:
+            raise InvalidInput(
+                f"{shown}: field 'document' is missing and the chapters beside it "
+                f"do not name exactly one document"
+            )
+        slug = below.pop()
+    plan = plans.get(str(slug))
+    if plan is None or plan.kind != kind:
+        raise InvalidInput(f"{shown}: field 'document' names '{slug}', which has no chapters here")
+    if "title" in data:
+        if not isinstance(data["title"], str) or not data["title"].strip():
+            raise InvalidInput(f"{shown}: field 'title' must be text")
+        plan.title = data["title"].strip()
+    if "languages" in data:
+        languages = data["languages"]
+        if (
+            not isinstance(languages, list)
+            or not languages
+            or any(code not in LANGUAGES for code in languages)
+            or len(set(languages)) != len(languages)
+        ):
+            raise InvalidInput(
+                f"{shown}: field 'languages' must list distinct codes from {', '.join(LANGUAGES)}"
+            )
+        plan.languages = list(languages)
+    if "approvals" in data:
+        approvals = data["approvals"]
+        if isinstance(approvals, bool) or not isinstance(approvals, int) or not 1 <= approvals <= 9:
+            raise InvalidInput(f"{shown}: field 'approvals' must be a whole number from 1 to 9")
+        plan.approvals_required = approvals
+    for chapter in plan.chapters:
+        if chapter.header.language not in plan.languages:
+            raise InvalidInput(
+                f"{chapter.path.relative_to(content_dir)}: front matter field 'language' is "
+                f"'{chapter.header.language}', not one of the document's languages"
+            )
+
+
+def load_content(
+    session: Session,
+    content_dir: Path,
+    *,
+    today: date | None = None,
+    on_chapter: Callable[[str], None] | None = None,
+) -> LoadReport:
+    """Load what is new under `content_dir`; issue edition 1 of each new SOP document."""
+    report = LoadReport()
+    for plan in planned_documents(content_dir):
+        document = session.exec(select(Document).where(Document.slug == plan.slug)).one_or_none()
+        if document is None:
+            document = Document(
+                slug=plan.slug,
+                kind=plan.kind,
+                title=plan.title,
+                languages=",".join(plan.languages),
+                approvals_required=plan.approvals_required,
+            )
+            session.add(document)
+            session.flush()
+            report.documents_created.append(plan.slug)
+        elif document.kind != plan.kind:
+            raise InvalidInput(
+                f"document '{plan.slug}' is of kind '{document.kind}' in the database, "
+                f"but its files are under {plan.kind}s/"
+            )
+        existing = {
+            (chapter.slug, chapter.language)
+            for chapter in session.exec(select(Chapter).where(Chapter.document_id == document.id))
+        }
+        created_here = plan.slug in report.documents_created
+        for chapter_file in plan.chapters:
+            shown = str(chapter_file.path.relative_to(content_dir))
+            header = chapter_file.header
+            if (header.id, header.language) in existing:
+                report.chapters_unchanged += 1
+            elif created_here:
+                create_chapter(
+                    session, document, chapter_file.text,
+                    author=LOADER, message=f"Loaded from {shown}", source=shown,
+                )
+                report.chapters_loaded += 1
+            else:
+                report.notices.append(
+                    f"{shown}: not loaded, '{plan.slug}' already exists; "
+                    "new chapters enter through a change request or an import"
+                )
+            if on_chapter is not None:
+                on_chapter(shown)
+        if document.kind == "sop" and not editions_of(session, document):
+            edition = issue_edition(
+                session, document,
+                title="Edition 1", effective_date=today or utc_today(), issued_by=LOADER,
+            )
+            report.editions_issued.append(f"{plan.slug} edition {edition.number}")
+    return report
+
+
+def chapter_files_count(content_dir: Path) -> int:
+    """How many chapter files a load will look at (for progress bars)."""
+    return sum(
+        1
+        for folder in KIND_OF_FOLDER
+        if (content_dir / folder).is_dir()
+        for _ in (content_dir / folder).rglob("*.md")
+    )

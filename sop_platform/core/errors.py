@@ -1,0 +1,47 @@
+"""Domain errors. They carry no HTTP status: `api/errors.py` maps them."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    """Unknown document, chapter, revision or user."""
+
+
+class InvalidInput(DomainError):
+    """Input that is well-formed but not acceptable (bad front matter, weak password)."""
+
+
+class NoChange(InvalidInput):
+    """A text identical to the one it would replace."""
+
+
+class Conflict(DomainError):
+    """The request collides with what is already stored (duplicate name, stale base)."""
+
+
+class NotSignedIn(DomainError):
+    """No valid credentials were presented."""
+
+
+class Forbidden(DomainError):
+    """The signed-in user lacks the right for this action."""
+
+
+class TooManyAttempts(DomainError):
+    """Sign-in refused for a while after repeated failures."""
+
+    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class CorruptRevision(DomainError):
+    """A stored revision no longer matches its sha256: never served, always reported."""

@@ -1,0 +1,39 @@
+"""The one settings object: every SOP_* environment variable the platform reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sop_platform.resources import shipped_dir
+
+
+class Settings(BaseSettings):
+    """Read once, passed explicitly; nothing reads the environment behind its back."""
+
+    model_config = SettingsConfigDict(env_prefix="SOP_", frozen=True, extra="ignore")
+
+    database_url: str = "sqlite:///./sop.db"
+    secret_key: str = Field(default="", repr=False)
+    content_dir: Path = Field(default_factory=lambda: shipped_dir("content"))
+    public_site: bool = True
+    token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    max_body_bytes: int = 5 * 1024 * 1024
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str) -> str:
+        if not url.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("SOP_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        return url
+
+    def signing_key(self) -> str:
+        """The key that signs bearer tokens; refuses to run with none."""
+        if len(self.secret_key) < 16:
+            raise ValueError(
+                "SOP_SECRET_KEY must be set to at least 16 characters "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return self.secret_key
