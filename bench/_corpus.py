@@ -1,3 +1,5 @@
+# U+0131, the dotless i, is an Azerbaijani letter here, not a look-alike of "i".
+# ruff: noqa: RUF001, RUF002
 """Deterministic Markdown-ish chapter text shared by the benchmarks (not a benchmark itself).
 
 Words come from a fixed list of English and Azerbaijani mine-action terms plus invented words
@@ -12,7 +14,7 @@ import random
 import re
 from collections.abc import Sequence
 
-_BASE_WORDS = (
+_BASE_TEXT = (
     "the of and to a in shall be is for on that by with as are or at this from an each "
     "operator team leader area clearance survey technical non-technical marking fence "
     "hazardous explosive ordnance device mine fuze detector signal lane safety distance "
@@ -21,13 +23,15 @@ _BASE_WORDS = (
     "mina ərazi sahə təhlükəsizlik işarələmə təmizlənməsi çıxarılması tibbi qrup rəhbəri "
     "yoxlama hesabat partlayıcı sursat ağac dağ yağış bağlı sığorta göstəriş üçün ilə "
     "və bu da bütün hər görə ölçü çəkmə şəxs iş günü müddət qaydalar öyrənmə ünvan"
-).split()
+)
+_BASE_WORDS = _BASE_TEXT.split()
 
-_SYLLABLES = (
+_SYLLABLE_TEXT = (
     "a e i o u ə ı ö ü ba be bə bi bo ca çe çı da də ge gə ğa ğı ha hə ja ka kə la lə lı ma "
     "mə na nə nı pa qa qə ra rə rı sa sə şa şə şı ta tə tı va və ya yə za zə lar lər dır dir "
     "çü çö şü şö gö gü kö kü"
-).split()
+)
+_SYLLABLES = _SYLLABLE_TEXT.split()
 
 WORD = re.compile(r"\w+")
 
@@ -77,9 +81,7 @@ def _block(vocab: Vocabulary, rng: random.Random, section: int) -> str:
         title = " ".join(vocab.pick(rng, rng.randint(2, 6))).capitalize()
         return f"## {section}. {title} {{#s{section}}}"
     if roll < 0.25:
-        items = [
-            f"{n}. {paragraph(vocab, rng, 12, 35)}" for n in range(1, rng.randint(2, 6) + 1)
-        ]
+        items = [f"{n}. {paragraph(vocab, rng, 12, 35)}" for n in range(1, rng.randint(2, 6) + 1)]
         return "\n".join(items)
     return paragraph(vocab, rng)
 

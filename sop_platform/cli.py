@@ -18,7 +18,7 @@ from sop_platform.core.content_loader import LoadReport, chapter_files_count, lo
 from sop_platform.core.database import Database
 from sop_platform.core.errors import DomainError, NotFound
 from sop_platform.core.roles import Role
-from sop_platform.settings import Settings
+from sop_platform.settings import MIN_SECRET_KEY_LENGTH, Settings
 
 app = typer.Typer(help="Standard Operating Procedures for mine action.", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
@@ -121,7 +121,7 @@ def demo(
 ) -> None:
     """init, one demo account per role with fresh printed passwords, then serve."""
     settings = _settings()
-    if len(settings.secret_key) < 16:
+    if len(settings.secret_key) < MIN_SECRET_KEY_LENGTH:
         # Tokens from this run stop working when it ends; fine for a demonstration.
         settings = _settings(secret_key=secrets.token_urlsafe(32))
     _print_report(_initialised(settings))

@@ -9,6 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sop_platform.resources import shipped_dir
 
+# HS256 wants a key at least as long as its 32-byte output (RFC 7518, 3.2).
+MIN_SECRET_KEY_LENGTH = 32
+
 
 class Settings(BaseSettings):
     """Read once, passed explicitly; nothing reads the environment behind its back."""
@@ -31,9 +34,9 @@ class Settings(BaseSettings):
 
     def signing_key(self) -> str:
         """The key that signs bearer tokens; refuses to run with none."""
-        if len(self.secret_key) < 16:
+        if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
             raise ValueError(
-                "SOP_SECRET_KEY must be set to at least 16 characters "
+                f"SOP_SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} characters "
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
             )
         return self.secret_key

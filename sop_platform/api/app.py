@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sop_platform.api.body_limit import BodyLimitMiddleware
 from sop_platform.api.deps import PUBLIC_MARK
 from sop_platform.api.errors import install_error_handlers
-from sop_platform.api.routes import auth, chapters, documents, site
+from sop_platform.api.routes import auth, chapters, documents, site, users
 from sop_platform.core.database import Database
 from sop_platform.settings import Settings
 
@@ -49,14 +49,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    for router in (auth.router, documents.router, chapters.router, site.router):
+    for router in (auth.router, users.router, documents.router, chapters.router, site.router):
         app.include_router(router)
 
-    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(api_description_is_open)])
+    described = [Depends(api_description_is_open)]
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=described)
     def openapi() -> JSONResponse:
         return JSONResponse(app.openapi())
 
-    @app.get("/docs", include_in_schema=False, dependencies=[Depends(api_description_is_open)])
+    @app.get("/docs", include_in_schema=False, dependencies=described)
     def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{TITLE}: API")
 

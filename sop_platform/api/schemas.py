@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sop_platform.core.models import Chapter, Document, Edition, Revision, User
 
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (a token kind, not a secret)
     expires_in: int
 
 
@@ -134,3 +134,10 @@ class DiffOut(BaseModel):
     from_revision: int
     to_revision: int
     ops: list[tuple[int, str]]
+
+
+class UserCreate(BaseModel):
+    username: str = Field(max_length=80)
+    full_name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    password: str = Field(max_length=1024)

@@ -6,13 +6,15 @@ from functools import cache
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 
 from sop_platform.resources import shipped_dir
 
 
 @cache
 def _templates() -> Jinja2Templates:
-    return Jinja2Templates(directory=shipped_dir("frontend") / "templates", autoescape=True)
+    loader = FileSystemLoader(shipped_dir("frontend") / "templates")
+    return Jinja2Templates(env=Environment(loader=loader, autoescape=True))
 
 
 def templates(_request: Request) -> Jinja2Templates:

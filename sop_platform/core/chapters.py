@@ -42,7 +42,14 @@ def chapters_of(session: Session, document: Document, language: str | None = Non
     if language is not None:
         query = query.where(Chapter.language == checked_language(language))
     chapters = list(session.exec(query))
-    return sorted(chapters, key=lambda c: (_number_key(c.number), c.slug, c.language))
+    languages = document.language_list()
+
+    def reading_order(chapter: Chapter) -> tuple[object, ...]:
+        known = chapter.language in languages
+        rank = languages.index(chapter.language) if known else len(languages)
+        return (_number_key(chapter.number), chapter.slug, rank, chapter.language)
+
+    return sorted(chapters, key=reading_order)
 
 
 def checked_language(language: str) -> str:
@@ -78,6 +85,7 @@ def create_chapter(
             f"{source}: front matter field 'document' says '{header.document}', "
             f"not '{document.slug}'"
         )
+    assert document.id is not None
     chapter = Chapter(
         document_id=document.id,
         slug=header.id,

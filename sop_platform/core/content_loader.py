@@ -213,8 +213,12 @@ def load_content(
                 report.chapters_unchanged += 1
             elif created_here:
                 create_chapter(
-                    session, document, chapter_file.text,
-                    author=LOADER, message=f"Loaded from {shown}", source=shown,
+                    session,
+                    document,
+                    chapter_file.text,
+                    author=LOADER,
+                    message=f"Loaded from {shown}",
+                    source=shown,
                 )
                 report.chapters_loaded += 1
             else:
@@ -226,8 +230,11 @@ def load_content(
                 on_chapter(shown)
         if document.kind == "sop" and not editions_of(session, document):
             edition = issue_edition(
-                session, document,
-                title="Edition 1", effective_date=today or utc_today(), issued_by=LOADER,
+                session,
+                document,
+                title="Edition 1",
+                effective_date=today or utc_today(),
+                issued_by=LOADER,
             )
             report.editions_issued.append(f"{plan.slug} edition {edition.number}")
     return report

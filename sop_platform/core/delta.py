@@ -47,8 +47,15 @@ def delta(base: bytes, target: bytes) -> bytes:
     program = bytearray()
     literals = bytearray()
     position = 0
+    # Diffed as latin-1 text, one character per byte: the library's line pre-pass is wrong
+    # on bytes once a text has more than about 256 distinct lines.
     for op, length in fdmp.diff(
-        base, target, timelimit=_DELTA_TIME_LIMIT_S, checklines=True, cleanup="No"
+        base.decode("latin-1"),
+        target.decode("latin-1"),
+        timelimit=_DELTA_TIME_LIMIT_S,
+        checklines=True,
+        cleanup="No",
+        counts_only=True,
     ):
         if length == 0:
             continue

@@ -61,6 +61,7 @@ def issue_edition(
     highest = session.exec(
         select(func.max(Edition.number)).where(Edition.document_id == document.id)
     ).one()
+    assert document.id is not None
     edition = Edition(
         document_id=document.id,
         number=(highest or 0) + 1,

@@ -69,19 +69,11 @@ def append_revision(
     """
     assert chapter.id is not None
     number = chapter.head_revision + 1
-    if chapter.head_revision and revision_row(session, chapter.id, chapter.head_revision).sha256 == (
-        sha256_hex(content)
-    ):
+    sha256 = sha256_hex(content)
+    head = chapter.head_revision
+    if head and revision_row(session, chapter.id, head).sha256 == sha256:
         raise NoChange("no change: the text is identical to the current revision")
-    base_number = delta_base_number(number)
-    if base_number is None:
-        payload, stored_base = delta.snapshot(content), None
-    else:
-        payload = delta.delta(revision_content(session, chapter.id, base_number), content)
-        stored_base = base_number
-        full = delta.snapshot(content)
-        if len(full) <= len(payload):
-            payload, stored_base = full, None
+    payload, stored_base = _compact_payload(session, chapter.id, number, content)
     revision = Revision(
         chapter_id=chapter.id,
         number=number,
@@ -89,7 +81,7 @@ def append_revision(
         author=author,
         created_at=at or utc_now(),
         message=message,
-        sha256=sha256_hex(content),
+        sha256=sha256,
         size=len(content),
         delta_base=stored_base,
         payload=payload,
@@ -99,6 +91,25 @@ def append_revision(
     session.add(chapter)
     session.flush()
     return revision
+
+
+def _compact_payload(
+    session: Session, chapter_id: int, number: int, content: bytes
+) -> tuple[bytes, int | None]:
+    """The payload to store for revision `number`, and the revision it is a delta against."""
+    base_number = delta_base_number(number)
+    if base_number is None:
+        return delta.snapshot(content), None
+    base = revision_content(session, chapter_id, base_number)
+    payload = delta.delta(base, content)
+    # A delta that does not rebuild its content must never be stored: check before writing.
+    if delta.apply_delta(base, payload) != content:
+        return delta.snapshot(content), None
+    if len(payload) * 4 > len(content):
+        full = delta.snapshot(content)
+        if len(full) <= len(payload):
+            return full, None
+    return payload, base_number
 
 
 def revision_row(session: Session, chapter_id: int, number: int) -> Revision:
@@ -145,8 +156,6 @@ def revisions_of(session: Session, chapter_id: int) -> list[Revision]:
     """The chapter's history, oldest first."""
     return list(
         session.exec(
-            select(Revision)
-            .where(Revision.chapter_id == chapter_id)
-            .order_by(col(Revision.number))
+            select(Revision).where(Revision.chapter_id == chapter_id).order_by(col(Revision.number))
         )
     )

@@ -8,6 +8,7 @@ each word standing for one symbol, with diff-match-patch's semantic cleanup. So 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 import fast_diff_match_patch as fdmp
@@ -17,6 +18,9 @@ DELETE, EQUAL, INSERT = -1, 0, 1
 # "all deleted, all inserted". Runs of changed lines are small enough to finish well within it.
 DIFF_TIMEOUT_S = 5.0
 
+# A word: letters and digits, a number with its decimal point (`1.2`, `0,5`); otherwise each
+# run of spaces and each punctuation mark stands alone.
+_WORD = re.compile(r"\d+(?:[.,]\d+)+|\w+|\s+|[^\w\s]")
 _OPS = {"=": EQUAL, "-": DELETE, "+": INSERT}
 
 Ops = list[tuple[int, str]]
@@ -78,82 +82,26 @@ def _append(ops: Ops, op: int, text: str) -> None:
         ops.append((op, text))
 
 
-def _is_word(char: str) -> bool:
-    return char.isalnum()
+def _unrelated(tokens_old: Sequence[str], tokens_new: Sequence[str]) -> bool:
+    """Texts sharing under two fifths of their distinct words: a replacement, not an edit.
 
-
-def _edit_regions(old: str, new: str) -> list[list[int]]:
-    """Changed spans `[old_start, old_end, new_start, new_end]` of a character diff."""
-    regions: list[list[int]] = []
-    i = j = 0
-    for op_code, length in fdmp.diff(
-        old, new, timelimit=DIFF_TIMEOUT_S, checklines=False, cleanup="No", counts_only=True
-    ):
-        if op_code == "=":
-            i += length
-            j += length
-            continue
-        if regions and regions[-1][1] == i and regions[-1][3] == j:
-            region = regions[-1]
-        else:
-            region = [i, i, j, j]
-            regions.append(region)
-        if op_code == "-":
-            i += length
-            region[1] = i
-        else:
-            j += length
-            region[3] = j
-    return regions
-
-
-def _snapped_to_words(old: str, new: str, regions: list[list[int]]) -> list[list[int]]:
-    """Widen each changed span to whole words, then merge spans that meet or whose gap is
-    no longer than the edits on both sides (diff-match-patch's semantic rule)."""
-    merged: list[list[int]] = []
-    for index, (a0, a1, b0, b1) in enumerate(regions):
-        ceiling_a = regions[index + 1][0] if index + 1 < len(regions) else len(old)
-        # Lowering both starts together stays inside the equal text before the span.
-        floor_a = merged[-1][1] if merged else 0
-        while (
-            a0 > floor_a
-            and _is_word(old[a0 - 1])
-            and ((a0 < a1 and _is_word(old[a0])) or (b0 < b1 and _is_word(new[b0])))
-        ):
-            a0 -= 1
-            b0 -= 1
-        while (
-            a1 < ceiling_a
-            and _is_word(old[a1])
-            and ((a1 > a0 and _is_word(old[a1 - 1])) or (b1 > b0 and _is_word(new[b1 - 1])))
-        ):
-            a1 += 1
-            b1 += 1
-        if merged:
-            last = merged[-1]
-            gap = a0 - last[1]
-            if gap <= 0 or (
-                gap <= max(last[1] - last[0], last[3] - last[2])
-                and gap <= max(a1 - a0, b1 - b0)
-            ):
-                last[1], last[3] = max(last[1], a1), max(last[3], b1)
-                continue
-        merged.append([a0, a1, b0, b1])
-    return merged
+    Diffing them would cost the most (every token differs) only for semantic cleanup to fold
+    the few chance matches (`the`, `shall`) back into one deletion and one insertion.
+    """
+    words_old = {token for token in tokens_old if token[0].isalnum()}
+    words_new = {token for token in tokens_new if token[0].isalnum()}
+    smaller = min(len(words_old), len(words_new))
+    return smaller >= 20 and len(words_old & words_new) * 5 < smaller * 2
 
 
 def _word_ops(ops: Ops, old: str, new: str) -> None:
-    if not old or not new:
+    tokens_old, tokens_new = _WORD.findall(old), _WORD.findall(new)
+    if not old or not new or _unrelated(tokens_old, tokens_new):
         _append(ops, DELETE, old)
         _append(ops, INSERT, new)
         return
-    a = b = 0
-    for a0, a1, b0, b1 in _snapped_to_words(old, new, _edit_regions(old, new)):
-        _append(ops, EQUAL, old[a:a0])
-        _append(ops, DELETE, old[a0:a1])
-        _append(ops, INSERT, new[b0:b1])
-        a, b = a1, b1
-    _append(ops, EQUAL, old[a:])
+    for op, tokens in _token_ops(tokens_old, tokens_new, "Semantic"):
+        _append(ops, op, "".join(tokens))
 
 
 def word_diff(old: str, new: str) -> Ops:

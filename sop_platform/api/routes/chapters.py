@@ -107,7 +107,11 @@ def get_revision(
 
 @router.get("/{ch}/revisions/{n}/raw", response_class=Response)
 def get_revision_raw(
-    doc: DocSlug, ch: ChapterSlug, n: RevisionNumber, session: SessionDep, _user: Reader,
+    doc: DocSlug,
+    ch: ChapterSlug,
+    n: RevisionNumber,
+    session: SessionDep,
+    _user: Reader,
     lang: Lang = None,
 ) -> Response:
     """One revision's file, byte for byte, as `text/markdown`."""

@@ -1,0 +1,157 @@
+"""Fixtures: a migrated database per test on SQLite, and on PostgreSQL when
+`SOP_TEST_POSTGRES_URL` is set; the app, a client, accounts and their tokens."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from sop_platform.api.app import create_app
+from sop_platform.core.accounts import add_user, issue_token
+from sop_platform.core.content_loader import load_content
+from sop_platform.core.database import Database
+from sop_platform.core.models import User
+from sop_platform.resources import shipped_dir
+from sop_platform.settings import Settings
+from tests.support import PASSWORD, SECRET, AuthFor, MakeUser
+
+POSTGRES_URL = os.environ.get("SOP_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    database = Database(f"sqlite:///{path}")
+    database.upgrade()
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.dispose()
+    return path
+
+
+def _admin_url(url: str) -> str:
+    return make_url(url).set(database="postgres").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A PostgreSQL database of our own, migrated once, dropped at the end."""
+    if not POSTGRES_URL:
+        pytest.skip("SOP_TEST_POSTGRES_URL is not set")
+    name = f"sop_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(_admin_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    database = Database(url)
+    database.upgrade()
+    database.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _emptied(url: str) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        tables = connection.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        names = ", ".join(f'"{table}"' for table in tables)
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> str:
+    """A migrated, empty database of each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "sop.db"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_database")
+    _emptied(url)
+    return url
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def session(database: Database) -> Iterator[Session]:
+    """A write session for tests of the domain; committed at the end of the test."""
+    with database.session(write=True) as session:
+        yield session
+
+
+@pytest.fixture
+def content_dir() -> Path:
+    return shipped_dir("content")
+
+
+@pytest.fixture
+def loaded(database: Database, content_dir: Path) -> Database:
+    """The database with the seed content loaded, as `sop-platform init` leaves it."""
+    with database.session(write=True) as session:
+        load_content(session, content_dir)
+    return database
+
+
+@pytest.fixture
+def settings(database_url: str, content_dir: Path) -> Settings:
+    return Settings(database_url=database_url, secret_key=SECRET, content_dir=content_dir)
+
+
+@pytest.fixture
+def client(settings: Settings, loaded: Database) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def make_user(database: Database) -> MakeUser:
+    """Adds an account: `make_user("ayla", "approver")`."""
+
+    def make(username: str, role: str = "reader", full_name: str | None = None) -> User:
+        with database.session(write=True) as session:
+            return add_user(
+                session,
+                username,
+                full_name=full_name or username.title(),
+                role=role,
+                password=PASSWORD,
+            )
+
+    return make
+
+
+@pytest.fixture
+def auth_for(make_user: MakeUser) -> AuthFor:
+    """Headers of a fresh account with `role`: `client.get(..., headers=auth_for("reader"))`."""
+
+    def headers(role: str = "reader", username: str | None = None) -> dict[str, str]:
+        user = make_user(username or f"{role}-{uuid.uuid4().hex[:6]}", role)
+        return {"Authorization": f"Bearer {issue_token(user.username, SECRET, 5)}"}
+
+    return headers

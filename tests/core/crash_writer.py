@@ -1,0 +1,93 @@
+"""The child of `test_crash_safety.py`: appends revisions to one chapter until it is killed.
+
+    python crash_writer.py sqlite:///path/to/sop.db
+
+Prints `ready` once its imports are done and its chapter exists, then loops: append the
+chapter's next revision `n` with `content_for(n)` in a write session, and only after that
+session has committed print `ack <n> <sha256>`. The parent kills it at a random moment.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+
+from sqlmodel import select
+
+from sop_platform.core import version_store
+from sop_platform.core.database import Database
+from sop_platform.core.models import Chapter, Document
+
+DOCUMENT_SLUG = "crash"
+CHAPTER_SLUG = "crash"
+WORDS = (
+    "clearance depth shall be cm metal detector lane marking hazardous area survey task "
+    "order team leader deminer medic casualty evacuation ammunition fuze excavation "
+    "təmizləmə dərinliyi sahə mina axtarış qrup rəhbəri işçi ərazi şübhəli çıxarış "
+    "İş Şəkil Çəkic Ölçü Ümumi Ğ ı ö ü ç ş ğ ə 🙂 ⚠️"
+).split()
+
+
+def content_for(number: int) -> bytes:
+    """20-200 KB of text that depends only on `number`: a shared body with edits of its own.
+
+    The shared body makes the store keep revisions as deltas, so a kill can land in the
+    middle of writing a delta as well as a snapshot. Paragraphs are long lines (2-4 KB),
+    which keeps every pair of texts under 256 distinct lines: fast_diff_match_patch
+    miscounts byte diffs beyond that (see `test_version_store_properties.py`).
+    """
+    body = random.Random(0)
+    edits = random.Random(number)
+    size = edits.randint(20_000, 200_000)
+    edited = {edits.randrange(100) for _ in range(3)}
+    paragraphs: list[str] = []
+    length = 0
+    while length < size:
+        words = body.choices(WORDS, k=body.randint(300, 600))
+        if len(paragraphs) in edited:
+            words[edits.randrange(len(words))] = edits.choice(WORDS)
+        paragraph = " ".join(words) + ("\r\n" if body.random() < 0.1 else "\n")
+        paragraphs.append(paragraph)
+        length += len(paragraph.encode())
+    paragraphs.append(f"revision {number}\n")
+    return "".join(paragraphs).encode()
+
+
+def chapter_id_of(database: Database) -> int:
+    """The crash chapter's id, made on the first run and reused by every later one."""
+    with database.session(write=True) as session:
+        document = session.exec(select(Document).where(Document.slug == DOCUMENT_SLUG)).first()
+        if document is None:
+            document = Document(slug=DOCUMENT_SLUG, kind="sop", title="Crash", languages="en")
+            session.add(document)
+            session.flush()
+        chapter = session.exec(
+            select(Chapter).where(Chapter.document_id == document.id, Chapter.slug == CHAPTER_SLUG)
+        ).first()
+        if chapter is None:
+            chapter = Chapter(
+                document_id=document.id, slug=CHAPTER_SLUG, language="en", number="1", title="C"
+            )
+            session.add(chapter)
+            session.flush()
+        assert chapter.id is not None
+        return chapter.id
+
+
+def main(url: str) -> None:
+    database = Database(url)
+    chapter_id = chapter_id_of(database)
+    print("ready", flush=True)
+    while True:
+        with database.session(write=True) as session:
+            chapter = version_store.locked_chapter(session, chapter_id)
+            number = chapter.head_revision + 1
+            revision = version_store.append_revision(
+                session, chapter, content_for(number), author="crash", message=f"crash {number}"
+            )
+        # The session has committed: only now is the revision acknowledged.
+        print(f"ack {revision.number} {revision.sha256}", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, func, select
+
+from sop_platform.core.chapters import chapter_by_slug, chapters_of, document_by_slug
+from sop_platform.core.content_loader import load_content
+from sop_platform.core.database import Database
+from sop_platform.core.editions import current_edition, edition_revisions
+from sop_platform.core.errors import InvalidInput
+from sop_platform.core.models import Chapter, Document, Edition, Revision
+
+RELATIONS = {"adopts", "adapts", "stricter", "deviates", "national"}
+
+
+def _counts(session: Session) -> tuple[int, int, int, int]:
+    return tuple(  # type: ignore[return-value]
+        session.exec(select(func.count()).select_from(table)).one()
+        for table in (Document, Chapter, Revision, Edition)
+    )
+
+
+def test_the_seed_content_loads_as_revision_one_with_edition_one(session: Session, content_dir):
+    report = load_content(session, content_dir, today=date(2026, 1, 15))
+
+    sop = document_by_slug(session, "anama-sop")
+    english = chapters_of(session, sop, "en")
+    azerbaijani = chapters_of(session, sop, "az")
+    edition = current_edition(session, sop, today=date(2026, 1, 15))
+    assert report.documents_created == ["imas", "anama-sop"]
+    assert len(english) >= 9 and len(azerbaijani) >= 3
+    assert all(c.translation_of == "en" for c in azerbaijani)
+    assert all(c.head_revision == 1 for c in english + azerbaijani)
+    assert (edition.number, edition.effective_date) == (1, date(2026, 1, 15))
+    assert len(edition_revisions(session, edition)) == len(english) + len(azerbaijani)
+
+
+def test_standards_are_paraphrases_and_get_no_edition(session: Session, content_dir):
+    load_content(session, content_dir)
+
+    imas = document_by_slug(session, "imas")
+    chapters = chapters_of(session, imas)
+    assert imas.kind == "standard"
+    assert len(chapters) >= 5
+    assert session.exec(select(Edition).where(Edition.document_id == imas.id)).first() is None
+
+
+def test_the_seed_uses_every_clause_relation(content_dir: Path):
+    text = "".join(p.read_text("utf-8") for p in (content_dir / "sops").rglob("*.md"))
+
+    used = set(re.findall(r"relation=(\w+)", text))
+    assert used >= RELATIONS - {"national"}
+    assert re.search(r"relation=deviates justification=\"[^\"]+\"", text)
+
+
+def test_every_standard_says_it_is_a_paraphrase(content_dir: Path):
+    for path in (content_dir / "standards").rglob("*.md"):
+        text = path.read_text("utf-8")
+        assert "paraphrase: true" in text
+        assert "Paraphrase" in text.split("---", 2)[2].strip().splitlines()[0]
+
+
+def test_loading_twice_changes_nothing(session: Session, content_dir):
+    load_content(session, content_dir)
+    before = _counts(session)
+
+    report = load_content(session, content_dir)
+
+    assert _counts(session) == before
+    assert report.chapters_loaded == 0
+    assert report.editions_issued == []
+
+
+@pytest.fixture
+def broken_content(tmp_path: Path, content_dir: Path) -> Path:
+    copy = tmp_path / "content"
+    shutil.copytree(content_dir, copy)
+    victim = next(iter(sorted((copy / "sops").rglob("*-eod.md"))))
+    victim.write_text(victim.read_text("utf-8").replace("language: en", "language: english"))
+    return copy
+
+
+def test_a_bad_file_names_itself_and_loads_nothing(database: Database, broken_content: Path):
+    with pytest.raises(InvalidInput) as error, database.session(write=True) as session:
+        load_content(session, broken_content)
+
+    assert "eod.md: front matter field 'language'" in error.value.detail
+    with database.session(write=False) as session:
+        assert _counts(session) == (0, 0, 0, 0)
+
+
+def test_a_chapter_added_later_is_not_loaded_behind_reviews_back(
+    session: Session, tmp_path: Path, content_dir: Path
+):
+    load_content(session, content_dir)
+    extra = tmp_path / "content"
+    shutil.copytree(content_dir, extra)
+    source = next(iter(sorted((extra / "sops").rglob("*-eod.md"))))
+    (source.parent / "99-new.md").write_text(
+        source.read_text("utf-8").replace("id: eod", "id: new-chapter"), "utf-8"
+    )
+
+    report = load_content(session, extra)
+
+    assert any("99-new.md: not loaded" in notice for notice in report.notices)
+    with pytest.raises(Exception, match="does not exist"):
+        chapter_by_slug(session, document_by_slug(session, "anama-sop"), "new-chapter")
