@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from rich.console import Console
 from rich.progress import Progress
 
@@ -51,16 +52,20 @@ def _settings(**overrides: object) -> Settings:
 
 @contextmanager
 def _domain_errors() -> Iterator[None]:
+    """Turn expected failures into a one-line message and exit code 1, never a traceback."""
     try:
         yield
     except DomainError as error:
         raise _fail(error.detail) from None
+    except OperationalError as error:
+        raise _fail(f"cannot use the database: {error.orig or error}") from None
 
 
 def _initialised(settings: Settings) -> LoadReport:
     database = Database(settings.database_url)
     try:
-        database.upgrade()
+        with _domain_errors():
+            database.upgrade()
         total = chapter_files_count(settings.content_dir)
         with Progress(console=err, transient=True) as progress, _domain_errors():
             task = progress.add_task("Loading chapters", total=total)

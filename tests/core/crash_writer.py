@@ -20,6 +20,8 @@ from sop_platform.core.models import Chapter, Document
 
 DOCUMENT_SLUG = "crash"
 CHAPTER_SLUG = "crash"
+# Edits stay inside one paragraph, far from the ends, so that every delta is quick to find.
+EDITED_PARAGRAPH = 3
 WORDS = (
     "clearance depth shall be cm metal detector lane marking hazardous area survey task "
     "order team leader deminer medic casualty evacuation ammunition fuze excavation "
@@ -39,17 +41,16 @@ def content_for(number: int) -> bytes:
     body = random.Random(0)
     edits = random.Random(number)
     size = edits.randint(20_000, 200_000)
-    edited = {edits.randrange(100) for _ in range(3)}
-    paragraphs: list[str] = []
+    paragraphs = [f"revision {number}\n"]
     length = 0
     while length < size:
         words = body.choices(WORDS, k=body.randint(300, 600))
-        if len(paragraphs) in edited:
-            words[edits.randrange(len(words))] = edits.choice(WORDS)
+        if len(paragraphs) == EDITED_PARAGRAPH:
+            for _ in range(3):
+                words[edits.randrange(len(words))] = edits.choice(WORDS)
         paragraph = " ".join(words) + ("\r\n" if body.random() < 0.1 else "\n")
         paragraphs.append(paragraph)
         length += len(paragraph.encode())
-    paragraphs.append(f"revision {number}\n")
     return "".join(paragraphs).encode()
 
 

@@ -89,15 +89,15 @@ def test_ops_always_rebuild_both_texts(old: str, new: str):
 
 
 def test_a_replaced_paragraph_is_one_deletion_and_one_insertion():
-    old_paragraph, new_paragraph = _paragraphs(1, 1)[0], _paragraphs(2, 1)[0]
-    old = f"Kept.\n\n{old_paragraph}Kept too.\n"
-    new = f"Kept.\n\n{new_paragraph}Kept too.\n"
+    old_paragraph, new_paragraph = _paragraphs(1, 1)[0].strip(), _paragraphs(2, 1)[0].strip()
+    old = f"Kept.\n\n{old_paragraph}\n\nKept too.\n"
+    new = f"Kept.\n\n{new_paragraph}\n\nKept too.\n"
 
     ops = word_diff(old, new)
 
     assert ops == [
         (EQUAL, "Kept.\n\n"),
-        (DELETE, old_paragraph),
-        (INSERT, new_paragraph),
-        (EQUAL, "Kept too.\n"),
+        (DELETE, old_paragraph + "\n"),
+        (INSERT, new_paragraph + "\n"),
+        (EQUAL, "\nKept too.\n"),
     ]

@@ -1,0 +1,69 @@
+"""Layers, checked: `core/` imports no web framework; only `api/` touches Starlette."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "sop_platform"
+WEB = ("fastapi", "starlette", "uvicorn", "jinja2")
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text("utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _modules(folder: str) -> list[Path]:
+    return sorted((PACKAGE / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _modules("core"), ids=lambda p: p.name)
+def test_core_imports_no_web_framework_and_no_upper_layer(path: Path):
+    imported = _imports(path)
+
+    assert not {name for name in imported if name.split(".")[0] in WEB}
+    assert not {
+        name
+        for name in imported
+        if name.startswith(("sop_platform.api", "sop_platform.review", "sop_platform.render"))
+    }
+
+
+def test_nothing_outside_api_imports_starlette_or_fastapi():
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "api" not in path.relative_to(PACKAGE).parts[:1]
+        and path.name != "cli.py"
+        and any(name.split(".")[0] in ("starlette", "fastapi") for name in _imports(path))
+    ]
+
+    assert offenders == []
+
+
+def test_the_cli_reaches_the_web_app_only_to_serve_it():
+    source = (PACKAGE / "cli.py").read_text("utf-8")
+    top_level = _imports_at_top_level(PACKAGE / "cli.py")
+
+    assert not {name for name in top_level if name.split(".")[0] in WEB + ("sop_platform.api",)}
+    assert "from sop_platform.api.app import create_app" in source
+
+
+def _imports_at_top_level(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text("utf-8"))
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
