@@ -1,5 +1,3 @@
-# U+0131, the dotless i, is an Azerbaijani letter here, not a look-alike of "i".
-# ruff: noqa: RUF001, RUF002
 """Deterministic Markdown-ish chapter text shared by the benchmarks (not a benchmark itself).
 
 Words come from a fixed list of English and Azerbaijani mine-action terms plus invented words

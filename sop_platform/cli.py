@@ -10,9 +10,9 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
 from rich.console import Console
 from rich.progress import Progress
+from sqlalchemy.exc import OperationalError
 
 from sop_platform.core.accounts import add_user, set_password, user_by_name
 from sop_platform.core.content_loader import LoadReport, chapter_files_count, load_content

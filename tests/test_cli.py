@@ -65,8 +65,16 @@ def test_init_with_a_bad_file_exits_1_naming_it(
 def test_user_add_reads_the_password_from_stdin(env: dict[str, str], database: Database):
     result = runner.invoke(
         app,
-        ["user", "add", "leyla", "--role", "approver", "--full-name", "Leyla Məmmədova",
-         "--password-stdin"],
+        [
+            "user",
+            "add",
+            "leyla",
+            "--role",
+            "approver",
+            "--full-name",
+            "Leyla Məmmədova",
+            "--password-stdin",
+        ],
         env=env,
         input=PASSWORD + "\n",
     )
@@ -92,8 +100,10 @@ def test_user_add_refuses_a_duplicate_or_weak_password(env: dict[str, str]):
 
 def test_an_unknown_role_is_a_usage_error(env: dict[str, str]):
     result = runner.invoke(
-        app, ["user", "add", "x1", "--role", "king", "--full-name", "X", "--password-stdin"],
-        env=env, input=PASSWORD + "\n",
+        app,
+        ["user", "add", "x1", "--role", "king", "--full-name", "X", "--password-stdin"],
+        env=env,
+        input=PASSWORD + "\n",
     )
 
     assert result.exit_code == 2

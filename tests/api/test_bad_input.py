@@ -17,7 +17,8 @@ def admin(auth_for: AuthFor) -> dict[str, str]:
 
 def test_a_body_over_5_mib_is_413(client: TestClient, admin: dict[str, str]):
     answer = client.post(
-        USERS, content=b"{" + b" " * (5 * 1024 * 1024 + 1) + b"}",
+        USERS,
+        content=b"{" + b" " * (5 * 1024 * 1024 + 1) + b"}",
         headers={**admin, "Content-Type": "application/json"},
     )
 
@@ -75,7 +76,10 @@ def test_a_wrong_method_is_405(client: TestClient, admin: dict[str, str]):
 
 
 def test_a_lone_surrogate_in_text_is_422_not_stored(client: TestClient, admin: dict[str, str]):
-    body = b'{"username": "tural", "full_name": "T\\ud800", "role": "author", "password": "long enough pass"}'
+    body = (
+        b'{"username": "tural", "full_name": "T\\ud800", "role": "author", '
+        b'"password": "long enough pass"}'
+    )
 
     answer = client.post(USERS, content=body, headers={**admin, "Content-Type": "application/json"})
 

@@ -24,18 +24,26 @@ def reader(auth_for: AuthFor) -> dict[str, str]:
 def edited(loaded: Database) -> Database:
     """Manual clearance with a second revision: the clearance depth raised to 25 cm."""
     with loaded.session(write=True) as session:
-        chapter = chapter_by_slug(session, document_by_slug(session, "anama-sop"), "manual-clearance")
+        chapter = chapter_by_slug(
+            session, document_by_slug(session, "anama-sop"), "manual-clearance"
+        )
         text = _head_text(loaded)
         save_chapter_text(
-            session, chapter, text.replace("20 cm", "25 cm", 1),
-            author="test", message="Raise the depth", source="test",
+            session,
+            chapter,
+            text.replace("20 cm", "25 cm", 1),
+            author="test",
+            message="Raise the depth",
+            source="test",
         )
     return loaded
 
 
 def _head_text(database: Database) -> str:
     with database.session(write=False) as session:
-        chapter = chapter_by_slug(session, document_by_slug(session, "anama-sop"), "manual-clearance")
+        chapter = chapter_by_slug(
+            session, document_by_slug(session, "anama-sop"), "manual-clearance"
+        )
         return revision_text(session, chapter, chapter.head_revision)[1]
 
 
@@ -101,7 +109,9 @@ def test_history_and_any_revision_read_back_exactly(
     raw = client.get(f"{CHAPTERS}/manual-clearance/revisions/2/raw", headers=reader)
 
     assert [(r["number"], r["parent"], r["message"]) for r in history][1] == (
-        2, 1, "Raise the depth"
+        2,
+        1,
+        "Raise the depth",
     )
     assert "20 cm" in first["markdown"]
     assert raw.content == _head_text(edited).encode()

@@ -21,7 +21,9 @@ from tests.support import PASSWORD
 
 @pytest.fixture
 def leyla(session: Session):
-    return add_user(session, "leyla", full_name="Leyla Məmmədova", role="approver", password=PASSWORD)
+    return add_user(
+        session, "leyla", full_name="Leyla Məmmədova", role="approver", password=PASSWORD
+    )
 
 
 def test_passwords_are_stored_as_argon2id_with_owasp_parameters(leyla):

@@ -21,7 +21,10 @@ def test_a_chapter_is_identified_by_its_front_matter():
     header = chapter_header(GOOD, "x.md")
 
     assert (header.document, header.id, header.number, header.language) == (
-        "anama-sop", "manual-clearance", "4", "en"
+        "anama-sop",
+        "manual-clearance",
+        "4",
+        "en",
     )
     assert header.title == "Manual clearance"
     assert header.translation_of is None

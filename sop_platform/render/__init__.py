@@ -1,0 +1,1 @@
+"""Pure functions from text to HTML: Markdown rendering, clause numbering, diff display."""

@@ -1,0 +1,1 @@
+"""Change requests, iterations, reviews, approval policy, merge and comments."""
