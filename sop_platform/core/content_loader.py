@@ -21,7 +21,9 @@ from sop_platform.core.clock import utc_today
 from sop_platform.core.editions import editions_of, issue_edition
 from sop_platform.core.errors import InvalidInput
 from sop_platform.core.front_matter import LANGUAGES, ChapterHeader, chapter_header
+from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.models import Chapter, Document
+from sop_platform.core.version_store import revision_row
 
 LOADER = "sop-platform init"
 KIND_OF_FOLDER = {"sops": "sop", "standards": "standard"}
@@ -202,15 +204,23 @@ def load_content(
                 f"but its files are under {plan.kind}s/"
             )
         existing = {
-            (chapter.slug, chapter.language)
+            (chapter.slug, chapter.language): chapter
             for chapter in session.exec(select(Chapter).where(Chapter.document_id == document.id))
         }
         created_here = plan.slug in report.documents_created
         for chapter_file in plan.chapters:
             shown = str(chapter_file.path.relative_to(content_dir))
             header = chapter_file.header
-            if (header.id, header.language) in existing:
+            stored = existing.get((header.id, header.language))
+            if stored is not None:
                 report.chapters_unchanged += 1
+                assert stored.id is not None
+                head = revision_row(session, stored.id, stored.head_revision)
+                if head.sha256 != sha256_hex(chapter_file.text.encode("utf-8")):
+                    report.notices.append(
+                        f"{shown}: differs from revision {head.number} in the database and "
+                        "was not loaded; stored chapters change only through review"
+                    )
             elif created_here:
                 create_chapter(
                     session,

@@ -6,9 +6,10 @@ from datetime import date
 
 from sqlmodel import Session, col, func, select
 
-from sop_platform.core.chapters import chapters_of
+from sop_platform.core.chapters import chapters_of, revision_text
 from sop_platform.core.clock import utc_now, utc_today
 from sop_platform.core.errors import InvalidInput, NotFound
+from sop_platform.core.front_matter import ChapterHeader, chapter_header
 from sop_platform.core.models import Chapter, Document, Edition, EditionChapter
 
 
@@ -84,9 +85,15 @@ def issue_edition(
     return edition
 
 
-def edition_chapters(session: Session, edition: Edition) -> list[tuple[Chapter, int]]:
-    """The chapters frozen in an edition with their revision numbers, in reading order."""
+def edition_chapters(session: Session, edition: Edition) -> list[tuple[Chapter, ChapterHeader]]:
+    """The chapters frozen in an edition, as their frozen revisions describe them (a title may
+    have changed since), in reading order."""
     frozen = edition_revisions(session, edition)
     document = session.get(Document, edition.document_id)
     assert document is not None
-    return [(c, frozen[c.id]) for c in chapters_of(session, document) if c.id in frozen]
+    listed = []
+    for chapter in chapters_of(session, document):
+        if chapter.id in frozen:
+            _revision, text = revision_text(session, chapter, frozen[chapter.id])
+            listed.append((chapter, chapter_header(text, f"{chapter.slug} ({chapter.language})")))
+    return listed

@@ -110,3 +110,17 @@ def test_a_chapter_added_later_is_not_loaded_behind_reviews_back(
     assert any("99-new.md: not loaded" in notice for notice in report.notices)
     with pytest.raises(Exception, match="does not exist"):
         chapter_by_slug(session, document_by_slug(session, "anama-sop"), "new-chapter")
+
+
+def test_an_edited_file_is_reported_not_loaded(session: Session, tmp_path: Path, content_dir):
+    load_content(session, content_dir)
+    edited = tmp_path / "content"
+    shutil.copytree(content_dir, edited)
+    victim = sorted((edited / "sops").rglob("*-eod.md"))[0]
+    victim.write_text(victim.read_text("utf-8") + "\nAn unreviewed sentence.\n", "utf-8")
+
+    report = load_content(session, edited)
+
+    assert any("eod.md: differs from revision 1" in notice for notice in report.notices)
+    eod = chapter_by_slug(session, document_by_slug(session, "anama-sop"), "eod")
+    assert eod.head_revision == 1

@@ -21,12 +21,13 @@ from sop_platform.core.chapters import (
     document_by_slug,
     revision_text,
 )
+from sop_platform.core.front_matter import SLUG
 from sop_platform.core.version_store import revisions_of
 from sop_platform.core.word_diff import word_diff
 
 router = APIRouter(prefix="/api/v1/documents/{doc}/chapters", tags=["chapters"])
 
-ChapterSlug = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9.-]{0,79}$", description="chapter id")]
+ChapterSlug = Annotated[str, Path(pattern=SLUG.pattern, description="chapter id")]
 Lang = Annotated[str | None, Query(pattern=r"^[a-z]{2}$", description="az or en")]
 RevisionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

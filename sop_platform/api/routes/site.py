@@ -21,6 +21,6 @@ def index(request: Request, session: SessionDep) -> HTMLResponse:
         edition = edition_in_effect(session, document)
         if edition is None:
             continue
-        chapters = [chapter for chapter, _revision in edition_chapters(session, edition)]
+        chapters = [header for _chapter, header in edition_chapters(session, edition)]
         shelves.append({"document": document, "edition": edition, "chapters": chapters})
     return templates(request).TemplateResponse(request, "site/index.html", {"shelves": shelves})
