@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from sop_platform.core.models import Chapter, Document, Edition, Revision, User
+from sop_platform.core.models import Chapter, Document, Edition
 
 
 class TokenOut(BaseModel):
@@ -16,31 +16,21 @@ class TokenOut(BaseModel):
 
 
 class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     username: str
     full_name: str
     role: str
 
-    @classmethod
-    def of(cls, user: User) -> UserOut:
-        return cls(username=user.username, full_name=user.full_name, role=user.role)
-
 
 class EditionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     number: int
     title: str
     effective_date: date
     issued_at: datetime
     issued_by: str
-
-    @classmethod
-    def of(cls, edition: Edition) -> EditionOut:
-        return cls(
-            number=edition.number,
-            title=edition.title,
-            effective_date=edition.effective_date,
-            issued_at=edition.issued_at,
-            issued_by=edition.issued_by,
-        )
 
 
 class DocumentOut(BaseModel):
@@ -61,7 +51,7 @@ class DocumentOut(BaseModel):
             languages=document.language_list(),
             default_language=document.default_language(),
             approvals_required=document.approvals_required,
-            current_edition=EditionOut.of(current) if current else None,
+            current_edition=EditionOut.model_validate(current) if current else None,
         )
 
 
@@ -88,6 +78,8 @@ class ChapterOut(BaseModel):
 
 
 class RevisionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     number: int
     parent: int | None
     author: str
@@ -95,18 +87,6 @@ class RevisionOut(BaseModel):
     message: str
     sha256: str
     size: int
-
-    @classmethod
-    def of(cls, revision: Revision) -> RevisionOut:
-        return cls(
-            number=revision.number,
-            parent=revision.parent,
-            author=revision.author,
-            created_at=revision.created_at,
-            message=revision.message,
-            sha256=revision.sha256,
-            size=revision.size,
-        )
 
 
 class RevisionTextOut(RevisionOut):

@@ -75,6 +75,14 @@ def chapter_by_slug(
     return chapter
 
 
+def find_chapter(
+    session: Session, document_slug: str, slug: str, language: str | None = None
+) -> tuple[Document, Chapter]:
+    """A document and one language variant of its chapter, by their ids."""
+    document = document_by_slug(session, document_slug)
+    return document, chapter_by_slug(session, document, slug, language)
+
+
 def create_chapter(
     session: Session, document: Document, text: str, *, author: str, message: str, source: str
 ) -> tuple[Chapter, Revision]:

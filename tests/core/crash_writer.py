@@ -2,9 +2,11 @@
 
     python crash_writer.py sqlite:///path/to/sop.db
 
-Prints `ready` once its imports are done and its chapter exists, then loops: append the
-chapter's next revision `n` with `content_for(n)` in a write session, and only after that
-session has committed print `ack <n> <sha256>`. The parent kills it at a random moment.
+Prints `ready` once its imports are done and waits for a line on stdin (so the parent can
+start it early and hide the import time). Then it opens the database, creates or reuses
+its chapter and loops: in a write session it takes the chapter, prints `write <n>` for the
+revision it is about to append, appends `content_for(n)`, and only after the session has
+committed prints `ack <n> <sha256>`. The parent kills it with SIGKILL at a random moment.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from sop_platform.core.models import Chapter, Document
 
 DOCUMENT_SLUG = "crash"
 CHAPTER_SLUG = "crash"
-# Edits stay inside one paragraph, far from the ends, so that every delta is quick to find.
+# Edits stay inside one paragraph away from both ends, so every delta is quick to find:
+# one the diff gives up on after its time limit would slow the writer to 2 revisions/s.
 EDITED_PARAGRAPH = 3
 WORDS = (
     "clearance depth shall be cm metal detector lane marking hazardous area survey task "
@@ -33,10 +36,9 @@ WORDS = (
 def content_for(number: int) -> bytes:
     """20-200 KB of text that depends only on `number`: a shared body with edits of its own.
 
-    The shared body makes the store keep revisions as deltas, so a kill can land in the
-    middle of writing a delta as well as a snapshot. Paragraphs are long lines (2-4 KB),
-    which keeps every pair of texts under 256 distinct lines: fast_diff_match_patch
-    miscounts byte diffs beyond that (see `test_version_store_properties.py`).
+    The shared body makes the store keep the revisions as deltas, so a kill can land in the
+    middle of writing a delta as well as a snapshot. The first line names the revision, so
+    no two revisions are the same text.
     """
     body = random.Random(0)
     edits = random.Random(number)
@@ -55,7 +57,7 @@ def content_for(number: int) -> bytes:
 
 
 def chapter_id_of(database: Database) -> int:
-    """The crash chapter's id, made on the first run and reused by every later one."""
+    """The crash chapter's id, made by the first writer and reused by every later one."""
     with database.session(write=True) as session:
         document = session.exec(select(Document).where(Document.slug == DOCUMENT_SLUG)).first()
         if document is None:
@@ -76,13 +78,16 @@ def chapter_id_of(database: Database) -> int:
 
 
 def main(url: str) -> None:
+    print("ready", flush=True)
+    if not sys.stdin.readline():
+        return  # the parent needed no more writers
     database = Database(url)
     chapter_id = chapter_id_of(database)
-    print("ready", flush=True)
     while True:
         with database.session(write=True) as session:
             chapter = version_store.locked_chapter(session, chapter_id)
             number = chapter.head_revision + 1
+            print(f"write {number}", flush=True)
             revision = version_store.append_revision(
                 session, chapter, content_for(number), author="crash", message=f"crash {number}"
             )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from sop_platform.core.database import Database
-from sop_platform.core.models import Chapter, Document
+from sop_platform.core.models import Chapter
 from sop_platform.core.version_store import append_revision, locked_chapter, revisions_of
+from tests.support import new_chapter
 
 WRITERS = 4
 EACH = 8
@@ -14,15 +15,9 @@ EACH = 8
 
 def _chapter_id(database: Database) -> int:
     with database.session(write=True) as session:
-        document = Document(slug="d", kind="sop", title="D", languages="en")
-        session.add(document)
-        session.flush()
-        assert document.id is not None
-        chapter = Chapter(document_id=document.id, slug="c", language="en", number="1", title="C")
-        session.add(chapter)
-        session.flush()
-        assert chapter.id is not None
-        return chapter.id
+        chapter_id = new_chapter(session).id
+    assert chapter_id is not None
+    return chapter_id
 
 
 def test_concurrent_writers_all_land_with_distinct_numbers(database: Database):

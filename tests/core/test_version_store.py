@@ -5,7 +5,7 @@ from sqlmodel import Session
 
 from sop_platform.core.errors import CorruptRevision, NoChange, NotFound
 from sop_platform.core.hashing import sha256_hex
-from sop_platform.core.models import Chapter, Document, Revision
+from sop_platform.core.models import Chapter, Revision
 from sop_platform.core.version_store import (
     append_revision,
     delta_base_number,
@@ -14,17 +14,12 @@ from sop_platform.core.version_store import (
     revision_row,
     revisions_of,
 )
+from tests.support import new_chapter
 
 
 @pytest.fixture
 def chapter(session: Session) -> Chapter:
-    document = Document(slug="d", kind="sop", title="D", languages="en")
-    session.add(document)
-    session.flush()
-    chapter = Chapter(document_id=document.id, slug="c", language="en", number="1", title="C")
-    session.add(chapter)
-    session.flush()
-    return chapter
+    return new_chapter(session)
 
 
 def test_revisions_are_numbered_from_one_with_their_parent(session: Session, chapter: Chapter):

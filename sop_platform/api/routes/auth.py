@@ -44,4 +44,4 @@ def token(
 @router.get("/me")
 def me(user: Reader) -> UserOut:
     """The signed-in account."""
-    return UserOut.of(user)
+    return UserOut.model_validate(user)

@@ -15,12 +15,7 @@ from sop_platform.api.schemas import (
     RevisionOut,
     RevisionTextOut,
 )
-from sop_platform.core.chapters import (
-    chapter_by_slug,
-    chapters_of,
-    document_by_slug,
-    revision_text,
-)
+from sop_platform.core.chapters import chapters_of, document_by_slug, find_chapter, revision_text
 from sop_platform.core.front_matter import SLUG
 from sop_platform.core.version_store import revisions_of
 from sop_platform.core.word_diff import word_diff
@@ -56,8 +51,7 @@ def get_chapter(
     lang: Lang = None,
 ) -> ChapterHeadOut | Response:
     """The chapter's head revision; `ETag` is its sha256, `If-None-Match` answers 304."""
-    document = document_by_slug(session, doc)
-    chapter = chapter_by_slug(session, document, ch, lang)
+    document, chapter = find_chapter(session, doc, ch, lang)
     revision, text = revision_text(session, chapter, chapter.head_revision)
     etag = _etag(revision.sha256)
     if request.headers.get("if-none-match") == etag:
@@ -84,9 +78,9 @@ def list_revisions(
     doc: DocSlug, ch: ChapterSlug, session: SessionDep, _user: Reader, lang: Lang = None
 ) -> list[RevisionOut]:
     """The chapter's history, oldest first."""
-    chapter = chapter_by_slug(session, document_by_slug(session, doc), ch, lang)
+    _document, chapter = find_chapter(session, doc, ch, lang)
     assert chapter.id is not None
-    return [RevisionOut.of(revision) for revision in revisions_of(session, chapter.id)]
+    return [RevisionOut.model_validate(revision) for revision in revisions_of(session, chapter.id)]
 
 
 @router.get("/{ch}/revisions/{n}")
@@ -100,10 +94,10 @@ def get_revision(
     lang: Lang = None,
 ) -> RevisionTextOut:
     """One revision's exact text and its record."""
-    chapter = chapter_by_slug(session, document_by_slug(session, doc), ch, lang)
+    _document, chapter = find_chapter(session, doc, ch, lang)
     revision, text = revision_text(session, chapter, n)
     response.headers["ETag"] = _etag(revision.sha256)
-    return RevisionTextOut(**RevisionOut.of(revision).model_dump(), markdown=text)
+    return RevisionTextOut(**RevisionOut.model_validate(revision).model_dump(), markdown=text)
 
 
 @router.get("/{ch}/revisions/{n}/raw", response_class=Response)
@@ -116,7 +110,7 @@ def get_revision_raw(
     lang: Lang = None,
 ) -> Response:
     """One revision's file, byte for byte, as `text/markdown`."""
-    chapter = chapter_by_slug(session, document_by_slug(session, doc), ch, lang)
+    _document, chapter = find_chapter(session, doc, ch, lang)
     revision, text = revision_text(session, chapter, n)
     return Response(
         text.encode("utf-8"),
@@ -136,7 +130,7 @@ def get_diff(
     lang: Lang = None,
 ) -> DiffOut:
     """Word-level diff between any two revisions (`from=0` compares with an empty text)."""
-    chapter = chapter_by_slug(session, document_by_slug(session, doc), ch, lang)
+    _document, chapter = find_chapter(session, doc, ch, lang)
     to_number = to if to is not None else chapter.head_revision
     old = revision_text(session, chapter, from_)[1] if from_ else ""
     new = revision_text(session, chapter, to_number)[1]

@@ -34,4 +34,4 @@ def get_document(doc: DocSlug, session: SessionDep, _user: Reader) -> DocumentOu
 def list_editions(doc: DocSlug, session: SessionDep, _user: Reader) -> list[EditionOut]:
     """The document's editions, newest first."""
     document = document_by_slug(session, doc)
-    return [EditionOut.of(edition) for edition in editions_of(session, document)]
+    return [EditionOut.model_validate(edition) for edition in editions_of(session, document)]

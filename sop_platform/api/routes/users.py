@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api/v1/users", tags=["accounts"])
 @router.get("")
 def list_users(session: SessionDep, _admin: Admin) -> list[UserOut]:
     """Every account with its role."""
-    return [UserOut.of(user) for user in all_users(session)]
+    return [UserOut.model_validate(user) for user in all_users(session)]
 
 
 @router.post("", status_code=201)
@@ -23,4 +23,4 @@ def create_user(body: UserCreate, session: SessionDep, _admin: Admin) -> UserOut
     user = add_user(
         session, body.username, full_name=body.full_name, role=body.role, password=body.password
     )
-    return UserOut.of(user)
+    return UserOut.model_validate(user)
