@@ -1,15 +1,18 @@
 """Compact storage of one revision's bytes: a full snapshot, or a delta against a base.
 
 A payload is one tag byte and a body. `F`/`f`: the whole content, zlib-compressed or raw.
-`D`/`d`: a delta, zlib-compressed or raw: a sequence of instructions applied left to right
-over the base, each a varint `(length << 2 | op)`: op 0 copies `length` bytes of the base,
-op 1 skips them, op 2 inserts the next `length` bytes of the delta's literal stream. All
-instructions come first, then a 0 (a copy of nothing ends the list), then the literals.
+`D`/`d`: a delta, zlib-compressed or raw: a little-endian uint32 count, then that many
+uint32 instructions `(length << 2 | op)` applied left to right over the base (op 0 copies
+`length` bytes of the base, op 1 skips them, op 2 inserts the next `length` bytes of the
+literals), then the literals. Fixed-width instructions unpack at C speed on reading, which
+matters more than their size: zlib squeezes the zeros out.
 """
 
 from __future__ import annotations
 
+import sys
 import zlib
+from array import array
 
 import fast_diff_match_patch as fdmp
 
@@ -18,16 +21,19 @@ _COPY, _SKIP, _INSERT = 0, 1, 2
 _DELTA_TIME_LIMIT_S = 0.5
 
 
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
+def _uint32s(values: list[int]) -> bytes:
+    packed = array("I", values)
+    if sys.byteorder != "little":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def _read_uint32s(data: bytes | memoryview) -> list[int]:
+    unpacked = array("I")
+    unpacked.frombytes(data)
+    if sys.byteorder != "little":
+        unpacked.byteswap()
+    return unpacked.tolist()
 
 
 def _pack(tag: bytes, body: bytes) -> bytes:
@@ -44,32 +50,32 @@ def snapshot(content: bytes) -> bytes:
 
 def delta(base: bytes, target: bytes) -> bytes:
     """A payload that turns `base` into `target`."""
-    program = bytearray()
+    program: list[int] = []
     literals = bytearray()
     position = 0
     # Diffed as latin-1 text, one character per byte: the library's line pre-pass is wrong
-    # on bytes once a text has more than about 256 distinct lines.
+    # on bytes once a text has more than about 256 distinct lines. Efficiency cleanup folds
+    # character noise into fewer, longer instructions, which makes reading faster.
     for op, length in fdmp.diff(
         base.decode("latin-1"),
         target.decode("latin-1"),
         timelimit=_DELTA_TIME_LIMIT_S,
         checklines=True,
-        cleanup="No",
+        cleanup="Efficiency",
         counts_only=True,
     ):
         if length == 0:
             continue
         if op == "=":
-            program += _varint(length << 2 | _COPY)
-        elif op == "-":
-            program += _varint(length << 2 | _SKIP)
-        else:
-            program += _varint(length << 2 | _INSERT)
-            literals += target[position : position + length]
-        if op != "-":
+            program.append(length << 2 | _COPY)
             position += length
-    program += _varint(0)
-    return _pack(b"D", bytes(program) + bytes(literals))
+        elif op == "-":
+            program.append(length << 2 | _SKIP)
+        else:
+            program.append(length << 2 | _INSERT)
+            literals += target[position : position + length]
+            position += length
+    return _pack(b"D", _uint32s([len(program), *program]) + bytes(literals))
 
 
 def is_snapshot(payload: bytes) -> bool:
@@ -91,33 +97,21 @@ def apply_delta(base: bytes, payload: bytes) -> bytes:
     """The content that `payload` (a delta) makes of `base`."""
     if is_snapshot(payload):
         raise ValueError("not a delta payload")
-    body = _body(payload)
-    instructions: list[tuple[int, int]] = []
-    index = 0
-    while True:
-        value = shift = 0
-        while True:
-            byte = body[index]
-            index += 1
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                break
-        if value == 0:
-            break
-        instructions.append((value & 3, value >> 2))
-    literal = index
+    body = memoryview(_body(payload))
+    (count,) = _read_uint32s(body[:4])
+    literal = 4 + 4 * count
     base_view = memoryview(base)
-    body_view = memoryview(body)
     pieces: list[memoryview] = []
     cursor = 0
-    for op, length in instructions:
+    for instruction in _read_uint32s(body[4:literal]):
+        length = instruction >> 2
+        op = instruction & 3
         if op == _COPY:
             pieces.append(base_view[cursor : cursor + length])
             cursor += length
         elif op == _SKIP:
             cursor += length
         else:
-            pieces.append(body_view[literal : literal + length])
+            pieces.append(body[literal : literal + length])
             literal += length
     return b"".join(pieces)
