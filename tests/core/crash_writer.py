@@ -2,11 +2,11 @@
 
     python crash_writer.py sqlite:///path/to/sop.db
 
-Prints `ready` once its imports are done and waits for a line on stdin (so the parent can
-start it early and hide the import time). Then it opens the database, creates or reuses
-its chapter and loops: in a write session it takes the chapter, prints `write <n>` for the
-revision it is about to append, appends `content_for(n)`, and only after the session has
-committed prints `ack <n> <sha256>`. The parent kills it with SIGKILL at a random moment.
+Opens the database, creates or reuses its chapter, prints `ready` and waits for a line on
+stdin, so that the parent can start it early and hide its import time. Then it loops: in
+a write session it takes the chapter, prints `write <n>` for the revision it is about to
+append, appends `content_for(n)`, and only after the session has committed prints
+`ack <n> <sha256>`. The parent kills it with SIGKILL at a random moment.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ CHAPTER_SLUG = "crash"
 # Edits stay inside one paragraph away from both ends, so every delta is quick to find:
 # one the diff gives up on after its time limit would slow the writer to 2 revisions/s.
 EDITED_PARAGRAPH = 3
-WORDS = (
+VOCABULARY = (
     "clearance depth shall be cm metal detector lane marking hazardous area survey task "
     "order team leader deminer medic casualty evacuation ammunition fuze excavation "
     "təmizləmə dərinliyi sahə mina axtarış qrup rəhbəri işçi ərazi şübhəli çıxarış "
     "İş Şəkil Çəkic Ölçü Ümumi Ğ ı ö ü ç ş ğ ə 🙂 ⚠️"
-).split()
+)
+WORDS = VOCABULARY.split()
 
 
 def content_for(number: int) -> bytes:
@@ -78,11 +79,11 @@ def chapter_id_of(database: Database) -> int:
 
 
 def main(url: str) -> None:
+    database = Database(url)
+    chapter_id = chapter_id_of(database)
     print("ready", flush=True)
     if not sys.stdin.readline():
         return  # the parent needed no more writers
-    database = Database(url)
-    chapter_id = chapter_id_of(database)
     while True:
         with database.session(write=True) as session:
             chapter = version_store.locked_chapter(session, chapter_id)

@@ -108,13 +108,13 @@ def test_every_revision_of_any_edit_history_reads_back_intact(
             assert revision_content(session, chapter.id, number) == content
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(base=st.binary(), target=st.binary())
 def test_a_delta_turns_any_base_into_any_target(base: bytes, target: bytes):
     assert delta.apply_delta(base, delta.delta(base, target)) == target
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(start=texts, script=st.lists(edits, max_size=30))
 def test_a_delta_between_related_texts_rebuilds_the_target(start: str, script: list[Edit]):
     versions = list(accumulate(script, edited, initial=start))
@@ -124,12 +124,14 @@ def test_a_delta_between_related_texts_rebuilds_the_target(start: str, script: l
 
 
 def test_a_delta_between_texts_of_many_distinct_lines_rebuilds_the_target():
+    # fast_diff_match_patch miscounts its line pre-pass on bytes past ~255 distinct lines.
     base = b"".join(b"a%d\n" % n for n in range(300))
     target = b"".join(b"b%d\n" % n for n in range(300))
 
     assert delta.apply_delta(base, delta.delta(base, target)) == target
 
 
+@settings(deadline=None)
 @given(content=st.binary())
 def test_a_snapshot_holds_any_content(content: bytes):
     payload = delta.snapshot(content)
