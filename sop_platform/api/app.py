@@ -5,25 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from sop_platform.api.body_limit import BodyLimitMiddleware
-from sop_platform.api.deps import PUBLIC_MARK
+from sop_platform.api.deps import PublicSite
 from sop_platform.api.errors import install_error_handlers
 from sop_platform.api.routes import auth, chapters, documents, site, users
 from sop_platform.core.database import Database
 from sop_platform.settings import Settings
 
 TITLE = "SOP platform"
-
-
-def api_description_is_open() -> None:
-    """The API's description holds no SOP text and no account data; clients need it to sign in."""
-
-
-setattr(api_description_is_open, PUBLIC_MARK, True)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -52,7 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (auth.router, users.router, documents.router, chapters.router, site.router):
         app.include_router(router)
 
-    described = [Depends(api_description_is_open)]
+    # The API's description holds no SOP text and no account data: public with the site.
+    described = [PublicSite]
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=described)
     def openapi() -> JSONResponse:

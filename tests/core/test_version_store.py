@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from sop_platform.core.database import Database
 from sop_platform.core.errors import CorruptRevision, NoChange, NotFound
 from sop_platform.core.hashing import sha256_hex
-from sop_platform.core.models import Chapter, Revision
+from sop_platform.core.models import Chapter
 from sop_platform.core.version_store import (
     append_revision,
     delta_base_number,
@@ -66,16 +69,36 @@ def test_an_unknown_revision_is_not_found(session: Session, chapter: Chapter):
         revision_content(session, chapter.id, 2)
 
 
-def test_a_tampered_payload_is_refused_not_served(session: Session, chapter: Chapter):
-    append_revision(session, chapter, b"original text", author="a", message="m")
-    row = session.get(Revision, revision_row(session, chapter.id, 1).id)
-    assert row is not None
-    row.payload = b"fforged text"
-    session.add(row)
-    session.flush()
+@pytest.mark.parametrize("statement", ["UPDATE revision SET message = 'x'", "DELETE FROM revision"])
+def test_the_database_refuses_to_change_a_revision(database: Database, statement: str):
+    with database.session(write=True) as session:
+        append_revision(session, new_chapter(session), b"one", author="a", message="m")
 
-    with pytest.raises(CorruptRevision):
+    with pytest.raises(DBAPIError, match="immutable"), database.session(write=True) as session:
+        session.execute(sa.text(statement))
+
+
+def test_a_tampered_payload_is_refused_not_served(database: Database):
+    with database.session(write=True) as session:
+        chapter = new_chapter(session)
+        append_revision(session, chapter, b"original text", author="a", message="m")
+    _tamper(database, "UPDATE revision SET payload = :forged", forged=b"fforged text")
+
+    with pytest.raises(CorruptRevision), database.session(write=False) as session:
+        assert chapter.id is not None
         revision_content(session, chapter.id, 1)
+
+
+def _tamper(database: Database, statement: str, **values: object) -> None:
+    """Change stored bytes behind the application's back, as a disk fault or an intruder would."""
+    with database.engine.begin() as connection:
+        if database.is_sqlite:
+            connection.exec_driver_sql("DROP TRIGGER revision_no_update")
+            connection.execute(sa.text(statement), values)
+        else:
+            connection.exec_driver_sql("ALTER TABLE revision DISABLE TRIGGER revision_immutable")
+            connection.execute(sa.text(statement), values)
+            connection.exec_driver_sql("ALTER TABLE revision ENABLE TRIGGER revision_immutable")
 
 
 @pytest.mark.parametrize(
