@@ -27,6 +27,7 @@ from sop_platform.core.version_store import revision_row
 
 LOADER = "sop-platform init"
 KIND_OF_FOLDER = {"sops": "sop", "standards": "standard"}
+DOCUMENT_SETTINGS = {"document", "title", "languages", "approvals"}
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,28 @@ def planned_documents(content_dir: Path) -> list[DocumentPlan]:
         if not plan.languages:
             found = {chapter.header.language for chapter in plan.chapters}
             plan.languages = sorted(found, key=lambda code: (code != "en", code))
+        _check_numbers_and_translations(plan, content_dir)
     return sorted(plans.values(), key=lambda plan: (plan.kind != "standard", plan.slug))
+
+
+def _check_numbers_and_translations(plan: DocumentPlan, content_dir: Path) -> None:
+    """One chapter per number and language; a translation names a source that exists."""
+    numbered: dict[tuple[str, str], str] = {}
+    ids = {(chapter.header.id, chapter.header.language) for chapter in plan.chapters}
+    for chapter in plan.chapters:
+        header = chapter.header
+        shown = str(chapter.path.relative_to(content_dir))
+        other = numbered.setdefault((header.language, header.number), header.id)
+        if other != header.id:
+            raise InvalidInput(
+                f"{shown}: front matter field 'number' repeats {header.number}, "
+                f"already the number of chapter '{other}' ({header.language})"
+            )
+        if header.translation_of and (header.id, header.translation_of) not in ids:
+            raise InvalidInput(
+                f"{shown}: front matter field 'translation_of' names '{header.translation_of}', "
+                f"but chapter '{header.id}' has no {header.translation_of} file"
+            )
 
 
 def _apply_settings(
@@ -130,6 +152,11 @@ def _apply_settings(
 ) -> None:
     shown = str(path.relative_to(content_dir))
     data = _document_settings(path, shown)
+    unknown = sorted(set(data) - DOCUMENT_SETTINGS)
+    if unknown:
+        raise InvalidInput(
+            f"{shown}: unknown field '{unknown[0]}' (known: {', '.join(sorted(DOCUMENT_SETTINGS))})"
+        )
     slug = data.get("document")
     if slug is None:
         below = {

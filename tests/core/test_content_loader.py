@@ -76,20 +76,40 @@ def test_loading_twice_changes_nothing(session: Session, content_dir):
     assert report.editions_issued == []
 
 
-@pytest.fixture
-def broken_content(tmp_path: Path, content_dir: Path) -> Path:
+def _broken_copy(content_dir: Path, tmp_path: Path, pattern: str, old: str, new: str) -> Path:
     copy = tmp_path / "content"
     shutil.copytree(content_dir, copy)
-    victim = next(iter(sorted((copy / "sops").rglob("*-eod.md"))))
-    victim.write_text(victim.read_text("utf-8").replace("language: en", "language: english"))
+    victim = sorted(copy.rglob(pattern))[0]
+    text = victim.read_text("utf-8")
+    assert old in text
+    victim.write_text(text.replace(old, new, 1), "utf-8")
     return copy
 
 
-def test_a_bad_file_names_itself_and_loads_nothing(database: Database, broken_content: Path):
-    with pytest.raises(InvalidInput) as error, database.session(write=True) as session:
-        load_content(session, broken_content)
+@pytest.mark.parametrize(
+    ("pattern", "old", "new", "message"),
+    [
+        (
+            "en/*-eod.md",
+            "language: en",
+            "language: english",
+            "eod.md: front matter field 'language'",
+        ),
+        ("en/*-eod.md", "number: 7", "number: 4", "eod.md: front matter field 'number' repeats 4"),
+        ("az/*-general.md", "id: general", "id: generals", "field 'translation_of' names 'en'"),
+        ("anama-sop/document.yaml", "approvals: 2", "aprovals: 2", "unknown field 'aprovals'"),
+        ("anama-sop/document.yaml", "approvals: 2", "approvals: two", "field 'approvals'"),
+    ],
+)
+def test_a_bad_file_names_itself_and_loads_nothing(
+    database: Database, content_dir: Path, tmp_path: Path, pattern, old, new, message
+):
+    broken = _broken_copy(content_dir, tmp_path, pattern, old, new)
 
-    assert "eod.md: front matter field 'language'" in error.value.detail
+    with pytest.raises(InvalidInput) as error, database.session(write=True) as session:
+        load_content(session, broken)
+
+    assert message in error.value.detail
     with database.session(write=False) as session:
         assert _counts(session) == (0, 0, 0, 0)
 
@@ -102,7 +122,10 @@ def test_a_chapter_added_later_is_not_loaded_behind_reviews_back(
     shutil.copytree(content_dir, extra)
     source = next(iter(sorted((extra / "sops").rglob("*-eod.md"))))
     (source.parent / "99-new.md").write_text(
-        source.read_text("utf-8").replace("id: eod", "id: new-chapter"), "utf-8"
+        source.read_text("utf-8")
+        .replace("id: eod", "id: new-chapter")
+        .replace("number: 7", "number: 10"),
+        "utf-8",
     )
 
     report = load_content(session, extra)
