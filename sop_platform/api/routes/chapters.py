@@ -17,7 +17,7 @@ from sop_platform.api.schemas import (
 )
 from sop_platform.core.chapters import chapters_of, document_by_slug, find_chapter, revision_text
 from sop_platform.core.front_matter import SLUG
-from sop_platform.core.version_store import revisions_of
+from sop_platform.core.version_store import revision_row, revisions_of
 from sop_platform.core.word_diff import word_diff
 
 router = APIRouter(prefix="/api/v1/documents/{doc}/chapters", tags=["chapters"])
@@ -52,10 +52,11 @@ def get_chapter(
 ) -> ChapterHeadOut | Response:
     """The chapter's head revision; `ETag` is its sha256, `If-None-Match` answers 304."""
     document, chapter = find_chapter(session, doc, ch, lang)
-    revision, text = revision_text(session, chapter, chapter.head_revision)
-    etag = _etag(revision.sha256)
+    assert chapter.id is not None
+    etag = _etag(revision_row(session, chapter.id, chapter.head_revision).sha256)
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
+    revision, text = revision_text(session, chapter, chapter.head_revision)
     response.headers["ETag"] = etag
     return ChapterHeadOut(
         id=chapter.slug,
