@@ -17,7 +17,7 @@ from sop_platform.api.schemas import (
 )
 from sop_platform.core.chapters import chapters_of, document_by_slug, find_chapter, revision_text
 from sop_platform.core.front_matter import SLUG
-from sop_platform.core.version_store import revision_row, revisions_of
+from sop_platform.core.version_store import revision_content, revision_row, revisions_of
 from sop_platform.core.word_diff import word_diff
 
 router = APIRouter(prefix="/api/v1/documents/{doc}/chapters", tags=["chapters"])
@@ -112,9 +112,10 @@ def get_revision_raw(
 ) -> Response:
     """One revision's file, byte for byte, as `text/markdown`."""
     _document, chapter = find_chapter(session, doc, ch, lang)
-    revision, text = revision_text(session, chapter, n)
+    assert chapter.id is not None
+    revision = revision_row(session, chapter.id, n)
     return Response(
-        text.encode("utf-8"),
+        revision_content(session, chapter.id, n),
         media_type="text/markdown; charset=utf-8",
         headers={"ETag": _etag(revision.sha256)},
     )
