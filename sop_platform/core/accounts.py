@@ -11,6 +11,7 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, delete, func, select
 
+from sop_platform.core import audit
 from sop_platform.core.clock import utc_now
 from sop_platform.core.errors import Conflict, InvalidInput, NotFound, NotSignedIn, TooManyAttempts
 from sop_platform.core.models import SignInFailure, User
@@ -48,7 +49,15 @@ def user_by_name(session: Session, username: str) -> User:
     return user
 
 
-def add_user(session: Session, username: str, *, full_name: str, role: str, password: str) -> User:
+def add_user(
+    session: Session,
+    username: str,
+    *,
+    full_name: str,
+    role: str,
+    password: str,
+    actor: str = "cli",
+) -> User:
     """A new account. The full name is what electronic signatures print."""
     if not USERNAME.match(username):
         raise InvalidInput(
@@ -72,12 +81,24 @@ def add_user(session: Session, username: str, *, full_name: str, role: str, pass
     )
     session.add(user)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.created",
+        object=f"user:{username}",
+        after=audit.state_digest(
+            {"username": username, "full_name": user.full_name, "role": user.role}
+        ),
+        details={"role": user.role, "full_name": user.full_name},
+    )
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
+def set_password(session: Session, user: User, password: str, *, actor: str = "cli") -> None:
     user.password_hash = password_hash(password)
     session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="user.password_set", object=f"user:{user.username}")
 
 
 def role_of(user: User) -> Role:
@@ -92,11 +113,19 @@ class SignIn:
     error: NotSignedIn | TooManyAttempts | None
 
 
-def sign_in(session: Session, username: str, password: str, now: datetime | None = None) -> SignIn:
-    """Check a password, counting failures per account name.
+def sign_in(
+    session: Session,
+    username: str,
+    password: str,
+    now: datetime | None = None,
+    *,
+    purpose: str = "sign-in",
+) -> SignIn:
+    """Check a password, counting failures per account name; `purpose` says what for (a
+    sign-in, or a signature), in the audit event of a failure.
 
     Failures are returned rather than raised because the failure itself must be stored:
-    the caller commits, then answers with `error`.
+    the returned error is marked `keep_changes`, so the transaction commits as it fails.
     """
     now = now or utc_now()
     window_start = now - THROTTLE_WINDOW
@@ -108,23 +137,41 @@ def sign_in(session: Session, username: str, password: str, now: datetime | None
     count, oldest = recent
     if count >= THROTTLE_FAILURES and oldest is not None:
         wait = int((oldest + THROTTLE_WINDOW - now).total_seconds()) + 1
-        return SignIn(
-            None,
-            TooManyAttempts(
-                "too many failed sign-ins for this account; try again later", max(wait, 1)
-            ),
+        throttled = TooManyAttempts(
+            "too many failed sign-ins for this account; try again later", max(wait, 1)
         )
+        return _failed(session, username, purpose, "throttled", throttled)
     user = session.exec(select(User).where(User.username == username)).one_or_none()
     if user is None:
         _password_matches(_DUMMY_HASH, password)
     if user is None or not user.active or not _password_matches(user.password_hash, password):
         session.add(SignInFailure(username=username[:80], at=now))
-        return SignIn(None, NotSignedIn("wrong username or password"))
+        return _failed(
+            session, username, purpose, "wrong password", NotSignedIn("wrong username or password")
+        )
     session.exec(delete(SignInFailure).where(col(SignInFailure.username) == username))
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)
         session.add(user)
     return SignIn(user, None)
+
+
+def _failed(
+    session: Session,
+    username: str,
+    purpose: str,
+    reason: str,
+    error: NotSignedIn | TooManyAttempts,
+) -> SignIn:
+    audit.record(
+        session,
+        actor=username[:80],
+        action="auth.failed",
+        object=f"user:{username[:80]}",
+        details={"purpose": purpose, "reason": reason},
+    )
+    error.keep_changes = True
+    return SignIn(None, error)
 
 
 def password_confirms(user: User, password: str) -> bool:

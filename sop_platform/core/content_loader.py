@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session, select
 
+from sop_platform.core import audit
 from sop_platform.core.chapters import create_chapter
 from sop_platform.core.clock import utc_today
 from sop_platform.core.editions import editions_of, issue_edition
@@ -225,6 +226,13 @@ def load_content(
             session.add(document)
             session.flush()
             report.documents_created.append(plan.slug)
+            audit.record(
+                session,
+                actor=LOADER,
+                action="document.created",
+                object=f"document:{plan.slug}",
+                details={"kind": plan.kind, "title": plan.title, "languages": plan.languages},
+            )
         elif document.kind != plan.kind:
             raise InvalidInput(
                 f"document '{plan.slug}' is of kind '{document.kind}' in the database, "
@@ -249,13 +257,21 @@ def load_content(
                         "was not loaded; stored chapters change only through review"
                     )
             elif created_here:
-                create_chapter(
+                chapter, revision = create_chapter(
                     session,
                     document,
                     chapter_file.text,
                     author=LOADER,
                     message=f"Loaded from {shown}",
                     source=shown,
+                )
+                audit.record(
+                    session,
+                    actor=LOADER,
+                    action="chapter.loaded",
+                    object=f"chapter:{plan.slug}/{chapter.slug}/{chapter.language}",
+                    after=revision.sha256,
+                    details={"revision": revision.number, "file": shown},
                 )
                 report.chapters_loaded += 1
             else:
@@ -272,6 +288,7 @@ def load_content(
                 title="Edition 1",
                 effective_date=today or utc_today(),
                 issued_by=LOADER,
+                today=today,
             )
             report.editions_issued.append(f"{plan.slug} edition {edition.number}")
     return report

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
+from sop_platform.core.errors import DomainError
 from sop_platform.resources import shipped_dir
 
 _WRITE = "sop_write"
@@ -86,6 +87,12 @@ class Database:
                 yield session
                 if write:
                     session.commit()
+            except DomainError as error:
+                if write and error.keep_changes:
+                    session.commit()
+                else:
+                    session.rollback()
+                raise
             except BaseException:
                 session.rollback()
                 raise

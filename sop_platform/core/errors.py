@@ -6,6 +6,10 @@ from __future__ import annotations
 class DomainError(Exception):
     """Base of every error the domain raises on purpose."""
 
+    # Set on an error whose transaction must still commit what it recorded (a failed
+    # sign-in, a refused signature) before the request fails.
+    keep_changes: bool = False
+
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail

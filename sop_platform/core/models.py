@@ -79,6 +79,10 @@ class Edition(SQLModel, table=True):
     effective_date: date
     issued_at: datetime = _utc_column()
     issued_by: str = Field(max_length=80)
+    # The audit chain's head when the edition was issued: a chain cut short after this
+    # point no longer matches, which a chain alone could not reveal.
+    audit_seq: int = Field(default=0)
+    audit_hash: str = Field(default="", max_length=64)
 
 
 class EditionChapter(SQLModel, table=True):
@@ -115,3 +119,136 @@ class SignInFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=80)
     at: datetime = _utc_column()
+
+
+class ChangeRequest(SQLModel, table=True):
+    """The unit of review: proposed texts for one or more chapters of one document.
+
+    `version` grows with every change to the CR or anything under it; it is the ETag that a
+    writer names in `If-Match`, so two writers can never both act on what they last saw.
+    """
+
+    __tablename__ = "change_request"
+    __table_args__ = (Index("ix_change_request_state_submitted", "state", "submitted_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    title: str = Field(max_length=300)
+    rationale: str = Field(max_length=20000)
+    imas_references: str = Field(default="", max_length=2000)  # space-separated "09.10#6.2"
+    author: str = Field(max_length=80, index=True)
+    state: str = Field(max_length=24)
+    created_at: datetime = _utc_column()
+    submitted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    merged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    merged_by: str | None = Field(default=None, max_length=80)
+    current_iteration: int = Field(default=0)
+    version: int = Field(default=1)
+
+
+class Iteration(SQLModel, table=True):
+    """One save of a proposed text. Immutable: a later save makes a new iteration."""
+
+    __table_args__ = (UniqueConstraint("change_request_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    change_request_id: int = Field(foreign_key="change_request.id")
+    number: int
+    author: str = Field(max_length=80)
+    created_at: datetime = _utc_column()
+
+
+class Proposal(SQLModel, table=True):
+    """The proposed text of one chapter, saved in one iteration; it stays the CR's text for
+    that chapter in later iterations until a new one replaces it. Stored as a delta against
+    its base revision, so a CR costs the size of its change, not of the chapter."""
+
+    __table_args__ = (
+        UniqueConstraint("change_request_id", "iteration", "chapter_slug", "language"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    change_request_id: int = Field(foreign_key="change_request.id", index=True)
+    iteration: int
+    chapter_slug: str = Field(max_length=80)
+    language: str = Field(max_length=8)
+    # None for a chapter the CR creates (base revision 0).
+    chapter_id: int | None = Field(default=None, foreign_key="chapter.id")
+    base_revision: int
+    sha256: str = Field(max_length=64)
+    size: int
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Review(SQLModel, table=True):
+    """A decision on one iteration. An approval is an electronic signature: the signer's
+    printed name, the time, its meaning and the sha256 of every proposed text it covers."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    change_request_id: int = Field(foreign_key="change_request.id", index=True)
+    iteration: int
+    reviewer: str = Field(max_length=80)
+    decision: str = Field(max_length=24)  # approve, request_changes, comment
+    body: str = Field(default="", max_length=20000)
+    created_at: datetime = _utc_column()
+    signer_name: str | None = Field(default=None, max_length=200)
+    signature_meaning: str | None = Field(default=None, max_length=40)
+    signed_texts: str | None = Field(default=None, max_length=20000)  # JSON {chapter: sha256}
+
+
+class Comment(SQLModel, table=True):
+    """A thread anchored to a quoted passage of one iteration's proposed text
+    (W3C TextQuoteSelector: quote, prefix, suffix), or a reply within a thread."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    change_request_id: int = Field(foreign_key="change_request.id", index=True)
+    iteration: int
+    parent_id: int | None = Field(default=None, foreign_key="comment.id")
+    chapter_slug: str = Field(max_length=80)
+    language: str = Field(max_length=8)
+    quote: str = Field(default="", max_length=5000)
+    prefix: str = Field(default="", max_length=500)
+    suffix: str = Field(default="", max_length=500)
+    body: str = Field(max_length=20000)
+    author: str = Field(max_length=80)
+    created_at: datetime = _utc_column()
+    resolved: bool = Field(default=False)
+    resolved_by: str | None = Field(default=None, max_length=80)
+
+
+class MergedRevision(SQLModel, table=True):
+    """The revision a merged CR made of one chapter, and the clauses it touched."""
+
+    __tablename__ = "merged_revision"
+
+    change_request_id: int = Field(foreign_key="change_request.id", primary_key=True)
+    chapter_id: int = Field(foreign_key="chapter.id", primary_key=True)
+    revision: int
+    clauses: str = Field(default="[]", max_length=20000)  # JSON [[anchor, title], ...]
+
+
+class EditionAmendment(SQLModel, table=True):
+    """A CR listed in an edition's amendment record."""
+
+    __tablename__ = "edition_amendment"
+
+    edition_id: int = Field(foreign_key="edition.id", primary_key=True)
+    change_request_id: int = Field(foreign_key="change_request.id", primary_key=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One link of the append-only hash chain: `hash` covers every field and `prev_hash`."""
+
+    __tablename__ = "audit_event"
+
+    seq: int = Field(primary_key=True)  # 1, 2, 3, ... with no gaps
+    at: datetime = _utc_column()
+    actor: str = Field(max_length=80, index=True)
+    action: str = Field(max_length=60)
+    object: str = Field(max_length=120, index=True)  # "cr:12", "chapter:anama-sop/scope/en"
+    before_sha256: str | None = Field(default=None, max_length=64)
+    after_sha256: str | None = Field(default=None, max_length=64)
+    request_id: str = Field(max_length=80)
+    details: str = Field(default="{}", max_length=20000)  # canonical JSON
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -46,7 +46,11 @@ def delta_chain(number: int) -> list[int]:
 def locked_chapter(session: Session, chapter_id: int) -> Chapter:
     """The chapter row, locked for the rest of the transaction where the database can."""
     chapter = session.exec(
-        select(Chapter).where(Chapter.id == chapter_id).with_for_update()
+        select(Chapter)
+        .where(Chapter.id == chapter_id)
+        .with_for_update()
+        # A copy loaded earlier in this session may predate the lock: read the row again.
+        .execution_options(populate_existing=True)
     ).one_or_none()
     if chapter is None:
         raise NotFound(f"chapter {chapter_id} does not exist")

@@ -30,9 +30,7 @@ def token(
     """Exchange a username and password for a bearer token that expires."""
     outcome = sign_in(session, username, password)
     if outcome.error is not None:
-        # The failure must be counted even though the request fails.
-        session.commit()
-        raise outcome.error
+        raise outcome.error  # marked keep_changes: the failure is counted and audited
     assert outcome.user is not None
     key = settings.signing_key()
     return TokenOut(

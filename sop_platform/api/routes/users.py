@@ -18,9 +18,14 @@ def list_users(session: SessionDep, _admin: Admin) -> list[UserOut]:
 
 
 @router.post("", status_code=201)
-def create_user(body: UserCreate, session: SessionDep, _admin: Admin) -> UserOut:
+def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> UserOut:
     """Add an account; the password is stored only as an Argon2id hash."""
     user = add_user(
-        session, body.username, full_name=body.full_name, role=body.role, password=body.password
+        session,
+        body.username,
+        full_name=body.full_name,
+        role=body.role,
+        password=body.password,
+        actor=admin.username,
     )
     return UserOut.model_validate(user)

@@ -1,0 +1,64 @@
+"""How many distinct approvers a document's change requests need, and who counts.
+
+An approval counts when it was signed on the CR's current iteration by someone other than
+the CR's author; the role was checked when they signed. A new iteration therefore voids
+every earlier approval without touching a stored row.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from sop_platform.core import audit
+from sop_platform.core.chapters import document_by_slug
+from sop_platform.core.errors import InvalidInput
+from sop_platform.core.models import ChangeRequest, Document, Review
+
+DEFAULT_APPROVALS = 2
+MAX_APPROVALS = 9
+APPROVE = "approve"
+
+
+def approvals_of(session: Session, change_request: ChangeRequest) -> list[Review]:
+    """The approvals that count now: current iteration, one per signer, author excluded."""
+    rows = session.exec(
+        select(Review)
+        .where(
+            Review.change_request_id == change_request.id,
+            Review.iteration == change_request.current_iteration,
+            Review.decision == APPROVE,
+            Review.reviewer != change_request.author,
+        )
+        .order_by(col(Review.id))
+    )
+    distinct: dict[str, Review] = {}
+    for review in rows:
+        distinct.setdefault(review.reviewer, review)
+    return list(distinct.values())
+
+
+def quorum_met(session: Session, change_request: ChangeRequest, document: Document) -> bool:
+    return len(approvals_of(session, change_request)) >= document.approvals_required
+
+
+def set_required_approvals(
+    session: Session, document_slug: str, approvals: int, *, actor: str
+) -> Document:
+    """Change a document's policy. It applies to merges from now on, approved CRs included."""
+    if not 1 <= approvals <= MAX_APPROVALS:
+        raise InvalidInput(f"approvals must be between 1 and {MAX_APPROVALS}, not {approvals}")
+    document = document_by_slug(session, document_slug)
+    before = document.approvals_required
+    document.approvals_required = approvals
+    session.add(document)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="policy.changed",
+        object=f"document:{document.slug}",
+        before=audit.state_digest({"approvals_required": before}),
+        after=audit.state_digest({"approvals_required": approvals}),
+        details={"approvals_required": {"before": before, "after": approvals}},
+    )
+    return document

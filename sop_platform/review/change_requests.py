@@ -1,0 +1,363 @@
+"""Change requests: opening one, saving proposed texts as iterations, moving it through its
+states. Each function changes one CR inside the caller's transaction and records the
+matching audit event in it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from sop_platform.core import audit
+from sop_platform.core.accounts import role_of
+from sop_platform.core.chapters import checked_language, document_by_slug, revision_text
+from sop_platform.core.clock import utc_now
+from sop_platform.core.errors import Conflict, Forbidden, InvalidInput, NoChange, NotFound
+from sop_platform.core.front_matter import chapter_header
+from sop_platform.core.models import ChangeRequest, Chapter, Document, Iteration, User
+from sop_platform.core.roles import Role
+from sop_platform.review.proposal_store import (
+    chapter_key,
+    proposal_text,
+    proposals_at,
+    stored_proposal,
+)
+from sop_platform.review.workflow import Action, State, next_state
+
+IMAS_REFERENCE = re.compile(r"^\d{2}(\.\d{2}){0,3}(#[0-9A-Za-z.]+)?$")
+MAX_IMAS_REFERENCES = 50
+
+
+class PreconditionFailed(Conflict):
+    """The writer acted on a version of the CR that is no longer current (HTTP 412)."""
+
+
+def audit_object(change_request: ChangeRequest) -> str:
+    return f"cr:{change_request.id}"
+
+
+def cr_state(change_request: ChangeRequest) -> dict[str, Any]:
+    """The CR's own fields, as hashed into the before/after of its audit events."""
+    return {
+        "id": change_request.id,
+        "document_id": change_request.document_id,
+        "title": change_request.title,
+        "rationale": change_request.rationale,
+        "imas_references": change_request.imas_references,
+        "author": change_request.author,
+        "state": change_request.state,
+        "current_iteration": change_request.current_iteration,
+        "version": change_request.version,
+    }
+
+
+def etag_of(change_request: ChangeRequest) -> str:
+    return f'"cr-{change_request.id}-v{change_request.version}"'
+
+
+def checked_references(references: list[str]) -> str:
+    if len(references) > MAX_IMAS_REFERENCES:
+        raise InvalidInput(f"at most {MAX_IMAS_REFERENCES} IMAS references")
+    for reference in references:
+        if not IMAS_REFERENCE.match(reference):
+            raise InvalidInput(
+                f"IMAS reference '{reference[:40]}' is not of the form 09.10 or 09.10#6.2"
+            )
+    return " ".join(dict.fromkeys(references))
+
+
+def create_change_request(
+    session: Session,
+    document_slug: str,
+    *,
+    author: User,
+    title: str,
+    rationale: str,
+    imas_references: list[str] | None = None,
+) -> ChangeRequest:
+    document = document_by_slug(session, document_slug)
+    if document.kind != "sop":
+        raise InvalidInput(
+            f"'{document.slug}' is a {document.kind}: it changes only by importing a new version"
+        )
+    if not title.strip():
+        raise InvalidInput("a change request needs a title")
+    if not rationale.strip():
+        raise InvalidInput("a change request needs a rationale: why is this change needed?")
+    assert document.id is not None
+    change_request = ChangeRequest(
+        document_id=document.id,
+        title=title.strip(),
+        rationale=rationale.strip(),
+        imas_references=checked_references(imas_references or []),
+        author=author.username,
+        state=State.DRAFT,
+        created_at=utc_now(),
+    )
+    session.add(change_request)
+    session.flush()
+    audit.record(
+        session,
+        actor=author.username,
+        action="cr.created",
+        object=audit_object(change_request),
+        after=audit.state_digest(cr_state(change_request)),
+        details={"document": document.slug, "title": change_request.title},
+    )
+    return change_request
+
+
+def change_request_by_id(session: Session, cr_id: int) -> ChangeRequest:
+    change_request = session.get(ChangeRequest, cr_id)
+    if change_request is None:
+        raise NotFound(f"change request {cr_id} does not exist")
+    return change_request
+
+
+def locked_change_request(
+    session: Session, cr_id: int, if_match: str | None = None
+) -> ChangeRequest:
+    """The CR locked for this transaction; PreconditionFailed if `if_match` names an older
+    version. The lock is taken before the comparison, so of several writers holding the same
+    ETag exactly one gets through."""
+    change_request = session.exec(
+        select(ChangeRequest)
+        .where(ChangeRequest.id == cr_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if change_request is None:
+        raise NotFound(f"change request {cr_id} does not exist")
+    if if_match is not None and if_match.strip() not in (etag_of(change_request), "*"):
+        raise PreconditionFailed(
+            f"change request {cr_id} has changed since you read it "
+            f"(now {etag_of(change_request)}); reload and try again"
+        )
+    return change_request
+
+
+def document_of(session: Session, change_request: ChangeRequest) -> Document:
+    document = session.get(Document, change_request.document_id)
+    assert document is not None
+    return document
+
+
+def change_requests(
+    session: Session,
+    *,
+    state: str | None = None,
+    author: str | None = None,
+    document: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[ChangeRequest], int]:
+    """CRs newest first, filtered; and how many match in all."""
+    query = select(ChangeRequest)
+    if state is not None:
+        if state not in set(State):
+            raise InvalidInput(f"unknown state '{state}': use one of {', '.join(State)}")
+        query = query.where(ChangeRequest.state == state)
+    if author is not None:
+        query = query.where(ChangeRequest.author == author)
+    if document is not None:
+        query = query.where(ChangeRequest.document_id == document_by_slug(session, document).id)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(ChangeRequest.id).desc()).offset(offset).limit(limit))
+    return list(rows), total
+
+
+def record_change(
+    session: Session,
+    change_request: ChangeRequest,
+    actor: User,
+    action: str,
+    before: dict[str, Any],
+    details: dict[str, Any],
+) -> None:
+    change_request.version += 1
+    session.add(change_request)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action=action,
+        object=audit_object(change_request),
+        before=audit.state_digest(before),
+        after=audit.state_digest(cr_state(change_request)),
+        details=details,
+    )
+
+
+def _writer_check(change_request: ChangeRequest, user: User) -> None:
+    if user.username != change_request.author and not role_of(user).includes(Role.ADMIN):
+        raise Forbidden(
+            f"only the author of change request {change_request.id} "
+            f"({change_request.author}) or an admin may change it"
+        )
+
+
+@dataclass(frozen=True)
+class _Target:
+    chapter: Chapter | None
+    slug: str
+    language: str
+    base_revision: int
+
+
+def _proposal_target(
+    session: Session,
+    document: Document,
+    slug: str,
+    language: str | None,
+    text: str,
+    base_revision: int,
+) -> _Target:
+    source = f"proposed text of '{slug}'"
+    header = chapter_header(text, source)
+    if language is not None and checked_language(language) != header.language:
+        raise InvalidInput(
+            f"{source}: front matter says language '{header.language}', not '{language}'"
+        )
+    for field, have, want in (
+        ("document", header.document, document.slug),
+        ("id", header.id, slug),
+    ):
+        if have != want:
+            raise InvalidInput(
+                f"{source}: front matter field '{field}' is '{have}'; it must be '{want}'"
+            )
+    chapter = session.exec(
+        select(Chapter).where(
+            Chapter.document_id == document.id,
+            Chapter.slug == slug,
+            Chapter.language == header.language,
+        )
+    ).one_or_none()
+    if chapter is None:
+        if base_revision != 0:
+            raise NotFound(
+                f"chapter '{slug}' ({header.language}) does not exist; "
+                "propose a new chapter with base_revision 0"
+            )
+    elif base_revision == 0:
+        raise Conflict(
+            f"chapter '{slug}' ({header.language}) already exists: give the revision "
+            f"your text starts from (its head is {chapter.head_revision})"
+        )
+    elif not 1 <= base_revision <= chapter.head_revision:
+        raise InvalidInput(
+            f"chapter '{slug}' ({header.language}) has no revision {base_revision} "
+            f"(its head is {chapter.head_revision})"
+        )
+    return _Target(chapter, slug, header.language, base_revision)
+
+
+def put_proposal(
+    session: Session,
+    change_request: ChangeRequest,
+    user: User,
+    *,
+    slug: str,
+    language: str | None,
+    text: str,
+    base_revision: int,
+) -> Iteration:
+    """Save a proposed text for one chapter as the CR's next iteration. A new iteration
+    voids every earlier approval: signatures bind the texts they saw."""
+    _writer_check(change_request, user)
+    before = cr_state(change_request)
+    after = next_state(change_request.state, Action.REVISE)
+    document = document_of(session, change_request)
+    target = _proposal_target(session, document, slug, language, text, base_revision)
+    if target.chapter is not None:
+        _revision, base = revision_text(session, target.chapter, base_revision)
+        if base == text:
+            raise NoChange(f"no change: the text is identical to revision {base_revision}")
+    key = chapter_key(target.slug, target.language)
+    for proposal in proposals_at(session, change_request):
+        same_chapter = chapter_key(proposal.chapter_slug, proposal.language) == key
+        if (
+            same_chapter
+            and proposal.base_revision == base_revision
+            and proposal_text(session, proposal) == text
+        ):
+            raise NoChange(f"no change: the text is identical to iteration {proposal.iteration}")
+    number = change_request.current_iteration + 1
+    assert change_request.id is not None
+    session.add(
+        Iteration(
+            change_request_id=change_request.id,
+            number=number,
+            author=user.username,
+            created_at=utc_now(),
+        )
+    )
+    proposal = stored_proposal(
+        session,
+        change_request,
+        iteration=number,
+        slug=target.slug,
+        language=target.language,
+        chapter_id=target.chapter.id if target.chapter else None,
+        base_revision=base_revision,
+        text=text,
+    )
+    change_request.current_iteration = number
+    change_request.state = after
+    record_change(
+        session,
+        change_request,
+        user,
+        "cr.revised",
+        before,
+        {
+            "iteration": number,
+            "chapter": key,
+            "base_revision": base_revision,
+            "sha256": proposal.sha256,
+            "approvals_voided": before["state"] == State.APPROVED,
+        },
+    )
+    iteration = session.exec(
+        select(Iteration).where(
+            Iteration.change_request_id == change_request.id, Iteration.number == number
+        )
+    ).one()
+    return iteration
+
+
+def submit(session: Session, change_request: ChangeRequest, user: User) -> None:
+    _writer_check(change_request, user)
+    if change_request.current_iteration == 0:
+        raise InvalidInput("nothing to submit: propose a text for at least one chapter first")
+    before = cr_state(change_request)
+    change_request.state = next_state(change_request.state, Action.SUBMIT)
+    change_request.submitted_at = utc_now()
+    record_change(
+        session,
+        change_request,
+        user,
+        "cr.submitted",
+        before,
+        {"iteration": change_request.current_iteration},
+    )
+
+
+def withdraw(session: Session, change_request: ChangeRequest, user: User) -> None:
+    _writer_check(change_request, user)
+    before = cr_state(change_request)
+    change_request.state = next_state(change_request.state, Action.WITHDRAW)
+    record_change(session, change_request, user, "cr.withdrawn", before, {})
+
+
+def reject(session: Session, change_request: ChangeRequest, user: User, reason: str) -> None:
+    """An approver closes the CR for good; the reason is kept in the audit chain."""
+    if not role_of(user).includes(Role.APPROVER):
+        raise Forbidden("rejecting a change request needs the 'approver' role")
+    if not reason.strip():
+        raise InvalidInput("say why the change request is rejected")
+    before = cr_state(change_request)
+    change_request.state = next_state(change_request.state, Action.REJECT)
+    record_change(session, change_request, user, "cr.rejected", before, {"reason": reason.strip()})

@@ -1,0 +1,198 @@
+"""Comment threads on a passage of a proposed text, replies, resolve and reopen; and where
+each thread's passage stands in the CR's current iteration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from sop_platform.core.accounts import role_of
+from sop_platform.core.clock import utc_now
+from sop_platform.core.errors import Forbidden, InvalidInput, NotFound
+from sop_platform.core.models import ChangeRequest, Comment, User
+from sop_platform.core.roles import Role
+from sop_platform.review.anchoring import Anchor, anchored, quote_position
+from sop_platform.review.change_requests import cr_state, record_change
+from sop_platform.review.proposal_store import chapter_key, proposal_text, proposals_at
+from sop_platform.review.workflow import Action, next_state
+
+
+def _may_discuss(change_request: ChangeRequest, user: User) -> None:
+    if user.username != change_request.author and not role_of(user).includes(Role.REVIEWER):
+        raise Forbidden("commenting needs the 'reviewer' role, or being the CR's author")
+
+
+def _proposed_texts(session: Session, change_request: ChangeRequest) -> dict[str, str]:
+    return {
+        chapter_key(p.chapter_slug, p.language): proposal_text(session, p)
+        for p in proposals_at(session, change_request)
+    }
+
+
+def _chapter_in(texts: dict[str, str], chapter: str, language: str | None) -> str:
+    """The key of the chapter a comment names: `slug/lang`, or `slug` when unambiguous."""
+    if "/" in chapter:
+        key = chapter
+    elif language:
+        key = chapter_key(chapter, language)
+    else:
+        matches = [key for key in texts if key.split("/", 1)[0] == chapter]
+        if len(matches) != 1:
+            raise InvalidInput(
+                f"say which language of '{chapter}' you comment on"
+                if matches
+                else f"this change request proposes no text for '{chapter}'"
+            )
+        key = matches[0]
+    if key not in texts:
+        raise InvalidInput(f"this change request proposes no text for '{key}'")
+    return key
+
+
+def add_comment(
+    session: Session,
+    change_request: ChangeRequest,
+    user: User,
+    *,
+    body: str,
+    chapter: str | None = None,
+    language: str | None = None,
+    quote: str = "",
+    prefix: str = "",
+    suffix: str = "",
+    parent: int | None = None,
+) -> Comment:
+    """A new thread on a passage of the current iteration, or a reply to a thread."""
+    _may_discuss(change_request, user)
+    if not body.strip():
+        raise InvalidInput("a comment needs a body")
+    before = cr_state(change_request)
+    change_request.state = next_state(change_request.state, Action.COMMENT)
+    if parent is not None:
+        thread = thread_of(session, change_request, parent)
+        key = chapter_key(thread.chapter_slug, thread.language)
+        quote = prefix = suffix = ""
+    else:
+        if not chapter:
+            raise InvalidInput("say which chapter the comment is on")
+        texts = _proposed_texts(session, change_request)
+        key = _chapter_in(texts, chapter, language)
+        if not quote:
+            raise InvalidInput("quote the passage the comment is about")
+        if quote_position(texts[key], quote, prefix, suffix) is None:
+            raise InvalidInput(
+                f"the quoted passage is not in the current text of {key} "
+                f"(iteration {change_request.current_iteration})"
+            )
+    slug, lang = key.split("/", 1)
+    comment = Comment(
+        change_request_id=change_request.id or 0,
+        iteration=change_request.current_iteration,
+        parent_id=parent,
+        chapter_slug=slug,
+        language=lang,
+        quote=quote,
+        prefix=prefix,
+        suffix=suffix,
+        body=body.strip(),
+        author=user.username,
+        created_at=utc_now(),
+    )
+    session.add(comment)
+    session.flush()
+    record_change(
+        session,
+        change_request,
+        user,
+        "comment.added",
+        before,
+        {"comment": comment.id, "parent": parent, "chapter": key},
+    )
+    return comment
+
+
+def thread_of(session: Session, change_request: ChangeRequest, comment_id: int) -> Comment:
+    """The thread's first comment, given it or any of its replies."""
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.change_request_id != change_request.id:
+        raise NotFound(f"comment {comment_id} does not exist on change request {change_request.id}")
+    while comment.parent_id is not None:
+        parent = session.get(Comment, comment.parent_id)
+        assert parent is not None
+        comment = parent
+    return comment
+
+
+def set_resolved(
+    session: Session, change_request: ChangeRequest, user: User, comment_id: int, resolved: bool
+) -> Comment:
+    _may_discuss(change_request, user)
+    thread = thread_of(session, change_request, comment_id)
+    if thread.resolved == resolved:
+        return thread
+    before = cr_state(change_request)
+    thread.resolved = resolved
+    thread.resolved_by = user.username if resolved else None
+    session.add(thread)
+    record_change(
+        session,
+        change_request,
+        user,
+        "comment.resolved" if resolved else "comment.reopened",
+        before,
+        {"comment": thread.id},
+    )
+    return thread
+
+
+@dataclass(frozen=True)
+class Thread:
+    comment: Comment
+    replies: list[Comment]
+    anchor: Anchor
+
+
+def threads_of(session: Session, change_request: ChangeRequest) -> list[Thread]:
+    """Every thread with its replies, anchored in the current iteration's texts."""
+    comments = list(
+        session.exec(
+            select(Comment)
+            .where(Comment.change_request_id == change_request.id)
+            .order_by(col(Comment.id))
+        )
+    )
+    texts = _proposed_texts(session, change_request) if comments else {}
+    replies: dict[int, list[Comment]] = {}
+    roots: list[Comment] = []
+    for comment in comments:
+        if comment.parent_id is None:
+            roots.append(comment)
+        else:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    threads = []
+    for root in roots:
+        assert root.id is not None
+        text = texts.get(chapter_key(root.chapter_slug, root.language))
+        if text is None:
+            anchor = Anchor("outdated")
+        elif root.iteration == change_request.current_iteration:
+            position = quote_position(text, root.quote, root.prefix, root.suffix)
+            anchor = (
+                Anchor("exact", position, position + len(root.quote), root.quote)
+                if position is not None
+                else anchored(text, root.quote, root.prefix, root.suffix)
+            )
+        else:
+            anchor = anchored(text, root.quote, root.prefix, root.suffix)
+        threads.append(Thread(root, _all_replies(root.id, replies), anchor))
+    return threads
+
+
+def _all_replies(root_id: int, replies: dict[int, list[Comment]]) -> list[Comment]:
+    found, queue = [], list(replies.get(root_id, []))
+    while queue:
+        reply = queue.pop(0)
+        found.append(reply)
+        queue.extend(replies.get(reply.id or 0, []))
+    return sorted(found, key=lambda c: c.id or 0)

@@ -1,0 +1,182 @@
+"""Merging an approved CR: each proposed text becomes a new revision of its chapter, all
+chapters or none, in the caller's one transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from sop_platform.core import audit
+from sop_platform.core.chapters import create_chapter, revision_text, save_chapter_text
+from sop_platform.core.clauses import clauses_touched
+from sop_platform.core.clock import utc_now
+from sop_platform.core.errors import Conflict
+from sop_platform.core.hashing import sha256_hex
+from sop_platform.core.models import (
+    ChangeRequest,
+    Chapter,
+    MergedRevision,
+    Proposal,
+    Revision,
+    User,
+)
+from sop_platform.core.version_store import locked_chapter
+from sop_platform.review.approval_policy import approvals_of
+from sop_platform.review.change_requests import cr_state, document_of, record_change
+from sop_platform.review.proposal_store import (
+    base_text,
+    chapter_key,
+    proposal_text,
+    proposals_at,
+    signed_manifest,
+)
+from sop_platform.review.three_way import ConflictPassage, three_way_merge
+from sop_platform.review.workflow import Action, next_state
+
+
+class MergeConflict(Conflict):
+    """The CR's change cannot be re-applied on a chapter that moved on (HTTP 409)."""
+
+    def __init__(self, detail: str, conflicts: list[dict[str, object]]) -> None:
+        super().__init__(detail)
+        self.conflicts = conflicts
+
+
+@dataclass(frozen=True)
+class _Planned:
+    proposal: Proposal
+    chapter: Chapter | None
+    text: str | None  # None: the head already holds exactly this text
+    previous: str
+
+
+def _planned(
+    session: Session, proposal: Proposal, document_id: int
+) -> tuple[_Planned | None, list[ConflictPassage]]:
+    proposed = proposal_text(session, proposal)
+    key = chapter_key(proposal.chapter_slug, proposal.language)
+    if proposal.chapter_id is None:
+        existing = session.exec(
+            select(Chapter).where(
+                Chapter.document_id == document_id,
+                Chapter.slug == proposal.chapter_slug,
+                Chapter.language == proposal.language,
+            )
+        ).one_or_none()
+        if existing is not None:
+            raise MergeConflict(
+                f"chapter {key} was created by someone else since this CR proposed it",
+                [{"chapter": key, "base": "", "proposed": proposed, "current": ""}],
+            )
+        return _Planned(proposal, None, proposed, ""), []
+    chapter = locked_chapter(session, proposal.chapter_id)
+    _revision, head = revision_text(session, chapter, chapter.head_revision)
+    if chapter.head_revision == proposal.base_revision:
+        return _Planned(proposal, chapter, proposed, head), []
+    outcome = three_way_merge(base_text(session, proposal), proposed, head)
+    if outcome.text is None:
+        return None, outcome.conflicts
+    return _Planned(proposal, chapter, None if outcome.text == head else outcome.text, head), []
+
+
+def merge_change_request(
+    session: Session, change_request: ChangeRequest, user: User
+) -> list[Revision]:
+    """Write the CR's texts as new revisions. Raises MergeConflict with every conflicting
+    passage of every chapter, having written nothing, if any chapter cannot be merged."""
+    before = cr_state(change_request)
+    after = next_state(change_request.state, Action.MERGE)
+    document = document_of(session, change_request)
+    proposals = proposals_at(session, change_request)
+    approvals = approvals_of(session, change_request)
+    if len(approvals) < document.approvals_required:
+        raise Conflict(
+            f"'{document.slug}' needs {document.approvals_required} approvals; this change "
+            f"request has {len(approvals)} on its current iteration"
+        )
+    manifest = signed_manifest(proposals)
+    for approval in approvals:
+        if json.loads(approval.signed_texts or "{}") != manifest:
+            raise Conflict(f"the signature of {approval.signer_name} does not cover these texts")
+    plans: list[_Planned] = []
+    conflicts: list[dict[str, object]] = []
+    assert document.id is not None
+    for proposal in sorted(proposals, key=lambda p: (p.chapter_slug, p.language)):
+        plan, clashes = _planned(session, proposal, document.id)
+        key = chapter_key(proposal.chapter_slug, proposal.language)
+        conflicts.extend(
+            {"chapter": key, "base": c.base, "proposed": c.proposed, "current": c.current}
+            for c in clashes
+        )
+        if plan is not None:
+            plans.append(plan)
+    if conflicts:
+        raise MergeConflict(
+            f"change request {change_request.id} conflicts with changes merged since its base: "
+            "its author must resolve them in a new iteration",
+            conflicts,
+        )
+    message = f"CR #{change_request.id}: {change_request.title}"
+    revisions: list[Revision] = []
+    for plan in plans:
+        if plan.text is None:
+            continue
+        source = f"change request {change_request.id}, {plan.proposal.chapter_slug}"
+        if plan.chapter is None:
+            chapter, revision = create_chapter(
+                session,
+                document,
+                plan.text,
+                author=change_request.author,
+                message=message,
+                source=source,
+            )
+        else:
+            chapter = plan.chapter
+            revision = save_chapter_text(
+                session,
+                chapter,
+                plan.text,
+                author=change_request.author,
+                message=message,
+                source=source,
+            )
+        assert chapter.id is not None and change_request.id is not None
+        session.add(
+            MergedRevision(
+                change_request_id=change_request.id,
+                chapter_id=chapter.id,
+                revision=revision.number,
+                clauses=json.dumps(clauses_touched(plan.previous, plan.text), ensure_ascii=False),
+            )
+        )
+        audit.record(
+            session,
+            actor=user.username,
+            action="chapter.revised",
+            object=f"chapter:{document.slug}/{chapter.slug}/{chapter.language}",
+            before=sha256_hex(plan.previous.encode("utf-8")) if plan.chapter else None,
+            after=revision.sha256,
+            details={"revision": revision.number, "change_request": change_request.id},
+        )
+        revisions.append(revision)
+    change_request.state = after
+    change_request.merged_at = utc_now()
+    change_request.merged_by = user.username
+    record_change(
+        session,
+        change_request,
+        user,
+        "cr.merged",
+        before,
+        {
+            "revisions": [
+                {"chapter_id": r.chapter_id, "revision": r.number, "sha256": r.sha256}
+                for r in revisions
+            ],
+            "approvers": [a.reviewer for a in approvals],
+        },
+    )
+    return revisions

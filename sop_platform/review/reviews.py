@@ -1,0 +1,136 @@
+"""Reviews of one iteration: approve (an electronic signature), request changes, comment.
+
+An approval is signed the way 21 CFR 11.200 asks of a signing outside a continuous session
+of signings: both components again, the signer's identity (their signed-in account) and
+their password, at the moment of signing. Wrong passwords count towards the same throttle
+as sign-in, and each refusal is kept in the audit chain even though the request fails.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session
+
+from sop_platform.core.accounts import role_of, sign_in
+from sop_platform.core.clock import utc_now
+from sop_platform.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    TooManyAttempts,
+)
+from sop_platform.core.models import ChangeRequest, Review, User
+from sop_platform.core.roles import Role
+from sop_platform.review.approval_policy import APPROVE, approvals_of, quorum_met
+from sop_platform.review.change_requests import (
+    cr_state,
+    document_of,
+    record_change,
+)
+from sop_platform.review.proposal_store import proposals_at, signed_manifest
+from sop_platform.review.workflow import Action, State, next_state
+
+REQUEST_CHANGES = "request_changes"
+COMMENT = "comment"
+DECISIONS = (APPROVE, REQUEST_CHANGES, COMMENT)
+SIGNATURE_MEANING = "approved"
+
+
+def review(
+    session: Session,
+    change_request: ChangeRequest,
+    reviewer: User,
+    *,
+    decision: str,
+    body: str = "",
+    password: str | None = None,
+    iteration: int | None = None,
+) -> Review:
+    """Record one decision on the CR's current iteration."""
+    if decision not in DECISIONS:
+        raise InvalidInput(f"unknown decision '{decision}': use one of {', '.join(DECISIONS)}")
+    if not role_of(reviewer).includes(Role.REVIEWER):
+        raise Forbidden("reviewing needs the 'reviewer' role")
+    if iteration is not None and iteration != change_request.current_iteration:
+        raise Conflict(
+            f"you reviewed iteration {iteration}, but the change request is now at "
+            f"iteration {change_request.current_iteration}: read it again"
+        )
+    if decision != COMMENT and reviewer.username == change_request.author:
+        raise Forbidden("four eyes: the author of a change request cannot review it")
+    if decision != COMMENT and not body.strip() and decision == REQUEST_CHANGES:
+        raise InvalidInput("say what needs to change")
+    if decision == COMMENT and not body.strip():
+        raise InvalidInput("a comment needs a body")
+    action = {
+        APPROVE: Action.APPROVE,
+        REQUEST_CHANGES: Action.REQUEST_CHANGES,
+        COMMENT: Action.COMMENT,
+    }[decision]
+    before = cr_state(change_request)
+    after = next_state(change_request.state, action)
+    entry = Review(
+        change_request_id=change_request.id or 0,
+        iteration=change_request.current_iteration,
+        reviewer=reviewer.username,
+        decision=decision,
+        body=body.strip(),
+        created_at=utc_now(),
+    )
+    if decision == APPROVE:
+        _sign(session, change_request, reviewer, password, entry)
+    session.add(entry)
+    session.flush()
+    change_request.state = after
+    if (
+        decision == APPROVE
+        and after == State.SUBMITTED
+        and quorum_met(session, change_request, document_of(session, change_request))
+    ):
+        change_request.state = next_state(after, Action.QUORUM)
+    details: dict[str, object] = {"iteration": entry.iteration, "review": entry.id}
+    if decision == APPROVE:
+        details.update(
+            signer_name=entry.signer_name,
+            meaning=entry.signature_meaning,
+            signed_texts=json.loads(entry.signed_texts or "{}"),
+        )
+    record_change(session, change_request, reviewer, f"review.{_past(decision)}", before, details)
+    return entry
+
+
+def _past(decision: str) -> str:
+    return {APPROVE: "approved", REQUEST_CHANGES: "changes_requested", COMMENT: "commented"}[
+        decision
+    ]
+
+
+def _sign(
+    session: Session,
+    change_request: ChangeRequest,
+    signer: User,
+    password: str | None,
+    entry: Review,
+) -> None:
+    if not role_of(signer).includes(Role.APPROVER):
+        raise Forbidden("approving needs the 'approver' role")
+    if any(a.reviewer == signer.username for a in approvals_of(session, change_request)):
+        raise Conflict(f"you have already approved iteration {change_request.current_iteration}")
+    if not password:
+        raise InvalidInput("an approval is a signature: give your password again")
+    outcome = sign_in(
+        session, signer.username, password, purpose=f"signature on cr:{change_request.id}"
+    )
+    if outcome.error is not None:
+        error: DomainError = outcome.error
+        if not isinstance(error, TooManyAttempts):
+            error = Forbidden("the password does not match: the approval was not signed")
+        # The failed attempt and its audit event must outlive the failing request.
+        error.keep_changes = True
+        raise error
+    manifest = signed_manifest(proposals_at(session, change_request))
+    entry.signer_name = signer.full_name
+    entry.signature_meaning = SIGNATURE_MEANING
+    entry.signed_texts = json.dumps(manifest, sort_keys=True)
