@@ -1,9 +1,10 @@
-"""The `sop-platform` command: serve, init, demo, user."""
+"""The `sop-platform` command: serve, init, demo, user, policy, audit."""
 
 from __future__ import annotations
 
 import secrets
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -15,15 +16,23 @@ from rich.progress import Progress
 from sqlalchemy.exc import OperationalError
 
 from sop_platform.core.accounts import add_user, set_password, user_by_name
+from sop_platform.core.audit import event_count, start_request, verify_chain
+from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.content_loader import LoadReport, chapter_files_count, load_content
 from sop_platform.core.database import Database
 from sop_platform.core.errors import DomainError, NotFound
 from sop_platform.core.roles import Role
+from sop_platform.review.approval_policy import MAX_APPROVALS, set_required_approvals
 from sop_platform.settings import MIN_SECRET_KEY_LENGTH, Settings
 
 app = typer.Typer(help="Standard Operating Procedures for mine action.", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+policy_app = typer.Typer(help="Approval policy of a document.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+CLI_ACTOR = "cli"
 out = Console()
 err = Console(stderr=True)
 
@@ -34,6 +43,12 @@ DEMO_ACCOUNTS = (
     ("approver", Role.APPROVER, "Elvin Məmmədov (demo approver)"),
     ("admin", Role.ADMIN, "Nigar Əliyeva (demo administrator)"),
 )
+
+
+@app.callback()
+def _run_id() -> None:
+    """Audit events written by one command carry one request id."""
+    start_request(f"cli-{uuid.uuid4().hex[:16]}")
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -170,6 +185,53 @@ def user_add(
     finally:
         database.dispose()
     out.print(f"added {name} ({role.value})")
+
+
+@contextmanager
+def _database() -> Iterator[Database]:
+    database = Database(_settings().database_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+@policy_app.command("set")
+def policy_set(
+    document: Annotated[str, typer.Argument(help="Document id, e.g. anama-sop")],
+    approvals: Annotated[
+        int,
+        typer.Option(
+            min=1, max=MAX_APPROVALS, help="Distinct approvers a CR needs (never its author)."
+        ),
+    ],
+) -> None:
+    """Set how many distinct approvers a document's change requests need."""
+    with _database() as database, _domain_errors(), database.session(write=True) as session:
+        set_required_approvals(session, document, approvals, actor=CLI_ACTOR)
+    out.print(f"{document}: {approvals} approvals required")
+
+
+@policy_app.command("show")
+def policy_show(document: Annotated[str, typer.Argument(help="Document id")]) -> None:
+    """Print a document's approval policy."""
+    with _database() as database, _domain_errors(), database.session(write=False) as session:
+        found = document_by_slug(session, document)
+    out.print(f"{found.slug}: {found.approvals_required} approvals required")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit chain and check it against every edition's recorded head; exit 1
+    naming the first broken event."""
+    with _database() as database, _domain_errors(), database.session(write=False) as session:
+        total = event_count(session)
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("Verifying the audit chain", total=total)
+            report = verify_chain(session, lambda checked: progress.advance(task, checked))
+    if not report.ok:
+        raise _fail(f"audit chain broken at event {report.broken_at}: {report.problem}")
+    out.print(f"audit chain intact: {report.events} events, head {report.head_hash}")
 
 
 def main() -> None:

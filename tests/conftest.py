@@ -22,7 +22,7 @@ from sop_platform.core.database import Database
 from sop_platform.core.models import User
 from sop_platform.resources import shipped_dir
 from sop_platform.settings import Settings
-from tests.support import PASSWORD, SECRET, AuthFor, MakeUser
+from tests.support import PASSWORD, SECRET, Api, AuthFor, MakeUser
 
 POSTGRES_URL = os.environ.get("SOP_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"]
@@ -153,3 +153,24 @@ def auth_for(make_user: MakeUser) -> AuthFor:
         return {"Authorization": f"Bearer {issue_token(user.username, SECRET, 5)}"}
 
     return headers
+
+
+@pytest.fixture
+def staff(client: TestClient, make_user: MakeUser) -> dict[str, Api]:
+    """The people of a review: two authors, a reviewer, three approvers and an admin."""
+    people = {
+        "sarah": "author",
+        "tom": "author",
+        "aynur": "reviewer",
+        "elvin": "approver",
+        "leyla": "approver",
+        "murad": "approver",
+        "nigar": "admin",
+        "rauf": "reader",
+    }
+    team = {}
+    for username, role in people.items():
+        make_user(username, role)
+        token = issue_token(username, SECRET, 30)
+        team[username] = Api(client, {"Authorization": f"Bearer {token}"}, username)
+    return team

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from sqlmodel import Session
 
@@ -26,3 +27,84 @@ def new_chapter(session: Session) -> Chapter:
     session.add(chapter)
     session.flush()
     return chapter
+
+
+DOCUMENT = "anama-sop"
+CHAPTER = "manual-clearance"
+
+
+class Api:
+    """Drives the change-request workflow over HTTP as one signed-in user.
+
+    `Api(client, headers)`; each step asserts the status it expects and returns the JSON,
+    so a test reads as the story of what people did.
+    """
+
+    def __init__(self, client: Any, headers: dict[str, str], username: str = "") -> None:
+        self.client = client
+        self.headers = headers
+        self.username = username
+
+    def _call(
+        self, method: str, path: str, expect: int, if_match: str | None = None, **kwargs: Any
+    ) -> Any:
+        headers = dict(self.headers)
+        if if_match is not None:
+            headers["If-Match"] = if_match
+        response = self.client.request(method, path, headers=headers, **kwargs)
+        assert response.status_code == expect, (method, path, response.status_code, response.text)
+        return response.json() if response.content else None
+
+    def head_of(self, chapter: str = CHAPTER, lang: str = "en") -> Any:
+        return self._call(
+            "GET", f"/api/v1/documents/{DOCUMENT}/chapters/{chapter}?lang={lang}", 200
+        )
+
+    def open_cr(self, title: str = "Clearance depth to 20 cm", expect: int = 201) -> Any:
+        return self._call(
+            "POST",
+            "/api/v1/change-requests",
+            expect,
+            json={
+                "document": DOCUMENT,
+                "title": title,
+                "rationale": "Field evidence from the 2026 season.",
+                "imas_references": ["09.10#6.2"],
+            },
+        )
+
+    def put(
+        self,
+        cr_id: int,
+        markdown: str,
+        base_revision: int,
+        chapter: str = CHAPTER,
+        expect: int = 200,
+        if_match: str | None = None,
+    ) -> Any:
+        return self._call(
+            "PUT",
+            f"/api/v1/change-requests/{cr_id}/chapters/{chapter}",
+            expect,
+            if_match,
+            json={"markdown": markdown, "base_revision": base_revision},
+        )
+
+    def act(self, cr_id: int, action: str, expect: int = 200, **body: Any) -> Any:
+        return self._call(
+            "POST", f"/api/v1/change-requests/{cr_id}/{action}", expect, json=body or None
+        )
+
+    def approve(self, cr_id: int, password: str = PASSWORD, expect: int = 201) -> Any:
+        return self.act(
+            cr_id, "reviews", expect, decision="approve", body="Checked.", password=password
+        )
+
+    def get(self, cr_id: int, expect: int = 200) -> Any:
+        return self._call("GET", f"/api/v1/change-requests/{cr_id}", expect)
+
+
+def edited(text: str, old: str, new: str) -> str:
+    """`text` with its one occurrence of `old` replaced: a test's edit must hit."""
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
+    return text.replace(old, new)

@@ -12,7 +12,17 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sop_platform.api.body_limit import BodyLimitMiddleware
 from sop_platform.api.deps import PublicSite
 from sop_platform.api.errors import install_error_handlers
-from sop_platform.api.routes import auth, chapters, documents, site, users
+from sop_platform.api.request_id import RequestIdMiddleware
+from sop_platform.api.routes import (
+    audit,
+    auth,
+    change_requests,
+    chapters,
+    documents,
+    review_queue,
+    site,
+    users,
+)
 from sop_platform.core.database import Database
 from sop_platform.settings import Settings
 
@@ -42,7 +52,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    for router in (auth.router, users.router, documents.router, chapters.router, site.router):
+    app.add_middleware(RequestIdMiddleware)
+    routers = (
+        auth.router,
+        users.router,
+        documents.router,
+        chapters.router,
+        change_requests.router,
+        review_queue.router,
+        audit.router,
+        site.router,
+    )
+    for router in routers:
         app.include_router(router)
 
     # The API's description holds no SOP text and no account data: public with the site.

@@ -16,8 +16,10 @@ from sop_platform.core.errors import (
     DomainError,
     Forbidden,
     InvalidInput,
+    MergeConflict,
     NotFound,
     NotSignedIn,
+    PreconditionFailed,
     TooManyAttempts,
 )
 
@@ -34,10 +36,6 @@ STATUS = {
 }
 
 
-class PreconditionFailed(DomainError):
-    """A stale `If-Match`."""
-
-
 class BadRequest(DomainError):
     """A request that cannot be read at all."""
 
@@ -52,8 +50,13 @@ def status_of(error: DomainError) -> int:
     return 400
 
 
-def _json(status: int, detail: object, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+def _json(
+    status: int,
+    detail: object,
+    headers: dict[str, str] | None = None,
+    **extra: object,
+) -> JSONResponse:
+    return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
 
 
 async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
@@ -66,6 +69,8 @@ async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
         headers["Retry-After"] = str(error.retry_after_seconds)
     if isinstance(error, CorruptRevision):
         log.error("integrity failure: %s", error.detail)
+    if isinstance(error, MergeConflict):
+        return _json(status, error.detail, headers, conflicts=error.conflicts)
     return _json(status, error.detail, headers)
 
 

@@ -31,6 +31,8 @@ class EditionOut(BaseModel):
     effective_date: date
     issued_at: datetime
     issued_by: str
+    audit_seq: int = Field(description="the audit chain's head when the edition was issued")
+    audit_hash: str
 
 
 class DocumentOut(BaseModel):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -45,6 +45,11 @@ def request_context(request_id: str) -> Iterator[None]:
         yield
     finally:
         _request_id.reset(token)
+
+
+def start_request(request_id: str) -> None:
+    """For a process that is one request from start to end (a CLI command)."""
+    _request_id.set(request_id)
 
 
 def current_request_id() -> str:
@@ -157,8 +162,13 @@ class ChainReport:
     problem: str | None = None
 
 
-def verify_chain(session: Session) -> ChainReport:
-    """Recompute every link, then check the chain against the heads editions recorded."""
+def event_count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(AuditEvent)).one()
+
+
+def verify_chain(session: Session, on_progress: Callable[[int], None] | None = None) -> ChainReport:
+    """Recompute every link, then check the chain against the heads editions recorded.
+    `on_progress` hears how many events each batch checked."""
     expected_seq, prev_hash, count = 1, GENESIS, 0
     while True:
         batch = list(
@@ -189,6 +199,8 @@ def verify_chain(session: Session) -> ChainReport:
                     f"event {event.seq} was changed after it was recorded",
                 )
             prev_hash, expected_seq, count = event.hash, expected_seq + 1, count + 1
+        if on_progress is not None:
+            on_progress(len(batch))
     for edition in session.exec(select(Edition).where(Edition.audit_seq > 0)):
         anchored = session.get(AuditEvent, edition.audit_seq)
         if anchored is None or anchored.hash != edition.audit_hash:

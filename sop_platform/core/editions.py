@@ -56,6 +56,15 @@ def current_edition(session: Session, document: Document, today: date | None = N
     return edition
 
 
+def edition_by_number(session: Session, document: Document, number: int) -> Edition:
+    edition = session.exec(
+        select(Edition).where(Edition.document_id == document.id, Edition.number == number)
+    ).one_or_none()
+    if edition is None:
+        raise NotFound(f"document '{document.slug}' has no edition {number}")
+    return edition
+
+
 def edition_revisions(session: Session, edition: Edition) -> dict[int, int]:
     """Chapter id → the revision frozen in the edition."""
     rows = session.exec(select(EditionChapter).where(EditionChapter.edition_id == edition.id))

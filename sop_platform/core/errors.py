@@ -31,6 +31,19 @@ class Conflict(DomainError):
     """The request collides with what is already stored (duplicate name, stale base)."""
 
 
+class PreconditionFailed(Conflict):
+    """The writer acted on a version that is no longer current (a stale `If-Match`)."""
+
+
+class MergeConflict(Conflict):
+    """A change that cannot be re-applied where its chapter moved on; `conflicts` lists
+    each passage changed on both sides."""
+
+    def __init__(self, detail: str, conflicts: list[dict[str, str]]) -> None:
+        super().__init__(detail)
+        self.conflicts = conflicts
+
+
 class NotSignedIn(DomainError):
     """No valid credentials were presented."""
 

@@ -14,7 +14,14 @@ from sop_platform.core import audit
 from sop_platform.core.accounts import role_of
 from sop_platform.core.chapters import checked_language, document_by_slug, revision_text
 from sop_platform.core.clock import utc_now
-from sop_platform.core.errors import Conflict, Forbidden, InvalidInput, NoChange, NotFound
+from sop_platform.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NoChange,
+    NotFound,
+    PreconditionFailed,
+)
 from sop_platform.core.front_matter import chapter_header
 from sop_platform.core.models import ChangeRequest, Chapter, Document, Iteration, User
 from sop_platform.core.roles import Role
@@ -28,10 +35,6 @@ from sop_platform.review.workflow import Action, State, next_state
 
 IMAS_REFERENCE = re.compile(r"^\d{2}(\.\d{2}){0,3}(#[0-9A-Za-z.]+)?$")
 MAX_IMAS_REFERENCES = 50
-
-
-class PreconditionFailed(Conflict):
-    """The writer acted on a version of the CR that is no longer current (HTTP 412)."""
 
 
 def audit_object(change_request: ChangeRequest) -> str:

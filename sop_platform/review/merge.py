@@ -12,7 +12,7 @@ from sop_platform.core import audit
 from sop_platform.core.chapters import create_chapter, revision_text, save_chapter_text
 from sop_platform.core.clauses import clauses_touched
 from sop_platform.core.clock import utc_now
-from sop_platform.core.errors import Conflict
+from sop_platform.core.errors import Conflict, MergeConflict
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.models import (
     ChangeRequest,
@@ -34,14 +34,6 @@ from sop_platform.review.proposal_store import (
 )
 from sop_platform.review.three_way import ConflictPassage, three_way_merge
 from sop_platform.review.workflow import Action, next_state
-
-
-class MergeConflict(Conflict):
-    """The CR's change cannot be re-applied on a chapter that moved on (HTTP 409)."""
-
-    def __init__(self, detail: str, conflicts: list[dict[str, object]]) -> None:
-        super().__init__(detail)
-        self.conflicts = conflicts
 
 
 @dataclass(frozen=True)
@@ -101,7 +93,7 @@ def merge_change_request(
         if json.loads(approval.signed_texts or "{}") != manifest:
             raise Conflict(f"the signature of {approval.signer_name} does not cover these texts")
     plans: list[_Planned] = []
-    conflicts: list[dict[str, object]] = []
+    conflicts: list[dict[str, str]] = []
     assert document.id is not None
     for proposal in sorted(proposals, key=lambda p: (p.chapter_slug, p.language)):
         plan, clashes = _planned(session, proposal, document.id)

@@ -1,0 +1,118 @@
+"""Everything about one CR that a reader of it needs, gathered in one place: its
+iterations, the current proposed texts, reviews with their signatures, comment threads,
+the approvals that count and the word diffs against each base."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from sop_platform.core.errors import NotFound
+from sop_platform.core.models import ChangeRequest, Chapter, Document, Iteration, Proposal, Review
+from sop_platform.core.word_diff import word_diff
+from sop_platform.review.approval_policy import approvals_of
+from sop_platform.review.change_requests import document_of
+from sop_platform.review.comments import Thread, threads_of
+from sop_platform.review.proposal_store import (
+    base_text,
+    proposal_text,
+    proposals_at,
+)
+
+
+@dataclass(frozen=True)
+class Details:
+    change_request: ChangeRequest
+    document: Document
+    iterations: list[tuple[Iteration, list[Proposal]]]
+    proposals: list[Proposal]
+    reviews: list[Review]
+    approvals: list[Review]
+    threads: list[Thread]
+
+
+def details_of(session: Session, change_request: ChangeRequest) -> Details:
+    saved = list(
+        session.exec(
+            select(Proposal)
+            .where(Proposal.change_request_id == change_request.id)
+            .order_by(col(Proposal.iteration), col(Proposal.id))
+        )
+    )
+    by_iteration: dict[int, list[Proposal]] = {}
+    for proposal in saved:
+        by_iteration.setdefault(proposal.iteration, []).append(proposal)
+    iterations = session.exec(
+        select(Iteration)
+        .where(Iteration.change_request_id == change_request.id)
+        .order_by(col(Iteration.number))
+    )
+    reviews = session.exec(
+        select(Review).where(Review.change_request_id == change_request.id).order_by(col(Review.id))
+    )
+    return Details(
+        change_request=change_request,
+        document=document_of(session, change_request),
+        iterations=[(it, by_iteration.get(it.number, [])) for it in iterations],
+        proposals=proposals_at(session, change_request),
+        reviews=list(reviews),
+        approvals=approvals_of(session, change_request),
+        threads=threads_of(session, change_request),
+    )
+
+
+def signed_texts(review: Review) -> dict[str, str]:
+    return dict(json.loads(review.signed_texts or "{}"))
+
+
+def proposal_for(
+    session: Session,
+    change_request: ChangeRequest,
+    chapter: str,
+    language: str | None,
+    iteration: int | None = None,
+) -> Proposal:
+    """The CR's proposal for one chapter as of an iteration (default: current)."""
+    matches = [
+        p
+        for p in proposals_at(session, change_request, iteration)
+        if p.chapter_slug == chapter and (language is None or p.language == language)
+    ]
+    if not matches:
+        raise NotFound(f"change request {change_request.id} proposes no text for '{chapter}'")
+    return matches[0]
+
+
+@dataclass(frozen=True)
+class ChapterDiff:
+    chapter: str
+    language: str
+    base_revision: int
+    head_revision: int | None
+    ops: list[tuple[int, str]]
+
+
+def diffs_of(
+    session: Session, change_request: ChangeRequest, iteration: int | None = None
+) -> list[ChapterDiff]:
+    """The word diff of each proposed text against its base revision."""
+    if iteration is not None and not 1 <= iteration <= change_request.current_iteration:
+        raise NotFound(f"change request {change_request.id} has no iteration {iteration}")
+    diffs = []
+    for proposal in proposals_at(session, change_request, iteration):
+        head = None
+        if proposal.chapter_id is not None:
+            chapter = session.get(Chapter, proposal.chapter_id)
+            head = chapter.head_revision if chapter else None
+        diffs.append(
+            ChapterDiff(
+                chapter=proposal.chapter_slug,
+                language=proposal.language,
+                base_revision=proposal.base_revision,
+                head_revision=head,
+                ops=word_diff(base_text(session, proposal), proposal_text(session, proposal)),
+            )
+        )
+    return diffs
