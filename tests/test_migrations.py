@@ -41,3 +41,44 @@ def test_sqlite_connections_are_tuned_for_durability(database: Database):
         "synchronous": 2,
         "busy_timeout": 30_000,
     }
+
+
+def test_upgrading_a_database_with_editions_keeps_them(tmp_path):
+    """0003 adds the audit head to `edition` without rebuilding the table its contents
+    reference (SQLite would refuse to drop it under the immutable edition contents)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from sop_platform.resources import shipped_dir
+
+    database = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(shipped_dir("migrations")))
+    with database.engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        connection.exec_driver_sql(
+            "INSERT INTO document (id, slug, kind, title, languages, approvals_required) "
+            "VALUES (1, 'd', 'sop', 'D', 'en', 2)"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO chapter (id, document_id, slug, language, number, title, head_revision)"
+            " VALUES (1, 1, 'c', 'en', '1', 'C', 0)"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO edition (id, document_id, number, title, effective_date, issued_at, "
+            "issued_by) VALUES (1, 1, 1, 'Edition 1', '2026-01-01', '2026-01-01 00:00:00', 'x')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO edition_chapter (edition_id, chapter_id, revision) VALUES (1, 1, 0)"
+        )
+        connection.commit()
+
+    database.upgrade()
+
+    with database.engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT number, audit_seq, audit_hash FROM edition").all()
+        frozen = connection.exec_driver_sql("SELECT count(*) FROM edition_chapter").scalar()
+    database.dispose()
+    assert [tuple(row) for row in rows] == [(1, 0, "")]
+    assert frozen == 1

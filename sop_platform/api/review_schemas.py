@@ -290,6 +290,22 @@ class ChangeRequestDiffOut(BaseModel):
     chapters: list[ChapterDiffOut]
 
 
+class SignedByOut(BaseModel):
+    signer: str
+    printed_name: str
+    signed_at: datetime
+    meaning: str
+
+    @classmethod
+    def of(cls, signature: Signature) -> SignedByOut:
+        return cls(
+            signer=signature.username,
+            printed_name=signature.printed_name,
+            signed_at=signature.signed_at,
+            meaning=signature.meaning,
+        )
+
+
 class QueueItemOut(BaseModel):
     id: int
     document: str
@@ -302,7 +318,7 @@ class QueueItemOut(BaseModel):
     age_days: int
     chapters: list[str]
     iteration: int
-    approvals: list[str]
+    approvals: list[SignedByOut]
     approvals_required: int
 
     @classmethod
@@ -320,7 +336,7 @@ class QueueItemOut(BaseModel):
             age_days=item.age_seconds // 86400,
             chapters=item.chapters,
             iteration=cr.current_iteration,
-            approvals=item.approvals,
+            approvals=[SignedByOut.of(signature) for signature in item.approvals],
             approvals_required=item.approvals_required,
         )
 
@@ -384,22 +400,6 @@ class ChainReportOut(BaseModel):
             head_hash=report.head_hash,
             broken_at=report.broken_at,
             problem=report.problem,
-        )
-
-
-class SignedByOut(BaseModel):
-    signer: str
-    printed_name: str
-    signed_at: datetime
-    meaning: str
-
-    @classmethod
-    def of(cls, signature: Signature) -> SignedByOut:
-        return cls(
-            signer=signature.username,
-            printed_name=signature.printed_name,
-            signed_at=signature.signed_at,
-            meaning=signature.meaning,
         )
 
 

@@ -217,10 +217,17 @@ def signatures_of(session: Session, change_request: ChangeRequest) -> list[Signa
         )
         .order_by(col(Review.id))
     )
-    return [
-        Signature(r.reviewer, r.signer_name or r.reviewer, r.created_at, r.signature_meaning or "")
-        for r in rows
-    ]
+    return [signature_of(review) for review in rows]
+
+
+def signature_of(review: Review) -> Signature:
+    """An approval as a signature is shown: printed name, time, meaning."""
+    return Signature(
+        review.reviewer,
+        review.signer_name or review.reviewer,
+        review.created_at,
+        review.signature_meaning or "",
+    )
 
 
 def amendment_record(session: Session, edition: Edition) -> list[Amendment]:

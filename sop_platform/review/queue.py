@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from sop_platform.core.accounts import role_of
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.clock import utc_now
+from sop_platform.core.editions import Signature, signature_of
 from sop_platform.core.models import ChangeRequest, Document, Proposal, Review, User
 from sop_platform.core.roles import Role
 from sop_platform.review.approval_policy import APPROVE
@@ -32,7 +33,7 @@ class QueueItem:
     waiting_since: datetime
     age_seconds: int
     chapters: list[str]
-    approvals: list[str]
+    approvals: list[Signature]
     approvals_required: int
 
 
@@ -100,16 +101,15 @@ def _items(
             .distinct()
         ):
             chapters.setdefault(cr_id, []).append(chapter_key(slug, language))
-    signed: dict[tuple[int, int], list[str]] = {}
+    signed: dict[tuple[int, int], dict[str, Signature]] = {}
     if ids:
-        for cr_id, iteration, reviewer in session.exec(
-            select(Review.change_request_id, Review.iteration, Review.reviewer)
+        for review in session.exec(
+            select(Review)
             .where(col(Review.change_request_id).in_(ids), Review.decision == APPROVE)
             .order_by(col(Review.id))
         ):
-            names = signed.setdefault((cr_id, iteration), [])
-            if reviewer not in names:
-                names.append(reviewer)
+            signers = signed.setdefault((review.change_request_id, review.iteration), {})
+            signers.setdefault(review.reviewer, signature_of(review))
     documents = {
         doc.id: doc
         for doc in session.exec(
@@ -136,8 +136,8 @@ def _items(
                 age_seconds=max(int((now - since).total_seconds()), 0),
                 chapters=sorted(chapters.get(cr.id, [])),
                 approvals=[
-                    name
-                    for name in signed.get((cr.id, cr.current_iteration), [])
+                    signature
+                    for name, signature in signed.get((cr.id, cr.current_iteration), {}).items()
                     if name != cr.author
                 ],
                 approvals_required=document.approvals_required,

@@ -29,9 +29,7 @@ def test_a_change_goes_from_draft_to_a_new_edition(staff: dict[str, Api]) -> Non
     assert cr["state"] == "approved"
     assert [s["printed_name"] for s in cr["approvals"]] == ["Elvin", "Leyla"]
     assert cr["approvals"][0]["meaning"] == "approved"
-    assert cr["approvals"][0]["signed_texts"] == {
-        f"{CHAPTER}/en": cr["proposals"][0]["sha256"]
-    }
+    assert cr["approvals"][0]["signed_texts"] == {f"{CHAPTER}/en": cr["proposals"][0]["sha256"]}
 
     cr = elvin.act(cr["id"], "merge")
 
@@ -114,9 +112,15 @@ def test_a_merge_conflict_answers_409_with_the_passages_and_keeps_the_head(
     head = sarah.head_of()
     sentence = "It applies to every deminer"
     ours = sarah.open_cr("ours")
-    sarah.put(ours["id"], edited(head["markdown"], sentence, "It binds every deminer"), head["revision"])
+    sarah.put(
+        ours["id"], edited(head["markdown"], sentence, "It binds every deminer"), head["revision"]
+    )
     theirs = tom.open_cr("theirs")
-    tom.put(theirs["id"], edited(head["markdown"], sentence, "It covers every deminer"), head["revision"])
+    tom.put(
+        theirs["id"],
+        edited(head["markdown"], sentence, "It covers every deminer"),
+        head["revision"],
+    )
     for api, cr in ((sarah, ours), (tom, theirs)):
         api.act(cr["id"], "submit")
         elvin.approve(cr["id"])

@@ -35,7 +35,8 @@ def test_an_approver_sees_submitted_crs_oldest_first_until_they_sign(
     elvin.approve(first)
 
     assert [item["id"] for item in _queue(elvin)["items"]] == [second]
-    assert _queue(staff["leyla"])["items"][0]["approvals"] == ["elvin"]
+    [signature] = _queue(staff["leyla"])["items"][0]["approvals"]
+    assert (signature["signer"], signature["meaning"]) == ("elvin", "approved")
 
 
 def test_an_approved_cr_waits_in_the_queue_to_be_merged(staff: dict[str, Api]) -> None:
