@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlmodel import Session, col, select
 
@@ -21,8 +21,8 @@ from sop_platform.core.models import (
     EditionAmendment,
     EditionChapter,
     MergedRevision,
-    Review,
 )
+from sop_platform.core.signatures import Signature, signatures_of
 
 
 def editions_of(session: Session, document: Document) -> list[Edition]:
@@ -189,45 +189,12 @@ class AmendedChapter:
 
 
 @dataclass(frozen=True)
-class Signature:
-    username: str
-    printed_name: str
-    signed_at: datetime
-    meaning: str
-
-
-@dataclass(frozen=True)
 class Amendment:
     """One line of an edition's amendment record: a CR merged since the previous edition."""
 
     change_request: ChangeRequest
     chapters: list[AmendedChapter]
     approvals: list[Signature]
-
-
-def signatures_of(session: Session, change_request: ChangeRequest) -> list[Signature]:
-    """The signatures that approved the CR's current (for a merged CR: merged) iteration."""
-    rows = session.exec(
-        select(Review)
-        .where(
-            Review.change_request_id == change_request.id,
-            Review.iteration == change_request.current_iteration,
-            Review.decision == "approve",
-            Review.reviewer != change_request.author,
-        )
-        .order_by(col(Review.id))
-    )
-    return [signature_of(review) for review in rows]
-
-
-def signature_of(review: Review) -> Signature:
-    """An approval as a signature is shown: printed name, time, meaning."""
-    return Signature(
-        review.reviewer,
-        review.signer_name or review.reviewer,
-        review.created_at,
-        review.signature_meaning or "",
-    )
 
 
 def amendment_record(session: Session, edition: Edition) -> list[Amendment]:

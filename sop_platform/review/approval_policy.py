@@ -1,40 +1,18 @@
-"""How many distinct approvers a document's change requests need, and who counts.
-
-An approval counts when it was signed on the CR's current iteration by someone other than
-the CR's author; the role was checked when they signed. A new iteration therefore voids
-every earlier approval without touching a stored row.
-"""
+"""How many distinct approvers a document's change requests need (who counts is in
+`core/signatures.py`)."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from sop_platform.core import audit
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.errors import InvalidInput
-from sop_platform.core.models import ChangeRequest, Document, Review
+from sop_platform.core.models import ChangeRequest, Document
+from sop_platform.core.signatures import approvals_of
 
 DEFAULT_APPROVALS = 2
 MAX_APPROVALS = 9
-APPROVE = "approve"
-
-
-def approvals_of(session: Session, change_request: ChangeRequest) -> list[Review]:
-    """The approvals that count now: current iteration, one per signer, author excluded."""
-    rows = session.exec(
-        select(Review)
-        .where(
-            Review.change_request_id == change_request.id,
-            Review.iteration == change_request.current_iteration,
-            Review.decision == APPROVE,
-            Review.reviewer != change_request.author,
-        )
-        .order_by(col(Review.id))
-    )
-    distinct: dict[str, Review] = {}
-    for review in rows:
-        distinct.setdefault(review.reviewer, review)
-    return list(distinct.values())
 
 
 def quorum_met(session: Session, change_request: ChangeRequest, document: Document) -> bool:

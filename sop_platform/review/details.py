@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 
 from sop_platform.core.errors import NotFound
 from sop_platform.core.models import ChangeRequest, Chapter, Document, Iteration, Proposal, Review
+from sop_platform.core.signatures import approvals_of
 from sop_platform.core.word_diff import word_diff
-from sop_platform.review.approval_policy import approvals_of
 from sop_platform.review.change_requests import document_of
 from sop_platform.review.comments import Thread, threads_of
 from sop_platform.review.proposal_store import (

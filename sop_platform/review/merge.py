@@ -22,8 +22,8 @@ from sop_platform.core.models import (
     Revision,
     User,
 )
+from sop_platform.core.signatures import approvals_of
 from sop_platform.core.version_store import locked_chapter
-from sop_platform.review.approval_policy import approvals_of
 from sop_platform.review.change_requests import cr_state, document_of, record_change
 from sop_platform.review.proposal_store import (
     base_text,

@@ -17,10 +17,9 @@ from sqlmodel import Session, col, select
 from sop_platform.core.accounts import role_of
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.clock import utc_now
-from sop_platform.core.editions import Signature, signature_of
 from sop_platform.core.models import ChangeRequest, Document, Proposal, Review, User
 from sop_platform.core.roles import Role
-from sop_platform.review.approval_policy import APPROVE
+from sop_platform.core.signatures import APPROVE, Signature, signature_of
 from sop_platform.review.proposal_store import chapter_key
 from sop_platform.review.workflow import State
 

@@ -23,7 +23,8 @@ from sop_platform.core.errors import (
 )
 from sop_platform.core.models import ChangeRequest, Review, User
 from sop_platform.core.roles import Role
-from sop_platform.review.approval_policy import APPROVE, approvals_of, quorum_met
+from sop_platform.core.signatures import APPROVE, approvals_of
+from sop_platform.review.approval_policy import quorum_met
 from sop_platform.review.change_requests import (
     cr_state,
     document_of,

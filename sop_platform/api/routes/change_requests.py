@@ -257,33 +257,19 @@ def comment(
 CommentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-@router.post("/{cr_id}/comments/{comment_id}/resolve")
-def resolve(
+@router.post("/{cr_id}/comments/{comment_id}/{change}")
+def resolve_or_reopen(
     cr_id: CrId,
     comment_id: CommentId,
+    change: Annotated[str, Path(pattern="^(resolve|reopen)$", description="resolve or reopen")],
     session: SessionDep,
     user: Author,
     response: Response,
     if_match: IfMatch = None,
 ) -> ChangeRequestOut:
-    """Mark a thread resolved."""
+    """Mark a thread resolved, or open it again."""
     change_request = crs.locked_change_request(session, cr_id, if_match)
-    set_resolved(session, change_request, user, comment_id, True)
-    return _answer(session, change_request, response)
-
-
-@router.post("/{cr_id}/comments/{comment_id}/reopen")
-def reopen(
-    cr_id: CrId,
-    comment_id: CommentId,
-    session: SessionDep,
-    user: Author,
-    response: Response,
-    if_match: IfMatch = None,
-) -> ChangeRequestOut:
-    """Open a resolved thread again."""
-    change_request = crs.locked_change_request(session, cr_id, if_match)
-    set_resolved(session, change_request, user, comment_id, False)
+    set_resolved(session, change_request, user, comment_id, change == "resolve")
     return _answer(session, change_request, response)
 
 
