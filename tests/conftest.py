@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from sop_platform.api.app import create_app
+from sop_platform.core import accounts
 from sop_platform.core.accounts import add_user, issue_token
 from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
@@ -108,9 +111,34 @@ def content_dir() -> Path:
     return shipped_dir("content")
 
 
+@pytest.fixture(scope="session")
+def sqlite_loaded_template(sqlite_template: Path) -> Path:
+    """The migrated SQLite template with the seed content loaded, made once."""
+    path = sqlite_template.with_name("loaded.db")
+    shutil.copyfile(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    with database.session(write=True) as session:
+        load_content(session, shipped_dir("content"))
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.dispose()
+    return path
+
+
 @pytest.fixture
-def loaded(database: Database, content_dir: Path) -> Database:
+def loaded(database: Database, content_dir: Path, request: pytest.FixtureRequest) -> Database:
     """The database with the seed content loaded, as `sop-platform init` leaves it."""
+    if database.is_sqlite and content_dir == shipped_dir("content"):
+        # Same result as loading, at the cost of a file copy.
+        database.dispose()
+        target = Path(make_url(database.url).database or "")
+        for leftover in (
+            target.with_name(target.name + "-wal"),
+            target.with_name(target.name + "-shm"),
+        ):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(request.getfixturevalue("sqlite_loaded_template"), target)
+        return database
     with database.session(write=True) as session:
         load_content(session, content_dir)
     return database
@@ -127,12 +155,19 @@ def client(settings: Settings, loaded: Database) -> Iterator[TestClient]:
         yield client
 
 
+_cached_password_hash = functools.lru_cache(maxsize=4)(accounts.password_hash)
+
+
 @pytest.fixture
 def make_user(database: Database) -> MakeUser:
     """Adds an account: `make_user("ayla", "approver")`."""
 
     def make(username: str, role: str = "reader", full_name: str | None = None) -> User:
-        with database.session(write=True) as session:
+        # Every test account has the same password: hash it once per run, not per account.
+        with (
+            patch.object(accounts, "password_hash", _cached_password_hash),
+            database.session(write=True) as session,
+        ):
             return add_user(
                 session,
                 username,
