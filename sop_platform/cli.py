@@ -16,7 +16,7 @@ from rich.progress import Progress
 from sqlalchemy.exc import OperationalError
 
 from sop_platform.core.accounts import add_user, set_password, user_by_name
-from sop_platform.core.audit import event_count, start_request, verify_chain
+from sop_platform.core.audit import event_count, request_context, verify_chain
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.content_loader import LoadReport, chapter_files_count, load_content
 from sop_platform.core.database import Database
@@ -46,9 +46,9 @@ DEMO_ACCOUNTS = (
 
 
 @app.callback()
-def _run_id() -> None:
+def _run_id(context: typer.Context) -> None:
     """Audit events written by one command carry one request id."""
-    start_request(f"cli-{uuid.uuid4().hex[:16]}")
+    context.with_resource(request_context(f"cli-{uuid.uuid4().hex[:16]}"))
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:

@@ -25,10 +25,9 @@ from sop_platform.core.database import Database
 from sop_platform.core.models import User
 from sop_platform.resources import shipped_dir
 from sop_platform.settings import Settings
-from tests.support import PASSWORD, SECRET, Api, AuthFor, MakeUser
+from tests.support import BACKENDS, PASSWORD, SECRET, Api, AuthFor, MakeUser, emptied_postgres
 
 POSTGRES_URL = os.environ.get("SOP_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", "postgres"]
 
 
 @pytest.fixture(scope="session")
@@ -66,20 +65,6 @@ def postgres_database() -> Iterator[str]:
     admin.dispose()
 
 
-def _emptied(url: str) -> None:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as connection:
-        tables = connection.execute(
-            text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'"
-            )
-        ).scalars()
-        names = ", ".join(f'"{table}"' for table in tables)
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-
-
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """A migrated, empty database of each backend."""
@@ -88,7 +73,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         shutil.copyfile(sqlite_template, path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_database")
-    _emptied(url)
+    emptied_postgres(url)
     return url
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
+from sop_platform.core.database import Database
 from sop_platform.core.models import Chapter, Document, User
 
+BACKENDS = ["sqlite", "postgres"]
 SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 PASSWORD = "correct horse battery staple"
 
@@ -108,3 +112,47 @@ def edited(text: str, old: str, new: str) -> str:
     """`text` with its one occurrence of `old` replaced: a test's edit must hit."""
     assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
     return text.replace(old, new)
+
+
+def raw_sql(database: Database, *statements: str, **params: Any) -> None:
+    """Raw SQL in one transaction, straight past the application."""
+    with database.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement), params)
+
+
+@contextmanager
+def triggers_off(database: Database) -> Iterator[None]:
+    """`audit_event` without the triggers that refuse UPDATE and DELETE, as an attacker with
+    database access would leave it; guarded again afterwards, because the PostgreSQL test
+    database outlives the test."""
+    if database.is_sqlite:
+        off = [f"DROP TRIGGER audit_event_no_{verb.lower()}" for verb in ("UPDATE", "DELETE")]
+        on = [
+            f"CREATE TRIGGER audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
+            "BEGIN SELECT RAISE(ABORT, 'audit_event rows are immutable'); END"
+            for verb in ("UPDATE", "DELETE")
+        ]
+    else:
+        off = ["ALTER TABLE audit_event DISABLE TRIGGER audit_event_immutable"]
+        on = ["ALTER TABLE audit_event ENABLE TRIGGER audit_event_immutable"]
+    raw_sql(database, *off)
+    try:
+        yield
+    finally:
+        raw_sql(database, *on)
+
+
+def emptied_postgres(url: str) -> None:
+    """Every table of a test database emptied, its schema (and triggers) kept."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        tables = connection.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        names = ", ".join(f'"{table}"' for table in tables)
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()

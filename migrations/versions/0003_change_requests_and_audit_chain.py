@@ -71,7 +71,8 @@ def upgrade() -> None:
     sa.Column('details', sqlmodel.sql.sqltypes.AutoString(length=20000), nullable=False),
     sa.Column('prev_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('seq')
+    sa.PrimaryKeyConstraint('seq'),
+    sa.CheckConstraint('seq >= 1', name='ck_audit_event_seq_positive'),
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_actor'), ['actor'], unique=False)

@@ -47,13 +47,13 @@ def request_context(request_id: str) -> Iterator[None]:
         _request_id.reset(token)
 
 
-def start_request(request_id: str) -> None:
-    """For a process that is one request from start to end (a CLI command)."""
-    _request_id.set(request_id)
+# Events recorded outside any request (a script calling the domain directly) share the
+# process's own id, so one run's events still read as one run.
+_PROCESS_REQUEST_ID = f"local-{uuid.uuid4().hex[:16]}"
 
 
 def current_request_id() -> str:
-    return _request_id.get() or f"local-{uuid.uuid4().hex[:16]}"
+    return _request_id.get() or _PROCESS_REQUEST_ID
 
 
 def canonical_json(value: Any) -> str:
@@ -201,6 +201,14 @@ def verify_chain(session: Session, on_progress: Callable[[int], None] | None = N
             prev_hash, expected_seq, count = event.hash, expected_seq + 1, count + 1
         if on_progress is not None:
             on_progress(len(batch))
+    # Rows outside the numbering (seq below 1) are not links of the chain, yet they would be
+    # listed among the events: an inserted forgery. Count every row to find them.
+    stray = session.exec(
+        select(AuditEvent).where(AuditEvent.seq < 1).order_by(col(AuditEvent.seq)).limit(1)
+    ).first()
+    if stray is not None or event_count(session) != count:
+        seq = stray.seq if stray is not None else count + 1
+        return _broken(count, prev_hash, seq, f"event {seq} stands outside the chain")
     for edition in session.exec(select(Edition).where(Edition.audit_seq > 0)):
         anchored = session.get(AuditEvent, edition.audit_seq)
         if anchored is None or anchored.hash != edition.audit_hash:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from sop_platform.core.sqltypes import UTCDateTime
@@ -240,6 +240,7 @@ class AuditEvent(SQLModel, table=True):
     """One link of the append-only hash chain: `hash` covers every field and `prev_hash`."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (CheckConstraint("seq >= 1", name="ck_audit_event_seq_positive"),)
 
     seq: int = Field(primary_key=True)  # 1, 2, 3, ... with no gaps
     at: datetime = _utc_column()

@@ -54,6 +54,9 @@ def review(
         raise InvalidInput(f"unknown decision '{decision}': use one of {', '.join(DECISIONS)}")
     if not role_of(reviewer).includes(Role.REVIEWER):
         raise Forbidden("reviewing needs the 'reviewer' role")
+    # Who may sign is settled before what state the CR is in: a reviewer can never approve.
+    if decision == APPROVE and not role_of(reviewer).includes(Role.APPROVER):
+        raise Forbidden("approving needs the 'approver' role")
     if iteration is not None and iteration != change_request.current_iteration:
         raise Conflict(
             f"you reviewed iteration {iteration}, but the change request is now at "
@@ -115,8 +118,6 @@ def _sign(
     password: str | None,
     entry: Review,
 ) -> None:
-    if not role_of(signer).includes(Role.APPROVER):
-        raise Forbidden("approving needs the 'approver' role")
     if any(a.reviewer == signer.username for a in approvals_of(session, change_request)):
         raise Conflict(f"you have already approved iteration {change_request.current_iteration}")
     if not password:
