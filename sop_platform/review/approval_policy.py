@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from sop_platform.core import audit
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.errors import InvalidInput
 from sop_platform.core.models import ChangeRequest, Document
 from sop_platform.core.signatures import approvals_of
+from sop_platform.review.change_requests import cr_state
+from sop_platform.review.workflow import Action, State, next_state
 
 DEFAULT_APPROVALS = 2
 MAX_APPROVALS = 9
@@ -22,7 +24,9 @@ def quorum_met(session: Session, change_request: ChangeRequest, document: Docume
 def set_required_approvals(
     session: Session, document_slug: str, approvals: int, *, actor: str
 ) -> Document:
-    """Change a document's policy. It applies to merges from now on, approved CRs included."""
+    """Change a document's policy. It applies to merges from now on, approved CRs included
+    (a merge checks the quorum again); submitted CRs that now have enough approvals become
+    approved at once."""
     if not 1 <= approvals <= MAX_APPROVALS:
         raise InvalidInput(f"approvals must be between 1 and {MAX_APPROVALS}, not {approvals}")
     document = document_by_slug(session, document_slug)
@@ -39,4 +43,31 @@ def set_required_approvals(
         after=audit.state_digest({"approvals_required": approvals}),
         details={"approvals_required": {"before": before, "after": approvals}},
     )
+    if approvals < before:
+        _apply_quorum(session, document, actor)
     return document
+
+
+def _apply_quorum(session: Session, document: Document, actor: str) -> None:
+    waiting = session.exec(
+        select(ChangeRequest)
+        .where(ChangeRequest.document_id == document.id, ChangeRequest.state == State.SUBMITTED)
+        .with_for_update()
+    )
+    for change_request in waiting:
+        if not quorum_met(session, change_request, document):
+            continue
+        before = cr_state(change_request)
+        change_request.state = next_state(change_request.state, Action.QUORUM)
+        change_request.version += 1
+        session.add(change_request)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="cr.approved_by_policy",
+            object=f"cr:{change_request.id}",
+            before=audit.state_digest(before),
+            after=audit.state_digest(cr_state(change_request)),
+            details={"approvals_required": document.approvals_required},
+        )

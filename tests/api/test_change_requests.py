@@ -138,3 +138,20 @@ def test_a_merge_conflict_answers_409_with_the_passages_and_keeps_the_head(
     assert "It covers every deminer" in conflict["current"]
     assert sarah.head_of() == merged_head
     assert sarah.get(ours["id"])["state"] == "approved"
+
+
+def test_lowering_the_policy_approves_crs_that_now_have_enough_signatures(
+    staff: dict[str, Api],
+) -> None:
+    sarah, elvin, nigar = staff["sarah"], staff["elvin"], staff["nigar"]
+    text, base = _proposed(sarah)
+    cr = sarah.open_cr()
+    sarah.put(cr["id"], text, base)
+    sarah.act(cr["id"], "submit")
+    assert elvin.approve(cr["id"])["state"] == "submitted"
+
+    nigar._call("PUT", f"/api/v1/documents/{DOCUMENT}/policy", 200, json={"approvals": 1})
+
+    assert sarah.get(cr["id"])["state"] == "approved"
+    nigar._call("PUT", f"/api/v1/documents/{DOCUMENT}/policy", 200, json={"approvals": 3})
+    elvin.act(cr["id"], "merge", expect=409)
