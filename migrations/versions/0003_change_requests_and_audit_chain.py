@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from sop_platform.core.sqltypes import UTCDateTime
+from sop_platform.core.sqltypes import HexDigest, UTCDateTime
 
 
 revision = '0003'
@@ -65,12 +65,12 @@ def upgrade() -> None:
     sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('object', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-    sa.Column('before_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('after_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('before_sha256', HexDigest(), nullable=True),
+    sa.Column('after_sha256', HexDigest(), nullable=True),
     sa.Column('request_id', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('details', sqlmodel.sql.sqltypes.AutoString(length=20000), nullable=False),
-    sa.Column('prev_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('prev_hash', HexDigest(), nullable=False),
+    sa.Column('hash', HexDigest(), nullable=False),
     sa.PrimaryKeyConstraint('seq'),
     sa.CheckConstraint('seq >= 1', name='ck_audit_event_seq_positive'),
     )
@@ -99,6 +99,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_change_request_author'), ['author'], unique=False)
         batch_op.create_index(batch_op.f('ix_change_request_document_id'), ['document_id'], unique=False)
         batch_op.create_index('ix_change_request_state_submitted', ['state', 'submitted_at'], unique=False)
+        batch_op.create_index('ix_change_request_queue', ['state', 'author', 'current_iteration'], unique=False)
 
     op.create_table('comment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -182,7 +183,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('review', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_review_change_request_id'), ['change_request_id'], unique=False)
+        batch_op.create_index('ix_review_signed', ['change_request_id', 'iteration', 'reviewer', 'decision'], unique=False)
 
     # A plain ADD COLUMN: rebuilding `edition` would trip over the rows that reference it.
     op.add_column('edition', sa.Column('audit_seq', sa.Integer(), nullable=False, server_default='0'))
@@ -199,7 +200,7 @@ def downgrade() -> None:
     op.drop_column('edition', 'audit_seq')
 
     with op.batch_alter_table('review', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_review_change_request_id'))
+        batch_op.drop_index('ix_review_signed')
 
     op.drop_table('review')
     with op.batch_alter_table('proposal', schema=None) as batch_op:
@@ -214,6 +215,7 @@ def downgrade() -> None:
 
     op.drop_table('comment')
     with op.batch_alter_table('change_request', schema=None) as batch_op:
+        batch_op.drop_index('ix_change_request_queue')
         batch_op.drop_index('ix_change_request_state_submitted')
         batch_op.drop_index(batch_op.f('ix_change_request_document_id'))
         batch_op.drop_index(batch_op.f('ix_change_request_author'))

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from sop_platform.core.sqltypes import UTCDateTime
+from sop_platform.core.sqltypes import HexDigest, UTCDateTime
 
 
 def _utc_column(**kwargs: Any) -> Any:
@@ -129,7 +129,11 @@ class ChangeRequest(SQLModel, table=True):
     """
 
     __tablename__ = "change_request"
-    __table_args__ = (Index("ix_change_request_state_submitted", "state", "submitted_at"),)
+    __table_args__ = (
+        Index("ix_change_request_state_submitted", "state", "submitted_at"),
+        # Covers the review queue's count: state, author and iteration without the row.
+        Index("ix_change_request_queue", "state", "author", "current_iteration"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(foreign_key="document.id", index=True)
@@ -184,8 +188,13 @@ class Review(SQLModel, table=True):
     """A decision on one iteration. An approval is an electronic signature: the signer's
     printed name, the time, its meaning and the sha256 of every proposed text it covers."""
 
+    # Covers "has this person signed this iteration?", which the review queue asks per CR.
+    __table_args__ = (
+        Index("ix_review_signed", "change_request_id", "iteration", "reviewer", "decision"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
-    change_request_id: int = Field(foreign_key="change_request.id", index=True)
+    change_request_id: int = Field(foreign_key="change_request.id")
     iteration: int
     reviewer: str = Field(max_length=80)
     decision: str = Field(max_length=24)  # approve, request_changes, comment
@@ -247,9 +256,9 @@ class AuditEvent(SQLModel, table=True):
     actor: str = Field(max_length=80, index=True)
     action: str = Field(max_length=60)
     object: str = Field(max_length=120, index=True)  # "cr:12", "chapter:anama-sop/scope/en"
-    before_sha256: str | None = Field(default=None, max_length=64)
-    after_sha256: str | None = Field(default=None, max_length=64)
+    before_sha256: str | None = Field(default=None, sa_column=Column(HexDigest()))
+    after_sha256: str | None = Field(default=None, sa_column=Column(HexDigest()))
     request_id: str = Field(max_length=80)
     details: str = Field(default="{}", max_length=20000)  # canonical JSON
-    prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64)
+    prev_hash: str = Field(sa_column=Column(HexDigest(), nullable=False))
+    hash: str = Field(sa_column=Column(HexDigest(), nullable=False))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlalchemy import ColumnElement, and_, exists, func, union_all
 from sqlmodel import Session, col, select
 
 from sop_platform.core.accounts import role_of
@@ -36,10 +37,6 @@ class QueueItem:
     approvals_required: int
 
 
-def _waiting_since() -> object:
-    return func.coalesce(ChangeRequest.submitted_at, ChangeRequest.created_at)
-
-
 def review_queue(
     session: Session,
     user: User,
@@ -52,11 +49,20 @@ def review_queue(
     """One page of the user's queue and its total length."""
     role = role_of(user)
     me = user.username
-    mine = and_(
-        col(ChangeRequest.author) == me,
-        col(ChangeRequest.state).in_([State.DRAFT, State.CHANGES_REQUESTED]),
+    # The queue is three disjoint lists; each is read in order from its own index, cut at
+    # the page's end, and the three are merged. A single OR over them would sort them all.
+    parts: list[tuple[ColumnElement[bool], Any]] = [
+        (
+            and_(
+                col(ChangeRequest.author) == me,
+                col(ChangeRequest.state).in_([State.DRAFT, State.CHANGES_REQUESTED]),
+            ),
+            func.coalesce(ChangeRequest.submitted_at, ChangeRequest.created_at),
+        )
+    ]
+    submitted_by_others = and_(
+        col(ChangeRequest.state) == State.SUBMITTED, col(ChangeRequest.author) != me
     )
-    conditions: list[ColumnElement[bool]] = [mine]
     if role.includes(Role.APPROVER):
         signed_by_me = exists().where(
             col(Review.change_request_id) == ChangeRequest.id,
@@ -64,28 +70,41 @@ def review_queue(
             col(Review.reviewer) == me,
             col(Review.decision) == APPROVE,
         )
-        conditions.append(
-            and_(
-                col(ChangeRequest.state) == State.SUBMITTED,
-                col(ChangeRequest.author) != me,
-                ~signed_by_me,
-            )
-        )
-        conditions.append(col(ChangeRequest.state) == State.APPROVED)
+        parts.append((and_(submitted_by_others, ~signed_by_me), col(ChangeRequest.submitted_at)))
+        parts.append((col(ChangeRequest.state) == State.APPROVED, col(ChangeRequest.submitted_at)))
     elif role.includes(Role.REVIEWER):
-        conditions.append(
-            and_(col(ChangeRequest.state) == State.SUBMITTED, col(ChangeRequest.author) != me)
-        )
-    query = select(ChangeRequest).where(or_(*conditions))
-    if document is not None:
-        query = query.where(ChangeRequest.document_id == document_by_slug(session, document).id)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    page = list(
+        parts.append((submitted_by_others, col(ChangeRequest.submitted_at)))
+    document_id = None if document is None else document_by_slug(session, document).id
+    if document_id is not None:
+        parts = [
+            (and_(where, col(ChangeRequest.document_id) == document_id), since)
+            for where, since in parts
+        ]
+    total = sum(_count(session, where) for where, _since in parts)
+    heads = [
+        select(col(ChangeRequest.id).label("id"), since.label("since"))
+        .where(where)
+        .order_by(since, col(ChangeRequest.id))
+        .limit(offset + limit)
+        .subquery()
+        for where, since in parts
+    ]
+    merged = union_all(*[select(head.c.id, head.c.since) for head in heads]).subquery()
+    ids = list(
         session.exec(
-            query.order_by(_waiting_since(), col(ChangeRequest.id)).offset(offset).limit(limit)  # type: ignore[arg-type]
+            select(merged.c.id).order_by(merged.c.since, merged.c.id).offset(offset).limit(limit)
         )
     )
+    found = {
+        cr.id: cr
+        for cr in session.exec(select(ChangeRequest).where(col(ChangeRequest.id).in_(ids)))
+    }
+    page = [found[cr_id] for cr_id in ids]
     return _items(session, page, me, role.includes(Role.APPROVER), now or utc_now()), total
+
+
+def _count(session: Session, *conditions: ColumnElement[bool]) -> int:
+    return session.exec(select(func.count()).select_from(ChangeRequest).where(*conditions)).one()
 
 
 def _items(
@@ -104,7 +123,12 @@ def _items(
     if ids:
         for review in session.exec(
             select(Review)
-            .where(col(Review.change_request_id).in_(ids), Review.decision == APPROVE)
+            .join(ChangeRequest, col(ChangeRequest.id) == Review.change_request_id)
+            .where(
+                col(Review.change_request_id).in_(ids),
+                col(Review.iteration) == ChangeRequest.current_iteration,
+                col(Review.decision) == APPROVE,
+            )
             .order_by(col(Review.id))
         ):
             signers = signed.setdefault((review.change_request_id, review.iteration), {})
