@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
 from sop_platform.core.errors import DomainError
@@ -58,8 +58,11 @@ def create_db_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-            # A file database needs no pool, and NullPool lets tests delete the file at once.
-            poolclass=NullPool,
+            # Kept connections keep SQLite's page cache and parsed schema warm between
+            # requests; `dispose()` closes them.
+            poolclass=QueuePool,
+            pool_size=5,
+            max_overflow=10,
         )
         _tune_sqlite(engine)
         return engine

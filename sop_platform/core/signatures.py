@@ -1,9 +1,10 @@
 """Electronic signatures: the approvals that count on a change request, and how a signature
 is shown (printed name, UTC time, meaning).
 
-An approval counts when it was signed on the CR's current iteration by someone other than
-the CR's author (the approver role was checked when they signed), once per signer. A new
-iteration therefore voids every earlier approval without touching a stored row.
+An approval counts when it was signed on the CR's current iteration, after any request for
+changes on it, by someone who wrote none of the CR's text (the approver role was checked when
+they signed), once per signer. A new iteration, or an objection, therefore voids earlier
+approvals without touching a stored row.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from sop_platform.core.models import ChangeRequest, Review
+from sop_platform.core.models import ChangeRequest, Iteration, Review
 
 APPROVE = "approve"
+REQUEST_CHANGES = "request_changes"
 
 
 @dataclass(frozen=True)
@@ -35,21 +37,44 @@ def signature_of(review: Review) -> Signature:
     )
 
 
-def approvals_of(session: Session, change_request: ChangeRequest) -> list[Review]:
-    """The approvals that count now: current iteration, one per signer, author excluded."""
-    rows = session.exec(
-        select(Review)
-        .where(
-            Review.change_request_id == change_request.id,
-            Review.iteration == change_request.current_iteration,
-            Review.decision == APPROVE,
-            Review.reviewer != change_request.author,
+def text_writers(session: Session, change_request: ChangeRequest) -> set[str]:
+    """Everyone who wrote text in the CR: its author, and anyone (an admin) who saved an
+    iteration of it. None of them may sign it."""
+    writers = set(
+        session.exec(
+            select(Iteration.author).where(Iteration.change_request_id == change_request.id)
         )
-        .order_by(col(Review.id))
     )
+    return writers | {change_request.author}
+
+
+def approvals_of(session: Session, change_request: ChangeRequest) -> list[Review]:
+    """The approvals that count now: on the current iteration, after the last request for
+    changes on it (an objection sends the text back to every signer), one per signer,
+    none by anyone who wrote text in the CR."""
+    reviews = list(
+        session.exec(
+            select(Review)
+            .where(
+                Review.change_request_id == change_request.id,
+                Review.iteration == change_request.current_iteration,
+                col(Review.decision).in_([APPROVE, REQUEST_CHANGES]),
+            )
+            .order_by(col(Review.id))
+        )
+    )
+    return counting_approvals(reviews, text_writers(session, change_request))
+
+
+def counting_approvals(reviews: list[Review], writers: set[str]) -> list[Review]:
+    """Of one iteration's approvals and requests for changes, in the order they were made,
+    the approvals that count (see `approvals_of`)."""
+    objected = max((r.id or 0 for r in reviews if r.decision == REQUEST_CHANGES), default=0)
     distinct: dict[str, Review] = {}
-    for review in rows:
-        distinct.setdefault(review.reviewer, review)
+    for review in reviews:
+        counts = review.decision == APPROVE and (review.id or 0) > objected
+        if counts and review.reviewer not in writers:
+            distinct.setdefault(review.reviewer, review)
     return list(distinct.values())
 
 

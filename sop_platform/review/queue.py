@@ -18,9 +18,15 @@ from sqlmodel import Session, col, select
 from sop_platform.core.accounts import role_of
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.clock import utc_now
-from sop_platform.core.models import ChangeRequest, Document, Proposal, Review, User
+from sop_platform.core.models import ChangeRequest, Document, Iteration, Proposal, Review, User
 from sop_platform.core.roles import Role
-from sop_platform.core.signatures import APPROVE, Signature, signature_of
+from sop_platform.core.signatures import (
+    APPROVE,
+    REQUEST_CHANGES,
+    Signature,
+    counting_approvals,
+    signature_of,
+)
 from sop_platform.review.proposal_store import chapter_key
 from sop_platform.review.workflow import State
 
@@ -119,7 +125,8 @@ def _items(
             .distinct()
         ):
             chapters.setdefault(cr_id, []).append(chapter_key(slug, language))
-    signed: dict[tuple[int, int], dict[str, Signature]] = {}
+    current: dict[int, list[Review]] = {}
+    writers: dict[int, set[str]] = {cr.id: {cr.author} for cr in page if cr.id is not None}
     if ids:
         for review in session.exec(
             select(Review)
@@ -127,12 +134,17 @@ def _items(
             .where(
                 col(Review.change_request_id).in_(ids),
                 col(Review.iteration) == ChangeRequest.current_iteration,
-                col(Review.decision) == APPROVE,
+                col(Review.decision).in_([APPROVE, REQUEST_CHANGES]),
             )
             .order_by(col(Review.id))
         ):
-            signers = signed.setdefault((review.change_request_id, review.iteration), {})
-            signers.setdefault(review.reviewer, signature_of(review))
+            current.setdefault(review.change_request_id, []).append(review)
+        for cr_id, author in session.exec(
+            select(Iteration.change_request_id, Iteration.author).where(
+                col(Iteration.change_request_id).in_(ids)
+            )
+        ):
+            writers[cr_id].add(author)
     documents = {
         doc.id: doc
         for doc in session.exec(
@@ -159,9 +171,8 @@ def _items(
                 age_seconds=max(int((now - since).total_seconds()), 0),
                 chapters=sorted(chapters.get(cr.id, [])),
                 approvals=[
-                    signature
-                    for name, signature in signed.get((cr.id, cr.current_iteration), {}).items()
-                    if name != cr.author
+                    signature_of(review)
+                    for review in counting_approvals(current.get(cr.id, []), writers[cr.id])
                 ],
                 approvals_required=document.approvals_required,
             )

@@ -23,7 +23,7 @@ from sop_platform.core.errors import (
 )
 from sop_platform.core.models import ChangeRequest, Review, User
 from sop_platform.core.roles import Role
-from sop_platform.core.signatures import APPROVE, approvals_of
+from sop_platform.core.signatures import APPROVE, REQUEST_CHANGES, approvals_of, text_writers
 from sop_platform.review.approval_policy import quorum_met
 from sop_platform.review.change_requests import (
     cr_state,
@@ -33,7 +33,6 @@ from sop_platform.review.change_requests import (
 from sop_platform.review.proposal_store import proposals_at, signed_manifest
 from sop_platform.review.workflow import Action, State, next_state
 
-REQUEST_CHANGES = "request_changes"
 COMMENT = "comment"
 DECISIONS = (APPROVE, REQUEST_CHANGES, COMMENT)
 SIGNATURE_MEANING = "approved"
@@ -62,8 +61,8 @@ def review(
             f"you reviewed iteration {iteration}, but the change request is now at "
             f"iteration {change_request.current_iteration}: read it again"
         )
-    if decision != COMMENT and reviewer.username == change_request.author:
-        raise Forbidden("four eyes: the author of a change request cannot review it")
+    if decision != COMMENT and reviewer.username in text_writers(session, change_request):
+        raise Forbidden("four eyes: someone who wrote text in a change request cannot review it")
     if decision != COMMENT and not body.strip() and decision == REQUEST_CHANGES:
         raise InvalidInput("say what needs to change")
     if decision == COMMENT and not body.strip():

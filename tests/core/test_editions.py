@@ -15,13 +15,14 @@ from sop_platform.core.chapters import (
     revision_text,
     save_chapter_text,
 )
+from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.editions import current_edition, edition_revisions, issue_edition
 from sop_platform.core.errors import Conflict, InvalidInput
 from sop_platform.core.periodic_review import review_due, years_after
 from tests.support import CHAPTER, DOCUMENT, edited
 
-TODAY = date(2026, 11, 27)
+TODAY = utc_today()
 
 
 def _revise(session: Session) -> int:
@@ -59,7 +60,7 @@ def test_an_edition_freezes_every_head_under_the_next_number(session: Session) -
 
 def test_an_edition_with_nothing_changed_is_refused(session: Session) -> None:
     with pytest.raises(Conflict, match="nothing has changed"):
-        _issue(session, date.today())
+        _issue(session, TODAY)
 
 
 def test_an_edition_cannot_take_effect_in_the_past(session: Session) -> None:
