@@ -10,7 +10,7 @@ from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.errors import InvalidInput
 from sop_platform.core.models import ChangeRequest, Document
 from sop_platform.core.signatures import approvals_of
-from sop_platform.review.change_requests import cr_state
+from sop_platform.review.change_requests import cr_state, record_change
 from sop_platform.review.workflow import Action, State, next_state
 
 DEFAULT_APPROVALS = 2
@@ -59,15 +59,11 @@ def _apply_quorum(session: Session, document: Document, actor: str) -> None:
             continue
         before = cr_state(change_request)
         change_request.state = next_state(change_request.state, Action.QUORUM)
-        change_request.version += 1
-        session.add(change_request)
-        session.flush()
-        audit.record(
+        record_change(
             session,
-            actor=actor,
-            action="cr.approved_by_policy",
-            object=f"cr:{change_request.id}",
-            before=audit.state_digest(before),
-            after=audit.state_digest(cr_state(change_request)),
-            details={"approvals_required": document.approvals_required},
+            change_request,
+            actor,
+            "cr.approved_by_policy",
+            before,
+            {"approvals_required": document.approvals_required},
         )

@@ -174,17 +174,18 @@ def change_requests(
 def record_change(
     session: Session,
     change_request: ChangeRequest,
-    actor: User,
+    actor: User | str,
     action: str,
     before: dict[str, Any],
     details: dict[str, Any],
 ) -> None:
+    """Bump the CR's version (its ETag) and append the audit event of the change."""
     change_request.version += 1
     session.add(change_request)
     session.flush()
     audit.record(
         session,
-        actor=actor.username,
+        actor=actor if isinstance(actor, str) else actor.username,
         action=action,
         object=audit_object(change_request),
         before=audit.state_digest(before),
