@@ -79,3 +79,17 @@ def test_the_queue_is_paginated(staff: dict[str, Api]) -> None:
     assert [i["id"] for page in pages for i in page["items"]] == made
     staff["elvin"]._call("GET", "/api/v1/review-queue?limit=0", 422)
     staff["elvin"]._call("GET", "/api/v1/review-queue?document=no-such-doc", 404)
+
+
+def test_an_admin_who_wrote_text_in_a_cr_is_offered_review_not_approval(
+    staff: dict[str, Api],
+) -> None:
+    sarah, nigar = staff["sarah"], staff["nigar"]
+    cr = _submitted(sarah, "first", "## Scope {#scope}", "## Scope. {#scope}")
+    text = nigar._call("GET", f"/api/v1/change-requests/{cr}/chapters/manual-clearance", 200)
+    nigar.put(cr, text["markdown"] + "\nAdded by the admin.\n", text["base_revision"])
+
+    [item] = _queue(nigar)["items"]
+
+    assert (item["id"], item["action"]) == (cr, "review")
+    nigar.approve(cr, expect=403)
