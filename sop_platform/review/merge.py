@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from sop_platform.core import audit
+from sop_platform.core.accounts import role_of
 from sop_platform.core.chapters import create_chapter, revision_text, save_chapter_text
 from sop_platform.core.clauses import clauses_touched
 from sop_platform.core.clock import utc_now
-from sop_platform.core.errors import Conflict, MergeConflict
+from sop_platform.core.errors import Conflict, Forbidden, MergeConflict
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.models import (
     ChangeRequest,
@@ -22,6 +23,7 @@ from sop_platform.core.models import (
     Revision,
     User,
 )
+from sop_platform.core.roles import Role
 from sop_platform.core.signatures import approvals_of
 from sop_platform.core.version_store import locked_chapter
 from sop_platform.review.change_requests import cr_state, document_of, record_change
@@ -78,6 +80,8 @@ def merge_change_request(
 ) -> list[Revision]:
     """Write the CR's texts as new revisions. Raises MergeConflict with every conflicting
     passage of every chapter, having written nothing, if any chapter cannot be merged."""
+    if not role_of(user).includes(Role.APPROVER):
+        raise Forbidden("merging needs the 'approver' role")
     before = cr_state(change_request)
     after = next_state(change_request.state, Action.MERGE)
     document = document_of(session, change_request)

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from sop_platform.core.accounts import user_by_name
+from sop_platform.core.database import Database
+from sop_platform.core.errors import Forbidden
+from sop_platform.review.change_requests import locked_change_request
+from sop_platform.review.merge import merge_change_request
 from tests.support import CHAPTER, DOCUMENT, Api, edited
 
 GENERAL = "general"
@@ -218,3 +225,27 @@ def test_after_a_conflict_the_resolved_text_needs_approval_again_then_merges(
     after = sarah.head_of()
     assert after["markdown"] == resolved
     assert after["revision"] == head["revision"] + 1
+
+
+def test_the_domain_refuses_a_merge_by_an_author_whoever_calls_it(
+    staff: dict[str, Api], loaded: Database
+) -> None:
+    """The role is checked by the merge itself, not only by the HTTP route."""
+    sarah, elvin, leyla = staff["sarah"], staff["elvin"], staff["leyla"]
+    head = sarah.head_of()
+    cr = sarah.open_cr()
+    sarah.put(
+        cr["id"],
+        edited(head["markdown"], "## Scope {#scope}", "## Scope. {#scope}"),
+        head["revision"],
+    )
+    sarah.act(cr["id"], "submit")
+    elvin.approve(cr["id"])
+    leyla.approve(cr["id"])
+
+    with pytest.raises(Forbidden), loaded.session(write=True) as session:
+        merge_change_request(
+            session, locked_change_request(session, cr["id"]), user_by_name(session, "sarah")
+        )
+
+    assert sarah.get(cr["id"])["state"] == "approved"
