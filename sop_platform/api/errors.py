@@ -33,14 +33,8 @@ STATUS = {
     Forbidden: 403,
     TooManyAttempts: 429,
     CorruptRevision: 500,
+    PreconditionFailed: 412,
 }
-
-
-class BadRequest(DomainError):
-    """A request that cannot be read at all."""
-
-
-STATUS.update({PreconditionFailed: 412, BadRequest: 400})
 
 
 def status_of(error: DomainError) -> int:

@@ -12,9 +12,9 @@ from sop_platform.api.schemas import EditionOut
 from sop_platform.core.audit import ChainReport
 from sop_platform.core.editions import Amendment
 from sop_platform.core.models import AuditEvent, ChangeRequest, Comment, Proposal, Review
-from sop_platform.core.signatures import Signature
+from sop_platform.core.signatures import Signature, signed_texts
 from sop_platform.review.comments import Thread
-from sop_platform.review.details import ChapterDiff, Details, signed_texts
+from sop_platform.review.details import ChapterDiff, Details
 from sop_platform.review.queue import QueueItem
 
 TEXT_LIMIT = 2_000_000

@@ -9,6 +9,7 @@ approvals without touching a stored row.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +36,11 @@ def signature_of(review: Review) -> Signature:
         review.created_at,
         review.signature_meaning or "",
     )
+
+
+def signed_texts(review: Review) -> dict[str, str]:
+    """What an approval signed: `slug/lang` → sha256 of each proposed text."""
+    return dict(json.loads(review.signed_texts or "{}"))
 
 
 def text_writers(session: Session, change_request: ChangeRequest) -> set[str]:

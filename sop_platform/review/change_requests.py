@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from sop_platform.core import audit
 from sop_platform.core.accounts import role_of
-from sop_platform.core.chapters import checked_language, document_by_slug, revision_text
+from sop_platform.core.chapters import checked_language, document_by_slug
 from sop_platform.core.clock import utc_now
 from sop_platform.core.errors import (
     Conflict,
@@ -23,11 +23,12 @@ from sop_platform.core.errors import (
     PreconditionFailed,
 )
 from sop_platform.core.front_matter import chapter_header
+from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.models import ChangeRequest, Chapter, Document, Iteration, User
 from sop_platform.core.roles import Role
+from sop_platform.core.version_store import revision_row
 from sop_platform.review.proposal_store import (
     chapter_key,
-    proposal_text,
     proposals_at,
     stored_proposal,
 )
@@ -275,36 +276,32 @@ def put_proposal(
     after = next_state(change_request.state, Action.REVISE)
     document = document_of(session, change_request)
     target = _proposal_target(session, document, slug, language, text, base_revision)
-    if target.chapter is not None:
-        _revision, base = revision_text(session, target.chapter, base_revision)
-        if base == text:
-            raise NoChange(f"no change: the text is identical to revision {base_revision}")
+    # Texts compare by their sha256: no stored text needs rebuilding to say "no change".
+    sha256 = sha256_hex(text.encode("utf-8"))
+    chapter_id = target.chapter.id if target.chapter is not None else None
+    if chapter_id is not None and revision_row(session, chapter_id, base_revision).sha256 == sha256:
+        raise NoChange(f"no change: the text is identical to revision {base_revision}")
     key = chapter_key(target.slug, target.language)
     for proposal in proposals_at(session, change_request):
         same_chapter = chapter_key(proposal.chapter_slug, proposal.language) == key
-        if (
-            same_chapter
-            and proposal.base_revision == base_revision
-            and proposal_text(session, proposal) == text
-        ):
+        if same_chapter and proposal.base_revision == base_revision and proposal.sha256 == sha256:
             raise NoChange(f"no change: the text is identical to iteration {proposal.iteration}")
     number = change_request.current_iteration + 1
     assert change_request.id is not None
-    session.add(
-        Iteration(
-            change_request_id=change_request.id,
-            number=number,
-            author=user.username,
-            created_at=utc_now(),
-        )
+    iteration = Iteration(
+        change_request_id=change_request.id,
+        number=number,
+        author=user.username,
+        created_at=utc_now(),
     )
+    session.add(iteration)
     proposal = stored_proposal(
         session,
         change_request,
         iteration=number,
         slug=target.slug,
         language=target.language,
-        chapter_id=target.chapter.id if target.chapter else None,
+        chapter_id=chapter_id,
         base_revision=base_revision,
         text=text,
     )
@@ -324,11 +321,6 @@ def put_proposal(
             "approvals_voided": before["state"] == State.APPROVED,
         },
     )
-    iteration = session.exec(
-        select(Iteration).where(
-            Iteration.change_request_id == change_request.id, Iteration.number == number
-        )
-    ).one()
     return iteration
 
 

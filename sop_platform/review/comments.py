@@ -174,17 +174,11 @@ def threads_of(session: Session, change_request: ChangeRequest) -> list[Thread]:
     for root in roots:
         assert root.id is not None
         text = texts.get(chapter_key(root.chapter_slug, root.language))
-        if text is None:
-            anchor = Anchor("outdated")
-        elif root.iteration == change_request.current_iteration:
-            position = quote_position(text, root.quote, root.prefix, root.suffix)
-            anchor = (
-                Anchor("exact", position, position + len(root.quote), root.quote)
-                if position is not None
-                else anchored(text, root.quote, root.prefix, root.suffix)
-            )
-        else:
-            anchor = anchored(text, root.quote, root.prefix, root.suffix)
+        anchor = (
+            Anchor("outdated")
+            if text is None
+            else anchored(text, root.quote, root.prefix, root.suffix)
+        )
         threads.append(Thread(root, _all_replies(root.id, replies), anchor))
     return threads
 

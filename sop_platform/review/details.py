@@ -4,7 +4,6 @@ the approvals that count and the word diffs against each base."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -61,10 +60,6 @@ def details_of(session: Session, change_request: ChangeRequest) -> Details:
         approvals=approvals_of(session, change_request),
         threads=threads_of(session, change_request),
     )
-
-
-def signed_texts(review: Review) -> dict[str, str]:
-    return dict(json.loads(review.signed_texts or "{}"))
 
 
 def proposal_for(

@@ -24,7 +24,7 @@ from sop_platform.core.models import (
     User,
 )
 from sop_platform.core.roles import Role
-from sop_platform.core.signatures import approvals_of
+from sop_platform.core.signatures import approvals_of, signed_texts
 from sop_platform.core.version_store import locked_chapter
 from sop_platform.review.change_requests import cr_state, document_of, record_change
 from sop_platform.review.proposal_store import (
@@ -94,7 +94,7 @@ def merge_change_request(
         )
     manifest = signed_manifest(proposals)
     for approval in approvals:
-        if json.loads(approval.signed_texts or "{}") != manifest:
+        if signed_texts(approval) != manifest:
             raise Conflict(f"the signature of {approval.signer_name} does not cover these texts")
     plans: list[_Planned] = []
     conflicts: list[dict[str, str]] = []

@@ -34,7 +34,13 @@ from sop_platform.review.proposal_store import proposals_at, signed_manifest
 from sop_platform.review.workflow import Action, State, next_state
 
 COMMENT = "comment"
-DECISIONS = (APPROVE, REQUEST_CHANGES, COMMENT)
+# decision → the workflow action it is, and the audit action that records it
+_DECISIONS = {
+    APPROVE: (Action.APPROVE, "review.approved"),
+    REQUEST_CHANGES: (Action.REQUEST_CHANGES, "review.changes_requested"),
+    COMMENT: (Action.COMMENT, "review.commented"),
+}
+DECISIONS = tuple(_DECISIONS)
 SIGNATURE_MEANING = "approved"
 
 
@@ -63,15 +69,11 @@ def review(
         )
     if decision != COMMENT and reviewer.username in text_writers(session, change_request):
         raise Forbidden("four eyes: someone who wrote text in a change request cannot review it")
-    if decision != COMMENT and not body.strip() and decision == REQUEST_CHANGES:
+    if decision == REQUEST_CHANGES and not body.strip():
         raise InvalidInput("say what needs to change")
     if decision == COMMENT and not body.strip():
         raise InvalidInput("a comment needs a body")
-    action = {
-        APPROVE: Action.APPROVE,
-        REQUEST_CHANGES: Action.REQUEST_CHANGES,
-        COMMENT: Action.COMMENT,
-    }[decision]
+    action, recorded_as = _DECISIONS[decision]
     before = cr_state(change_request)
     after = next_state(change_request.state, action)
     entry = Review(
@@ -82,8 +84,9 @@ def review(
         body=body.strip(),
         created_at=utc_now(),
     )
-    if decision == APPROVE:
-        _sign(session, change_request, reviewer, password, entry)
+    manifest = (
+        _sign(session, change_request, reviewer, password, entry) if decision == APPROVE else {}
+    )
     session.add(entry)
     session.flush()
     change_request.state = after
@@ -98,16 +101,10 @@ def review(
         details.update(
             signer_name=entry.signer_name,
             meaning=entry.signature_meaning,
-            signed_texts=json.loads(entry.signed_texts or "{}"),
+            signed_texts=manifest,
         )
-    record_change(session, change_request, reviewer, f"review.{_past(decision)}", before, details)
+    record_change(session, change_request, reviewer, recorded_as, before, details)
     return entry
-
-
-def _past(decision: str) -> str:
-    return {APPROVE: "approved", REQUEST_CHANGES: "changes_requested", COMMENT: "commented"}[
-        decision
-    ]
 
 
 def _sign(
@@ -116,7 +113,8 @@ def _sign(
     signer: User,
     password: str | None,
     entry: Review,
-) -> None:
+) -> dict[str, str]:
+    """Check the signer and their password; fill in the signature; what it signs."""
     if any(a.reviewer == signer.username for a in approvals_of(session, change_request)):
         raise Conflict(f"you have already approved iteration {change_request.current_iteration}")
     if not password:
@@ -135,3 +133,4 @@ def _sign(
     entry.signer_name = signer.full_name
     entry.signature_meaning = SIGNATURE_MEANING
     entry.signed_texts = json.dumps(manifest, sort_keys=True)
+    return manifest
