@@ -3,20 +3,26 @@
 A clause's own text is what lies between its heading and the next heading of any level.
 A trailing `{#anchor key=value key="quoted value"}` on a heading sets the clause's anchor
 and attributes; without `#anchor`, a slug of the heading text is the anchor.
+
+Headings are found by the same CommonMark parser that renders the site, so a clause here is
+exactly a numbered heading there: headings inside lists, quotes or code are not clauses.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from sop_platform.core.front_matter import split_front_matter
 
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _ATTRIBUTES = re.compile(r"\{([^{}]*)\}[ \t]*$")
 _ATTRIBUTE = re.compile(r'#([\w.:-]+)|([A-Za-z][\w-]*)=(?:"([^"]*)"|(\S+))')
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_EXPLICIT_NUMBER = re.compile(r"^((?:\d+|[A-Z])(?:\.\d+)*)\.?\s+(.+)$")
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,10 @@ class Clause:
     title: str
     attributes: dict[str, str] = field(default_factory=dict)
     text: str = ""
+    # Where a clause sits is not what it says: an insertion above renumbers it but does
+    # not change it, so position is left out of equality.
+    number: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
 
 
 def slug_of(title: str) -> str:
@@ -52,52 +62,88 @@ def heading_parts(raw: str) -> tuple[str, str | None, dict[str, str]]:
     return raw[: match.start()].strip(), anchor, attributes
 
 
-def clauses_of(markdown: str) -> list[Clause]:
-    """The chapter's clauses in order; front matter and fenced code are not headings."""
-    _front, body = (
-        split_front_matter(markdown, "chapter")
-        if markdown.startswith("---")
-        else (
-            {},
-            markdown,
-        )
-    )
-    clauses: list[Clause] = []
-    current: tuple[int, str, str, dict[str, str]] | None = None
-    lines: list[str] = []
-    fence: str | None = None
+def block_parser() -> MarkdownIt:
+    """CommonMark with tables, raw HTML off: the one dialect our chapters are written in."""
+    return MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False})
+
+
+_BLOCKS = block_parser()
+_BLOCKS.core.ruler.disable(["inline", "text_join"])
+
+
+class _Numbering:
+    """Automatic clause numbers: `##` is the first level under the chapter (7.1), `###` the
+    second (7.1.1); a `#` heading is the chapter's own title and takes its number."""
+
+    def __init__(self, chapter: str) -> None:
+        self.chapter = chapter
+        self.counters: list[int] = []
+
+    def next(self, level: int) -> str:
+        if level == 1:
+            return self.chapter
+        depth = level - 1
+        self.counters = self.counters[:depth] + [0] * (depth - len(self.counters))
+        self.counters[depth - 1] += 1
+        return ".".join([self.chapter, *map(str, self.counters)]) if self.chapter else ""
+
+
+def clauses_in(
+    tokens: Sequence[Token], lines: Sequence[str], chapter_number: str = "", explicit: bool = False
+) -> list[Clause]:
+    """The clauses of a parsed body. `tokens` come from a CommonMark parse of `lines` before
+    any inline processing; headings nested in lists or quotes are not clauses.
+
+    With `explicit` numbering (standards), a heading begins with its published number."""
+    headings: list[tuple[int, int, int, str]] = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.level == 0 and token.map:
+            raw = tokens[index + 1].content
+            headings.append((int(token.tag[1]), token.map[0], token.map[1], raw))
+    numbering = _Numbering(chapter_number)
     seen: dict[str, int] = {}
-
-    def close() -> None:
-        if current is not None:
-            level, anchor, title, attributes = current
-            clauses.append(Clause(level, anchor, title, attributes, "\n".join(lines).strip()))
-
-    for line in body.splitlines():
-        opened = _FENCE.match(line)
-        if fence is not None:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
-                fence = None
-            lines.append(line)
-            continue
-        if opened:
-            fence = opened.group(1)
-            lines.append(line)
-            continue
-        heading = _HEADING.match(line)
-        if heading is None:
-            lines.append(line)
-            continue
-        close()
-        title, anchor, attributes = heading_parts(heading.group(2))
-        anchor = anchor or slug_of(title)
+    clauses = []
+    for position, (level, start, end, raw) in enumerate(headings):
+        title, anchor, attributes = heading_parts(raw)
+        number = numbering.next(level)
+        if explicit:
+            published = _EXPLICIT_NUMBER.match(title)
+            number, title = (published.group(1), published.group(2)) if published else ("", title)
+        anchor = anchor or (number if explicit and number else slug_of(title))
         # Two headings with the same text still need distinct anchors.
         seen[anchor] = seen.get(anchor, 0) + 1
         if seen[anchor] > 1:
             anchor = f"{anchor}-{seen[anchor]}"
-        current, lines = (len(heading.group(1)), anchor, title, attributes), []
-    close()
+        stop = headings[position + 1][1] if position + 1 < len(headings) else len(lines)
+        text = "\n".join(lines[end:stop]).strip()
+        clauses.append(Clause(level, anchor, title, attributes, text, number, start))
     return clauses
+
+
+def lines_of(body: str) -> list[str]:
+    """The body's lines as the parser counts them (`token.map`): only newlines end a line."""
+    return body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def chapter_body(markdown: str) -> tuple[dict[str, object], str]:
+    """Front matter (empty when there is none) and the Markdown body after it."""
+    if markdown.startswith(("---", "\ufeff---")):
+        return split_front_matter(markdown, "chapter")
+    return {}, markdown
+
+
+def numbering_of(front: dict[str, object]) -> tuple[str, bool]:
+    """The chapter number that prefixes its clause numbers, and whether headings carry their
+    own published numbers (`numbering: explicit`, as standards do)."""
+    number = front.get("number")
+    return ("" if number is None else str(number)), front.get("numbering") == "explicit"
+
+
+def clauses_of(markdown: str) -> list[Clause]:
+    """The chapter's clauses in order; front matter and fenced code are not headings."""
+    front, body = chapter_body(markdown)
+    number, explicit = numbering_of(front)
+    return clauses_in(_BLOCKS.parse(body), lines_of(body), number, explicit)
 
 
 def clauses_touched(old: str, new: str) -> list[tuple[str, str]]:
