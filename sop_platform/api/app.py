@@ -24,6 +24,7 @@ from sop_platform.api.routes import (
     users,
 )
 from sop_platform.core.database import Database
+from sop_platform.render.live_site import LiveSite
 from sop_platform.settings import Settings
 
 TITLE = "SOP platform"
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(settings.database_url)
+        app.state.live_site = LiveSite(app.state.database)
         try:
             yield
         finally:

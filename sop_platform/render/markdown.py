@@ -16,9 +16,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
@@ -111,6 +112,7 @@ def _parser() -> MarkdownIt:
 
 
 _MD = _parser()
+_HTML = cast(RendererHTML, _MD.renderer)
 
 
 def _plain_text(tokens: Sequence[Token], clauses: Sequence[Clause]) -> dict[str, str]:
@@ -202,7 +204,7 @@ class _ChapterRenderer:
         self.in_section = False
 
     def render(self, tokens: Sequence[Token]) -> str:
-        rules = _MD.renderer.rules
+        rules = _HTML.rules
         options = _MD.options
         out: list[str] = []
         for index, token in enumerate(tokens):
@@ -217,13 +219,13 @@ class _ChapterRenderer:
             elif token.type in rules:
                 out.append(rules[token.type](tokens, index, options, {}))
             else:
-                out.append(_MD.renderer.renderToken(tokens, index, options, {}))
+                out.append(_HTML.renderToken(tokens, index, options, {}))
         if self.in_section:
             out.append("</section>\n")
         return "".join(out)
 
     def inline(self, children: Sequence[Token], options: OptionsDict) -> str:
-        renderer = _MD.renderer
+        renderer = _HTML
         out: list[str] = []
         for index, child in enumerate(children):
             if child.type == "link_open":

@@ -1,0 +1,311 @@
+"""The published site as the app serves it: pages computed once per edition and kept.
+
+Which edition is current is read from the database at most every `ttl` seconds (one small
+query), so a newly issued edition reaches every app server within that time and a page
+request otherwise touches no database at all. The edition itself is frozen: its pages are
+rendered on first request and then served from memory with their ETag.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import col, select
+
+from sop_platform.core.clock import utc_today
+from sop_platform.core.database import Database
+from sop_platform.core.errors import InvalidInput, NotFound
+from sop_platform.core.front_matter import LANGUAGES
+from sop_platform.core.hashing import sha256_hex
+from sop_platform.core.models import Document, Edition
+from sop_platform.render import site_pages
+from sop_platform.render.outlines import RENDERER_VERSION
+from sop_platform.render.publication import (
+    EditionStatus,
+    PublishedEdition,
+    edition_status,
+    published_edition,
+)
+from sop_platform.render.site_assets import (
+    ASSETS,
+    assets_version,
+    offline_manifest,
+    service_worker,
+    site_version,
+)
+from sop_platform.render.site_urls import AppUrls
+
+HTML = "text/html; charset=utf-8"
+JSON = "application/json"
+# A current page may be replaced by a new edition: browsers revalidate it (cheaply, by ETag).
+CURRENT = "public, max-age=60, must-revalidate"
+SUPERSEDED = "public, max-age=86400"
+VOLATILE = "no-cache"
+
+
+@dataclass(frozen=True)
+class Page:
+    body: bytes
+    media_type: str
+    cache_control: str
+    status: int = 200
+    etag: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        # Computed once when the page is built, not on every request that serves it.
+        object.__setattr__(self, "etag", f'"{sha256_hex(self.body)[:32]}"')
+
+
+@dataclass(frozen=True)
+class _Shelf:
+    """What the site knows of one document without reading its text."""
+
+    slug: str
+    default_language: str
+    editions: tuple[tuple[int, date, int], ...]  # number, effective date, edition id
+
+    def numbers_and_dates(self) -> list[tuple[int, date]]:
+        return [(number, effective) for number, effective, _id in self.editions]
+
+
+@dataclass(frozen=True)
+class _State:
+    today: date
+    shelves: dict[str, _Shelf]
+    version: str
+
+
+class LiveSite:
+    def __init__(
+        self,
+        database: Database,
+        ttl: float = 2.0,
+        today: Callable[[], date] = utc_today,
+        max_pages: int = 2048,
+    ) -> None:
+        self.database = database
+        self.ttl = ttl
+        self.today = today
+        self.max_pages = max_pages
+        self.urls = AppUrls(assets_version())
+        self._lock = threading.Lock()
+        self._state: _State | None = None
+        self._state_read = 0.0
+        self._editions: OrderedDict[int, PublishedEdition] = OrderedDict()
+        self._pages: OrderedDict[tuple[object, ...], Page] = OrderedDict()
+
+    # -- what is published -------------------------------------------------------------
+
+    def _read_state(self) -> _State:
+        today = self.today()
+        with self.database.session(write=False) as session:
+            rows = session.exec(
+                select(Edition, Document.slug, Document.languages)
+                .join(Document, col(Document.id) == Edition.document_id)
+                .order_by(col(Document.slug), col(Edition.number))
+            ).all()
+        grouped: dict[str, list[tuple[int, date, int]]] = {}
+        languages: dict[str, str] = {}
+        for edition, slug, codes in rows:
+            assert edition.id is not None
+            grouped.setdefault(slug, []).append(
+                (edition.number, edition.effective_date, edition.id)
+            )
+            languages[slug] = (codes.split(",")[0] if codes else "") or "en"
+        shelves = {
+            slug: _Shelf(slug, languages[slug], tuple(editions))
+            for slug, editions in grouped.items()
+        }
+        current = []
+        for shelf in shelves.values():
+            status_numbers = [n for n, effective in shelf.numbers_and_dates() if effective <= today]
+            if status_numbers:
+                current.append((shelf.slug, max(status_numbers)))
+        version = site_version([(slug, number) for slug, number in current]) + RENDERER_VERSION
+        return _State(today, shelves, version)
+
+    def state(self) -> _State:
+        now = time.monotonic()
+        state = self._state
+        if state is None or now - self._state_read > self.ttl:
+            state = self._read_state()
+            with self._lock:
+                if state.version != (self._state.version if self._state else None):
+                    self._pages.clear()
+                self._state, self._state_read = state, now
+        return state
+
+    def forget(self) -> None:
+        """Read the published state again on the next request (after issuing an edition)."""
+        with self._lock:
+            self._state = None
+            self._pages.clear()
+
+    def _shelf(self, state: _State, doc: str) -> _Shelf:
+        shelf = state.shelves.get(doc)
+        if shelf is None:
+            raise NotFound(f"no published document '{doc}'")
+        return shelf
+
+    def _edition(self, edition_id: int) -> PublishedEdition:
+        with self._lock:
+            found = self._editions.get(edition_id)
+            if found is not None:
+                self._editions.move_to_end(edition_id)
+                return found
+        with self.database.session(write=False) as session:
+            edition = session.get(Edition, edition_id)
+            assert edition is not None
+            document = session.get(Document, edition.document_id)
+            assert document is not None
+            built = published_edition(session, document, edition)
+        with self._lock:
+            self._editions[edition_id] = built
+            while len(self._editions) > 16:
+                self._editions.popitem(last=False)
+        return built
+
+    def _resolve(
+        self, state: _State, doc: str, number: int | None
+    ) -> tuple[PublishedEdition, EditionStatus]:
+        shelf = self._shelf(state, doc)
+        pairs = shelf.numbers_and_dates()
+        if number is None:
+            in_effect = [n for n, effective in pairs if effective <= state.today]
+            if not in_effect:
+                raise NotFound(f"document '{doc}' has no edition in effect")
+            number = max(in_effect)
+        ids = {n: edition_id for n, _effective, edition_id in shelf.editions}
+        if number not in ids:
+            raise NotFound(f"document '{doc}' has no edition {number}")
+        return self._edition(ids[number]), edition_status(pairs, number, state.today)
+
+    # -- pages ---------------------------------------------------------------------------
+
+    def _cached(self, key: tuple[object, ...], build: Callable[[], Page]) -> Page:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                return page
+        page = build()
+        with self._lock:
+            self._pages[key] = page
+            while len(self._pages) > self.max_pages:
+                self._pages.popitem(last=False)
+        return page
+
+    @staticmethod
+    def _language(asked: str | None, default: str) -> str:
+        if asked is None:
+            return default
+        if asked not in LANGUAGES:
+            raise InvalidInput(f"unknown language '{asked}': use one of {', '.join(LANGUAGES)}")
+        return asked
+
+    def chapter(self, doc: str, slug: str, lang: str | None, number: int | None = None) -> Page:
+        state = self.state()
+        language = self._language(lang, self._shelf(state, doc).default_language)
+
+        def build() -> Page:
+            edition, status = self._resolve(state, doc, number)
+            if not edition.variants(slug):
+                raise NotFound(f"edition {edition.number} of '{doc}' has no chapter '{slug}'")
+            html = site_pages.chapter_page(
+                edition, status, slug, language, self.urls, state.version, number is not None
+            )
+            # A chapter not yet translated is still a page (it offers the other language),
+            # so the offline copy can keep it too.
+            cache = SUPERSEDED if status.status == "superseded" else CURRENT
+            return Page(html.encode(), HTML, cache)
+
+        return self._cached(("chapter", doc, slug, language, number), build)
+
+    def index(self, lang: str | None) -> Page:
+        state = self.state()
+        language = self._language(lang, "en")
+
+        def build() -> Page:
+            shelves = []
+            for doc in state.shelves:
+                try:
+                    edition, status = self._resolve(state, doc, None)
+                except NotFound:
+                    continue
+                shelves.append(site_pages.Shelf(edition, status))
+            html = site_pages.index_page(shelves, language, self.urls, state.version)
+            return Page(html.encode(), HTML, CURRENT)
+
+        return self._cached(("index", language), build)
+
+    def _document_page(self, kind: str, doc: str, lang: str | None) -> Page:
+        state = self.state()
+        language = self._language(lang, self._shelf(state, doc).default_language)
+        render = {
+            "document": site_pages.document_page,
+            "amendments": site_pages.amendments_page,
+            "search": site_pages.search_page,
+        }[kind]
+
+        def build() -> Page:
+            edition, status = self._resolve(state, doc, None)
+            html = render(edition, status, language, self.urls, state.version)
+            return Page(html.encode(), HTML, CURRENT)
+
+        return self._cached((kind, doc, language), build)
+
+    def document(self, doc: str, lang: str | None) -> Page:
+        return self._document_page("document", doc, lang)
+
+    def amendments(self, doc: str, lang: str | None) -> Page:
+        return self._document_page("amendments", doc, lang)
+
+    def search(self, doc: str, lang: str | None) -> Page:
+        return self._document_page("search", doc, lang)
+
+    def search_index(self, doc: str) -> Page:
+        state = self.state()
+
+        def build() -> Page:
+            edition, _status = self._resolve(state, doc, None)
+            return Page(site_pages.search_index(edition, self.urls), JSON, CURRENT)
+
+        return self._cached(("search-index", doc), build)
+
+    def offline_urls(self, state: _State) -> list[str]:
+        """Every address the service worker keeps: the current edition of every document,
+        all its pages in every language, and the assets."""
+        urls = [self.urls.home(), *(self.urls.asset(name) for name in ASSETS)]
+        for doc in state.shelves:
+            try:
+                edition, _status = self._resolve(state, doc, None)
+            except NotFound:
+                continue
+            urls += [
+                self.urls.document(doc),
+                self.urls.amendments(doc),
+                self.urls.search(doc),
+                self.urls.search_index(doc),
+            ]
+            for slug in edition.slugs():
+                urls += [self.urls.chapter(doc, slug, code) for code in edition.languages]
+                urls.append(self.urls.chapter(doc, slug, edition.default_language).split("?")[0])
+        return urls
+
+    def manifest(self) -> Page:
+        state = self.state()
+        return self._cached(
+            ("manifest",),
+            lambda: Page(offline_manifest(state.version, self.offline_urls(state)), JSON, VOLATILE),
+        )
+
+    def service_worker(self) -> Page:
+        state = self.state()
+        return self._cached(
+            ("sw",),
+            lambda: Page(service_worker(state.version), "text/javascript; charset=utf-8", VOLATILE),
+        )

@@ -1,0 +1,294 @@
+"""What the published site shows of one edition, read from the database once.
+
+An edition is frozen, so everything here is a function of the edition: it is built once,
+kept, and turned into pages by `site_pages` without touching the database again. Only issued
+editions are read; a merged but unissued revision never reaches this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from sop_platform.core.chapters import all_documents, document_by_slug
+from sop_platform.core.clauses import Clause
+from sop_platform.core.editions import (
+    amendment_record,
+    edition_by_number,
+    edition_chapters,
+    edition_in_effect,
+    edition_revisions,
+    editions_of,
+)
+from sop_platform.core.models import ChangeRequest, Chapter, Document, Edition, MergedRevision
+from sop_platform.core.signatures import Signature, signatures_of
+from sop_platform.core.version_store import revision_content, revision_row
+from sop_platform.render.outlines import Outline, OutlineCache, shared_cache
+
+
+@dataclass(frozen=True)
+class PublishedChapter:
+    """One language variant of a chapter as the edition froze it."""
+
+    slug: str
+    language: str
+    number: str
+    title: str
+    translation_of: str | None
+    source_revision: int | None
+    revision: int
+    revised_at: datetime
+    text: str
+    outline: Outline
+    # Who approved this very text: the signatures on the CR whose merge made the revision.
+    change_request: int | None
+    signatures: tuple[Signature, ...]
+    # The same chapter in the previous edition, when this edition changed it ("" and no
+    # clauses when the edition added the chapter).
+    previous: Outline | None
+
+
+@dataclass(frozen=True)
+class AmendmentLine:
+    """One row of the amendment record."""
+
+    edition: int
+    effective_date: date
+    change_request: int
+    title: str
+    sections: tuple[str, ...]
+    approvals: tuple[Signature, ...]
+
+
+@dataclass(frozen=True)
+class PublishedEdition:
+    document: str
+    document_title: str
+    languages: tuple[str, ...]
+    number: int
+    title: str
+    effective_date: date
+    issued_at: datetime
+    issued_by: str
+    chapters: tuple[PublishedChapter, ...]
+    amendments: tuple[AmendmentLine, ...] = field(default=())
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0] if self.languages else "en"
+
+    def chapter(self, slug: str, language: str) -> PublishedChapter | None:
+        for chapter in self.chapters:
+            if chapter.slug == slug and chapter.language == language:
+                return chapter
+        return None
+
+    def variants(self, slug: str) -> list[PublishedChapter]:
+        return [chapter for chapter in self.chapters if chapter.slug == slug]
+
+    def slugs(self) -> list[str]:
+        """Chapter ids in reading order, each once."""
+        return list(dict.fromkeys(chapter.slug for chapter in self.chapters))
+
+
+@dataclass(frozen=True)
+class EditionStatus:
+    """Where an edition stands today: `current`, `superseded` or `upcoming`."""
+
+    status: str
+    current: int | None
+
+
+def edition_status(
+    numbers_and_dates: list[tuple[int, date]], number: int, today: date
+) -> EditionStatus:
+    """The status of edition `number` among a document's editions (number, effective date)."""
+    in_effect = [n for n, effective in numbers_and_dates if effective <= today]
+    current = max(in_effect) if in_effect else None
+    if current is not None and number == current:
+        return EditionStatus("current", current)
+    if current is not None and number < current:
+        return EditionStatus("superseded", current)
+    return EditionStatus("upcoming", current)
+
+
+def editions_summary(session: Session, document: Document) -> list[tuple[int, date]]:
+    return [(edition.number, edition.effective_date) for edition in editions_of(session, document)]
+
+
+def _approvals_behind(
+    session: Session, chapter: Chapter, revision: int
+) -> tuple[int | None, tuple[Signature, ...]]:
+    row = session.exec(
+        select(MergedRevision).where(
+            MergedRevision.chapter_id == chapter.id, MergedRevision.revision == revision
+        )
+    ).first()
+    if row is None:
+        return None, ()
+    change_request = session.get(ChangeRequest, row.change_request_id)
+    assert change_request is not None
+    return change_request.id, tuple(signatures_of(session, change_request))
+
+
+def _previous_edition(session: Session, edition: Edition) -> Edition | None:
+    return session.exec(
+        select(Edition)
+        .where(Edition.document_id == edition.document_id, Edition.number < edition.number)
+        .order_by(col(Edition.number).desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def _text(session: Session, chapter: Chapter, revision: int) -> str:
+    assert chapter.id is not None
+    return revision_content(session, chapter.id, revision).decode("utf-8")
+
+
+def _source_revision(extra: dict[str, object]) -> int | None:
+    value = extra.get("source_revision")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _amendment_lines(
+    session: Session, edition: Edition, chapters: tuple[PublishedChapter, ...]
+) -> list[AmendmentLine]:
+    numbers = {
+        (chapter.slug, chapter.language): {c.anchor: c.number for c in chapter.outline.clauses}
+        for chapter in chapters
+    }
+    lines = []
+    for amendment in amendment_record(session, edition):
+        sections = []
+        for amended in amendment.chapters:
+            slug, _, language = amended.key.partition("/")
+            known = numbers.get((slug, language), {})
+            touched = [
+                f"{known.get(anchor, '')} {title}".strip() for anchor, title in amended.clauses
+            ]
+            sections.append(
+                f"{amended.number} {amended.title} ({language})"
+                + (f": {'; '.join(touched)}" if touched else "")
+            )
+        assert amendment.change_request.id is not None
+        lines.append(
+            AmendmentLine(
+                edition=edition.number,
+                effective_date=edition.effective_date,
+                change_request=amendment.change_request.id,
+                title=amendment.change_request.title,
+                sections=tuple(sections),
+                approvals=tuple(amendment.approvals),
+            )
+        )
+    return lines
+
+
+def published_edition(
+    session: Session, document: Document, edition: Edition, cache: OutlineCache | None = None
+) -> PublishedEdition:
+    """Everything the site shows of `edition`, read in one go."""
+    cache = cache or shared_cache()
+    previous = _previous_edition(session, edition)
+    before = edition_revisions(session, previous) if previous else {}
+    frozen_revisions = edition_revisions(session, edition)
+    chapters = []
+    for chapter, header in edition_chapters(session, edition):
+        assert chapter.id is not None
+        revision = frozen_revisions[chapter.id]
+        row = revision_row(session, chapter.id, revision)
+        text = _text(session, chapter, revision)
+        change_request, signatures = _approvals_behind(session, chapter, revision)
+        old = before.get(chapter.id)
+        previous_outline = None
+        if previous is not None and old != revision:
+            previous_outline = cache.outline(_text(session, chapter, old) if old else "")
+        chapters.append(
+            PublishedChapter(
+                slug=chapter.slug,
+                language=chapter.language,
+                number=header.number,
+                title=header.title,
+                translation_of=header.translation_of,
+                source_revision=_source_revision(header.extra),
+                revision=revision,
+                revised_at=row.created_at,
+                text=text,
+                outline=cache.outline(text),
+                change_request=change_request,
+                signatures=signatures,
+                previous=previous_outline,
+            )
+        )
+    frozen = tuple(chapters)
+    history = []
+    for earlier in sorted(editions_of(session, document), key=lambda e: e.number):
+        if earlier.number <= edition.number:
+            history.extend(_amendment_lines(session, earlier, frozen))
+    return PublishedEdition(
+        document=document.slug,
+        document_title=document.title,
+        languages=tuple(document.language_list()),
+        number=edition.number,
+        title=edition.title,
+        effective_date=edition.effective_date,
+        issued_at=edition.issued_at,
+        issued_by=edition.issued_by,
+        chapters=frozen,
+        amendments=tuple(history),
+    )
+
+
+def changed_clauses(chapter: PublishedChapter) -> list[tuple[Clause, str]]:
+    """The clauses this edition changed in the chapter, each with its previous plain text
+    ("" for a clause the edition added)."""
+    before = chapter.previous
+    if before is None:
+        return []
+    old = {clause.anchor: clause for clause in before.clauses}
+    return [
+        (clause, before.plain_text.get(clause.anchor, ""))
+        for clause in chapter.outline.clauses
+        if clause.anchor not in old or old[clause.anchor] != clause
+    ]
+
+
+def translation_outdated(
+    edition: PublishedEdition, chapter: PublishedChapter
+) -> PublishedChapter | None:
+    """The source chapter when this translation no longer matches it, else None.
+
+    A translation that names its `source_revision` is outdated once the source has a later
+    revision in the edition. Without one, it is outdated when the source was revised after
+    the translation was (a source still at its first, loaded revision is not)."""
+    if chapter.translation_of is None:
+        return None
+    source = edition.chapter(chapter.slug, chapter.translation_of)
+    if source is None:
+        return None
+    if chapter.source_revision is not None:
+        return source if source.revision > chapter.source_revision else None
+    if source.revision > 1 and source.revised_at > chapter.revised_at:
+        return source
+    return None
+
+
+def documents_in_effect(session: Session, today: date) -> list[tuple[Document, Edition]]:
+    found = []
+    for document in all_documents(session):
+        edition = edition_in_effect(session, document, today)
+        if edition is not None:
+            found.append((document, edition))
+    return found
+
+
+def edition_for(
+    session: Session, slug: str, number: int | None, today: date
+) -> tuple[Document, Edition | None]:
+    """The document and the asked edition; the one in effect when `number` is None."""
+    document = document_by_slug(session, slug)
+    if number is None:
+        return document, edition_in_effect(session, document, today)
+    return document, edition_by_number(session, document, number)

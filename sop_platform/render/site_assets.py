@@ -1,0 +1,46 @@
+"""The published site's own static files (CSS, scripts, service worker) and the offline
+manifest that tells the service worker what to keep."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+from sop_platform.core.hashing import sha256_hex
+from sop_platform.resources import shipped_dir
+
+ASSETS = ("site.css", "site.js", "search.js")
+MEDIA_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+}
+
+
+@cache
+def asset_bytes(name: str) -> bytes:
+    """One of the site's files; only the names in ASSETS are served."""
+    if name not in ASSETS and name != "sw.js":
+        raise KeyError(name)
+    return (shipped_dir("frontend") / "static" / name).read_bytes()
+
+
+@cache
+def assets_version() -> str:
+    """Changes whenever any asset changes, for cache-busting addresses."""
+    return sha256_hex(b"".join(asset_bytes(name) for name in ASSETS))[:12]
+
+
+def service_worker(site_version: str) -> bytes:
+    return asset_bytes("sw.js").replace(b"__SITE_VERSION__", site_version.encode())
+
+
+def site_version(editions: list[tuple[str, int]]) -> str:
+    """One value for the whole published site: the documents' current edition numbers and
+    the assets. A new edition changes it, and so the service worker."""
+    described = json.dumps(sorted(editions)) + assets_version()
+    return sha256_hex(described.encode())[:16]
+
+
+def offline_manifest(version: str, urls: list[str]) -> bytes:
+    return json.dumps({"version": version, "urls": urls}, ensure_ascii=False).encode()

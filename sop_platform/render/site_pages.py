@@ -1,0 +1,314 @@
+"""The published site's pages: pure functions from a published edition to HTML.
+
+Nothing here reads the database or the clock: the caller says which edition, its status
+today and how pages are addressed (`SiteUrls`), and gets the page's bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from sop_platform.core.clauses import Clause
+from sop_platform.core.signatures import Signature
+from sop_platform.render.diff_html import diff_html
+from sop_platform.render.markdown import ClauseMark, Target, finish_body
+from sop_platform.render.publication import (
+    EditionStatus,
+    PublishedChapter,
+    PublishedEdition,
+    changed_clauses,
+    translation_outdated,
+)
+from sop_platform.render.site_text import catalogue, said
+from sop_platform.render.site_urls import SiteUrls
+from sop_platform.resources import shipped_dir
+
+
+@cache
+def _environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(shipped_dir("frontend") / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["day"] = _day
+    return environment
+
+
+def _day(value: date | datetime) -> str:
+    return value.strftime("%Y-%m-%d")
+
+
+@dataclass(frozen=True)
+class Shelf:
+    """One document on the front page: its edition in effect and its chapters."""
+
+    edition: PublishedEdition
+    status: EditionStatus
+
+
+def _page(template: str, language: str, urls: SiteUrls, site_version: str, **context: Any) -> str:
+    return (
+        _environment()
+        .get_template(template)
+        .render(
+            t=catalogue(language),
+            said=lambda key, **values: said(language, key, **values),
+            lang=language,
+            urls=urls,
+            site_version=site_version,
+            **context,
+        )
+    )
+
+
+def targets_of(
+    edition: PublishedEdition, language: str, urls: SiteUrls, here: str
+) -> dict[tuple[str, str], Target]:
+    """Every clause of the edition in `language` that a cross-reference may point at; links
+    within the chapter `here` stay on the page."""
+    targets = {}
+    for chapter in edition.chapters:
+        if chapter.language != language:
+            continue
+        page = (
+            "" if chapter.slug == here else urls.chapter(edition.document, chapter.slug, language)
+        )
+        for clause in chapter.outline.clauses:
+            targets[(chapter.slug, clause.anchor)] = Target(
+                clause.number, clause.title, f"{page}#{clause.anchor}"
+            )
+    return targets
+
+
+def _marks(edition: PublishedEdition, chapter: PublishedChapter) -> dict[str, ClauseMark]:
+    language = chapter.language
+    words = catalogue(language)
+    labels = {"inserted": words["inserted"], "deleted": words["deleted"]}
+    label = said(language, "changed_in", number=edition.number)
+    return {
+        clause.anchor: ClauseMark(
+            label, diff_html(old, chapter.outline.plain_text.get(clause.anchor, ""), labels)
+        )
+        for clause, old in changed_clauses(chapter)
+    }
+
+
+@dataclass(frozen=True)
+class ContentsLine:
+    level: int
+    number: str
+    anchor: str
+    title: str
+    changed: bool
+
+
+def _contents(clauses: list[Clause], changed: set[str]) -> list[ContentsLine]:
+    return [
+        ContentsLine(
+            clause.level, clause.number, clause.anchor, clause.title, clause.anchor in changed
+        )
+        for clause in clauses
+        if clause.level > 1
+    ]
+
+
+def _languages(
+    edition: PublishedEdition, slug: str, urls: SiteUrls, number: int | None
+) -> list[dict[str, str]]:
+    return [
+        {"code": code, "href": urls.chapter(edition.document, slug, code, number)}
+        for code in edition.languages
+    ]
+
+
+def _signed(signatures: tuple[Signature, ...]) -> list[Signature]:
+    return sorted(signatures, key=lambda signature: signature.signed_at)
+
+
+def chapter_page(
+    edition: PublishedEdition,
+    status: EditionStatus,
+    slug: str,
+    language: str,
+    urls: SiteUrls,
+    site_version: str,
+    edition_in_url: bool = False,
+) -> str:
+    """A chapter of an edition; `edition_in_url` when reached by its edition number."""
+    chapter = edition.chapter(slug, language)
+    number = edition.number if edition_in_url else None
+    if chapter is None:
+        others = edition.variants(slug)
+        return _page(
+            "site/not_translated.html",
+            language,
+            urls,
+            site_version,
+            edition=edition,
+            status=status,
+            slug=slug,
+            others=[
+                {
+                    "code": other.language,
+                    "title": other.title,
+                    "href": urls.chapter(edition.document, slug, other.language, number),
+                }
+                for other in others
+            ],
+            languages=_languages(edition, slug, urls, number),
+        )
+    marks = _marks(edition, chapter)
+    body = finish_body(
+        chapter.outline.body,
+        targets_of(edition, language, urls, slug),
+        marks,
+        catalogue(language),
+    )
+    source = translation_outdated(edition, chapter)
+    slugs = edition.slugs()
+    position = slugs.index(slug)
+    neighbours = {
+        "previous": slugs[position - 1] if position > 0 else None,
+        "next": slugs[position + 1] if position + 1 < len(slugs) else None,
+    }
+    return _page(
+        "site/chapter.html",
+        language,
+        urls,
+        site_version,
+        edition=edition,
+        status=status,
+        chapter=chapter,
+        body=Markup(body),  # noqa: S704 -- built by our renderer, every text escaped there
+        contents=_contents(chapter.outline.clauses, set(marks)),
+        changed_count=len(marks),
+        source=source,
+        source_href=urls.chapter(edition.document, slug, source.language, number) if source else "",
+        languages=_languages(edition, slug, urls, number),
+        signatures=_signed(chapter.signatures),
+        neighbours={
+            key: {
+                "href": urls.chapter(edition.document, value, language, number),
+                "title": _title_of(edition, value, language),
+            }
+            for key, value in neighbours.items()
+            if value is not None
+        },
+        current_href=urls.chapter(edition.document, slug, language),
+    )
+
+
+def _title_of(edition: PublishedEdition, slug: str, language: str) -> str:
+    chapter = edition.chapter(slug, language) or edition.variants(slug)[0]
+    return f"{chapter.number}. {chapter.title}"
+
+
+def _chapters_in(edition: PublishedEdition, language: str) -> list[PublishedChapter]:
+    """One variant per chapter, in `language` where it exists."""
+    listed = []
+    for slug in edition.slugs():
+        listed.append(edition.chapter(slug, language) or edition.variants(slug)[0])
+    return listed
+
+
+def index_page(shelves: list[Shelf], language: str, urls: SiteUrls, site_version: str) -> str:
+    return _page(
+        "site/index.html",
+        language,
+        urls,
+        site_version,
+        shelves=[
+            {
+                "edition": shelf.edition,
+                "status": shelf.status,
+                "chapters": _chapters_in(shelf.edition, language),
+            }
+            for shelf in shelves
+        ],
+    )
+
+
+def document_page(
+    edition: PublishedEdition,
+    status: EditionStatus,
+    language: str,
+    urls: SiteUrls,
+    site_version: str,
+) -> str:
+    return _page(
+        "site/document.html",
+        language,
+        urls,
+        site_version,
+        edition=edition,
+        status=status,
+        chapters=_chapters_in(edition, language),
+    )
+
+
+def amendments_page(
+    edition: PublishedEdition,
+    status: EditionStatus,
+    language: str,
+    urls: SiteUrls,
+    site_version: str,
+) -> str:
+    return _page(
+        "site/amendments.html",
+        language,
+        urls,
+        site_version,
+        edition=edition,
+        status=status,
+        lines=sorted(edition.amendments, key=lambda line: (-line.edition, -line.change_request)),
+    )
+
+
+def search_page(
+    edition: PublishedEdition,
+    status: EditionStatus,
+    language: str,
+    urls: SiteUrls,
+    site_version: str,
+) -> str:
+    return _page("site/search.html", language, urls, site_version, edition=edition, status=status)
+
+
+def search_index(edition: PublishedEdition, urls: SiteUrls) -> bytes:
+    """Every clause of the edition as search data: chapter, language, number, title, text and
+    its address (relative to the search page's folder, as `urls` gives it)."""
+    entries = []
+    for chapter in edition.chapters:
+        page = urls.chapter(edition.document, chapter.slug, chapter.language)
+        entries.append(
+            [chapter.language, chapter.number, f"{chapter.number}. {chapter.title}", "", page]
+        )
+        for clause in chapter.outline.clauses:
+            entries.append(
+                [
+                    chapter.language,
+                    clause.number,
+                    clause.title,
+                    chapter.outline.plain_text.get(clause.anchor, ""),
+                    f"{page}#{clause.anchor}",
+                ]
+            )
+    return json.dumps(
+        {
+            "edition": edition.number,
+            "fields": ["language", "number", "title", "text", "href"],
+            "clauses": entries,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()

@@ -1,0 +1,24 @@
+"""The published site's interface text: one catalogue per language in `frontend/i18n/`."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import yaml
+
+from sop_platform.core.front_matter import LANGUAGES
+from sop_platform.resources import shipped_dir
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """Every interface string in `language` (English for a language we have no text for)."""
+    chosen = language if language in LANGUAGES else "en"
+    path = shipped_dir("frontend") / "i18n" / f"{chosen}.yaml"
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {str(key): str(value) for key, value in loaded.items()}
+
+
+def said(language: str, key: str, **values: object) -> str:
+    """One interface string with its `{placeholders}` filled."""
+    return catalogue(language)[key].format(**values)

@@ -1,0 +1,92 @@
+"""Addresses of the published site's pages, for the live app and for a static export.
+
+Pages are rendered through one of these, so the same templates serve `/sop/doc/ch?lang=az`
+from the app and `sop/doc/ch.az.html` from a USB stick or any web server.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+from urllib.parse import quote
+
+
+class SiteUrls(Protocol):
+    def home(self) -> str: ...
+    def document(self, doc: str) -> str: ...
+    def chapter(self, doc: str, slug: str, language: str, edition: int | None = None) -> str: ...
+    def amendments(self, doc: str) -> str: ...
+    def search(self, doc: str) -> str: ...
+    def search_index(self, doc: str) -> str: ...
+    def asset(self, name: str) -> str: ...
+    def root(self) -> str: ...
+
+
+def _q(part: str) -> str:
+    return quote(part, safe="")
+
+
+class AppUrls:
+    """Absolute paths on the running app."""
+
+    def __init__(self, asset_version: str = "") -> None:
+        self.asset_version = asset_version
+
+    def root(self) -> str:
+        return "/"
+
+    def home(self) -> str:
+        return "/"
+
+    def document(self, doc: str) -> str:
+        return f"/sop/{_q(doc)}"
+
+    def chapter(self, doc: str, slug: str, language: str, edition: int | None = None) -> str:
+        if edition is not None:
+            return f"/sop/{_q(doc)}/editions/{edition}/{_q(slug)}?lang={_q(language)}"
+        return f"/sop/{_q(doc)}/{_q(slug)}?lang={_q(language)}"
+
+    def amendments(self, doc: str) -> str:
+        return f"/sop/{_q(doc)}/amendments"
+
+    def search(self, doc: str) -> str:
+        return f"/sop/{_q(doc)}/search"
+
+    def search_index(self, doc: str) -> str:
+        return f"/sop/{_q(doc)}/search-index.json"
+
+    def asset(self, name: str) -> str:
+        suffix = f"?v={self.asset_version}" if self.asset_version else ""
+        return f"/static/{name}{suffix}"
+
+
+class StaticUrls:
+    """Relative file paths, from a page `depth` folders below the export's root; every link
+    names its file so the export also opens from disk (file://)."""
+
+    def __init__(self, depth: int) -> None:
+        self.prefix = "../" * depth
+
+    def root(self) -> str:
+        return self.prefix or "./"
+
+    def home(self) -> str:
+        return f"{self.prefix}index.html"
+
+    def document(self, doc: str) -> str:
+        return f"{self.prefix}sop/{doc}/index.html"
+
+    def chapter(self, doc: str, slug: str, language: str, edition: int | None = None) -> str:
+        # A static export holds the current edition only.
+        return f"{self.prefix}sop/{doc}/{slug}.{language}.html"
+
+    def amendments(self, doc: str) -> str:
+        return f"{self.prefix}sop/{doc}/amendments.html"
+
+    def search(self, doc: str) -> str:
+        return f"{self.prefix}sop/{doc}/search.html"
+
+    def search_index(self, doc: str) -> str:
+        return f"{self.prefix}sop/{doc}/search-index.json"
+
+    def asset(self, name: str) -> str:
+        return f"{self.prefix}static/{name}"
