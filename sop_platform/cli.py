@@ -1,4 +1,4 @@
-"""The `sop-platform` command: serve, init, demo, user, policy, audit."""
+"""The `sop-platform` command: serve, init, demo, user, policy, audit, publish."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,6 +23,7 @@ from sop_platform.core.content_loader import LoadReport, chapter_files_count, lo
 from sop_platform.core.database import Database
 from sop_platform.core.errors import DomainError, NotFound
 from sop_platform.core.roles import Role
+from sop_platform.render.static_site import publish_site
 from sop_platform.review.approval_policy import MAX_APPROVALS, set_required_approvals
 from sop_platform.settings import MIN_SECRET_KEY_LENGTH, Settings
 
@@ -232,6 +234,40 @@ def audit_verify() -> None:
     if not report.ok:
         raise _fail(f"audit chain broken at event {report.broken_at}: {report.problem}")
     out.print(f"audit chain intact: {report.events} events, head {report.head_hash}")
+
+
+@app.command()
+def publish(
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Folder for the static site (created if missing; files of an earlier publish "
+            "that the current edition no longer has are removed).",
+        ),
+    ],
+) -> None:
+    """Write the current edition of every document as a self-contained static site."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise _fail(f"{out_dir} exists and is not a folder")
+    with (
+        _database() as database,
+        _domain_errors(),
+        Progress(console=err, transient=True) as progress,
+    ):
+        task = progress.add_task("Publishing", total=None)
+        report = publish_site(
+            database,
+            out_dir,
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    if report.documents == 0:
+        raise _fail("no document has an edition in effect: nothing to publish")
+    out.print(
+        f"published {report.documents} documents, {report.files} files "
+        f"({report.bytes_written / 1024:.0f} KiB) to {out_dir}; chapters rendered "
+        f"{report.chapters_rendered}, reused {report.chapters_reused}"
+    )
 
 
 def main() -> None:

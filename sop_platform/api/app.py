@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,6 +26,7 @@ from sop_platform.api.routes import (
     site,
     users,
 )
+from sop_platform.api.security_headers import SecurityHeadersMiddleware
 from sop_platform.core.database import Database
 from sop_platform.render.live_site import LiveSite
 from sop_platform.settings import Settings
@@ -55,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     routers = (
         auth.router,
         users.router,
@@ -77,9 +82,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/docs", include_in_schema=False, dependencies=described)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{TITLE}: API")
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title=f"{TITLE}: API")
+        page.headers["Content-Security-Policy"] = explorer_policy(bytes(page.body).decode())
+        return page
 
     return app
+
+
+def explorer_policy(html: str) -> str:
+    """The API explorer loads Swagger UI from its CDN and starts it with one inline script:
+    that script is allowed by its hash, nothing else inline."""
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+        for script in re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
+    )
+    cdn = "https://cdn.jsdelivr.net"
+    return (
+        f"default-src 'self'; script-src 'self' {cdn} {hashes}; style-src 'self' {cdn}; "
+        "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
 
 
 def app_from_environment() -> FastAPI:

@@ -9,11 +9,12 @@ from functools import cache
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.resources import shipped_dir
 
-ASSETS = ("site.css", "site.js", "search.js")
+ASSETS = ("site.css", "site.js", "search.js", "icon.svg")
 MEDIA_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
     ".json": "application/json",
+    ".svg": "image/svg+xml",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlmodel import Session
 
 from sop_platform.api.deps import Admin, Approver, Reader, SessionDep
@@ -71,7 +71,12 @@ def _edition_detail(session: Session, edition: Edition) -> EditionDetailOut:
 
 @router.post("/{doc}/editions", status_code=201)
 def create_edition(
-    doc: DocSlug, body: EditionCreate, session: SessionDep, user: Approver, response: Response
+    doc: DocSlug,
+    body: EditionCreate,
+    session: SessionDep,
+    user: Approver,
+    request: Request,
+    response: Response,
 ) -> EditionDetailOut:
     """Freeze the head of every chapter as the next edition, effective on `effective_date`
     (UTC; today or later); its amendment record lists the CRs merged since the last one."""
@@ -84,7 +89,10 @@ def create_edition(
         issued_by=user.username,
     )
     response.headers["Location"] = f"/api/v1/documents/{doc}/editions/{edition.number}"
-    return _edition_detail(session, edition)
+    detail = _edition_detail(session, edition)
+    # This server shows the new edition at once; others within the site's refresh interval.
+    request.app.state.live_site.forget()
+    return detail
 
 
 @router.get("/{doc}/editions/{n}")

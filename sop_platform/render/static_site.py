@@ -1,0 +1,156 @@
+"""The current edition as a self-contained static site: the same pages as the app, with
+relative links, search and the offline service worker, for any web server, a USB stick or
+a phone.
+
+Rendered chapter bodies are kept in `<out>/.render-cache`, keyed by content sha256, so a
+re-publish after one chapter changed renders only that chapter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sop_platform.core.clock import utc_today
+from sop_platform.core.database import Database
+from sop_platform.render import site_pages
+from sop_platform.render.outlines import RENDERER_VERSION, OutlineCache
+from sop_platform.render.publication import (
+    PublishedEdition,
+    documents_in_effect,
+    edition_status,
+    editions_summary,
+    published_edition,
+)
+from sop_platform.render.site_assets import (
+    ASSETS,
+    asset_bytes,
+    offline_manifest,
+    service_worker,
+    site_version,
+)
+from sop_platform.render.site_urls import StaticUrls
+
+CACHE_FOLDER = ".render-cache"
+LISTING = ".published-files.json"
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    documents: int
+    files: int
+    bytes_written: int
+    chapters_rendered: int
+    chapters_reused: int
+
+
+Progress = Callable[[int, int], None]
+
+
+def _chapter_file(doc: str, slug: str, language: str) -> str:
+    return f"sop/{doc}/{slug}.{language}.html"
+
+
+def _edition_files(
+    edition: PublishedEdition, status: site_pages.EditionStatus, version: str
+) -> list[tuple[str, Callable[[], bytes]]]:
+    """Every file of one document's current edition, each built only when written."""
+    doc = edition.document
+    language = edition.default_language
+    deep = StaticUrls(2)
+    files: list[tuple[str, Callable[[], bytes]]] = [
+        (
+            f"sop/{doc}/index.html",
+            lambda: site_pages.document_page(edition, status, language, deep, version).encode(),
+        ),
+        (
+            f"sop/{doc}/amendments.html",
+            lambda: site_pages.amendments_page(edition, status, language, deep, version).encode(),
+        ),
+        (
+            f"sop/{doc}/search.html",
+            lambda: site_pages.search_page(edition, status, language, deep, version).encode(),
+        ),
+        (f"sop/{doc}/search-index.json", lambda: site_pages.search_index(edition, deep)),
+    ]
+    for slug in edition.slugs():
+        for code in edition.languages:
+
+            def page(slug: str = slug, code: str = code) -> bytes:
+                html = site_pages.chapter_page(edition, status, slug, code, deep, version)
+                return html.encode()
+
+            files.append((_chapter_file(doc, slug, code), page))
+    return files
+
+
+def _write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_bytes(content)
+    partial.replace(path)
+
+
+def publish_site(
+    database: Database,
+    out: Path,
+    today: date | None = None,
+    on_progress: Progress | None = None,
+) -> PublishReport:
+    """Write the current edition of every document under `out`; files a previous publish
+    wrote and this one does not are removed."""
+    today = today or utc_today()
+    cache = OutlineCache(folder=out / CACHE_FOLDER)
+    with database.session(write=False) as session:
+        editions = []
+        for document, in_effect in documents_in_effect(session, today):
+            status = edition_status(editions_summary(session, document), in_effect.number, today)
+            editions.append((published_edition(session, document, in_effect, cache), status))
+    version = site_version([(e.document, e.number) for e, _status in editions]) + RENDERER_VERSION
+    shelves = [site_pages.Shelf(edition, status) for edition, status in editions]
+    files: list[tuple[str, Callable[[], bytes]]] = [
+        (
+            "index.html",
+            lambda: site_pages.index_page(shelves, "en", StaticUrls(0), version).encode(),
+        )
+    ]
+    for edition, status in editions:
+        files.extend(_edition_files(edition, status, version))
+    files.extend((f"static/{name}", lambda name=name: asset_bytes(name)) for name in ASSETS)
+    listed = [name for name, _build in files if not name.endswith(".json") or "search" in name]
+    files.append(("offline-manifest.json", lambda: offline_manifest(version, listed)))
+    files.append(("sw.js", lambda: service_worker(version)))
+
+    written = 0
+    for done, (name, build) in enumerate(files, start=1):
+        content = build()
+        _write(out / name, content)
+        written += len(content)
+        if on_progress is not None:
+            on_progress(done, len(files))
+    _remove_stale(out, [name for name, _build in files])
+    return PublishReport(
+        documents=len(editions),
+        files=len(files),
+        bytes_written=written,
+        chapters_rendered=cache.misses,
+        chapters_reused=cache.hits,
+    )
+
+
+def _remove_stale(out: Path, names: list[str]) -> None:
+    listing = out / LISTING
+    try:
+        before = set(json.loads(listing.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        before = set()
+    for name in sorted(before - set(names)):
+        stale = out / name
+        # Only ever a file this publish wrote before, inside `out`.
+        if stale.resolve().is_relative_to(out.resolve()) and stale.is_file():
+            stale.unlink()
+    _write(listing, json.dumps(sorted(names)).encode())
