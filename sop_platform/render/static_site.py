@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from sop_platform.core.clock import utc_today
@@ -20,6 +21,7 @@ from sop_platform.core.database import Database
 from sop_platform.render import site_pages
 from sop_platform.render.outlines import RENDERER_VERSION, OutlineCache
 from sop_platform.render.publication import (
+    EditionStatus,
     PublishedEdition,
     documents_in_effect,
     edition_status,
@@ -56,7 +58,7 @@ def _chapter_file(doc: str, slug: str, language: str) -> str:
 
 
 def _edition_files(
-    edition: PublishedEdition, status: site_pages.EditionStatus, version: str
+    edition: PublishedEdition, status: EditionStatus, version: str
 ) -> list[tuple[str, Callable[[], bytes]]]:
     """Every file of one document's current edition, each built only when written."""
     doc = edition.document
@@ -120,7 +122,7 @@ def publish_site(
     ]
     for edition, status in editions:
         files.extend(_edition_files(edition, status, version))
-    files.extend((f"static/{name}", lambda name=name: asset_bytes(name)) for name in ASSETS)
+    files.extend((f"static/{name}", partial(asset_bytes, name)) for name in ASSETS)
     listed = [name for name, _build in files if not name.endswith(".json") or "search" in name]
     files.append(("offline-manifest.json", lambda: offline_manifest(version, listed)))
     files.append(("sw.js", lambda: service_worker(version)))
