@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     public_site: bool = True
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     max_body_bytes: int = 5 * 1024 * 1024
+    # How often an app server looks again for a newly issued or newly effective edition.
+    site_refresh_seconds: float = Field(default=2.0, ge=0, le=3600)
 
     @field_validator("database_url")
     @classmethod

@@ -131,7 +131,12 @@ def loaded(database: Database, content_dir: Path, request: pytest.FixtureRequest
 
 @pytest.fixture
 def settings(database_url: str, content_dir: Path) -> Settings:
-    return Settings(database_url=database_url, secret_key=SECRET, content_dir=content_dir)
+    return Settings(
+        database_url=database_url,
+        secret_key=SECRET,
+        content_dir=content_dir,
+        site_refresh_seconds=0,  # tests change editions and look at once
+    )
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(settings.database_url)
-        app.state.live_site = LiveSite(app.state.database)
+        app.state.live_site = LiveSite(app.state.database, ttl=settings.site_refresh_seconds)
         try:
             yield
         finally:

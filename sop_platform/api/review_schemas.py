@@ -228,6 +228,16 @@ class ChangeRequestSummary(BaseModel):
         )
 
 
+class ProblemOut(BaseModel):
+    """Something wrong in a proposed text, reported whenever the CR is saved or read."""
+
+    chapter: str
+    language: str
+    kind: str
+    line: int
+    message: str
+
+
 class ChangeRequestOut(ChangeRequestSummary):
     etag: str
     approvals_required: int
@@ -236,6 +246,7 @@ class ChangeRequestOut(ChangeRequestSummary):
     iterations: list[IterationOut]
     reviews: list[ReviewOut]
     comments: list[ThreadOut]
+    problems: list[ProblemOut]
 
     @classmethod
     def of_details(cls, details: Details, etag: str) -> ChangeRequestOut:
@@ -257,6 +268,7 @@ class ChangeRequestOut(ChangeRequestSummary):
             ],
             reviews=[ReviewOut.of(review, counting) for review in details.reviews],
             comments=[ThreadOut.of_thread(thread) for thread in details.threads],
+            problems=[ProblemOut(**vars(problem)) for problem in details.problems],
         )
 
 

@@ -21,7 +21,8 @@ from markdown_it.token import Token
 from sop_platform.core.front_matter import split_front_matter
 
 _ATTRIBUTES = re.compile(r"\{([^{}]*)\}[ \t]*$")
-_ATTRIBUTE = re.compile(r'#([\w.:-]+)|([A-Za-z][\w-]*)=(?:"([^"]*)"|(\S+))')
+_ATTRIBUTE = re.compile(r'#([\w.:-]+)|([A-Za-z][\w-]*)=(?:"((?:[^"\\]|\\.)*)"|(\S+))')
+_ESCAPED = re.compile(r"\\(.)")
 _EXPLICIT_NUMBER = re.compile(r"^((?:\d+|[A-Z])(?:\.\d+)*)\.?\s+(.+)$")
 
 
@@ -56,8 +57,9 @@ def heading_parts(raw: str) -> tuple[str, str | None, dict[str, str]]:
         if item.group(1):
             anchor = item.group(1)
         else:
+            quoted = item.group(3)
             attributes[item.group(2)] = (
-                item.group(3) if item.group(3) is not None else item.group(4)
+                _ESCAPED.sub(r"\1", quoted) if quoted is not None else item.group(4)
             )
     return raw[: match.start()].strip(), anchor, attributes
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any, cast
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -146,7 +147,7 @@ def _references(tokens: Sequence[Token]) -> list[Reference]:
         line = token.map[0] if token.map else 0
         for child in token.children:
             if child.type == "link_open":
-                target = _CHAPTER_REFERENCE.match(str(child.attrGet("href") or ""))
+                target = _CHAPTER_REFERENCE.match(unquote(str(child.attrGet("href") or "")))
                 if target:
                     found.append(Reference(target.group(1), target.group(2), line))
     return found
@@ -282,7 +283,8 @@ class _ChapterRenderer:
 
     def link_open(self, token: Token) -> str:
         href = str(token.attrGet("href") or "")
-        reference = _CHAPTER_REFERENCE.match(href)
+        # The parser percent-encodes addresses; anchors are written in plain letters (ə, ş).
+        reference = _CHAPTER_REFERENCE.match(unquote(href))
         if reference is not None:
             key = f"{reference.group(1) or self.chapter}#{reference.group(2)}"
             self.open_links.append(key)

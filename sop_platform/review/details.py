@@ -19,6 +19,7 @@ from sop_platform.review.proposal_store import (
     proposal_text,
     proposals_at,
 )
+from sop_platform.review.text_checks import Problem, problems_of
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Details:
     reviews: list[Review]
     approvals: list[Review]
     threads: list[Thread]
+    problems: list[Problem]
 
 
 def details_of(session: Session, change_request: ChangeRequest) -> Details:
@@ -51,14 +53,16 @@ def details_of(session: Session, change_request: ChangeRequest) -> Details:
     reviews = session.exec(
         select(Review).where(Review.change_request_id == change_request.id).order_by(col(Review.id))
     )
+    proposals = proposals_at(session, change_request)
     return Details(
         change_request=change_request,
         document=document_of(session, change_request),
         iterations=[(it, by_iteration.get(it.number, [])) for it in iterations],
-        proposals=proposals_at(session, change_request),
+        proposals=proposals,
         reviews=list(reviews),
         approvals=approvals_of(session, change_request),
         threads=threads_of(session, change_request),
+        problems=problems_of(session, change_request, proposals),
     )
 
 

@@ -1,5 +1,12 @@
+"""The published site over HTTP: only issued editions, their banners, languages, what
+changed, the amendment record, caching headers and security headers."""
+
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
+import pytest
 from fastapi.testclient import TestClient
 
 from sop_platform.api.app import create_app
@@ -13,6 +20,39 @@ from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.editions import issue_edition
 from sop_platform.settings import Settings
+from tests.support import CHAPTER, DOCUMENT, Api, edited
+
+PAGE = f"/sop/{DOCUMENT}/{CHAPTER}"
+MARKING = "Marking shall be checked every morning by the section leader"
+NEW_MARKING = "Marking shall be checked every morning and after rain by the section leader"
+
+
+def _revise(
+    database: Database,
+    old: str,
+    new: str,
+    *,
+    chapter: str = CHAPTER,
+    language: str = "en",
+    issue_on: int | None = 0,
+) -> None:
+    """Change a chapter's head with core functions, and issue an edition `issue_on` days
+    from today (None: leave the change merged but unissued)."""
+    with database.session(write=True) as session:
+        document = document_by_slug(session, DOCUMENT)
+        found = chapter_by_slug(session, document, chapter, language)
+        _revision, text = revision_text(session, found, found.head_revision)
+        save_chapter_text(
+            session, found, edited(text, old, new), author="sarah", message="m", source="test"
+        )
+        if issue_on is not None:
+            issue_edition(
+                session,
+                document,
+                title="Marking after rain",
+                effective_date=utc_today() + timedelta(days=issue_on),
+                issued_by="elvin",
+            )
 
 
 def test_the_front_page_lists_the_editions_in_effect_without_signing_in(client: TestClient):
@@ -20,51 +60,241 @@ def test_the_front_page_lists_the_editions_in_effect_without_signing_in(client: 
 
     assert page.status_code == 200
     assert "ANAMA National Mine Action Standard Operating Procedures" in page.text
-    assert "Edition 1, effective" in page.text
-    assert "Manual clearance" in page.text
+    assert "Edition 1" in page.text
+    assert f'href="{PAGE}?lang=en"' in page.text
     assert "International Mine Action Standards" not in page.text  # no edition of its own
 
 
-def test_the_front_page_needs_signing_in_when_the_site_is_not_public(
-    settings: Settings, loaded: Database
-):
+def test_the_site_needs_signing_in_when_it_is_not_public(settings: Settings, loaded: Database):
     private = settings.model_copy(update={"public_site": False})
 
     with TestClient(create_app(private)) as client:
-        page = client.get("/")
-
-    assert page.status_code == 401
-
-
-def _rename_eod(database: Database, title: str, issue: bool) -> None:
-    with database.session(write=True) as session:
-        document = document_by_slug(session, "anama-sop")
-        chapter = chapter_by_slug(session, document, "eod")
-        _revision, text = revision_text(session, chapter, 1)
-        renamed = text.replace("title: Explosive ordnance disposal", f"title: {title}")
-        save_chapter_text(session, chapter, renamed, author="t", message="m", source="t")
-        if issue:
-            issue_edition(
-                session, document, title="Edition 2", effective_date=utc_today(), issued_by="t"
-            )
+        assert client.get("/").status_code == 401
+        assert client.get(PAGE).status_code == 401
 
 
-def test_the_front_page_shows_the_issued_title_not_a_later_one(
+def test_a_chapter_page_shows_numbered_clauses_contents_and_the_edition_banner(
+    client: TestClient,
+):
+    page = client.get(PAGE).text
+
+    assert (
+        '<h1 class="chapter-title"><span class="chapter-number">4.</span> Manual clearance' in page
+    )
+    assert '<h2 id="marking" data-imas="10.20#5.2" data-relation="stricter">' in page
+    assert '<a class="clause-number" href="#marking">4.4</a>' in page
+    assert '<a href="#lane-width"><span class="toc-number">4.8.1</span> Lane width</a>' in page
+    assert "Edition 1: " in page and "In effect since" in page
+    assert "SUPERSEDED" not in page and "UPCOMING" not in page
+
+
+def test_cross_references_show_the_target_clause_number_and_title(client: TestClient):
+    page = client.get(PAGE).text
+
+    link = re.search(r'<a class="xref" href="([^"]+)">mechanical demining <span', page)
+    assert link is not None
+    assert link.group(1) == f"/sop/{DOCUMENT}/mechanical-demining?lang=en#machine-safety-distances"
+    assert re.search(r'<span class="xref-target">\(5\.\d+ [^<]+\)</span></a>', page)
+
+
+def test_a_merged_but_unissued_change_never_appears(client: TestClient, loaded: Database):
+    _revise(loaded, MARKING, NEW_MARKING, issue_on=None)
+
+    page = client.get(PAGE).text
+
+    assert MARKING in page
+    assert "after rain" not in page
+
+
+def test_a_new_edition_marks_what_changed_and_shows_the_words(client: TestClient, loaded: Database):
+    client.get(PAGE)  # edition 1 is now cached in the app
+    _revise(loaded, MARKING, NEW_MARKING)
+
+    page = client.get(PAGE).text
+
+    assert "Edition 2: Marking after rain" in page
+    marking = page[page.index('<h2 id="marking"') : page.index('<h2 id="safety-distances"')]
+    assert '<span class="changed-badge">Changed in edition 2</span>' in marking
+    assert '<details class="what-changed"><summary>Show what changed</summary>' in marking
+    assert re.search(r"<ins><span class=\"sr-only\">\[inserted: </span>\s*and after rain", marking)
+    assert page.count('class="changed-badge"') == 1
+    assert "1 clauses changed in edition 2." in page
+
+
+def test_an_older_edition_is_marked_superseded_with_a_link_to_the_current_text(
     client: TestClient, loaded: Database
 ):
-    _rename_eod(loaded, "EOD (not yet issued)", issue=False)
+    _revise(loaded, MARKING, NEW_MARKING)
 
-    page = client.get("/").text
+    page = client.get(f"/sop/{DOCUMENT}/editions/1/{CHAPTER}").text
 
-    assert "Explosive ordnance disposal" in page
-    assert "not yet issued" not in page
+    assert '<p class="status-word">SUPERSEDED</p>' in page
+    assert "replaced by edition 2" in page
+    assert f'<a class="current-link" href="{PAGE}?lang=en">Read the current text</a>' in page
+    assert MARKING in page
 
 
-def test_titles_are_escaped(client: TestClient, loaded: Database):
-    _rename_eod(loaded, "'<script>x()</script>'", issue=True)
+def test_an_edition_not_yet_in_effect_is_marked_upcoming_and_not_served_as_current(
+    client: TestClient, loaded: Database
+):
+    _revise(loaded, MARKING, NEW_MARKING, issue_on=3)
 
-    page = client.get("/").text
+    current = client.get(PAGE).text
+    upcoming = client.get(f"/sop/{DOCUMENT}/editions/2/{CHAPTER}").text
 
-    assert "Edition 2, effective" in page
-    assert "&lt;script&gt;x()&lt;/script&gt;" in page
-    assert "<script>" not in page
+    assert MARKING in current and "UPCOMING" not in current
+    assert '<p class="status-word">UPCOMING</p>' in upcoming
+    assert "after rain" in upcoming
+
+
+def test_the_language_switch_links_the_same_chapter_in_the_other_language(client: TestClient):
+    page = client.get(f"{PAGE}?lang=az").text
+
+    assert '<html lang="az"' in page
+    assert "Əl ilə təmizləmə" in page
+    assert f'href="{PAGE}?lang=en"' in page
+    assert '<h2 id="marking"' in page  # same anchors, so the switch keeps the clause
+    assert "Nişanlama" in page
+
+
+def test_a_chapter_not_yet_translated_says_so_and_offers_the_other_language(
+    client: TestClient,
+):
+    page = client.get(f"/sop/{DOCUMENT}/eod?lang=az")
+
+    assert page.status_code == 200
+    assert "Bu fəsil hələ Azərbaycan dilində mövcud deyil." in page.text
+    assert f'href="/sop/{DOCUMENT}/eod?lang=en"' in page.text
+
+
+def test_a_translation_whose_source_moved_on_is_marked_outdated(
+    client: TestClient, loaded: Database
+):
+    _revise(loaded, MARKING, NEW_MARKING)
+
+    translated = client.get(f"{PAGE}?lang=az").text
+    untouched = client.get(f"/sop/{DOCUMENT}/general?lang=az").text
+
+    assert '<p class="translation-outdated" role="note">Tərcümə köhnəlib:' in translated
+    assert f'href="{PAGE}?lang=en"' in translated
+    assert "translation-outdated" not in untouched
+
+
+def test_the_amendment_record_lists_each_merged_change_with_its_approvals(
+    client: TestClient, staff: dict[str, Api]
+):
+    sarah, elvin, leyla = staff["sarah"], staff["elvin"], staff["leyla"]
+    head = sarah.head_of()
+    cr = sarah.open_cr("Check marking after rain")
+    sarah.put(cr["id"], edited(head["markdown"], MARKING, NEW_MARKING), head["revision"])
+    sarah.act(cr["id"], "submit")
+    elvin.approve(cr["id"])
+    leyla.approve(cr["id"])
+    elvin.act(cr["id"], "merge")
+    elvin._call(
+        "POST",
+        f"/api/v1/documents/{DOCUMENT}/editions",
+        201,
+        json={"effective_date": str(utc_today()), "title": "Rain"},
+    )
+
+    record = client.get(f"/sop/{DOCUMENT}/amendments").text
+    chapter = client.get(PAGE).text
+
+    assert f"CR #{cr['id']}: Check marking after rain" in record
+    assert "4 Manual clearance (en): 4.4 Marking" in record
+    signatures = chapter[chapter.index('<section class="signatures">') :]
+    assert signatures.count('<span class="signer">') == 2
+    assert '<span class="meaning">approved</span>' in signatures
+
+
+def test_pages_carry_an_etag_and_answer_304_to_a_conditional_request(client: TestClient):
+    first = client.get(PAGE)
+
+    again = client.get(PAGE, headers={"If-None-Match": first.headers["etag"]})
+
+    assert first.headers["cache-control"].startswith("public")
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_a_new_edition_changes_the_etag(client: TestClient, loaded: Database):
+    before = client.get(PAGE).headers["etag"]
+    _revise(loaded, MARKING, NEW_MARKING)
+
+    after = client.get(PAGE, headers={"If-None-Match": before})
+
+    assert after.status_code == 200
+    assert after.headers["etag"] != before
+
+
+@pytest.mark.parametrize("path", ["/", PAGE, f"/sop/{DOCUMENT}/search", "/api/v1/documents"])
+def test_every_response_carries_the_security_headers(client: TestClient, path: str):
+    headers = client.get(path).headers
+
+    policy = headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_pages_hold_no_inline_script_or_style(client: TestClient):
+    page = client.get(PAGE).text
+
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
+    assert "<style" not in page
+    assert " style=" not in page
+
+
+def test_the_api_explorer_allows_its_own_inline_script_by_hash_only(client: TestClient):
+    response = client.get("/docs")
+
+    policy = response.headers["content-security-policy"]
+    assert re.search(r"'sha256-[A-Za-z0-9+/=]{44}'", policy)
+    assert "unsafe-inline" not in policy
+
+
+def test_the_offline_manifest_lists_every_chapter_in_every_language(client: TestClient):
+    manifest = client.get("/offline-manifest.json").json()
+
+    assert f"{PAGE}?lang=en" in manifest["urls"]
+    assert f"{PAGE}?lang=az" in manifest["urls"]
+    assert f"/sop/{DOCUMENT}/search-index.json" in manifest["urls"]
+    assert manifest["version"] in client.get("/sw.js").text
+
+
+def test_a_new_edition_changes_the_offline_version(client: TestClient, loaded: Database):
+    before = client.get("/offline-manifest.json").json()["version"]
+    _revise(loaded, MARKING, NEW_MARKING)
+
+    assert client.get("/offline-manifest.json").json()["version"] != before
+
+
+def test_the_search_index_holds_every_clause_with_its_address(client: TestClient):
+    index = client.get(f"/sop/{DOCUMENT}/search-index.json").json()
+
+    rows = {row[4]: row for row in index["clauses"]}
+    marking = rows[f"{PAGE}?lang=az#marking"]
+    assert marking[:3] == ["az", "4.4", "Nişanlama"]
+    assert "kəllə və çarpaz sümüklər" in marking[3]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/sop/no-such-document/manual-clearance", 404),
+        (f"/sop/{DOCUMENT}/no-such-chapter", 404),
+        (f"/sop/{DOCUMENT}/editions/9/{CHAPTER}", 404),
+        (f"/sop/{DOCUMENT}/editions/0/{CHAPTER}", 404),
+        (f"/sop/{DOCUMENT}/editions/x/{CHAPTER}", 422),
+        (f"{PAGE}?lang=fr", 422),
+        ("/static/../../etc/passwd", 404),
+        ("/static/sw.js", 404),
+    ],
+)
+def test_bad_addresses_get_a_clear_error(client: TestClient, path: str, status: int):
+    response = client.get(path)
+
+    assert response.status_code == status
+    assert response.json()["detail"]
