@@ -1,0 +1,106 @@
+"""`sop-platform publish --out DIR`: the current edition as a static site."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sop_platform.cli import app
+from sop_platform.core.database import Database
+from tests.api.test_site import MARKING, NEW_MARKING, _revise
+
+runner = CliRunner()
+
+
+def _said(output: str) -> str:
+    return " ".join(output.split())  # rich wraps long lines
+
+
+@pytest.fixture
+def env(database_url: str, content_dir: Path) -> dict[str, str]:
+    return {"SOP_DATABASE_URL": database_url, "SOP_CONTENT_DIR": str(content_dir)}
+
+
+@pytest.fixture
+def site(env: dict[str, str], loaded: Database, tmp_path: Path) -> Path:
+    out = tmp_path / "site"
+    result = runner.invoke(app, ["publish", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_publish_writes_every_chapter_in_every_language_with_relative_links(site: Path):
+    page = (site / "sop/anama-sop/manual-clearance.en.html").read_text("utf-8")
+
+    assert '<a class="clause-number" href="#marking">4.4</a>' in page
+    assert 'href="../../sop/anama-sop/manual-clearance.az.html"' in page
+    assert 'href="../../static/site.css"' in page
+    assert (site / "sop/anama-sop/eod.az.html").is_file()  # "not yet translated" page
+    assert (site / "index.html").is_file()
+    assert (site / "sw.js").is_file()
+
+
+def test_the_offline_manifest_lists_every_written_page(site: Path):
+    manifest = json.loads((site / "offline-manifest.json").read_text("utf-8"))
+
+    pages = {str(path.relative_to(site)) for path in site.rglob("*.html")}
+    assert pages <= set(manifest["urls"])
+    assert all((site / url).is_file() for url in manifest["urls"])
+
+
+def test_a_republish_reuses_every_unchanged_chapter(env: dict[str, str], site: Path):
+    again = runner.invoke(app, ["publish", "--out", str(site)], env=env)
+
+    assert again.exit_code == 0
+    assert "chapters rendered 0, reused 12" in _said(again.output)
+
+
+def test_a_republish_after_a_new_edition_renders_only_the_changed_chapter(
+    env: dict[str, str], site: Path, loaded: Database
+):
+    _revise(loaded, MARKING, NEW_MARKING)
+
+    again = runner.invoke(app, ["publish", "--out", str(site)], env=env)
+
+    assert again.exit_code == 0
+    # Only the new text is rendered; its previous text (for what changed) is in the cache.
+    assert "chapters rendered 1, reused 12" in _said(again.output)
+    page = (site / "sop/anama-sop/manual-clearance.en.html").read_text("utf-8")
+    assert "after rain" in page and "changed-badge" in page
+
+
+def test_files_no_longer_in_the_edition_are_removed(env: dict[str, str], site: Path):
+    listing = json.loads((site / ".published-files.json").read_text("utf-8"))
+    (site / "sop/anama-sop/retired.en.html").write_text("old", "utf-8")
+    (site / ".published-files.json").write_text(
+        json.dumps([*listing, "sop/anama-sop/retired.en.html"]), "utf-8"
+    )
+    (site / "notes.txt").write_text("mine", "utf-8")
+
+    runner.invoke(app, ["publish", "--out", str(site)], env=env)
+
+    assert not (site / "sop/anama-sop/retired.en.html").exists()
+    assert (site / "notes.txt").exists()  # never written by publish, so never removed
+
+
+def test_publish_into_a_file_exits_1(env: dict[str, str], loaded: Database, tmp_path: Path):
+    target = tmp_path / "a-file"
+    target.write_text("x", "utf-8")
+
+    result = runner.invoke(app, ["publish", "--out", str(target)], env=env)
+
+    assert result.exit_code == 1
+    assert "not a folder" in result.output
+    assert target.read_text("utf-8") == "x"
+
+
+def test_publish_without_any_edition_exits_1(
+    env: dict[str, str], database: Database, tmp_path: Path
+):
+    result = runner.invoke(app, ["publish", "--out", str(tmp_path / "s")], env=env)
+
+    assert result.exit_code == 1
+    assert "nothing to publish" in result.output
