@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -22,6 +22,8 @@ from sop_platform.core.errors import (
     PreconditionFailed,
     TooManyAttempts,
 )
+from sop_platform.render.site_pages import error_page
+from sop_platform.render.site_urls import AppUrls
 
 log = logging.getLogger("sop_platform")
 
@@ -53,7 +55,29 @@ def _json(
     return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
 
 
-async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
+def _wants_page(request: Request) -> bool:
+    """A browser on the published site gets a page it can read, not JSON."""
+    path = request.url.path
+    return not path.startswith(
+        ("/api/", "/openapi", "/docs")
+    ) and "text/html" in request.headers.get("accept", "")
+
+
+def _answer(
+    request: Request,
+    status: int,
+    detail: object,
+    headers: dict[str, str] | None = None,
+    **extra: object,
+) -> Response:
+    if _wants_page(request):
+        said = detail if isinstance(detail, str) else "the address is not valid"
+        page = error_page(status, said, request.query_params.get("lang", "en"), AppUrls())
+        return HTMLResponse(page, status_code=status, headers=headers)
+    return _json(status, detail, headers, **extra)
+
+
+async def _domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
     status = status_of(error)
     headers: dict[str, str] = {}
@@ -64,11 +88,11 @@ async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, CorruptRevision):
         log.error("integrity failure: %s", error.detail)
     if isinstance(error, MergeConflict):
-        return _json(status, error.detail, headers, conflicts=error.conflicts)
-    return _json(status, error.detail, headers)
+        return _answer(request, status, error.detail, headers, conflicts=error.conflicts)
+    return _answer(request, status, error.detail, headers)
 
 
-async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     problems = []
     for problem in error.errors():
@@ -80,28 +104,28 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
                 "type": problem.get("type"),
             }
         )
-    return _json(422, problems)
+    return _answer(request, 422, problems)
 
 
-async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
-    return _json(error.status_code, error.detail, dict(error.headers or {}))
+    return _answer(request, error.status_code, error.detail, dict(error.headers or {}))
 
 
-async def _integrity_error(_request: Request, error: Exception) -> JSONResponse:
+async def _integrity_error(request: Request, error: Exception) -> Response:
     # Two writers raced for the same number or name; the loser changed nothing.
     log.warning("integrity conflict: %s", error)
-    return _json(409, "a concurrent change got there first; reload and try again")
+    return _answer(request, 409, "a concurrent change got there first; reload and try again")
 
 
-async def _operational_error(_request: Request, error: Exception) -> JSONResponse:
+async def _operational_error(request: Request, error: Exception) -> Response:
     log.error("database unavailable: %s", error)
-    return _json(503, "the database is busy or unavailable; try again shortly")
+    return _answer(request, 503, "the database is busy or unavailable; try again shortly")
 
 
-async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+async def _unexpected(request: Request, error: Exception) -> Response:
     log.exception("unexpected error", exc_info=error)
-    return _json(500, "internal error; it has been logged")
+    return _answer(request, 500, "internal error; it has been logged")
 
 
 def install_error_handlers(app: FastAPI) -> None:

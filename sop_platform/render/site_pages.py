@@ -312,3 +312,9 @@ def search_index(edition: PublishedEdition, urls: SiteUrls) -> bytes:
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
+
+
+def error_page(status: int, detail: str, language: str, urls: SiteUrls) -> str:
+    """What a reader sees for a bad address: the reason, and the way back."""
+    known = language if language in ("az", "en") else "en"
+    return _page("site/error.html", known, urls, "", status=status, detail=detail)

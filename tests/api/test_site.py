@@ -298,3 +298,21 @@ def test_bad_addresses_get_a_clear_error(client: TestClient, path: str, status: 
 
     assert response.status_code == status
     assert response.json()["detail"]
+
+
+def test_a_browser_asking_for_a_missing_chapter_gets_a_readable_page(client: TestClient):
+    response = client.get(
+        f"/sop/{DOCUMENT}/no-such-chapter?lang=az", headers={"Accept": "text/html,*/*"}
+    )
+
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>Səhifə tapılmadı</h1>" in response.text
+    assert "no-such-chapter" in response.text
+
+
+def test_the_api_answers_json_even_to_a_browser(client: TestClient):
+    response = client.get("/api/v1/documents", headers={"Accept": "text/html"})
+
+    assert response.status_code == 401
+    assert response.json()["detail"]
