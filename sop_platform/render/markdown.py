@@ -34,6 +34,7 @@ from sop_platform.core.clauses import (
     lines_of,
     numbering_of,
 )
+from sop_platform.core.front_matter import SLUG
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 # The heading attributes we understand; anything else in `{...}` is dropped, never emitted.
@@ -300,11 +301,18 @@ class _ChapterRenderer:
         return "</a>" if key is None else _XREF_CLOSE.format(key)
 
 
+def chapter_id(parsed: ParsedChapter) -> str:
+    """The chapter's id from its front matter, when it is a valid one: it goes into
+    placeholders, so nothing unchecked may."""
+    found = str(parsed.front.get("id", ""))
+    return found if SLUG.match(found) else ""
+
+
 def render_body(parsed: ParsedChapter, labels: Mapping[str, str] | None = None) -> str:
     """The chapter body as HTML with numbered clause sections, and placeholders where
     `finish_body` puts cross-references and what-changed marks. Depends only on the text
     and the labels' language, so it can be cached by content sha256."""
-    chapter = str(parsed.front.get("id", ""))
+    chapter = chapter_id(parsed)
     return _ChapterRenderer(chapter, labels or {}).render(parsed.tokens)
 
 
@@ -352,7 +360,7 @@ def html_of(markdown: str) -> str:
     """A Markdown text (front matter optional) rendered with the site's rules, its
     same-chapter references resolved; for previews and tests."""
     parsed = parse_chapter(markdown)
-    chapter = str(parsed.front.get("id", ""))
+    chapter = chapter_id(parsed)
     targets = {
         (chapter, clause.anchor): Target(clause.number, clause.title, f"#{clause.anchor}")
         for clause in parsed.clauses

@@ -84,7 +84,8 @@ def test_a_chapter_page_shows_numbered_clauses_contents_and_the_edition_banner(
     assert '<h2 id="marking" data-imas="10.20#5.2" data-relation="stricter">' in page
     assert '<a class="clause-number" href="#marking">4.4</a>' in page
     assert '<a href="#lane-width"><span class="toc-number">4.8.1</span> Lane width</a>' in page
-    assert "Edition 1: " in page and "In effect since" in page
+    assert "Edition 1 ·" in page and "Edition 1: Edition 1" not in page
+    assert "In effect since" in page
     assert "SUPERSEDED" not in page and "UPCOMING" not in page
 
 

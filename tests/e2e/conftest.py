@@ -1,0 +1,113 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, the real app on a loopback
+port, a page that records every dialog, page error and console message, and a published
+document written for the test. SQLite only: what the browser sees does not depend on the
+database backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from sop_platform.api.app import create_app
+from sop_platform.settings import Settings
+from tests.e2e.site_server import (
+    VIEWPORT,
+    ChapterText,
+    LiveServer,
+    LiveSite,
+    PageEvents,
+    PublishDocument,
+    publish,
+    watch,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless; missing it is a failure, not a skip (CI installs it)."""
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the published-site tests need Debian's Chromium "
+            "(apt-get install chromium)",
+            pytrace=False,
+        )
+    chromium = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def page_events() -> PageEvents:
+    return PageEvents()
+
+
+@pytest.fixture
+def page(browser: Browser, page_events: PageEvents, tmp_path: Path) -> Iterator[Page]:
+    """A page in a fresh context. Dialogs are recorded and dismissed, page errors and console
+    messages recorded, requests to any host but loopback refused; a screenshot of the page
+    as the test left it goes to `tmp_path/page.png`."""
+    context = browser.new_context(viewport=VIEWPORT)
+    opened = watch(context.new_page(), page_events)
+    yield opened
+    try:
+        opened.screenshot(path=tmp_path / "page.png")
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def live_site() -> Iterator[LiveSite]:
+    """`live_site(settings)` serves `create_app(settings)` on loopback and returns its base
+    URL; every server started is stopped at teardown."""
+    servers: list[LiveServer] = []
+
+    def start(settings: Settings) -> str:
+        server = LiveServer(create_app(settings))
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in reversed(servers):
+        server.stop()
+
+
+@pytest.fixture
+def publish_document(tmp_path: Path, sqlite_template: Path) -> PublishDocument:
+    """`publish_document(chapters, document=..., title=...)` writes a content folder with
+    that document, loads it into a copy of the migrated SQLite template (which issues
+    edition 1, effective today) and returns the settings that serve it."""
+    made = 0
+
+    def publish_in_tmp(
+        chapters: Sequence[ChapterText],
+        *,
+        document: str = "field-sop",
+        title: str = "Field SOP",
+    ) -> Settings:
+        nonlocal made
+        made += 1
+        return publish(tmp_path / f"site-{made}", sqlite_template, chapters, document, title)
+
+    return publish_in_tmp
