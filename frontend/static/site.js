@@ -65,6 +65,17 @@
       var ask = function (worker) { if (worker) worker.postMessage({ type: "status" }); };
       if (registration.active) ask(registration.active);
       navigator.serviceWorker.ready.then(function (ready) { ask(ready.active); });
+      // A page can stay open for a whole shift: look for a new edition whenever the
+      // connection comes back, the page is shown again, and every ten minutes.
+      var recheck = function () {
+        checkEdition();
+        registration.update().catch(function () {});
+      };
+      window.addEventListener("online", recheck);
+      document.addEventListener("visibilitychange", function () {
+        if (document.visibilityState === "visible") recheck();
+      });
+      setInterval(recheck, 10 * 60 * 1000);
       registration.update().catch(function () {});
     }).catch(function () {});
     checkEdition();
