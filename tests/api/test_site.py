@@ -3,6 +3,7 @@ changed, the amendment record, caching headers and security headers."""
 
 from __future__ import annotations
 
+import gzip
 import re
 from datetime import timedelta
 
@@ -317,3 +318,26 @@ def test_the_api_answers_json_even_to_a_browser(client: TestClient):
 
     assert response.status_code == 401
     assert response.json()["detail"]
+
+
+def test_the_whole_offline_edition_weighs_under_one_megabyte_compressed(client: TestClient):
+    urls = client.get("/offline-manifest.json").json()["urls"]
+
+    bodies = [client.get(url) for url in urls]
+
+    assert all(body.status_code == 200 for body in bodies)
+    compressed = sum(len(gzip.compress(body.content)) for body in bodies)
+    assert compressed < 1_000_000
+    assert len(urls) > 25  # every chapter in both languages, not an empty list
+
+
+def test_no_page_loads_fonts_or_scripts_from_another_host(client: TestClient):
+    urls = client.get("/offline-manifest.json").json()["urls"]
+
+    for url in urls:
+        if url.endswith((".json", ".svg")) or "?v=" in url:
+            continue
+        page = client.get(url).text
+        assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', page), url
+    assert "@import" not in client.get("/static/site.css").text
+    assert "url(" not in client.get("/static/site.css").text
