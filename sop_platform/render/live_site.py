@@ -41,9 +41,11 @@ from sop_platform.render.site_assets import (
 from sop_platform.render.site_urls import AppUrls
 
 HTML = "text/html; charset=utf-8"
+SCRIPT = "text/javascript; charset=utf-8"
 JSON = "application/json"
-# A current page may be replaced by a new edition: browsers revalidate it (cheaply, by ETag).
-CURRENT = "public, max-age=60, must-revalidate"
+# A current page may be replaced by a new edition at any time: browsers ask again each time
+# (cheaply: the ETag answers 304 while the edition stands).
+CURRENT = "public, no-cache"
 SUPERSEDED = "public, max-age=86400"
 VOLATILE = "no-cache"
 
@@ -272,7 +274,7 @@ class LiveSite:
 
         def build() -> Page:
             edition, _status = self._resolve(state, doc, None)
-            return Page(site_pages.search_index(edition, self.urls), JSON, CURRENT)
+            return Page(site_pages.search_index(edition, self.urls), SCRIPT, CURRENT)
 
         return self._cached(("search-index", doc), build)
 
@@ -307,5 +309,5 @@ class LiveSite:
         state = self.state()
         return self._cached(
             ("sw",),
-            lambda: Page(service_worker(state.version), "text/javascript; charset=utf-8", VOLATILE),
+            lambda: Page(service_worker(state.version), SCRIPT, VOLATILE),
         )

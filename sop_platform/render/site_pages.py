@@ -285,8 +285,9 @@ def search_page(
 
 
 def search_index(edition: PublishedEdition, urls: SiteUrls) -> bytes:
-    """Every clause of the edition as search data: chapter, language, number, title, text and
-    its address (relative to the search page's folder, as `urls` gives it)."""
+    """Every clause of the edition as search data: language, number, title, text and its
+    address (as `urls` gives it). A script rather than JSON, so that a static copy opened
+    from disk (file://, where browsers refuse fetch) can load it with a script tag."""
     entries = []
     for chapter in edition.chapters:
         page = urls.chapter(edition.document, chapter.slug, chapter.language)
@@ -303,7 +304,7 @@ def search_index(edition: PublishedEdition, urls: SiteUrls) -> bytes:
                     f"{page}#{clause.anchor}",
                 ]
             )
-    return json.dumps(
+    data = json.dumps(
         {
             "edition": edition.number,
             "fields": ["language", "number", "title", "text", "href"],
@@ -311,7 +312,10 @@ def search_index(edition: PublishedEdition, urls: SiteUrls) -> bytes:
         },
         ensure_ascii=False,
         separators=(",", ":"),
-    ).encode()
+    )
+    # "</" cannot end a script here, but keep the text inert in any context all the same.
+    inert = data.replace("</", "<\\/")
+    return f"window.sopSearchIndex = {inert};\n".encode()
 
 
 def error_page(status: int, detail: str, language: str, urls: SiteUrls) -> str:

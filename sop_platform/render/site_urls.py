@@ -52,7 +52,7 @@ class AppUrls:
         return f"/sop/{_q(doc)}/search"
 
     def search_index(self, doc: str) -> str:
-        return f"/sop/{_q(doc)}/search-index.json"
+        return f"/sop/{_q(doc)}/search-index.js"
 
     def asset(self, name: str) -> str:
         suffix = f"?v={self.asset_version}" if self.asset_version else ""
@@ -86,7 +86,7 @@ class StaticUrls:
         return f"{self.prefix}sop/{doc}/search.html"
 
     def search_index(self, doc: str) -> str:
-        return f"{self.prefix}sop/{doc}/search-index.json"
+        return f"{self.prefix}sop/{doc}/search-index.js"
 
     def asset(self, name: str) -> str:
         return f"{self.prefix}static/{name}"

@@ -77,7 +77,7 @@ def _edition_files(
             f"sop/{doc}/search.html",
             lambda: site_pages.search_page(edition, status, language, deep, version).encode(),
         ),
-        (f"sop/{doc}/search-index.json", lambda: site_pages.search_index(edition, deep)),
+        (f"sop/{doc}/search-index.js", lambda: site_pages.search_index(edition, deep)),
     ]
     for slug in edition.slugs():
         for code in edition.languages:
@@ -123,7 +123,7 @@ def publish_site(
     for edition, status in editions:
         files.extend(_edition_files(edition, status, version))
     files.extend((f"static/{name}", partial(asset_bytes, name)) for name in ASSETS)
-    listed = [name for name, _build in files if not name.endswith(".json") or "search" in name]
+    listed = [name for name, _build in files]
     files.append(("offline-manifest.json", lambda: offline_manifest(version, listed)))
     files.append(("sw.js", lambda: service_worker(version)))
 

@@ -4,6 +4,7 @@ changed, the amendment record, caching headers and security headers."""
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from datetime import timedelta
 
@@ -262,7 +263,7 @@ def test_the_offline_manifest_lists_every_chapter_in_every_language(client: Test
 
     assert f"{PAGE}?lang=en" in manifest["urls"]
     assert f"{PAGE}?lang=az" in manifest["urls"]
-    assert f"/sop/{DOCUMENT}/search-index.json" in manifest["urls"]
+    assert f"/sop/{DOCUMENT}/search-index.js" in manifest["urls"]
     assert manifest["version"] in client.get("/sw.js").text
 
 
@@ -274,7 +275,10 @@ def test_a_new_edition_changes_the_offline_version(client: TestClient, loaded: D
 
 
 def test_the_search_index_holds_every_clause_with_its_address(client: TestClient):
-    index = client.get(f"/sop/{DOCUMENT}/search-index.json").json()
+    script = client.get(f"/sop/{DOCUMENT}/search-index.js").text
+    prefix = "window.sopSearchIndex = "
+    assert script.startswith(prefix)
+    index = json.loads(script[len(prefix) :].rstrip().rstrip(";"))
 
     rows = {row[4]: row for row in index["clauses"]}
     marking = rows[f"{PAGE}?lang=az#marking"]
@@ -335,7 +339,7 @@ def test_no_page_loads_fonts_or_scripts_from_another_host(client: TestClient):
     urls = client.get("/offline-manifest.json").json()["urls"]
 
     for url in urls:
-        if url.endswith((".json", ".svg")) or "?v=" in url:
+        if url.endswith((".js", ".svg")) or "?v=" in url:
             continue
         page = client.get(url).text
         assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', page), url

@@ -76,7 +76,7 @@ def search(request: Request, site: Site, doc: str, lang: Language = None) -> Res
     return answer(request, site.search(doc, lang))
 
 
-@router.get("/sop/{doc}/search-index.json")
+@router.get("/sop/{doc}/search-index.js")
 def search_index(request: Request, site: Site, doc: str) -> Response:
     return answer(request, site.search_index(doc))
 
