@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sop_platform.api.body_limit import BodyLimitMiddleware
 from sop_platform.api.deps import PublicSite
 from sop_platform.api.errors import install_error_handlers
+from sop_platform.api.page_cache import PublishedPageCache
 from sop_platform.api.request_id import RequestIdMiddleware
 from sop_platform.api.routes import (
     audit,
@@ -57,10 +58,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(PublishedPageCache)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    # The published site first: its pages are the most requested, and routes match in order.
     routers = (
+        site.router,
         auth.router,
         users.router,
         documents.router,
@@ -68,7 +72,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         change_requests.router,
         review_queue.router,
         audit.router,
-        site.router,
     )
     for router in routers:
         app.include_router(router)

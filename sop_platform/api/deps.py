@@ -27,7 +27,7 @@ _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -65,7 +65,7 @@ def requires(role: Role) -> Any:
     return Depends(permitted_user)
 
 
-def public_site(settings: SettingsDep) -> None:
+async def public_site(settings: SettingsDep) -> None:
     """Marks a published-site page: open without signing in while SOP_PUBLIC_SITE is on."""
     if not settings.public_site:
         raise NotSignedIn("the published site is not public here; sign in first")

@@ -50,6 +50,11 @@ SUPERSEDED = "public, max-age=86400"
 VOLATILE = "no-cache"
 
 
+class NotInMemory(Exception):
+    """The page needs the database or rendering; an async caller serves it from a worker
+    thread instead of blocking its event loop."""
+
+
 @dataclass(frozen=True)
 class Page:
     body: bytes
@@ -131,10 +136,12 @@ class LiveSite:
         version = site_version([(slug, number) for slug, number in current]) + RENDERER_VERSION
         return _State(today, shelves, version)
 
-    def state(self) -> _State:
+    def state(self, memory_only: bool = False) -> _State:
         now = time.monotonic()
         state = self._state
         if state is None or now - self._state_read > self.ttl:
+            if memory_only:
+                raise NotInMemory
             state = self._read_state()
             with self._lock:
                 if state.version != (self._state.version if self._state else None):
@@ -189,11 +196,15 @@ class LiveSite:
 
     # -- pages ---------------------------------------------------------------------------
 
-    def _cached(self, key: tuple[object, ...], build: Callable[[], Page]) -> Page:
+    def _cached(
+        self, key: tuple[object, ...], build: Callable[[], Page], memory_only: bool
+    ) -> Page:
         with self._lock:
             page = self._pages.get(key)
             if page is not None:
                 return page
+        if memory_only:
+            raise NotInMemory
         page = build()
         with self._lock:
             self._pages[key] = page
@@ -209,8 +220,15 @@ class LiveSite:
             raise InvalidInput(f"unknown language '{asked}': use one of {', '.join(LANGUAGES)}")
         return asked
 
-    def chapter(self, doc: str, slug: str, lang: str | None, number: int | None = None) -> Page:
-        state = self.state()
+    def chapter(
+        self,
+        doc: str,
+        slug: str,
+        lang: str | None,
+        number: int | None = None,
+        memory_only: bool = False,
+    ) -> Page:
+        state = self.state(memory_only)
         language = self._language(lang, self._shelf(state, doc).default_language)
 
         def build() -> Page:
@@ -225,10 +243,10 @@ class LiveSite:
             cache = SUPERSEDED if status.status == "superseded" else CURRENT
             return Page(html.encode(), HTML, cache)
 
-        return self._cached(("chapter", doc, slug, language, number), build)
+        return self._cached(("chapter", doc, slug, language, number), build, memory_only)
 
-    def index(self, lang: str | None) -> Page:
-        state = self.state()
+    def index(self, lang: str | None, memory_only: bool = False) -> Page:
+        state = self.state(memory_only)
         language = self._language(lang, "en")
 
         def build() -> Page:
@@ -242,10 +260,12 @@ class LiveSite:
             html = site_pages.index_page(shelves, language, self.urls, state.version)
             return Page(html.encode(), HTML, CURRENT)
 
-        return self._cached(("index", language), build)
+        return self._cached(("index", language), build, memory_only)
 
-    def _document_page(self, kind: str, doc: str, lang: str | None) -> Page:
-        state = self.state()
+    def _document_page(
+        self, kind: str, doc: str, lang: str | None, memory_only: bool = False
+    ) -> Page:
+        state = self.state(memory_only)
         language = self._language(lang, self._shelf(state, doc).default_language)
         render = {
             "document": site_pages.document_page,
@@ -258,25 +278,25 @@ class LiveSite:
             html = render(edition, status, language, self.urls, state.version)
             return Page(html.encode(), HTML, CURRENT)
 
-        return self._cached((kind, doc, language), build)
+        return self._cached((kind, doc, language), build, memory_only)
 
-    def document(self, doc: str, lang: str | None) -> Page:
-        return self._document_page("document", doc, lang)
+    def document(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
+        return self._document_page("document", doc, lang, memory_only)
 
-    def amendments(self, doc: str, lang: str | None) -> Page:
-        return self._document_page("amendments", doc, lang)
+    def amendments(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
+        return self._document_page("amendments", doc, lang, memory_only)
 
-    def search(self, doc: str, lang: str | None) -> Page:
-        return self._document_page("search", doc, lang)
+    def search(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
+        return self._document_page("search", doc, lang, memory_only)
 
-    def search_index(self, doc: str) -> Page:
-        state = self.state()
+    def search_index(self, doc: str, memory_only: bool = False) -> Page:
+        state = self.state(memory_only)
 
         def build() -> Page:
             edition, _status = self._resolve(state, doc, None)
             return Page(site_pages.search_index(edition, self.urls), SCRIPT, CURRENT)
 
-        return self._cached(("search-index", doc), build)
+        return self._cached(("search-index", doc), build, memory_only)
 
     def offline_urls(self, state: _State) -> list[str]:
         """Every address the service worker keeps: the current edition of every document,
@@ -298,16 +318,16 @@ class LiveSite:
                 urls.append(self.urls.chapter(doc, slug, edition.default_language).split("?")[0])
         return urls
 
-    def manifest(self) -> Page:
-        state = self.state()
+    def manifest(self, memory_only: bool = False) -> Page:
+        state = self.state(memory_only)
         return self._cached(
             ("manifest",),
             lambda: Page(offline_manifest(state.version, self.offline_urls(state)), JSON, VOLATILE),
+            memory_only,
         )
 
-    def service_worker(self) -> Page:
-        state = self.state()
+    def service_worker(self, memory_only: bool = False) -> Page:
+        state = self.state(memory_only)
         return self._cached(
-            ("sw",),
-            lambda: Page(service_worker(state.version), SCRIPT, VOLATILE),
+            ("sw",), lambda: Page(service_worker(state.version), SCRIPT, VOLATILE), memory_only
         )

@@ -1,16 +1,23 @@
 """The published site: the current edition of every document, older editions marked
 SUPERSEDED or UPCOMING, the amendment record, search, and what the offline copy needs.
-Pages come from `LiveSite`, computed once per edition; here they only get their headers."""
+
+Pages come from `LiveSite`, computed once per edition. The routes are `async`: a page
+already in memory is answered on the event loop without a thread hop, and only a page that
+needs the database or rendering goes to a worker thread."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from sop_platform.api.deps import PublicSite
+from sop_platform.api.page_cache import conditional
 from sop_platform.core.errors import NotFound
-from sop_platform.render.live_site import LiveSite, Page
+from sop_platform.render.live_site import LiveSite, NotInMemory, Page
 from sop_platform.render.site_assets import ASSETS, MEDIA_TYPES, asset_bytes
 
 router = APIRouter(tags=["published site"], include_in_schema=False, dependencies=[PublicSite])
@@ -19,77 +26,80 @@ Language = Annotated[str | None, Query(alias="lang", max_length=8)]
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def live_site(request: Request) -> LiveSite:
+def answer(request: Request, page: Page) -> Response:
+    """The page, or 304 when the client already holds these very bytes."""
+    status, headers, body = conditional(page, request.headers.get("if-none-match", ""))
+    response = Response(body, status_code=status)
+    response.raw_headers = headers
+    return response
+
+
+async def serve(request: Request, page_of: Callable[..., Page]) -> Response:
+    """`page_of(memory_only=...)` from memory if it can, else from a worker thread."""
+    try:
+        page = page_of(memory_only=True)
+    except NotInMemory:
+        page = await run_in_threadpool(page_of)
+    return answer(request, page)
+
+
+def _site(request: Request) -> LiveSite:
     site: LiveSite = request.app.state.live_site
     return site
 
 
-Site = Annotated[LiveSite, Depends(live_site)]
-
-
-def answer(request: Request, page: Page) -> Response:
-    """The page, or 304 when the client already holds these very bytes."""
-    etag = page.etag
-    headers = {"ETag": etag, "Cache-Control": page.cache_control}
-    offered = request.headers.get("if-none-match", "")
-    if page.status == 200 and etag in {tag.strip() for tag in offered.split(",")}:
-        return Response(status_code=304, headers=headers)
-    return Response(page.body, status_code=page.status, media_type=page.media_type, headers=headers)
-
-
 @router.get("/")
-def index(request: Request, site: Site, lang: Language = None) -> Response:
-    return answer(request, site.index(lang))
+async def index(request: Request, lang: Language = None) -> Response:
+    return await serve(request, partial(_site(request).index, lang))
 
 
 @router.get("/sw.js")
-def service_worker(request: Request, site: Site) -> Response:
-    return answer(request, site.service_worker())
+async def service_worker(request: Request) -> Response:
+    return await serve(request, _site(request).service_worker)
 
 
 @router.get("/offline-manifest.json")
-def offline_manifest(request: Request, site: Site) -> Response:
-    return answer(request, site.manifest())
+async def offline_manifest(request: Request) -> Response:
+    return await serve(request, _site(request).manifest)
 
 
 @router.get("/static/{name}")
-def static_file(request: Request, name: str) -> Response:
+async def static_file(request: Request, name: str) -> Response:
     if name not in ASSETS:
         raise NotFound(f"no file '{name}'")
     suffix = name[name.rindex(".") :]
-    page = Page(asset_bytes(name), MEDIA_TYPES[suffix], IMMUTABLE)
-    return answer(request, page)
+    return answer(request, Page(asset_bytes(name), MEDIA_TYPES[suffix], IMMUTABLE))
 
 
 @router.get("/sop/{doc}")
-def document(request: Request, site: Site, doc: str, lang: Language = None) -> Response:
-    return answer(request, site.document(doc, lang))
+async def document(request: Request, doc: str, lang: Language = None) -> Response:
+    return await serve(request, partial(_site(request).document, doc, lang))
 
 
 @router.get("/sop/{doc}/amendments")
-def amendments(request: Request, site: Site, doc: str, lang: Language = None) -> Response:
-    return answer(request, site.amendments(doc, lang))
+async def amendments(request: Request, doc: str, lang: Language = None) -> Response:
+    return await serve(request, partial(_site(request).amendments, doc, lang))
 
 
 @router.get("/sop/{doc}/search")
-def search(request: Request, site: Site, doc: str, lang: Language = None) -> Response:
-    return answer(request, site.search(doc, lang))
+async def search(request: Request, doc: str, lang: Language = None) -> Response:
+    return await serve(request, partial(_site(request).search, doc, lang))
 
 
 @router.get("/sop/{doc}/search-index.js")
-def search_index(request: Request, site: Site, doc: str) -> Response:
-    return answer(request, site.search_index(doc))
+async def search_index(request: Request, doc: str) -> Response:
+    return await serve(request, partial(_site(request).search_index, doc))
 
 
 @router.get("/sop/{doc}/editions/{number}/{chapter}")
-def edition_chapter(
-    request: Request, site: Site, doc: str, number: int, chapter: str, lang: Language = None
+async def edition_chapter(
+    request: Request, doc: str, number: int, chapter: str, lang: Language = None
 ) -> Response:
-    return answer(request, site.chapter(doc, chapter, lang, number))
+    return await serve(request, partial(_site(request).chapter, doc, chapter, lang, number))
 
 
 @router.get("/sop/{doc}/{chapter}")
-def current_chapter(
-    request: Request, site: Site, doc: str, chapter: str, lang: Language = None
+async def current_chapter(
+    request: Request, doc: str, chapter: str, lang: Language = None
 ) -> Response:
-    return answer(request, site.chapter(doc, chapter, lang))
+    return await serve(request, partial(_site(request).chapter, doc, chapter, lang))

@@ -1,0 +1,75 @@
+"""The published site's hottest pages answered from memory, in front of the router.
+
+A chapter page of an edition is computed once and kept by `LiveSite`. Once it is there,
+routing, dependency injection and the thread pool are pure overhead for the field's most
+frequent request, so this layer answers it directly: same bytes, same headers, same 304.
+Anything it does not hold in memory (or any address it does not recognise exactly) goes on
+to the routes in `routes/site.py`, which are the reference behaviour."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from sop_platform.core.errors import DomainError
+from sop_platform.render.live_site import LiveSite, NotInMemory, Page
+
+# Words after /sop/{doc}/ that name a page of their own, not a chapter.
+_RESERVED = frozenset({"amendments", "search", "search-index.js", "editions"})
+
+
+def conditional(page: Page, if_none_match: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Status, headers and body for `page`: 304 and no body when the client holds it."""
+    headers = [
+        (b"etag", page.etag.encode()),
+        (b"cache-control", page.cache_control.encode()),
+    ]
+    if page.status == 200 and page.etag in {tag.strip() for tag in if_none_match.split(",")}:
+        return 304, headers, b""
+    headers += [
+        (b"content-type", page.media_type.encode()),
+        (b"content-length", str(len(page.body)).encode()),
+    ]
+    return page.status, headers, page.body
+
+
+def _page_in_memory(site: LiveSite, path: str, query: bytes) -> Page | None:
+    parts = path.split("/")
+    asked = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    if any(name != "lang" for name, _value in asked) or len(asked) > 1:
+        return None
+    lang = asked[0][1] if asked else None
+    try:
+        if path == "/":
+            return site.index(lang, memory_only=True)
+        if len(parts) == 4 and parts[1] == "sop" and parts[3] not in _RESERVED and all(parts[1:]):
+            return site.chapter(parts[2], parts[3], lang, memory_only=True)
+    except (NotInMemory, DomainError):
+        return None  # the routes build it, or explain the error
+    return None
+
+
+class PublishedPageCache:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        application = scope["app"]
+        site: LiveSite | None = getattr(application.state, "live_site", None)
+        page = None
+        if site is not None and application.state.settings.public_site:
+            page = _page_in_memory(site, scope["path"], scope.get("query_string", b""))
+        if page is None:
+            await self.app(scope, receive, send)
+            return
+        offered = b""
+        for name, value in scope.get("headers", []):
+            if name == b"if-none-match":
+                offered = value
+        status, headers, body = conditional(page, offered.decode("latin-1"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
