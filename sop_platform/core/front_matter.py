@@ -71,6 +71,11 @@ def split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str]:
 def chapter_header(text: str, source: str) -> ChapterHeader:
     """Parse and validate the front matter of one chapter file."""
     data, _body = split_front_matter(text, source)
+    return header_of(data, source)
+
+
+def header_of(data: dict[str, Any], source: str) -> ChapterHeader:
+    """Validate front matter already parsed (a rendered chapter keeps it)."""
     document = _text_field(data, "document", source)
     if not SLUG.match(document):
         raise _fail(source, "document", "must be lowercase letters, digits, '.' or '-'")

@@ -8,10 +8,13 @@ folder of JSON files for `publish`, which a re-publish reads instead of parsing 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,7 @@ from sop_platform.render.markdown import Reference, parse_chapter, render_body
 from sop_platform.render.site_text import catalogue
 
 # Bumped whenever the renderer's output changes, so stale cached bodies are never reused.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class Outline:
     references: list[Reference]
     plain_text: dict[str, str]
     body: str
+    # The sha256 of the text (and renderer version) it was rendered from.
+    key: str = ""
 
     def to_json(self) -> str:
         return json.dumps(
@@ -43,6 +48,7 @@ class Outline:
                 "references": [asdict(ref) for ref in self.references],
                 "plain_text": self.plain_text,
                 "body": self.body,
+                "key": self.key,
             },
             ensure_ascii=False,
             default=str,
@@ -57,10 +63,11 @@ class Outline:
             references=[Reference(**ref) for ref in data["references"]],
             plain_text=data["plain_text"],
             body=data["body"],
+            key=data["key"],
         )
 
 
-def rendered_outline(text: str) -> Outline:
+def rendered_outline(text: str, key: str = "") -> Outline:
     """Parse and render a chapter text (uncached)."""
     parsed = parse_chapter(text)
     language = str(parsed.front.get("language", "en"))
@@ -70,43 +77,28 @@ def rendered_outline(text: str) -> Outline:
         references=parsed.references,
         plain_text=parsed.plain_text,
         body=render_body(parsed, catalogue(language)),
+        key=key or _key(text),
     )
 
 
-class OutlineCache:
-    """Outlines by content sha256: a bounded in-memory LRU, optionally backed by a folder."""
+class _Memory:
+    """A bounded LRU of outlines by key, shared by every cache in the process."""
 
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024, folder: Path | None = None) -> None:
+    def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self.folder = folder
         self._items: OrderedDict[str, tuple[Outline, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
-    def _key(self, text: str) -> str:
-        return sha256_hex(f"{RENDERER_VERSION}\n{text}".encode())
-
-    def outline(self, text: str) -> Outline:
-        key = self._key(text)
+    def get(self, key: str) -> Outline | None:
         with self._lock:
             found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return found[0]
-        outline = self._from_folder(key)
-        if outline is None:
-            self.misses += 1
-            outline = rendered_outline(text)
-            self._to_folder(key, outline)
-        else:
-            self.hits += 1
-        self._remember(key, outline, len(text) + len(outline.body))
-        return outline
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+            return found[0]
 
-    def _remember(self, key: str, outline: Outline, size: int) -> None:
+    def put(self, key: str, outline: Outline, size: int) -> None:
         with self._lock:
             if key in self._items:
                 return
@@ -116,23 +108,84 @@ class OutlineCache:
                 _old, (_outline, old_size) = self._items.popitem(last=False)
                 self._bytes -= old_size
 
-    def _from_folder(self, key: str) -> Outline | None:
-        if self.folder is None:
-            return None
-        path = self.folder / f"{key}.json"
-        try:
-            return Outline.from_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # absent or damaged: render again
 
-    def _to_folder(self, key: str, outline: Outline) -> None:
-        if self.folder is None:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{key}.json"
+_MEMORY = _Memory(max_bytes=128 * 1024 * 1024)
+
+
+def _key(text: str, sha256: str | None = None) -> str:
+    """The cache key of a text: its sha256 (given when already known, as a revision's is)
+    with the renderer's version."""
+    return f"{RENDERER_VERSION}-{sha256 or sha256_hex(text.encode())}"
+
+
+def _render_into(folder: Path | None, key: str, text: str) -> Outline:
+    """Render one text and keep it in `folder`; runs in a worker process when prefetching."""
+    outline = rendered_outline(text, key)
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{key}.json"
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(outline.to_json(), encoding="utf-8")
         partial.replace(path)
+    return outline
+
+
+class OutlineCache:
+    """Outlines by content sha256: the process's memory first, then (for `publish`) a
+    folder of JSON files that outlives the process, and only then the renderer."""
+
+    def __init__(self, folder: Path | None = None, memory: _Memory = _MEMORY) -> None:
+        self.folder = folder
+        self.memory = memory
+        self.hits = 0
+        self.misses = 0
+        self._prefetched: set[str] = set()
+
+    def _stored(self, key: str) -> Outline | None:
+        found = self.memory.get(key)
+        if found is not None or self.folder is None:
+            return found
+        try:
+            found = Outline.from_json((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # absent or damaged: render again
+        self.memory.put(key, found, len(found.body) * 2)
+        return found
+
+    def outline(self, text: str, sha256: str | None = None) -> Outline:
+        key = _key(text, sha256)
+        found = self._stored(key)
+        if found is not None:
+            if key in self._prefetched:
+                self._prefetched.discard(key)
+                self.misses += 1  # rendered for this publish, by `prefetch`
+            else:
+                self.hits += 1
+            return found
+        self.misses += 1
+        outline = _render_into(self.folder, key, text)
+        self.memory.put(key, outline, len(text) + len(outline.body))
+        return outline
+
+    def prefetch(self, texts: list[tuple[str, str | None]], workers: int = 1) -> None:
+        """Render the texts not yet cached, in `workers` processes when there are several:
+        parsing is pure Python, so a cold publish uses every core this way."""
+        missing = {}
+        for text, sha256 in texts:
+            key = _key(text, sha256)
+            if key not in missing and self._stored(key) is None:
+                missing[key] = text
+        if workers < 2 or len(missing) < 2:
+            return  # `outline` renders them one by one
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        with ProcessPoolExecutor(min(workers, len(missing)), mp_context=context) as pool:
+            keys = list(missing)
+            rendered = pool.map(
+                partial(_render_into, self.folder), keys, [missing[key] for key in keys]
+            )
+            for key, outline in zip(keys, rendered, strict=True):
+                self.memory.put(key, outline, len(missing[key]) + len(outline.body))
+                self._prefetched.add(key)
 
 
 _SHARED = OutlineCache()

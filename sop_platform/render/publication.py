@@ -7,22 +7,30 @@ editions are read; a merged but unissued revision never reaches this module.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from sop_platform.core.chapters import all_documents, document_by_slug
+from sop_platform.core.chapters import all_documents, chapters_of, document_by_slug
 from sop_platform.core.clauses import Clause
 from sop_platform.core.editions import (
     amendment_record,
     edition_by_number,
-    edition_chapters,
     edition_in_effect,
     edition_revisions,
     editions_of,
 )
-from sop_platform.core.models import ChangeRequest, Chapter, Document, Edition, MergedRevision
+from sop_platform.core.front_matter import header_of
+from sop_platform.core.models import (
+    ChangeRequest,
+    Document,
+    Edition,
+    MergedRevision,
+    Revision,
+)
 from sop_platform.core.signatures import Signature, signatures_of
 from sop_platform.core.version_store import revision_content, revision_row
 from sop_platform.render.outlines import Outline, OutlineCache, shared_cache
@@ -118,19 +126,31 @@ def editions_summary(session: Session, document: Document) -> list[tuple[int, da
     return [(edition.number, edition.effective_date) for edition in editions_of(session, document)]
 
 
+def _revision_rows(session: Session, frozen: dict[int, int]) -> dict[int, Revision]:
+    """The rows of the frozen revisions, chapter id → row, in one query."""
+    wanted = set(frozen.items())
+    found = session.exec(select(Revision).where(col(Revision.chapter_id).in_(list(frozen))))
+    return {row.chapter_id: row for row in found if (row.chapter_id, row.number) in wanted}
+
+
 def _approvals_behind(
-    session: Session, chapter: Chapter, revision: int
-) -> tuple[int | None, tuple[Signature, ...]]:
-    row = session.exec(
-        select(MergedRevision).where(
-            MergedRevision.chapter_id == chapter.id, MergedRevision.revision == revision
-        )
-    ).first()
-    if row is None:
-        return None, ()
-    change_request = session.get(ChangeRequest, row.change_request_id)
-    assert change_request is not None
-    return change_request.id, tuple(signatures_of(session, change_request))
+    session: Session, frozen: dict[int, int]
+) -> dict[int, tuple[int | None, tuple[Signature, ...]]]:
+    """Chapter id → the CR whose merge made its frozen revision, and that CR's signatures:
+    who approved this very text. Chapters loaded from files have none."""
+    merged = session.exec(
+        select(MergedRevision, ChangeRequest)
+        .join(ChangeRequest, col(ChangeRequest.id) == MergedRevision.change_request_id)
+        .where(col(MergedRevision.chapter_id).in_(list(frozen)))
+    )
+    behind = {}
+    for row, change_request in merged:
+        if frozen.get(row.chapter_id) == row.revision:
+            behind[row.chapter_id] = (
+                change_request.id,
+                tuple(signatures_of(session, change_request)),
+            )
+    return behind
 
 
 def _previous_edition(session: Session, edition: Edition) -> Edition | None:
@@ -142,9 +162,25 @@ def _previous_edition(session: Session, edition: Edition) -> Edition | None:
     ).one_or_none()
 
 
-def _text(session: Session, chapter: Chapter, revision: int) -> str:
-    assert chapter.id is not None
-    return revision_content(session, chapter.id, revision).decode("utf-8")
+_TEXTS: OrderedDict[str, str] = OrderedDict()
+_TEXTS_KEPT = 256
+_TEXTS_LOCK = threading.Lock()
+
+
+def _text(session: Session, row: Revision) -> str:
+    """A revision's text; kept by its sha256 (content-addressed, so the same in any
+    database), because rebuilding it from deltas is the slow part of reading an edition."""
+    with _TEXTS_LOCK:
+        kept = _TEXTS.get(row.sha256)
+        if kept is not None:
+            _TEXTS.move_to_end(row.sha256)
+            return kept
+    text = revision_content(session, row.chapter_id, row.number).decode("utf-8")
+    with _TEXTS_LOCK:
+        _TEXTS[row.sha256] = text
+        while len(_TEXTS) > _TEXTS_KEPT:
+            _TEXTS.popitem(last=False)
+    return text
 
 
 def _source_revision(extra: dict[str, object]) -> int | None:
@@ -187,24 +223,42 @@ def _amendment_lines(
 
 
 def published_edition(
-    session: Session, document: Document, edition: Edition, cache: OutlineCache | None = None
+    session: Session,
+    document: Document,
+    edition: Edition,
+    cache: OutlineCache | None = None,
+    workers: int = 1,
 ) -> PublishedEdition:
-    """Everything the site shows of `edition`, read in one go."""
+    """Everything the site shows of `edition`, read in one go; chapters not yet rendered are
+    rendered in `workers` processes."""
     cache = cache or shared_cache()
     previous = _previous_edition(session, edition)
     before = edition_revisions(session, previous) if previous else {}
     frozen_revisions = edition_revisions(session, edition)
-    chapters = []
-    for chapter, header in edition_chapters(session, edition):
+    listed = [c for c in chapters_of(session, document) if c.id in frozen_revisions]
+    rows = _revision_rows(session, frozen_revisions)
+    # Texts with their sha256 (checked when read), so the cache need not hash them again.
+    texts: dict[int, tuple[str, str | None]] = {}
+    old_texts: dict[int, tuple[str, str | None]] = {}
+    for chapter in listed:
         assert chapter.id is not None
         revision = frozen_revisions[chapter.id]
-        row = revision_row(session, chapter.id, revision)
-        text = _text(session, chapter, revision)
-        change_request, signatures = _approvals_behind(session, chapter, revision)
+        texts[chapter.id] = (_text(session, rows[chapter.id]), rows[chapter.id].sha256)
         old = before.get(chapter.id)
-        previous_outline = None
         if previous is not None and old != revision:
-            previous_outline = cache.outline(_text(session, chapter, old) if old else "")
+            old_row = revision_row(session, chapter.id, old) if old else None
+            old_texts[chapter.id] = (
+                (_text(session, old_row), old_row.sha256) if old_row else ("", None)
+            )
+    cache.prefetch([*texts.values(), *old_texts.values()], workers)
+    approvals = _approvals_behind(session, frozen_revisions)
+    chapters = []
+    for chapter in listed:
+        assert chapter.id is not None
+        (text, sha256), row = texts[chapter.id], rows[chapter.id]
+        outline = cache.outline(text, sha256)
+        header = header_of(outline.front, f"{chapter.slug} ({chapter.language})")
+        change_request, signatures = approvals.get(chapter.id, (None, ()))
         chapters.append(
             PublishedChapter(
                 slug=chapter.slug,
@@ -213,13 +267,13 @@ def published_edition(
                 title=header.title,
                 translation_of=header.translation_of,
                 source_revision=_source_revision(header.extra),
-                revision=revision,
+                revision=row.number,
                 revised_at=row.created_at,
                 text=text,
-                outline=cache.outline(text),
+                outline=outline,
                 change_request=change_request,
                 signatures=signatures,
-                previous=previous_outline,
+                previous=cache.outline(*old_texts[chapter.id]) if chapter.id in old_texts else None,
             )
         )
     frozen = tuple(chapters)

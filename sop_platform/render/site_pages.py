@@ -10,12 +10,12 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from html import escape
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from sop_platform.core.clauses import Clause
 from sop_platform.core.signatures import Signature
 from sop_platform.render.diff_html import diff_html
 from sop_platform.render.markdown import ClauseMark, Target, finish_body
@@ -71,23 +71,32 @@ def _page(template: str, language: str, urls: SiteUrls, site_version: str, **con
     )
 
 
-def targets_of(
-    edition: PublishedEdition, language: str, urls: SiteUrls, here: str
+def edition_targets(
+    edition: PublishedEdition, language: str, urls: SiteUrls
 ) -> dict[tuple[str, str], Target]:
-    """Every clause of the edition in `language` that a cross-reference may point at; links
-    within the chapter `here` stay on the page."""
+    """Every clause of the edition in `language` that a cross-reference may point at, with
+    the address of its page: computed once per edition and language, not per page."""
     targets = {}
     for chapter in edition.chapters:
         if chapter.language != language:
             continue
-        page = (
-            "" if chapter.slug == here else urls.chapter(edition.document, chapter.slug, language)
-        )
+        page = urls.chapter(edition.document, chapter.slug, language)
         for clause in chapter.outline.clauses:
             targets[(chapter.slug, clause.anchor)] = Target(
                 clause.number, clause.title, f"{page}#{clause.anchor}"
             )
     return targets
+
+
+def _targets_from(
+    everywhere: dict[tuple[str, str], Target], chapter: PublishedChapter
+) -> dict[tuple[str, str], Target]:
+    """`everywhere`, with references within `chapter` kept on the page (`#anchor`)."""
+    own = {
+        (chapter.slug, clause.anchor): Target(clause.number, clause.title, f"#{clause.anchor}")
+        for clause in chapter.outline.clauses
+    }
+    return {**everywhere, **own}
 
 
 def _marks(edition: PublishedEdition, chapter: PublishedChapter) -> dict[str, ClauseMark]:
@@ -103,23 +112,37 @@ def _marks(edition: PublishedEdition, chapter: PublishedChapter) -> dict[str, Cl
     }
 
 
-@dataclass(frozen=True)
-class ContentsLine:
-    level: int
-    number: str
-    anchor: str
-    title: str
-    changed: bool
+_CONTENTS: dict[tuple[str, frozenset[str], str], Markup] = {}
 
 
-def _contents(clauses: list[Clause], changed: set[str]) -> list[ContentsLine]:
-    return [
-        ContentsLine(
-            clause.level, clause.number, clause.anchor, clause.title, clause.anchor in changed
+def _contents(chapter: PublishedChapter, changed: frozenset[str], number: int) -> Markup:
+    """The chapter's table of contents as HTML, built once per text and set of changed
+    clauses (a long chapter has hundreds of lines, too many to loop over in a template)."""
+    key = (chapter.outline.key, changed, f"{chapter.language}{number}")
+    found = _CONTENTS.get(key)
+    if found is not None:
+        return found
+    mark = escape(said(chapter.language, "changed_in", number=number))
+    lines = []
+    for clause in chapter.outline.clauses:
+        if clause.level < 2:
+            continue
+        dot = (
+            f' <span class="changed-dot" title="{mark}">●<span class="sr-only">{mark}</span></span>'
+            if clause.anchor in changed
+            else ""
         )
-        for clause in clauses
-        if clause.level > 1
-    ]
+        extra = " toc-changed" if clause.anchor in changed else ""
+        lines.append(
+            f'<li class="toc-level-{clause.level}{extra}"><a href="#{escape(clause.anchor)}">'
+            f'<span class="toc-number">{escape(clause.number)}</span> {escape(clause.title)}</a>'
+            f"{dot}</li>"
+        )
+    found = Markup("\n".join(lines))  # noqa: S704 -- every piece escaped above
+    if len(_CONTENTS) > 1024:
+        _CONTENTS.clear()
+    _CONTENTS[key] = found
+    return found
 
 
 def _languages(
@@ -143,8 +166,10 @@ def chapter_page(
     urls: SiteUrls,
     site_version: str,
     edition_in_url: bool = False,
+    targets: dict[tuple[str, str], Target] | None = None,
 ) -> str:
-    """A chapter of an edition; `edition_in_url` when reached by its edition number."""
+    """A chapter of an edition; `edition_in_url` when reached by its edition number.
+    `targets` are `edition_targets(edition, language, urls)`, when the caller has them."""
     chapter = edition.chapter(slug, language)
     number = edition.number if edition_in_url else None
     if chapter is None:
@@ -170,7 +195,9 @@ def chapter_page(
     marks = _marks(edition, chapter)
     body = finish_body(
         chapter.outline.body,
-        targets_of(edition, language, urls, slug),
+        _targets_from(
+            targets if targets is not None else edition_targets(edition, language, urls), chapter
+        ),
         marks,
         catalogue(language),
     )
@@ -190,7 +217,7 @@ def chapter_page(
         status=status,
         chapter=chapter,
         body=Markup(body),  # noqa: S704 -- built by our renderer, every text escaped there
-        contents=_contents(chapter.outline.clauses, set(marks)),
+        contents=_contents(chapter, frozenset(marks), edition.number),
         changed_count=len(marks),
         source=source,
         source_href=urls.chapter(edition.document, slug, source.language, number) if source else "",
@@ -284,38 +311,52 @@ def search_page(
     return _page("site/search.html", language, urls, site_version, edition=edition, status=status)
 
 
+_FRAGMENTS: dict[tuple[str, str], bytes] = {}
+
+
+def _index_rows(chapter: PublishedChapter, page: str) -> bytes:
+    """One chapter's rows of the search index, kept per chapter text and address: a
+    re-publish builds only the rows of what changed."""
+    key = (page, chapter.outline.key)
+    rows = _FRAGMENTS.get(key)
+    if rows is None:
+        heading = f"{chapter.number}. {chapter.title}"
+        entries = [[chapter.language, chapter.number, heading, "", page]]
+        entries += [
+            [
+                chapter.language,
+                clause.number,
+                clause.title,
+                chapter.outline.plain_text.get(clause.anchor, ""),
+                f"{page}#{clause.anchor}",
+            ]
+            for clause in chapter.outline.clauses
+        ]
+        text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))[1:-1]
+        # "</" cannot end this script, but keep the text inert in any context all the same.
+        rows = text.replace("</", "<\\/").encode()
+        if len(_FRAGMENTS) > 4096:
+            _FRAGMENTS.clear()
+        _FRAGMENTS[key] = rows
+    return rows
+
+
 def search_index(edition: PublishedEdition, urls: SiteUrls) -> bytes:
     """Every clause of the edition as search data: language, number, title, text and its
     address (as `urls` gives it). A script rather than JSON, so that a static copy opened
     from disk (file://, where browsers refuse fetch) can load it with a script tag."""
-    entries = []
-    for chapter in edition.chapters:
-        page = urls.chapter(edition.document, chapter.slug, chapter.language)
-        entries.append(
-            [chapter.language, chapter.number, f"{chapter.number}. {chapter.title}", "", page]
-        )
-        for clause in chapter.outline.clauses:
-            entries.append(
-                [
-                    chapter.language,
-                    clause.number,
-                    clause.title,
-                    chapter.outline.plain_text.get(clause.anchor, ""),
-                    f"{page}#{clause.anchor}",
-                ]
-            )
-    data = json.dumps(
-        {
-            "edition": edition.number,
-            "fields": ["language", "number", "title", "text", "href"],
-            "clauses": entries,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
+    rows = b",".join(
+        _index_rows(chapter, urls.chapter(edition.document, chapter.slug, chapter.language))
+        for chapter in edition.chapters
     )
-    # "</" cannot end a script here, but keep the text inert in any context all the same.
-    inert = data.replace("</", "<\\/")
-    return f"window.sopSearchIndex = {inert};\n".encode()
+    return b"".join(
+        [
+            b'window.sopSearchIndex = {"fields":["language","number","title","text","href"],',
+            b'"clauses":[',
+            rows,
+            b"]};\n",
+        ]
+    )
 
 
 def error_page(status: int, detail: str, language: str, urls: SiteUrls) -> str:

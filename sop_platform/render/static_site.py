@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -79,11 +80,14 @@ def _edition_files(
         ),
         (f"sop/{doc}/search-index.js", lambda: site_pages.search_index(edition, deep)),
     ]
+    targets = {code: site_pages.edition_targets(edition, code, deep) for code in edition.languages}
     for slug in edition.slugs():
         for code in edition.languages:
 
             def page(slug: str = slug, code: str = code) -> bytes:
-                html = site_pages.chapter_page(edition, status, slug, code, deep, version)
+                html = site_pages.chapter_page(
+                    edition, status, slug, code, deep, version, targets=targets[code]
+                )
                 return html.encode()
 
             files.append((_chapter_file(doc, slug, code), page))
@@ -111,7 +115,10 @@ def publish_site(
         editions = []
         for document, in_effect in documents_in_effect(session, today):
             status = edition_status(editions_summary(session, document), in_effect.number, today)
-            editions.append((published_edition(session, document, in_effect, cache), status))
+            published = published_edition(
+                session, document, in_effect, cache, workers=os.cpu_count() or 1
+            )
+            editions.append((published, status))
     version = site_version([(e.document, e.number) for e, _status in editions]) + RENDERER_VERSION
     shelves = [site_pages.Shelf(edition, status) for edition, status in editions]
     files: list[tuple[str, Callable[[], bytes]]] = [
@@ -128,12 +135,18 @@ def publish_site(
     files.append(("sw.js", lambda: service_worker(version)))
 
     written = 0
-    for done, (name, build) in enumerate(files, start=1):
-        content = build()
-        _write(out / name, content)
-        written += len(content)
-        if on_progress is not None:
-            on_progress(done, len(files))
+    # Pages are built here while a thread writes the previous ones: the disk does not wait
+    # for the templates, nor the templates for the disk.
+    with ThreadPoolExecutor(max_workers=2) as writer:
+        pending = []
+        for name, build in files:
+            content = build()
+            pending.append(writer.submit(_write, out / name, content))
+            written += len(content)
+        for done, future in enumerate(pending, start=1):
+            future.result()
+            if on_progress is not None:
+                on_progress(done, len(files))
     _remove_stale(out, [name for name, _build in files])
     return PublishReport(
         documents=len(editions),
