@@ -17,7 +17,9 @@ Measured, each `--runs` times after `--warmup` untimed runs, median (and min-max
   each run into a new empty DIR (the render cache lives in `DIR/.render-cache`), so
   nothing is cached;
 * ours, in process: `sop_platform.render.static_site.publish_site(Database(url), DIR)`,
-  the same way (the interpreter, its imports and compiled templates are warm);
+  the same way, with every in-process memo forgotten first (`render.memo.forget_all`), so
+  only the interpreter, its imports and compiled templates are warm; chapters are rendered
+  in as many processes as there are CPUs, as `sop-platform publish` does;
 * baseline: `python -m mkdocs build -q` as a process, and `mkdocs.commands.build.build`
   in process (mkdocs always rebuilds everything);
 * republish: on a database of its own, the site published once into DIR, then each run
@@ -65,6 +67,7 @@ from sop_platform.core.chapters import find_chapter, revision_text, save_chapter
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.editions import issue_edition
+from sop_platform.render.memo import forget_all
 from sop_platform.render.static_site import PublishReport, publish_site
 
 RATIO_TARGET = 3.0
@@ -268,8 +271,10 @@ def run(args: argparse.Namespace, directory: Path) -> int:
     reports: list[PublishReport] = []
 
     def empty_folder(_index: int) -> None:
-        # The render cache lives in the output folder: a new folder is a cold publish.
+        # The render cache lives in the output folder and in this process's memory: a new
+        # folder and forgotten memos make a cold publish.
         shutil.rmtree(cold_out, ignore_errors=True)
+        forget_all()
 
     ours["process"] = repeated(
         args.runs,

@@ -21,6 +21,7 @@ from typing import Any
 from sop_platform.core.clauses import Clause
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.render.markdown import Reference, parse_chapter, render_body
+from sop_platform.render.memo import register
 from sop_platform.render.site_text import catalogue
 
 # Bumped whenever the renderer's output changes, so stale cached bodies are never reused.
@@ -98,6 +99,11 @@ class _Memory:
             self._items.move_to_end(key)
             return found[0]
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
     def put(self, key: str, outline: Outline, size: int) -> None:
         with self._lock:
             if key in self._items:
@@ -110,6 +116,7 @@ class _Memory:
 
 
 _MEMORY = _Memory(max_bytes=128 * 1024 * 1024)
+register(_MEMORY)
 
 
 def _key(text: str, sha256: str | None = None) -> str:

@@ -7,8 +7,6 @@ editions are read; a merged but unissued revision never reaches this module.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -33,6 +31,7 @@ from sop_platform.core.models import (
 )
 from sop_platform.core.signatures import Signature, signatures_of
 from sop_platform.core.version_store import revision_content, revision_row
+from sop_platform.render.memo import Memo
 from sop_platform.render.outlines import Outline, OutlineCache, shared_cache
 
 
@@ -162,25 +161,17 @@ def _previous_edition(session: Session, edition: Edition) -> Edition | None:
     ).one_or_none()
 
 
-_TEXTS: OrderedDict[str, str] = OrderedDict()
-_TEXTS_KEPT = 256
-_TEXTS_LOCK = threading.Lock()
+_TEXTS: Memo[str, str] = Memo(256)
 
 
 def _text(session: Session, row: Revision) -> str:
     """A revision's text; kept by its sha256 (content-addressed, so the same in any
     database), because rebuilding it from deltas is the slow part of reading an edition."""
-    with _TEXTS_LOCK:
-        kept = _TEXTS.get(row.sha256)
-        if kept is not None:
-            _TEXTS.move_to_end(row.sha256)
-            return kept
-    text = revision_content(session, row.chapter_id, row.number).decode("utf-8")
-    with _TEXTS_LOCK:
-        _TEXTS[row.sha256] = text
-        while len(_TEXTS) > _TEXTS_KEPT:
-            _TEXTS.popitem(last=False)
-    return text
+    kept = _TEXTS.get(row.sha256)
+    if kept is None:
+        text = revision_content(session, row.chapter_id, row.number).decode("utf-8")
+        kept = _TEXTS.put(row.sha256, text)
+    return kept
 
 
 def _source_revision(extra: dict[str, object]) -> int | None:

@@ -16,9 +16,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.signatures import Signature
 from sop_platform.render.diff_html import diff_html
 from sop_platform.render.markdown import ClauseMark, Target, finish_body
+from sop_platform.render.memo import Memo
 from sop_platform.render.publication import (
     EditionStatus,
     PublishedChapter,
@@ -71,11 +73,38 @@ def _page(template: str, language: str, urls: SiteUrls, site_version: str, **con
     )
 
 
+_HEADINGS: Memo[str, str] = Memo(4096)
+
+
+def _headings_digest(chapter: PublishedChapter) -> str:
+    """The chapter's clause anchors, numbers and titles, hashed: all that a reference into
+    it shows. Kept per text."""
+    found = _HEADINGS.get(chapter.outline.key)
+    if found is None:
+        listed = "\n".join(f"{c.anchor}\t{c.number}\t{c.title}" for c in chapter.outline.clauses)
+        found = _HEADINGS.put(chapter.outline.key, sha256_hex(f"{chapter.slug}\n{listed}".encode()))
+    return found
+
+
+def _targets_key(edition: PublishedEdition, language: str, urls: SiteUrls) -> tuple[str, ...]:
+    """What the cross-reference targets of an edition depend on: the headings of every
+    chapter in the language, and how pages are addressed (not the text under them)."""
+    headings = tuple(_headings_digest(c) for c in edition.chapters if c.language == language)
+    return (edition.document, language, urls.chapter(edition.document, "", language), *headings)
+
+
+_TARGETS: Memo[tuple[str, ...], dict[tuple[str, str], Target]] = Memo(64)
+
+
 def edition_targets(
     edition: PublishedEdition, language: str, urls: SiteUrls
 ) -> dict[tuple[str, str], Target]:
     """Every clause of the edition in `language` that a cross-reference may point at, with
-    the address of its page: computed once per edition and language, not per page."""
+    the address of its page: computed once per set of texts, not per page or publish."""
+    key = _targets_key(edition, language, urls)
+    found = _TARGETS.get(key)
+    if found is not None:
+        return found
     targets = {}
     for chapter in edition.chapters:
         if chapter.language != language:
@@ -85,7 +114,7 @@ def edition_targets(
             targets[(chapter.slug, clause.anchor)] = Target(
                 clause.number, clause.title, f"{page}#{clause.anchor}"
             )
-    return targets
+    return _TARGETS.put(key, targets)
 
 
 def _targets_from(
@@ -97,6 +126,34 @@ def _targets_from(
         for clause in chapter.outline.clauses
     }
     return {**everywhere, **own}
+
+
+_BODIES: Memo[tuple[object, ...], str] = Memo(512)
+
+
+def _finished_body(
+    edition: PublishedEdition,
+    chapter: PublishedChapter,
+    urls: SiteUrls,
+    marks: dict[str, ClauseMark],
+) -> str:
+    """The chapter's body with its references and marks filled in, kept while neither the
+    edition's texts, the addresses nor the marks change: a re-publish refills only what
+    changed."""
+    language = chapter.language
+    key = (
+        _targets_key(edition, language, urls),
+        chapter.slug,
+        chapter.outline.key,
+        tuple(sorted((anchor, mark.label, mark.changes_html) for anchor, mark in marks.items())),
+    )
+    found = _BODIES.get(key)
+    if found is None:
+        targets = _targets_from(edition_targets(edition, language, urls), chapter)
+        found = _BODIES.put(
+            key, finish_body(chapter.outline.body, targets, marks, catalogue(language))
+        )
+    return found
 
 
 def _marks(edition: PublishedEdition, chapter: PublishedChapter) -> dict[str, ClauseMark]:
@@ -112,7 +169,7 @@ def _marks(edition: PublishedEdition, chapter: PublishedChapter) -> dict[str, Cl
     }
 
 
-_CONTENTS: dict[tuple[str, frozenset[str], str], Markup] = {}
+_CONTENTS: Memo[tuple[str, frozenset[str], str], Markup] = Memo(1024)
 
 
 def _contents(chapter: PublishedChapter, changed: frozenset[str], number: int) -> Markup:
@@ -138,11 +195,8 @@ def _contents(chapter: PublishedChapter, changed: frozenset[str], number: int) -
             f'<span class="toc-number">{escape(clause.number)}</span> {escape(clause.title)}</a>'
             f"{dot}</li>"
         )
-    found = Markup("\n".join(lines))  # noqa: S704 -- every piece escaped above
-    if len(_CONTENTS) > 1024:
-        _CONTENTS.clear()
-    _CONTENTS[key] = found
-    return found
+    # Every piece was escaped above.
+    return _CONTENTS.put(key, Markup("\n".join(lines)))  # noqa: S704
 
 
 def _languages(
@@ -166,10 +220,8 @@ def chapter_page(
     urls: SiteUrls,
     site_version: str,
     edition_in_url: bool = False,
-    targets: dict[tuple[str, str], Target] | None = None,
 ) -> str:
-    """A chapter of an edition; `edition_in_url` when reached by its edition number.
-    `targets` are `edition_targets(edition, language, urls)`, when the caller has them."""
+    """A chapter of an edition; `edition_in_url` when reached by its edition number."""
     chapter = edition.chapter(slug, language)
     number = edition.number if edition_in_url else None
     if chapter is None:
@@ -193,14 +245,7 @@ def chapter_page(
             languages=_languages(edition, slug, urls, number),
         )
     marks = _marks(edition, chapter)
-    body = finish_body(
-        chapter.outline.body,
-        _targets_from(
-            targets if targets is not None else edition_targets(edition, language, urls), chapter
-        ),
-        marks,
-        catalogue(language),
-    )
+    body = _finished_body(edition, chapter, urls, marks)
     source = translation_outdated(edition, chapter)
     slugs = edition.slugs()
     position = slugs.index(slug)
@@ -311,7 +356,7 @@ def search_page(
     return _page("site/search.html", language, urls, site_version, edition=edition, status=status)
 
 
-_FRAGMENTS: dict[tuple[str, str], bytes] = {}
+_FRAGMENTS: Memo[tuple[str, str], bytes] = Memo(4096)
 
 
 def _index_rows(chapter: PublishedChapter, page: str) -> bytes:
@@ -334,10 +379,7 @@ def _index_rows(chapter: PublishedChapter, page: str) -> bytes:
         ]
         text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))[1:-1]
         # "</" cannot end this script, but keep the text inert in any context all the same.
-        rows = text.replace("</", "<\\/").encode()
-        if len(_FRAGMENTS) > 4096:
-            _FRAGMENTS.clear()
-        _FRAGMENTS[key] = rows
+        rows = _FRAGMENTS.put(key, text.replace("</", "<\\/").encode())
     return rows
 
 

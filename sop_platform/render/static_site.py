@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -80,14 +79,11 @@ def _edition_files(
         ),
         (f"sop/{doc}/search-index.js", lambda: site_pages.search_index(edition, deep)),
     ]
-    targets = {code: site_pages.edition_targets(edition, code, deep) for code in edition.languages}
     for slug in edition.slugs():
         for code in edition.languages:
 
             def page(slug: str = slug, code: str = code) -> bytes:
-                html = site_pages.chapter_page(
-                    edition, status, slug, code, deep, version, targets=targets[code]
-                )
+                html = site_pages.chapter_page(edition, status, slug, code, deep, version)
                 return html.encode()
 
             files.append((_chapter_file(doc, slug, code), page))
@@ -95,10 +91,12 @@ def _edition_files(
 
 
 def _write(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    partial.write_bytes(content)
-    partial.replace(path)
+    """Write a file whole or not at all: a web server serving the folder meanwhile sees the
+    old page or the new one, never half of one."""
+    partial = f"{path.parent}/.{path.name}.{os.getpid()}.tmp"
+    with open(partial, "wb") as file:
+        file.write(content)
+    os.replace(partial, path)
 
 
 def publish_site(
@@ -135,18 +133,17 @@ def publish_site(
     files.append(("sw.js", lambda: service_worker(version)))
 
     written = 0
-    # Pages are built here while a thread writes the previous ones: the disk does not wait
-    # for the templates, nor the templates for the disk.
-    with ThreadPoolExecutor(max_workers=2) as writer:
-        pending = []
-        for name, build in files:
-            content = build()
-            pending.append(writer.submit(_write, out / name, content))
-            written += len(content)
-        for done, future in enumerate(pending, start=1):
-            future.result()
-            if on_progress is not None:
-                on_progress(done, len(files))
+    folders: set[Path] = set()
+    for done, (name, build) in enumerate(files, start=1):
+        content = build()
+        target = out / name
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+        _write(target, content)
+        written += len(content)
+        if on_progress is not None:
+            on_progress(done, len(files))
     _remove_stale(out, [name for name, _build in files])
     return PublishReport(
         documents=len(editions),
