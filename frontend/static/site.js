@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var root = document.documentElement;
+  // Empty on pages outside any edition (an error page): those never announce an edition.
   var version = root.getAttribute("data-site-version") || "";
   var base = root.getAttribute("data-root") || "/";
 
@@ -25,7 +26,7 @@
     fetch(base + "offline-manifest.json", { cache: "no-store" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (manifest) {
-        if (manifest && manifest.version && manifest.version !== version) toast("new", true);
+        if (version && manifest && manifest.version && manifest.version !== version) toast("new", true);
       })
       .catch(function () { /* offline: the cached edition is what we have */ });
   }
@@ -59,7 +60,7 @@
         root.setAttribute("data-offline", "ready");
         if (data.fresh) toast("ready", false);
       }
-      if (data.type === "cached" && data.version !== version) toast("new", true);
+      if (data.type === "cached" && version && data.version !== version) toast("new", true);
     });
     navigator.serviceWorker.register(base + "sw.js", { scope: base }).then(function (registration) {
       var ask = function (worker) { if (worker) worker.postMessage({ type: "status" }); };
