@@ -5,6 +5,7 @@ database backend."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from sop_platform.api.app import create_app
+from sop_platform.core.database import Database
 from sop_platform.settings import Settings
 from tests.e2e.site_server import (
     VIEWPORT,
@@ -111,3 +113,13 @@ def publish_document(tmp_path: Path, sqlite_template: Path) -> PublishDocument:
         return publish(tmp_path / f"site-{made}", sqlite_template, chapters, document, title)
 
     return publish_in_tmp
+
+
+@pytest.fixture
+def demo_database(tmp_path: Path, sqlite_loaded_template: Path) -> Iterator[Database]:
+    """A copy of the database with the shipped content loaded: edition 1 of anama-sop."""
+    path = tmp_path / "sop.db"
+    shutil.copyfile(sqlite_loaded_template, path)
+    database = Database(f"sqlite:///{path}")
+    yield database
+    database.dispose()

@@ -9,9 +9,7 @@ the offline copy of the page, exactly as the worker is written to do."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -56,16 +54,6 @@ class SlowLink:
         if scope["type"] == "http" and scope["path"] in self.slow:
             await asyncio.sleep(SLOW_SECONDS)
         await self.app(scope, receive, send)
-
-
-@pytest.fixture
-def demo_database(tmp_path: Path, sqlite_loaded_template: Path) -> Iterator[Database]:
-    """A copy of the database with the shipped content loaded: edition 1 of anama-sop."""
-    path = tmp_path / "sop.db"
-    shutil.copyfile(sqlite_loaded_template, path)
-    database = Database(f"sqlite:///{path}")
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

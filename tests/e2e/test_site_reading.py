@@ -4,7 +4,6 @@ its edition banner and without the on-screen navigation."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -23,16 +22,6 @@ from tests.support import CHAPTER, DOCUMENT, SECRET
 
 PAGE = f"/sop/{DOCUMENT}/{CHAPTER}"
 EXPORTED_PAGE = f"sop/{DOCUMENT}/{CHAPTER}.en.html"
-
-
-@pytest.fixture
-def demo_database(tmp_path: Path, sqlite_loaded_template: Path) -> Iterator[Database]:
-    """A copy of the database with the shipped content loaded: edition 1 of anama-sop."""
-    path = tmp_path / "sop.db"
-    shutil.copyfile(sqlite_loaded_template, path)
-    database = Database(f"sqlite:///{path}")
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ search index has arrived (a poor link) still lists each result once."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,16 +40,6 @@ class HeldIndex:
         if scope["type"] == "http" and scope["path"].endswith(INDEX):
             await asyncio.to_thread(self.released.wait, HOLD_LIMIT_SECONDS)
         await self.app(scope, receive, send)
-
-
-@pytest.fixture
-def demo_database(tmp_path: Path, sqlite_loaded_template: Path) -> Iterator[Database]:
-    """A copy of the database with the shipped content loaded: edition 1 of anama-sop."""
-    path = tmp_path / "sop.db"
-    shutil.copyfile(sqlite_loaded_template, path)
-    database = Database(f"sqlite:///{path}")
-    yield database
-    database.dispose()
 
 
 @pytest.fixture
