@@ -86,10 +86,20 @@ def _headings_digest(chapter: PublishedChapter) -> str:
     return found
 
 
+def _referable(edition: PublishedEdition, language: str) -> list[PublishedChapter]:
+    """The chapters a reference from a `language` page leads to: each in that language, or,
+    where it is not translated yet, in the language it exists in (the default first)."""
+    chosen = []
+    for slug in edition.slugs():
+        variant = edition.chapter(slug, language) or edition.chapter(slug, edition.default_language)
+        chosen.append(variant or edition.variants(slug)[0])
+    return chosen
+
+
 def _targets_key(edition: PublishedEdition, language: str, urls: SiteUrls) -> tuple[str, ...]:
     """What the cross-reference targets of an edition depend on: the headings of every
-    chapter in the language, and how pages are addressed (not the text under them)."""
-    headings = tuple(_headings_digest(c) for c in edition.chapters if c.language == language)
+    chapter a reference may lead to, and how pages are addressed (not the text under them)."""
+    headings = tuple(_headings_digest(c) for c in _referable(edition, language))
     return (edition.document, language, urls.chapter(edition.document, "", language), *headings)
 
 
@@ -99,17 +109,15 @@ _TARGETS: Memo[tuple[str, ...], dict[tuple[str, str], Target]] = Memo(64)
 def edition_targets(
     edition: PublishedEdition, language: str, urls: SiteUrls
 ) -> dict[tuple[str, str], Target]:
-    """Every clause of the edition in `language` that a cross-reference may point at, with
-    the address of its page: computed once per set of texts, not per page or publish."""
+    """Every clause that a cross-reference on a `language` page may point at, with the
+    address of its page: computed once per set of headings, not per page or publish."""
     key = _targets_key(edition, language, urls)
     found = _TARGETS.get(key)
     if found is not None:
         return found
     targets = {}
-    for chapter in edition.chapters:
-        if chapter.language != language:
-            continue
-        page = urls.chapter(edition.document, chapter.slug, language)
+    for chapter in _referable(edition, language):
+        page = urls.chapter(edition.document, chapter.slug, chapter.language)
         for clause in chapter.outline.clauses:
             targets[(chapter.slug, clause.anchor)] = Target(
                 clause.number, clause.title, f"{page}#{clause.anchor}"

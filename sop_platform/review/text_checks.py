@@ -24,15 +24,16 @@ class Problem:
 
 
 def _anchors_of_head(session: Session, document_id: int, slug: str, language: str) -> set[str]:
-    chapter = session.exec(
-        select(Chapter).where(
-            Chapter.document_id == document_id,
-            Chapter.slug == slug,
-            Chapter.language == language,
-        )
-    ).one_or_none()
-    if chapter is None or chapter.head_revision == 0:
+    """The clause anchors of a chapter's head in `language`; where the chapter is not
+    translated yet, of the language it exists in, as the published site links it."""
+    variants = session.exec(
+        select(Chapter).where(Chapter.document_id == document_id, Chapter.slug == slug)
+    ).all()
+    same = [chapter for chapter in variants if chapter.language == language]
+    found = same or list(variants)
+    if not found or found[0].head_revision == 0:
         return set()
+    chapter = found[0]
     _revision, text = revision_text(session, chapter, chapter.head_revision)
     return {clause.anchor for clause in outline_of(text).clauses}
 

@@ -52,3 +52,21 @@ def test_references_that_resolve_report_nothing(staff: dict[str, Api]):
     saved = sarah.put(cr["id"], head["markdown"] + "\nSee [marking](#marking).\n", head["revision"])
 
     assert saved["problems"] == []
+
+
+def test_a_reference_into_a_chapter_only_in_english_is_not_broken(staff: dict[str, Api]):
+    sarah = staff["sarah"]
+    head = sarah.head_of(lang="az")
+    cr = sarah.open_cr()
+
+    saved = sarah._call(
+        "PUT",
+        f"/api/v1/change-requests/{cr['id']}/chapters/manual-clearance?lang=az",
+        200,
+        json={
+            "markdown": head["markdown"] + "\nBax [EOD](eod#identification).\n",
+            "base_revision": head["revision"],
+        },
+    )
+
+    assert saved["problems"] == []

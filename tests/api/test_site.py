@@ -345,3 +345,14 @@ def test_no_page_loads_fonts_or_scripts_from_another_host(client: TestClient):
         assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', page), url
     assert "@import" not in client.get("/static/site.css").text
     assert "url(" not in client.get("/static/site.css").text
+
+
+def test_a_reference_into_a_chapter_not_yet_translated_leads_to_the_other_language(
+    client: TestClient,
+):
+    page = client.get(f"{PAGE}?lang=az").text
+
+    link = re.search(r'<a class="xref" href="([^"]+)">mexaniki minatəmizləmə <span', page)
+    assert link is not None
+    assert link.group(1) == f"/sop/{DOCUMENT}/mechanical-demining?lang=en#machine-safety-distances"
+    assert "xref broken" not in page
