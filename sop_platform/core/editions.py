@@ -9,10 +9,8 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from sop_platform.core import audit
-from sop_platform.core.chapters import chapters_of, revision_text
 from sop_platform.core.clock import utc_now, utc_today
 from sop_platform.core.errors import Conflict, InvalidInput, NotFound
-from sop_platform.core.front_matter import ChapterHeader, chapter_header
 from sop_platform.core.models import (
     ChangeRequest,
     Chapter,
@@ -223,17 +221,3 @@ def amendment_record(session: Session, edition: Edition) -> list[Amendment]:
         ]
         record.append(Amendment(change_request, chapters, signatures_of(session, change_request)))
     return record
-
-
-def edition_chapters(session: Session, edition: Edition) -> list[tuple[Chapter, ChapterHeader]]:
-    """The chapters frozen in an edition, as their frozen revisions describe them (a title may
-    have changed since), in reading order."""
-    frozen = edition_revisions(session, edition)
-    document = session.get(Document, edition.document_id)
-    assert document is not None
-    listed = []
-    for chapter in chapters_of(session, document):
-        if chapter.id in frozen:
-            _revision, text = revision_text(session, chapter, frozen[chapter.id])
-            listed.append((chapter, chapter_header(text, f"{chapter.slug} ({chapter.language})")))
-    return listed
