@@ -356,3 +356,25 @@ def test_a_reference_into_a_chapter_not_yet_translated_leads_to_the_other_langua
     assert link is not None
     assert link.group(1) == f"/sop/{DOCUMENT}/mechanical-demining?lang=en#machine-safety-distances"
     assert "xref broken" not in page
+
+
+@pytest.mark.parametrize("path", ["/", PAGE, f"/sop/{DOCUMENT}/amendments"])
+def test_a_head_request_gets_the_headers_without_the_page(client: TestClient, path: str):
+    client.get(path)  # and once more from memory
+    for _ in range(2):
+        response = client.head(path)
+
+        assert response.status_code == 200
+        assert response.headers["etag"]
+        assert response.content == b""
+
+
+def test_the_banner_links_the_amendment_record(client: TestClient):
+    page = client.get(PAGE).text
+
+    banner = page[
+        page.index('<div class="edition-banner') : page.index(
+            "</div>", page.index('<div class="edition-banner')
+        )
+    ]
+    assert f'href="/sop/{DOCUMENT}/amendments">Amendment record</a>' in banner

@@ -24,6 +24,8 @@ router = APIRouter(tags=["published site"], include_in_schema=False, dependencie
 
 Language = Annotated[str | None, Query(alias="lang", max_length=8)]
 IMMUTABLE = "public, max-age=31536000, immutable"
+# HEAD too: link checkers and download managers ask before they fetch.
+READ = ["GET", "HEAD"]
 
 
 def answer(request: Request, page: Page) -> Response:
@@ -48,22 +50,22 @@ def _site(request: Request) -> LiveSite:
     return site
 
 
-@router.get("/")
+@router.api_route("/", methods=READ)
 async def index(request: Request, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).index, lang))
 
 
-@router.get("/sw.js")
+@router.api_route("/sw.js", methods=READ)
 async def service_worker(request: Request) -> Response:
     return await serve(request, _site(request).service_worker)
 
 
-@router.get("/offline-manifest.json")
+@router.api_route("/offline-manifest.json", methods=READ)
 async def offline_manifest(request: Request) -> Response:
     return await serve(request, _site(request).manifest)
 
 
-@router.get("/static/{name}")
+@router.api_route("/static/{name}", methods=READ)
 async def static_file(request: Request, name: str) -> Response:
     if name not in ASSETS:
         raise NotFound(f"no file '{name}'")
@@ -71,34 +73,34 @@ async def static_file(request: Request, name: str) -> Response:
     return answer(request, Page(asset_bytes(name), MEDIA_TYPES[suffix], IMMUTABLE))
 
 
-@router.get("/sop/{doc}")
+@router.api_route("/sop/{doc}", methods=READ)
 async def document(request: Request, doc: str, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).document, doc, lang))
 
 
-@router.get("/sop/{doc}/amendments")
+@router.api_route("/sop/{doc}/amendments", methods=READ)
 async def amendments(request: Request, doc: str, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).amendments, doc, lang))
 
 
-@router.get("/sop/{doc}/search")
+@router.api_route("/sop/{doc}/search", methods=READ)
 async def search(request: Request, doc: str, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).search, doc, lang))
 
 
-@router.get("/sop/{doc}/search-index.js")
+@router.api_route("/sop/{doc}/search-index.js", methods=READ)
 async def search_index(request: Request, doc: str) -> Response:
     return await serve(request, partial(_site(request).search_index, doc))
 
 
-@router.get("/sop/{doc}/editions/{number}/{chapter}")
+@router.api_route("/sop/{doc}/editions/{number}/{chapter}", methods=READ)
 async def edition_chapter(
     request: Request, doc: str, number: int, chapter: str, lang: Language = None
 ) -> Response:
     return await serve(request, partial(_site(request).chapter, doc, chapter, lang, number))
 
 
-@router.get("/sop/{doc}/{chapter}")
+@router.api_route("/sop/{doc}/{chapter}", methods=READ)
 async def current_chapter(
     request: Request, doc: str, chapter: str, lang: Language = None
 ) -> Response:
