@@ -115,7 +115,8 @@ class _Memory:
                 self._bytes -= old_size
 
 
-_MEMORY = _Memory(max_bytes=128 * 1024 * 1024)
+# Counted as text plus body; the objects take about three times that.
+_MEMORY = _Memory(max_bytes=64 * 1024 * 1024)
 register(_MEMORY)
 
 
