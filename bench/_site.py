@@ -18,10 +18,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -474,3 +475,22 @@ def wrk(url: str, threads: int, connections: int, duration: str) -> WrkResult:
     if done.returncode != 0:
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     return parse_wrk(done.stdout)
+
+
+def in_temporary_folder(prefix: str, keep: bool, run: Callable[[Path], int]) -> int:
+    """`run(folder)` in a new temporary folder, removed afterwards unless `keep`. Ctrl-C (even
+    when started with SIGINT ignored, as a shell's background job) and SIGTERM unwind the
+    stack, so every process a run started is stopped on the way out."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        return run(directory)
+    except KeyboardInterrupt:
+        print("interrupted; every process this run started is stopped")
+        return 130
+    finally:
+        if keep:
+            print(f"kept {directory}")
+        else:
+            shutil.rmtree(directory, ignore_errors=True)

@@ -48,12 +48,10 @@ import os
 import random
 import resource
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -220,19 +218,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    directory = Path(tempfile.mkdtemp(prefix="sop-bench-publish-"))
-    try:
-        return run(args, directory)
-    except KeyboardInterrupt:
-        print("interrupted")
-        return 130
-    finally:
-        if args.keep:
-            print(f"kept {directory}")
-        else:
-            shutil.rmtree(directory, ignore_errors=True)
+    return _site.in_temporary_folder(
+        "sop-bench-publish-", args.keep, lambda folder: run(args, folder)
+    )
 
 
 def run(args: argparse.Namespace, directory: Path) -> int:

@@ -39,11 +39,8 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
-import signal
 import statistics
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -136,21 +133,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    # Ctrl-C (even when started with SIGINT ignored, as a shell's background job) and
-    # SIGTERM unwind the stack, so every child is stopped on the way out.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    directory = Path(tempfile.mkdtemp(prefix="sop-bench-read-"))
-    try:
-        return run(args, directory)
-    except KeyboardInterrupt:
-        print("interrupted; every process this run started is stopped")
-        return 130
-    finally:
-        if args.keep:
-            print(f"kept {directory}")
-        else:
-            shutil.rmtree(directory, ignore_errors=True)
+    return _site.in_temporary_folder("sop-bench-read-", args.keep, lambda folder: run(args, folder))
 
 
 def run(args: argparse.Namespace, directory: Path) -> int:

@@ -8,9 +8,7 @@ rendered on first request and then served from memory with their ETag.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,11 +22,12 @@ from sop_platform.core.front_matter import LANGUAGES
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.models import Document, Edition
 from sop_platform.render import site_pages
-from sop_platform.render.outlines import RENDERER_VERSION
+from sop_platform.render.memo import Memo
 from sop_platform.render.publication import (
     EditionStatus,
     PublishedEdition,
     edition_status,
+    number_in_effect,
     published_edition,
 )
 from sop_platform.render.site_assets import (
@@ -100,11 +99,12 @@ class LiveSite:
         self.today = today
         self.max_pages = max_pages
         self.urls = AppUrls(assets_version())
-        self._lock = threading.Lock()
         self._state: _State | None = None
         self._state_read = 0.0
-        self._editions: OrderedDict[int, PublishedEdition] = OrderedDict()
-        self._pages: OrderedDict[tuple[object, ...], Page] = OrderedDict()
+        self._editions: Memo[int, PublishedEdition] = Memo(16)
+        # Keyed with the site version too: a page built from a state that a new edition
+        # has since replaced can never be served as current.
+        self._pages: Memo[tuple[object, ...], Page] = Memo(max_pages)
 
     # -- what is published -------------------------------------------------------------
 
@@ -128,13 +128,12 @@ class LiveSite:
             slug: _Shelf(slug, languages[slug], tuple(editions))
             for slug, editions in grouped.items()
         }
-        current = []
-        for shelf in shelves.values():
-            status_numbers = [n for n, effective in shelf.numbers_and_dates() if effective <= today]
-            if status_numbers:
-                current.append((shelf.slug, max(status_numbers)))
-        version = site_version([(slug, number) for slug, number in current]) + RENDERER_VERSION
-        return _State(today, shelves, version)
+        current = [
+            (shelf.slug, number)
+            for shelf in shelves.values()
+            if (number := number_in_effect(shelf.numbers_and_dates(), today)) is not None
+        ]
+        return _State(today, shelves, site_version(current))
 
     def state(self, memory_only: bool = False) -> _State:
         now = time.monotonic()
@@ -143,17 +142,15 @@ class LiveSite:
             if memory_only:
                 raise NotInMemory
             state = self._read_state()
-            with self._lock:
-                if state.version != (self._state.version if self._state else None):
-                    self._pages.clear()
-                self._state, self._state_read = state, now
+            if self._state is not None and state.version != self._state.version:
+                self._pages.clear()  # only to free the memory: keys hold the version
+            self._state, self._state_read = state, now
         return state
 
     def forget(self) -> None:
         """Read the published state again on the next request (after issuing an edition)."""
-        with self._lock:
-            self._state = None
-            self._pages.clear()
+        self._state = None
+        self._pages.clear()
 
     def _shelf(self, state: _State, doc: str) -> _Shelf:
         shelf = state.shelves.get(doc)
@@ -162,22 +159,15 @@ class LiveSite:
         return shelf
 
     def _edition(self, edition_id: int) -> PublishedEdition:
-        with self._lock:
-            found = self._editions.get(edition_id)
-            if found is not None:
-                self._editions.move_to_end(edition_id)
-                return found
+        found = self._editions.get(edition_id)
+        if found is not None:
+            return found
         with self.database.session(write=False) as session:
             edition = session.get(Edition, edition_id)
             assert edition is not None
             document = session.get(Document, edition.document_id)
             assert document is not None
-            built = published_edition(session, document, edition)
-        with self._lock:
-            self._editions[edition_id] = built
-            while len(self._editions) > 16:
-                self._editions.popitem(last=False)
-        return built
+            return self._editions.put(edition_id, published_edition(session, document, edition))
 
     def _resolve(
         self, state: _State, doc: str, number: int | None
@@ -185,10 +175,9 @@ class LiveSite:
         shelf = self._shelf(state, doc)
         pairs = shelf.numbers_and_dates()
         if number is None:
-            in_effect = [n for n, effective in pairs if effective <= state.today]
-            if not in_effect:
+            number = number_in_effect(pairs, state.today)
+            if number is None:
                 raise NotFound(f"document '{doc}' has no edition in effect")
-            number = max(in_effect)
         ids = {n: edition_id for n, _effective, edition_id in shelf.editions}
         if number not in ids:
             raise NotFound(f"document '{doc}' has no edition {number}")
@@ -197,20 +186,18 @@ class LiveSite:
     # -- pages ---------------------------------------------------------------------------
 
     def _cached(
-        self, key: tuple[object, ...], build: Callable[[], Page], memory_only: bool
+        self,
+        state: _State,
+        key: tuple[object, ...],
+        build: Callable[[], Page],
+        memory_only: bool,
     ) -> Page:
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                return page
+        page = self._pages.get((state.version, *key))
+        if page is not None:
+            return page
         if memory_only:
             raise NotInMemory
-        page = build()
-        with self._lock:
-            self._pages[key] = page
-            while len(self._pages) > self.max_pages:
-                self._pages.popitem(last=False)
-        return page
+        return self._pages.put((state.version, *key), build())
 
     @staticmethod
     def _language(asked: str | None, default: str) -> str:
@@ -243,7 +230,7 @@ class LiveSite:
             cache = SUPERSEDED if status.status == "superseded" else CURRENT
             return Page(html.encode(), HTML, cache)
 
-        return self._cached(("chapter", doc, slug, language, number), build, memory_only)
+        return self._cached(state, ("chapter", doc, slug, language, number), build, memory_only)
 
     def index(self, lang: str | None, memory_only: bool = False) -> Page:
         state = self.state(memory_only)
@@ -260,34 +247,31 @@ class LiveSite:
             html = site_pages.index_page(shelves, language, self.urls, state.version)
             return Page(html.encode(), HTML, CURRENT)
 
-        return self._cached(("index", language), build, memory_only)
+        return self._cached(state, ("index", language), build, memory_only)
 
-    def _document_page(
+    def _edition_page(
         self, kind: str, doc: str, lang: str | None, memory_only: bool = False
     ) -> Page:
         state = self.state(memory_only)
         language = self._language(lang, self._shelf(state, doc).default_language)
-        render = {
-            "document": site_pages.document_page,
-            "amendments": site_pages.amendments_page,
-            "search": site_pages.search_page,
-        }[kind]
 
         def build() -> Page:
             edition, status = self._resolve(state, doc, None)
-            html = render(edition, status, language, self.urls, state.version)
+            html = site_pages.edition_page(
+                kind, edition, status, language, self.urls, state.version
+            )
             return Page(html.encode(), HTML, CURRENT)
 
-        return self._cached((kind, doc, language), build, memory_only)
+        return self._cached(state, (kind, doc, language), build, memory_only)
 
     def document(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
-        return self._document_page("document", doc, lang, memory_only)
+        return self._edition_page("document", doc, lang, memory_only)
 
     def amendments(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
-        return self._document_page("amendments", doc, lang, memory_only)
+        return self._edition_page("amendments", doc, lang, memory_only)
 
     def search(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
-        return self._document_page("search", doc, lang, memory_only)
+        return self._edition_page("search", doc, lang, memory_only)
 
     def search_index(self, doc: str, memory_only: bool = False) -> Page:
         state = self.state(memory_only)
@@ -296,7 +280,7 @@ class LiveSite:
             edition, _status = self._resolve(state, doc, None)
             return Page(site_pages.search_index(edition, self.urls), SCRIPT, CURRENT)
 
-        return self._cached(("search-index", doc), build, memory_only)
+        return self._cached(state, ("search-index", doc), build, memory_only)
 
     def offline_urls(self, state: _State) -> list[str]:
         """Every address the service worker keeps: the current edition of every document,
@@ -321,6 +305,7 @@ class LiveSite:
     def manifest(self, memory_only: bool = False) -> Page:
         state = self.state(memory_only)
         return self._cached(
+            state,
             ("manifest",),
             lambda: Page(offline_manifest(state.version, self.offline_urls(state)), JSON, VOLATILE),
             memory_only,
@@ -329,5 +314,8 @@ class LiveSite:
     def service_worker(self, memory_only: bool = False) -> Page:
         state = self.state(memory_only)
         return self._cached(
-            ("sw",), lambda: Page(service_worker(state.version), SCRIPT, VOLATILE), memory_only
+            state,
+            ("sw",),
+            lambda: Page(service_worker(state.version), SCRIPT, VOLATILE),
+            memory_only,
         )

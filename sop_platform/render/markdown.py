@@ -170,13 +170,6 @@ def parse_chapter(markdown: str) -> ParsedChapter:
     )
 
 
-def broken_references(
-    parsed: ParsedChapter, chapter: str, targets: Mapping[tuple[str, str], object]
-) -> list[Reference]:
-    """References whose target clause is not in `targets` (keyed by chapter and anchor)."""
-    return [ref for ref in parsed.references if ref.key(chapter) not in targets]
-
-
 @dataclass(frozen=True)
 class ClauseMark:
     """A clause changed by the latest amendment, with its word-level changes as HTML."""
@@ -356,13 +349,16 @@ def finish_body(
     return _PLACEHOLDER.sub(fill, body)
 
 
+def own_targets(chapter: str, clauses: Sequence[Clause]) -> dict[tuple[str, str], Target]:
+    """The clauses of `chapter` as targets of references on its own page (`#anchor`)."""
+    return {
+        (chapter, clause.anchor): Target(clause.number, clause.title, f"#{clause.anchor}")
+        for clause in clauses
+    }
+
+
 def html_of(markdown: str) -> str:
     """A Markdown text (front matter optional) rendered with the site's rules, its
     same-chapter references resolved; for previews and tests."""
     parsed = parse_chapter(markdown)
-    chapter = chapter_id(parsed)
-    targets = {
-        (chapter, clause.anchor): Target(clause.number, clause.title, f"#{clause.anchor}")
-        for clause in parsed.clauses
-    }
-    return finish_body(render_body(parsed), targets)
+    return finish_body(render_body(parsed), own_targets(chapter_id(parsed), parsed.clauses))

@@ -1,61 +1,64 @@
 """Bounded in-process memos of rendering work, and one way to drop them all.
 
 Everything kept here is a pure function of its key (texts by their sha256, pages by the
-texts and addresses they were built from), so a memo can only ever save work, never show
-something stale; `forget_all` exists for benchmarks that must start cold."""
+texts, addresses and site version they were built from), so a memo can only ever save work,
+never show something stale; `forget_all` exists for benchmarks that must start cold."""
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
 
-
-class Clearable(Protocol):
-    def clear(self) -> None: ...
-
-
-_EVERY: list[Clearable] = []
-
-
-def register(memo: Clearable) -> None:
-    """Have `forget_all` clear `memo` too."""
-    _EVERY.append(memo)
+# Weak, so that the memos of an app that is gone (tests make many) are freed with it.
+_EVERY: weakref.WeakSet[Memo[object, object]] = weakref.WeakSet()
 
 
 class Memo(Generic[K, V]):
-    """A least-recently-used mapping of at most `max_items`, safe to share between threads."""
+    """A least-recently-used mapping, safe to share between threads, holding at most
+    `limit` in total of `weigh(value)` (by default each value weighs 1)."""
 
-    def __init__(self, max_items: int) -> None:
-        self.max_items = max_items
-        self._items: OrderedDict[K, V] = OrderedDict()
+    def __init__(self, limit: int, weigh: Callable[[V], int] | None = None) -> None:
+        self.limit = limit
+        self.weigh = weigh
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._weight = 0
         self._lock = threading.Lock()
-        register(self)
+        _EVERY.add(self)  # type: ignore[arg-type]
 
     def get(self, key: K) -> V | None:
         with self._lock:
             found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+            return found[0]
 
     def put(self, key: K, value: V) -> V:
+        weight = self.weigh(value) if self.weigh is not None else 1
         with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_items:
-                self._items.popitem(last=False)
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._weight -= old[1]
+            self._items[key] = (value, weight)
+            self._weight += weight
+            while self._weight > self.limit and len(self._items) > 1:
+                _key, (_value, dropped) = self._items.popitem(last=False)
+                self._weight -= dropped
         return value
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._weight = 0
 
 
 def forget_all() -> None:
     """Drop every memo in the process."""
-    for memo in _EVERY:
+    for memo in list(_EVERY):
         memo.clear()

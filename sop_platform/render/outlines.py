@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import threading
-from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -20,8 +18,9 @@ from typing import Any
 
 from sop_platform.core.clauses import Clause
 from sop_platform.core.hashing import sha256_hex
+from sop_platform.render.files import write_whole
 from sop_platform.render.markdown import Reference, parse_chapter, render_body
-from sop_platform.render.memo import register
+from sop_platform.render.memo import Memo
 from sop_platform.render.site_text import catalogue
 
 # Bumped whenever the renderer's output changes, so stale cached bodies are never reused.
@@ -82,42 +81,9 @@ def rendered_outline(text: str, key: str = "") -> Outline:
     )
 
 
-class _Memory:
-    """A bounded LRU of outlines by key, shared by every cache in the process."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[str, tuple[Outline, int]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Outline | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is None:
-                return None
-            self._items.move_to_end(key)
-            return found[0]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._bytes = 0
-
-    def put(self, key: str, outline: Outline, size: int) -> None:
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = (outline, size)
-            self._bytes += size
-            while self._bytes > self.max_bytes and len(self._items) > 1:
-                _old, (_outline, old_size) = self._items.popitem(last=False)
-                self._bytes -= old_size
-
-
-# Counted as text plus body; the objects take about three times that.
-_MEMORY = _Memory(max_bytes=64 * 1024 * 1024)
-register(_MEMORY)
+# Weighed as the body twice over (body and text are of a size); the objects take about
+# three times what is counted.
+_MEMORY: Memo[str, Outline] = Memo(64 * 1024 * 1024, weigh=lambda outline: 2 * len(outline.body))
 
 
 def _key(text: str, sha256: str | None = None) -> str:
@@ -131,10 +97,7 @@ def _render_into(folder: Path | None, key: str, text: str) -> Outline:
     outline = rendered_outline(text, key)
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{key}.json"
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(outline.to_json(), encoding="utf-8")
-        partial.replace(path)
+        write_whole(folder / f"{key}.json", outline.to_json().encode())
     return outline
 
 
@@ -142,7 +105,7 @@ class OutlineCache:
     """Outlines by content sha256: the process's memory first, then (for `publish`) a
     folder of JSON files that outlives the process, and only then the renderer."""
 
-    def __init__(self, folder: Path | None = None, memory: _Memory = _MEMORY) -> None:
+    def __init__(self, folder: Path | None = None, memory: Memo[str, Outline] = _MEMORY) -> None:
         self.folder = folder
         self.memory = memory
         self.hits = 0
@@ -157,8 +120,7 @@ class OutlineCache:
             found = Outline.from_json((self.folder / f"{key}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError, TypeError):
             return None  # absent or damaged: render again
-        self.memory.put(key, found, len(found.body) * 2)
-        return found
+        return self.memory.put(key, found)
 
     def outline(self, text: str, sha256: str | None = None) -> Outline:
         key = _key(text, sha256)
@@ -171,9 +133,7 @@ class OutlineCache:
                 self.hits += 1
             return found
         self.misses += 1
-        outline = _render_into(self.folder, key, text)
-        self.memory.put(key, outline, len(text) + len(outline.body))
-        return outline
+        return self.memory.put(key, _render_into(self.folder, key, text))
 
     def prefetch(self, texts: list[tuple[str, str | None]], workers: int = 1) -> None:
         """Render the texts not yet cached, in `workers` processes when there are several:
@@ -192,7 +152,7 @@ class OutlineCache:
                 partial(_render_into, self.folder), keys, [missing[key] for key in keys]
             )
             for key, outline in zip(keys, rendered, strict=True):
-                self.memory.put(key, outline, len(missing[key]) + len(outline.body))
+                self.memory.put(key, outline)
                 self._prefetched.add(key)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from sop_platform.core.chapters import all_documents, chapters_of, document_by_slug
@@ -99,6 +100,15 @@ class PublishedEdition:
         """Chapter ids in reading order, each once."""
         return list(dict.fromkeys(chapter.slug for chapter in self.chapters))
 
+    def in_language(self, slug: str, language: str) -> PublishedChapter:
+        """The chapter in `language`, or, while it is not translated, in the first language
+        it exists in (the document's default comes first in reading order)."""
+        return self.chapter(slug, language) or self.variants(slug)[0]
+
+    def one_per_chapter(self, language: str) -> list[PublishedChapter]:
+        """Every chapter once, in reading order, in `language` where it exists."""
+        return [self.in_language(slug, language) for slug in self.slugs()]
+
 
 @dataclass(frozen=True)
 class EditionStatus:
@@ -108,12 +118,16 @@ class EditionStatus:
     current: int | None
 
 
+def number_in_effect(numbers_and_dates: list[tuple[int, date]], today: date) -> int | None:
+    """The highest-numbered edition whose effective date is today or earlier."""
+    return max((n for n, effective in numbers_and_dates if effective <= today), default=None)
+
+
 def edition_status(
     numbers_and_dates: list[tuple[int, date]], number: int, today: date
 ) -> EditionStatus:
     """The status of edition `number` among a document's editions (number, effective date)."""
-    in_effect = [n for n, effective in numbers_and_dates if effective <= today]
-    current = max(in_effect) if in_effect else None
+    current = number_in_effect(numbers_and_dates, today)
     if current is not None and number == current:
         return EditionStatus("current", current)
     if current is not None and number < current:
@@ -127,9 +141,12 @@ def editions_summary(session: Session, document: Document) -> list[tuple[int, da
 
 def _revision_rows(session: Session, frozen: dict[int, int]) -> dict[int, Revision]:
     """The rows of the frozen revisions, chapter id → row, in one query."""
-    wanted = set(frozen.items())
-    found = session.exec(select(Revision).where(col(Revision.chapter_id).in_(list(frozen))))
-    return {row.chapter_id: row for row in found if (row.chapter_id, row.number) in wanted}
+    found = session.exec(
+        select(Revision).where(
+            tuple_(col(Revision.chapter_id), col(Revision.number)).in_(list(frozen.items()))
+        )
+    )
+    return {row.chapter_id: row for row in found}
 
 
 def _approvals_behind(

@@ -7,6 +7,7 @@ import json
 from functools import cache
 
 from sop_platform.core.hashing import sha256_hex
+from sop_platform.render.outlines import RENDERER_VERSION
 from sop_platform.resources import shipped_dir
 
 ASSETS = ("site.css", "site.js", "search.js", "icon.svg")
@@ -37,9 +38,9 @@ def service_worker(site_version: str) -> bytes:
 
 
 def site_version(editions: list[tuple[str, int]]) -> str:
-    """One value for the whole published site: the documents' current edition numbers and
-    the assets. A new edition changes it, and so the service worker."""
-    described = json.dumps(sorted(editions)) + assets_version()
+    """One value for the whole published site: the documents' current edition numbers, the
+    assets and the renderer. A new edition changes it, and so the service worker."""
+    described = json.dumps(sorted(editions)) + assets_version() + RENDERER_VERSION
     return sha256_hex(described.encode())[:16]
 
 

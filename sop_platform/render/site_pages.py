@@ -19,7 +19,7 @@ from markupsafe import Markup
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.signatures import Signature
 from sop_platform.render.diff_html import diff_html
-from sop_platform.render.markdown import ClauseMark, Target, finish_body
+from sop_platform.render.markdown import ClauseMark, Target, finish_body, own_targets
 from sop_platform.render.memo import Memo
 from sop_platform.render.publication import (
     EditionStatus,
@@ -86,20 +86,10 @@ def _headings_digest(chapter: PublishedChapter) -> str:
     return found
 
 
-def _referable(edition: PublishedEdition, language: str) -> list[PublishedChapter]:
-    """The chapters a reference from a `language` page leads to: each in that language, or,
-    where it is not translated yet, in the language it exists in (the default first)."""
-    chosen = []
-    for slug in edition.slugs():
-        variant = edition.chapter(slug, language) or edition.chapter(slug, edition.default_language)
-        chosen.append(variant or edition.variants(slug)[0])
-    return chosen
-
-
 def _targets_key(edition: PublishedEdition, language: str, urls: SiteUrls) -> tuple[str, ...]:
     """What the cross-reference targets of an edition depend on: the headings of every
     chapter a reference may lead to, and how pages are addressed (not the text under them)."""
-    headings = tuple(_headings_digest(c) for c in _referable(edition, language))
+    headings = tuple(_headings_digest(c) for c in edition.one_per_chapter(language))
     return (edition.document, language, urls.chapter(edition.document, "", language), *headings)
 
 
@@ -116,7 +106,7 @@ def edition_targets(
     if found is not None:
         return found
     targets = {}
-    for chapter in _referable(edition, language):
+    for chapter in edition.one_per_chapter(language):
         page = urls.chapter(edition.document, chapter.slug, chapter.language)
         for clause in chapter.outline.clauses:
             targets[(chapter.slug, clause.anchor)] = Target(
@@ -129,11 +119,7 @@ def _targets_from(
     everywhere: dict[tuple[str, str], Target], chapter: PublishedChapter
 ) -> dict[tuple[str, str], Target]:
     """`everywhere`, with references within `chapter` kept on the page (`#anchor`)."""
-    own = {
-        (chapter.slug, clause.anchor): Target(clause.number, clause.title, f"#{clause.anchor}")
-        for clause in chapter.outline.clauses
-    }
-    return {**everywhere, **own}
+    return {**everywhere, **own_targets(chapter.slug, chapter.outline.clauses)}
 
 
 _BODIES: Memo[tuple[object, ...], str] = Memo(512)
@@ -289,16 +275,8 @@ def chapter_page(
 
 
 def _title_of(edition: PublishedEdition, slug: str, language: str) -> str:
-    chapter = edition.chapter(slug, language) or edition.variants(slug)[0]
+    chapter = edition.in_language(slug, language)
     return f"{chapter.number}. {chapter.title}"
-
-
-def _chapters_in(edition: PublishedEdition, language: str) -> list[PublishedChapter]:
-    """One variant per chapter, in `language` where it exists."""
-    listed = []
-    for slug in edition.slugs():
-        listed.append(edition.chapter(slug, language) or edition.variants(slug)[0])
-    return listed
 
 
 def index_page(shelves: list[Shelf], language: str, urls: SiteUrls, site_version: str) -> str:
@@ -311,57 +289,38 @@ def index_page(shelves: list[Shelf], language: str, urls: SiteUrls, site_version
             {
                 "edition": shelf.edition,
                 "status": shelf.status,
-                "chapters": _chapters_in(shelf.edition, language),
+                "chapters": shelf.edition.one_per_chapter(language),
             }
             for shelf in shelves
         ],
     )
 
 
-def document_page(
+EDITION_PAGES = ("document", "amendments", "search")
+
+
+def edition_page(
+    kind: str,
     edition: PublishedEdition,
     status: EditionStatus,
     language: str,
     urls: SiteUrls,
     site_version: str,
 ) -> str:
+    """One of a document's own pages (`EDITION_PAGES`): its chapter list, its amendment
+    record, or its search page."""
+    if kind not in EDITION_PAGES:
+        raise ValueError(f"no page '{kind}'")
     return _page(
-        "site/document.html",
+        f"site/{kind}.html",
         language,
         urls,
         site_version,
         edition=edition,
         status=status,
-        chapters=_chapters_in(edition, language),
-    )
-
-
-def amendments_page(
-    edition: PublishedEdition,
-    status: EditionStatus,
-    language: str,
-    urls: SiteUrls,
-    site_version: str,
-) -> str:
-    return _page(
-        "site/amendments.html",
-        language,
-        urls,
-        site_version,
-        edition=edition,
-        status=status,
+        chapters=edition.one_per_chapter(language),
         lines=sorted(edition.amendments, key=lambda line: (-line.edition, -line.change_request)),
     )
-
-
-def search_page(
-    edition: PublishedEdition,
-    status: EditionStatus,
-    language: str,
-    urls: SiteUrls,
-    site_version: str,
-) -> str:
-    return _page("site/search.html", language, urls, site_version, edition=edition, status=status)
 
 
 _FRAGMENTS: Memo[tuple[str, str], bytes] = Memo(4096)

@@ -19,7 +19,8 @@ from pathlib import Path
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.render import site_pages
-from sop_platform.render.outlines import RENDERER_VERSION, OutlineCache
+from sop_platform.render.files import write_whole
+from sop_platform.render.outlines import OutlineCache
 from sop_platform.render.publication import (
     EditionStatus,
     PublishedEdition,
@@ -65,20 +66,15 @@ def _edition_files(
     language = edition.default_language
     deep = StaticUrls(2)
     files: list[tuple[str, Callable[[], bytes]]] = [
-        (
-            f"sop/{doc}/index.html",
-            lambda: site_pages.document_page(edition, status, language, deep, version).encode(),
-        ),
-        (
-            f"sop/{doc}/amendments.html",
-            lambda: site_pages.amendments_page(edition, status, language, deep, version).encode(),
-        ),
-        (
-            f"sop/{doc}/search.html",
-            lambda: site_pages.search_page(edition, status, language, deep, version).encode(),
-        ),
-        (f"sop/{doc}/search-index.js", lambda: site_pages.search_index(edition, deep)),
+        (f"sop/{doc}/search-index.js", lambda: site_pages.search_index(edition, deep))
     ]
+    for kind in site_pages.EDITION_PAGES:
+
+        def page_of(kind: str = kind) -> bytes:
+            return site_pages.edition_page(kind, edition, status, language, deep, version).encode()
+
+        name = "index" if kind == "document" else kind
+        files.append((f"sop/{doc}/{name}.html", page_of))
     for slug in edition.slugs():
         for code in edition.languages:
 
@@ -88,15 +84,6 @@ def _edition_files(
 
             files.append((_chapter_file(doc, slug, code), page))
     return files
-
-
-def _write(path: Path, content: bytes) -> None:
-    """Write a file whole or not at all: a web server serving the folder meanwhile sees the
-    old page or the new one, never half of one."""
-    partial = f"{path.parent}/.{path.name}.{os.getpid()}.tmp"
-    with open(partial, "wb") as file:
-        file.write(content)
-    os.replace(partial, path)
 
 
 def publish_site(
@@ -117,7 +104,7 @@ def publish_site(
                 session, document, in_effect, cache, workers=os.cpu_count() or 1
             )
             editions.append((published, status))
-    version = site_version([(e.document, e.number) for e, _status in editions]) + RENDERER_VERSION
+    version = site_version([(e.document, e.number) for e, _status in editions])
     shelves = [site_pages.Shelf(edition, status) for edition, status in editions]
     files: list[tuple[str, Callable[[], bytes]]] = [
         (
@@ -140,7 +127,7 @@ def publish_site(
         if target.parent not in folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             folders.add(target.parent)
-        _write(target, content)
+        write_whole(target, content)
         written += len(content)
         if on_progress is not None:
             on_progress(done, len(files))
@@ -165,4 +152,4 @@ def _remove_stale(out: Path, names: list[str]) -> None:
         # Only ever a file this publish wrote before, inside `out`.
         if stale.resolve().is_relative_to(out.resolve()) and stale.is_file():
             stale.unlink()
-    _write(listing, json.dumps(sorted(names)).encode())
+    write_whole(listing, json.dumps(sorted(names)).encode())

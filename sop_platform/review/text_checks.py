@@ -49,12 +49,12 @@ def problems_of(
     problems = []
     for (slug, language), outline in outlines.items():
         for reference in outline.references:
-            target = reference.chapter or slug
+            target, anchor = reference.key(slug)
             if (target, language) not in anchors:
                 anchors[(target, language)] = _anchors_of_head(
                     session, change_request.document_id, target, language
                 )
-            if reference.anchor not in anchors[(target, language)]:
+            if anchor not in anchors[(target, language)]:
                 problems.append(
                     Problem(
                         chapter=slug,
@@ -62,7 +62,7 @@ def problems_of(
                         kind="broken_reference",
                         # Lines as an editor counts them: the front matter comes first.
                         line=reference.line + 1 + _front_matter_lines(texts[(slug, language)]),
-                        message=f"cross-reference to '{target}#{reference.anchor}': no such clause",
+                        message=f"cross-reference to '{target}#{anchor}': no such clause",
                     )
                 )
     return problems

@@ -7,7 +7,6 @@ import pytest
 from sop_platform.render.markdown import (
     ClauseMark,
     Target,
-    broken_references,
     finish_body,
     html_of,
     parse_chapter,
@@ -86,14 +85,6 @@ def test_a_reference_to_a_missing_clause_is_shown_as_broken():
     html = finish_body(render_body(parse_chapter(CHAPTER)), {})
 
     assert '<span class="xref broken" title="reference not found">the EOD drill</span>' in html
-
-
-def test_broken_references_lists_only_the_missing_targets():
-    parsed = parse_chapter(CHAPTER)
-
-    broken = broken_references(parsed, "manual-clearance", {("manual-clearance", "lanes"): 1})
-
-    assert [(ref.chapter, ref.anchor, ref.line) for ref in broken] == [("eod", "identification", 2)]
 
 
 def test_a_marked_clause_gets_a_badge_and_its_word_changes():
