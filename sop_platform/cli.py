@@ -1,4 +1,4 @@
-"""The `sop-platform` command: serve, init, demo, user, policy, audit, publish."""
+"""The `sop-platform` command: serve, init, demo, user, policy, audit, import, publish."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from sop_platform.core.errors import DomainError, NotFound
 from sop_platform.core.roles import Role
 from sop_platform.render.static_site import publish_site
 from sop_platform.review.approval_policy import MAX_APPROVALS, set_required_approvals
+from sop_platform.review.imports import import_chapters, import_files
 from sop_platform.settings import MIN_SECRET_KEY_LENGTH, Settings
 
 app = typer.Typer(help="Standard Operating Procedures for mine action.", no_args_is_help=True)
@@ -234,6 +235,42 @@ def audit_verify() -> None:
     if not report.ok:
         raise _fail(f"audit chain broken at event {report.broken_at}: {report.problem}")
     out.print(f"audit chain intact: {report.events} events, head {report.head_hash}")
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="A chapter file (.md) or a folder of them.")],
+    as_user: Annotated[
+        str, typer.Option("--as", help="The account the import is made as (audited).")
+    ],
+) -> None:
+    """Import chapter files: a standard's new version enters directly (approver); SOP text
+    opens a draft change request (author)."""
+    with _database() as database, _domain_errors():
+        files = import_files(path)
+        with database.session(write=True) as session:
+            report = import_chapters(
+                session, files, user_by_name(session, as_user), origin=path.name or str(path)
+            )
+    for standard in report.standards:
+        out.print(
+            f"{standard.chapter}: {standard.status} (revision {standard.revision}, "
+            f"{standard.version})",
+            highlight=False,
+        )
+        if standard.changed_clauses:
+            out.print(f"  changed clauses: {', '.join(standard.changed_clauses)}", highlight=False)
+        if standard.flags:
+            out.print(f"  national clauses flagged needs review: {len(standard.flags)}")
+    for proposed in report.proposals:
+        if proposed.change_request is None:
+            out.print(f"{proposed.document}: no chapter differs from its current text")
+        else:
+            out.print(
+                f"{proposed.document}: draft change request {proposed.change_request} "
+                f"proposes {', '.join(proposed.chapters)}",
+                highlight=False,
+            )
 
 
 @app.command()

@@ -7,8 +7,9 @@ import re
 from sqlmodel import Session, col, select
 
 from sop_platform.core.errors import InvalidInput, NotFound
-from sop_platform.core.front_matter import LANGUAGES, chapter_header
+from sop_platform.core.front_matter import LANGUAGES, ChapterHeader, chapter_header
 from sop_platform.core.models import Chapter, Document, Revision
+from sop_platform.core.translations import recorded_source_revision
 from sop_platform.core.version_store import (
     append_revision,
     locked_chapter,
@@ -84,9 +85,17 @@ def find_chapter(
 
 
 def create_chapter(
-    session: Session, document: Document, text: str, *, author: str, message: str, source: str
+    session: Session,
+    document: Document,
+    text: str,
+    *,
+    author: str,
+    message: str,
+    source: str,
+    written_with: int | None = None,
 ) -> tuple[Chapter, Revision]:
-    """A new chapter whose first revision is `text`; identity comes from its front matter."""
+    """A new chapter whose first revision is `text`; identity comes from its front matter.
+    For a translation, `written_with` is the source revision written in the same step."""
     header = chapter_header(text, source)
     if header.document != document.slug:
         raise InvalidInput(
@@ -105,15 +114,43 @@ def create_chapter(
     session.add(chapter)
     session.flush()
     revision = append_revision(
-        session, chapter, text.encode("utf-8"), author=author, message=message
+        session,
+        chapter,
+        text.encode("utf-8"),
+        author=author,
+        message=message,
+        source_revision=_source_revision(session, document, header, None, written_with, source),
     )
     return chapter, revision
 
 
+def _source_revision(
+    session: Session,
+    document: Document,
+    header: ChapterHeader,
+    parent: Revision | None,
+    written_with: int | None,
+    source: str,
+) -> int | None:
+    assert document.id is not None
+    try:
+        return recorded_source_revision(session, document.id, header, parent, written_with)
+    except InvalidInput as error:
+        raise InvalidInput(f"{source}: {error.detail}") from None
+
+
 def save_chapter_text(
-    session: Session, chapter: Chapter, text: str, *, author: str, message: str, source: str
+    session: Session,
+    chapter: Chapter,
+    text: str,
+    *,
+    author: str,
+    message: str,
+    source: str,
+    written_with: int | None = None,
 ) -> Revision:
-    """A new revision of an existing chapter. Its identity (document, id, language) is fixed."""
+    """A new revision of an existing chapter. Its identity (document, id, language) is fixed.
+    For a translation, `written_with` is the source revision written in the same step."""
     assert chapter.id is not None
     header = chapter_header(text, source)
     document = session.get(Document, chapter.document_id)
@@ -129,8 +166,14 @@ def save_chapter_text(
                 f"it must stay '{want}' for this chapter"
             )
     locked = locked_chapter(session, chapter.id)
+    parent = revision_row(session, chapter.id, locked.head_revision)
     revision = append_revision(
-        session, locked, text.encode("utf-8"), author=author, message=message
+        session,
+        locked,
+        text.encode("utf-8"),
+        author=author,
+        message=message,
+        source_revision=_source_revision(session, document, header, parent, written_with, source),
     )
     locked.number, locked.title = header.number, header.title
     locked.translation_of = header.translation_of

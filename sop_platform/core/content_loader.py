@@ -58,7 +58,7 @@ class LoadReport:
     notices: list[str] = field(default_factory=list)
 
 
-def _read_text(path: Path, shown: str) -> str:
+def read_text(path: Path, shown: str) -> str:
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -71,7 +71,7 @@ def _read_text(path: Path, shown: str) -> str:
 
 def _document_settings(path: Path, shown: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(_read_text(path, shown)) or {}
+        data = yaml.safe_load(read_text(path, shown)) or {}
     except yaml.YAMLError:
         raise InvalidInput(f"{shown}: is not valid YAML") from None
     if not isinstance(data, dict):
@@ -91,7 +91,7 @@ def planned_documents(content_dir: Path) -> list[DocumentPlan]:
             continue
         for path in sorted(root.rglob("*.md")):
             shown = str(path.relative_to(content_dir))
-            text = _read_text(path, shown)
+            text = read_text(path, shown)
             files.append(ChapterFile(path, kind, text, chapter_header(text, shown)))
         settings_files += [(path, kind) for path in sorted(root.rglob("document.yaml"))]
 
@@ -243,7 +243,12 @@ def load_content(
             for chapter in session.exec(select(Chapter).where(Chapter.document_id == document.id))
         }
         created_here = plan.slug in report.documents_created
-        for chapter_file in plan.chapters:
+        # Sources before their translations: a translation loaded with its source matches
+        # the revision of the source loaded with it.
+        loaded_now: dict[tuple[str, str], int] = {}
+        for chapter_file in sorted(
+            plan.chapters, key=lambda f: f.header.translation_of is not None
+        ):
             shown = str(chapter_file.path.relative_to(content_dir))
             header = chapter_file.header
             stored = existing.get((header.id, header.language))
@@ -264,7 +269,9 @@ def load_content(
                     author=LOADER,
                     message=f"Loaded from {shown}",
                     source=shown,
+                    written_with=loaded_now.get((header.id, header.translation_of or "")),
                 )
+                loaded_now[(chapter.slug, chapter.language)] = revision.number
                 audit.record(
                     session,
                     actor=LOADER,

@@ -65,6 +65,8 @@ class Revision(SQLModel, table=True):
     size: int
     delta_base: int | None = None
     payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # For a translation: the revision of its source chapter that this text matches.
+    source_revision: int | None = None
 
 
 class Edition(SQLModel, table=True):
@@ -262,3 +264,30 @@ class AuditEvent(SQLModel, table=True):
     details: str = Field(default="{}", max_length=20000)  # canonical JSON
     prev_hash: str = Field(sa_column=Column(HexDigest(), nullable=False))
     hash: str = Field(sa_column=Column(HexDigest(), nullable=False))
+
+
+class DriftFlag(SQLModel, table=True):
+    """A national clause that needs review because a standard clause it maps to changed
+    when a new revision of the standard was imported. Open until a merged CR changes the
+    clause or an approver acknowledges it with a signed note."""
+
+    __tablename__ = "drift_flag"
+    __table_args__ = (Index("ix_drift_flag_open", "document_id", "cleared_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id")
+    chapter_slug: str = Field(max_length=80)
+    anchor: str = Field(max_length=200)
+    standard_key: str = Field(max_length=120)  # "09.10#6.2"
+    standard_chapter_id: int = Field(foreign_key="chapter.id")
+    from_revision: int
+    to_revision: int
+    raised_at: datetime = _utc_column()
+    raised_by: str = Field(max_length=80)
+    cleared_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    cleared_by: str | None = Field(default=None, max_length=80)
+    cleared_how: str | None = Field(default=None, max_length=16)  # merged, acknowledged
+    change_request_id: int | None = Field(default=None, foreign_key="change_request.id")
+    note: str = Field(default="", max_length=20000)
+    signer_name: str | None = Field(default=None, max_length=200)
+    signature_meaning: str | None = Field(default=None, max_length=40)

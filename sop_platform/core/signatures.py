@@ -15,7 +15,9 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from sop_platform.core.models import ChangeRequest, Iteration, Review
+from sop_platform.core.accounts import sign_in
+from sop_platform.core.errors import DomainError, Forbidden, InvalidInput, TooManyAttempts
+from sop_platform.core.models import ChangeRequest, Iteration, Review, User
 
 APPROVE = "approve"
 REQUEST_CHANGES = "request_changes"
@@ -87,3 +89,20 @@ def counting_approvals(reviews: list[Review], writers: set[str]) -> list[Review]
 def signatures_of(session: Session, change_request: ChangeRequest) -> list[Signature]:
     """The signatures behind a CR's current (for a merged CR: merged) iteration."""
     return [signature_of(review) for review in approvals_of(session, change_request)]
+
+
+def confirm_signer(
+    session: Session, signer: User, password: str | None, signed: str, what: str
+) -> None:
+    """A signature needs the signer's password again at the moment of signing. A wrong one
+    counts towards the sign-in throttle and is audited with the purpose "signature on
+    `signed`", and that record outlives the failing request."""
+    if not password:
+        raise InvalidInput(f"an {what} is a signature: give your password again")
+    outcome = sign_in(session, signer.username, password, purpose=f"signature on {signed}")
+    if outcome.error is not None:
+        error: DomainError = outcome.error
+        if not isinstance(error, TooManyAttempts):
+            error = Forbidden(f"the password does not match: the {what} was not signed")
+        error.keep_changes = True
+        raise error

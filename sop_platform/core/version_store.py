@@ -65,6 +65,7 @@ def append_revision(
     author: str,
     message: str,
     at: datetime | None = None,
+    source_revision: int | None = None,
 ) -> Revision:
     """Store `content` as the chapter's next revision and move its head there.
 
@@ -89,6 +90,7 @@ def append_revision(
         size=len(content),
         delta_base=stored_base,
         payload=payload,
+        source_revision=source_revision,
     )
     session.add(revision)
     chapter.head_revision = number

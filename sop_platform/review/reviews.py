@@ -12,18 +12,18 @@ import json
 
 from sqlmodel import Session
 
-from sop_platform.core.accounts import role_of, sign_in
+from sop_platform.core.accounts import role_of
 from sop_platform.core.clock import utc_now
-from sop_platform.core.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    InvalidInput,
-    TooManyAttempts,
-)
+from sop_platform.core.errors import Conflict, Forbidden, InvalidInput
 from sop_platform.core.models import ChangeRequest, Review, User
 from sop_platform.core.roles import Role
-from sop_platform.core.signatures import APPROVE, REQUEST_CHANGES, approvals_of, text_writers
+from sop_platform.core.signatures import (
+    APPROVE,
+    REQUEST_CHANGES,
+    approvals_of,
+    confirm_signer,
+    text_writers,
+)
 from sop_platform.review.approval_policy import quorum_met
 from sop_platform.review.change_requests import (
     cr_state,
@@ -117,18 +117,7 @@ def _sign(
     """Check the signer and their password; fill in the signature; what it signs."""
     if any(a.reviewer == signer.username for a in approvals_of(session, change_request)):
         raise Conflict(f"you have already approved iteration {change_request.current_iteration}")
-    if not password:
-        raise InvalidInput("an approval is a signature: give your password again")
-    outcome = sign_in(
-        session, signer.username, password, purpose=f"signature on cr:{change_request.id}"
-    )
-    if outcome.error is not None:
-        error: DomainError = outcome.error
-        if not isinstance(error, TooManyAttempts):
-            error = Forbidden("the password does not match: the approval was not signed")
-        # The failed attempt and its audit event must outlive the failing request.
-        error.keep_changes = True
-        raise error
+    confirm_signer(session, signer, password, f"cr:{change_request.id}", "approval")
     manifest = signed_manifest(proposals_at(session, change_request))
     entry.signer_name = signer.full_name
     entry.signature_meaning = SIGNATURE_MEANING

@@ -1,0 +1,51 @@
+"""What a clause demands, read from its requirement words (the ISO and IMAS convention):
+*shall* makes a requirement, *should* a recommendation, *may* a permission. A clause is as
+strong as its strongest sentence; a clause with only permissions or none is informative.
+
+Azerbaijani says the same with the necessitative mood (`-malı/-məli`: *olmalıdır*, *edilməməlidir*)
+and with *tövsiyə olunur* ("is recommended").
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    REQUIREMENT = "requirement"
+    RECOMMENDATION = "recommendation"
+    INFORMATIVE = "informative"
+
+
+# Whole words only: "marshall" and "shallow" say nothing; "shall not" is still a requirement.
+_ENGLISH = (
+    (Level.REQUIREMENT, re.compile(r"\b(?:shall|shan't)\b", re.IGNORECASE)),
+    (Level.RECOMMENDATION, re.compile(r"\b(?:should|shouldn't)\b", re.IGNORECASE)),
+)
+# A verb stem of at least two letters, then the necessitative suffix, then the optional
+# copula: "olmalıdır", "edilməli", "işləməməlidir", "verməlidirlər"; not "əməli" (practical)
+# nor "əməliyyat" (operation).
+_AZERBAIJANI = (
+    (
+        Level.REQUIREMENT,
+        re.compile(
+            r"\w{2,}(?:malı|məli)(?:d[ıi]r(?:lar|lər)?)?(?!\w)|\b(?:qadağandır|məcburidir)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        Level.RECOMMENDATION,
+        re.compile(r"\btövsiyə\s+(?:olunur|edilir)\b|\bməsləhət\s+görülür\b", re.IGNORECASE),
+    ),
+)
+_WORDS = {"en": _ENGLISH, "az": _AZERBAIJANI}
+
+
+def level_of(text: str, language: str = "en") -> Level:
+    """The requirement level of a clause's own text in `language` (English rules for a
+    language without its own)."""
+    for level, words in _WORDS.get(language, _ENGLISH):
+        if words.search(text):
+            return level
+    return Level.INFORMATIVE
