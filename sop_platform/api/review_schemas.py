@@ -233,9 +233,10 @@ class ProblemOut(BaseModel):
 
     chapter: str
     language: str
-    kind: str
+    kind: str = Field(description="broken_reference, mapping or source_revision")
     line: int
     message: str
+    blocking: bool = Field(description="true: the CR cannot be submitted until it is fixed")
 
 
 class ChangeRequestOut(ChangeRequestSummary):
@@ -268,7 +269,10 @@ class ChangeRequestOut(ChangeRequestSummary):
             ],
             reviews=[ReviewOut.of(review, counting) for review in details.reviews],
             comments=[ThreadOut.of_thread(thread) for thread in details.threads],
-            problems=[ProblemOut(**vars(problem)) for problem in details.problems],
+            problems=[
+                ProblemOut(**vars(problem), blocking=problem.blocking)
+                for problem in details.problems
+            ],
         )
 
 

@@ -89,6 +89,9 @@ class RevisionOut(BaseModel):
     message: str
     sha256: str
     size: int
+    source_revision: int | None = Field(
+        default=None, description="for a translation: the source revision this text matches"
+    )
 
 
 class RevisionTextOut(RevisionOut):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from sop_platform.core.chapters import all_documents, chapters_of, document_by_slug
@@ -28,12 +27,11 @@ from sop_platform.core.models import (
     Document,
     Edition,
     MergedRevision,
-    Revision,
 )
 from sop_platform.core.signatures import Signature, signatures_of
-from sop_platform.core.version_store import revision_content, revision_row
-from sop_platform.render.memo import Memo
+from sop_platform.core.version_store import revision_row
 from sop_platform.render.outlines import Outline, OutlineCache, shared_cache
+from sop_platform.render.revision_texts import revision_rows, text_of
 
 
 @dataclass(frozen=True)
@@ -139,16 +137,6 @@ def editions_summary(session: Session, document: Document) -> list[tuple[int, da
     return [(edition.number, edition.effective_date) for edition in editions_of(session, document)]
 
 
-def _revision_rows(session: Session, frozen: dict[int, int]) -> dict[int, Revision]:
-    """The rows of the frozen revisions, chapter id → row, in one query."""
-    found = session.exec(
-        select(Revision).where(
-            tuple_(col(Revision.chapter_id), col(Revision.number)).in_(list(frozen.items()))
-        )
-    )
-    return {row.chapter_id: row for row in found}
-
-
 def _approvals_behind(
     session: Session, frozen: dict[int, int]
 ) -> dict[int, tuple[int | None, tuple[Signature, ...]]]:
@@ -176,24 +164,6 @@ def _previous_edition(session: Session, edition: Edition) -> Edition | None:
         .order_by(col(Edition.number).desc())
         .limit(1)
     ).one_or_none()
-
-
-_TEXTS: Memo[str, str] = Memo(256)
-
-
-def _text(session: Session, row: Revision) -> str:
-    """A revision's text; kept by its sha256 (content-addressed, so the same in any
-    database), because rebuilding it from deltas is the slow part of reading an edition."""
-    kept = _TEXTS.get(row.sha256)
-    if kept is None:
-        text = revision_content(session, row.chapter_id, row.number).decode("utf-8")
-        kept = _TEXTS.put(row.sha256, text)
-    return kept
-
-
-def _source_revision(extra: dict[str, object]) -> int | None:
-    value = extra.get("source_revision")
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _amendment_lines(
@@ -244,19 +214,19 @@ def published_edition(
     before = edition_revisions(session, previous) if previous else {}
     frozen_revisions = edition_revisions(session, edition)
     listed = [c for c in chapters_of(session, document) if c.id in frozen_revisions]
-    rows = _revision_rows(session, frozen_revisions)
+    rows = revision_rows(session, frozen_revisions)
     # Texts with their sha256 (checked when read), so the cache need not hash them again.
     texts: dict[int, tuple[str, str | None]] = {}
     old_texts: dict[int, tuple[str, str | None]] = {}
     for chapter in listed:
         assert chapter.id is not None
         revision = frozen_revisions[chapter.id]
-        texts[chapter.id] = (_text(session, rows[chapter.id]), rows[chapter.id].sha256)
+        texts[chapter.id] = (text_of(session, rows[chapter.id]), rows[chapter.id].sha256)
         old = before.get(chapter.id)
         if previous is not None and old != revision:
             old_row = revision_row(session, chapter.id, old) if old else None
             old_texts[chapter.id] = (
-                (_text(session, old_row), old_row.sha256) if old_row else ("", None)
+                (text_of(session, old_row), old_row.sha256) if old_row else ("", None)
             )
     cache.prefetch([*texts.values(), *old_texts.values()], workers)
     approvals = _approvals_behind(session, frozen_revisions)
@@ -274,7 +244,7 @@ def published_edition(
                 number=header.number,
                 title=header.title,
                 translation_of=header.translation_of,
-                source_revision=_source_revision(header.extra),
+                source_revision=row.source_revision,
                 revision=row.number,
                 revised_at=row.created_at,
                 text=text,
@@ -320,11 +290,10 @@ def changed_clauses(chapter: PublishedChapter) -> list[tuple[Clause, str]]:
 def translation_outdated(
     edition: PublishedEdition, chapter: PublishedChapter
 ) -> PublishedChapter | None:
-    """The source chapter when this translation no longer matches it, else None.
-
-    A translation that names its `source_revision` is outdated once the source has a later
-    revision in the edition. Without one, it is outdated when the source was revised after
-    the translation was (a source still at its first, loaded revision is not)."""
+    """The source chapter when this translation no longer matches it, else None: the
+    edition holds a later source revision than the one the translation records
+    (`core/translations.py`). A translation stored before revisions recorded it is
+    outdated when its source was revised after it (a source at its first revision is not)."""
     if chapter.translation_of is None:
         return None
     source = edition.chapter(chapter.slug, chapter.translation_of)

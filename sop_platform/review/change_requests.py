@@ -32,6 +32,7 @@ from sop_platform.review.proposal_store import (
     proposals_at,
     stored_proposal,
 )
+from sop_platform.review.text_checks import problems_of
 from sop_platform.review.workflow import Action, State, next_state
 
 IMAS_REFERENCE = re.compile(r"^\d{2}(\.\d{2}){0,3}(#[0-9A-Za-z.]+)?$")
@@ -330,6 +331,16 @@ def submit(session: Session, change_request: ChangeRequest, user: User) -> None:
         raise InvalidInput("nothing to submit: propose a text for at least one chapter first")
     before = cr_state(change_request)
     change_request.state = next_state(change_request.state, Action.SUBMIT)
+    blocking = [
+        problem
+        for problem in problems_of(session, change_request, proposals_at(session, change_request))
+        if problem.blocking
+    ]
+    if blocking:
+        listed = "; ".join(
+            f"{p.chapter} ({p.language}) line {p.line}: {p.message}" for p in blocking
+        )
+        raise InvalidInput(f"fix these before submitting: {listed}")
     change_request.submitted_at = utc_now()
     record_change(
         session,

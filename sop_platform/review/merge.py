@@ -13,7 +13,9 @@ from sop_platform.core.accounts import role_of
 from sop_platform.core.chapters import create_chapter, revision_text, save_chapter_text
 from sop_platform.core.clauses import clauses_touched
 from sop_platform.core.clock import utc_now
+from sop_platform.core.drift import clear_by_merge
 from sop_platform.core.errors import Conflict, Forbidden, MergeConflict
+from sop_platform.core.front_matter import chapter_header
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.models import (
     ChangeRequest,
@@ -75,6 +77,11 @@ def _planned(
     return _Planned(proposal, chapter, None if outcome.text == head else outcome.text, head), []
 
 
+def _translation_of(plan: _Planned) -> str | None:
+    assert plan.text is not None
+    return chapter_header(plan.text, "proposed text").translation_of
+
+
 def merge_change_request(
     session: Session, change_request: ChangeRequest, user: User
 ) -> list[Revision]:
@@ -116,10 +123,16 @@ def merge_change_request(
         )
     message = f"CR #{change_request.id}: {change_request.title}"
     revisions: list[Revision] = []
-    for plan in plans:
-        if plan.text is None:
-            continue
+    # Sources before translations: a translation merged with its source matches the source
+    # revision this merge writes.
+    written: dict[tuple[str, str], int] = {}
+    for plan, translation_of in sorted(
+        ((plan, _translation_of(plan)) for plan in plans if plan.text is not None),
+        key=lambda pair: pair[1] is not None,
+    ):
+        assert plan.text is not None
         source = f"change request {change_request.id}, {plan.proposal.chapter_slug}"
+        written_with = written.get((plan.proposal.chapter_slug, translation_of or ""))
         if plan.chapter is None:
             chapter, revision = create_chapter(
                 session,
@@ -128,6 +141,7 @@ def merge_change_request(
                 author=change_request.author,
                 message=message,
                 source=source,
+                written_with=written_with,
             )
         else:
             chapter = plan.chapter
@@ -138,15 +152,25 @@ def merge_change_request(
                 author=change_request.author,
                 message=message,
                 source=source,
+                written_with=written_with,
             )
+        written[(chapter.slug, chapter.language)] = revision.number
         assert chapter.id is not None and change_request.id is not None
+        touched = clauses_touched(plan.previous, plan.text)
         session.add(
             MergedRevision(
                 change_request_id=change_request.id,
                 chapter_id=chapter.id,
                 revision=revision.number,
-                clauses=json.dumps(clauses_touched(plan.previous, plan.text), ensure_ascii=False),
+                clauses=json.dumps(touched, ensure_ascii=False),
             )
+        )
+        clear_by_merge(
+            session,
+            chapter,
+            [anchor for anchor, _title in touched],
+            change_request.id,
+            actor=user.username,
         )
         audit.record(
             session,

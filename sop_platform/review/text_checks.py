@@ -1,5 +1,8 @@
 """What is wrong in a CR's proposed texts that reviewers should see before they read it:
-cross-references to clauses that do not exist (in the document as the CR would leave it)."""
+cross-references to clauses that do not exist (in the document as the CR would leave it),
+clause mappings that name no standard clause or no valid relation, and a translation's
+`source_revision` that its source does not have. Mapping and source-revision problems block
+submission; a broken reference is a warning (its target may be on its way in another CR)."""
 
 from __future__ import annotations
 
@@ -9,9 +12,19 @@ from sqlmodel import Session, select
 
 from sop_platform.core.chapters import revision_text
 from sop_platform.core.clauses import chapter_body
+from sop_platform.core.errors import InvalidInput
+from sop_platform.core.front_matter import header_of
+from sop_platform.core.mapping import mapping_problems
 from sop_platform.core.models import ChangeRequest, Chapter, Proposal
-from sop_platform.render.outlines import outline_of
+from sop_platform.core.translations import stated_source_revision
+from sop_platform.render.outlines import Outline, outline_of
+from sop_platform.render.standard_index import standard_index
 from sop_platform.review.proposal_store import proposal_text
+
+BROKEN_REFERENCE = "broken_reference"
+MAPPING = "mapping"
+SOURCE_REVISION = "source_revision"
+BLOCKING = (MAPPING, SOURCE_REVISION)
 
 
 @dataclass(frozen=True)
@@ -21,6 +34,10 @@ class Problem:
     kind: str
     line: int
     message: str
+
+    @property
+    def blocking(self) -> bool:
+        return self.kind in BLOCKING
 
 
 def _anchors_of_head(session: Session, document_id: int, slug: str, language: str) -> set[str]:
@@ -59,13 +76,54 @@ def problems_of(
                     Problem(
                         chapter=slug,
                         language=language,
-                        kind="broken_reference",
+                        kind=BROKEN_REFERENCE,
                         # Lines as an editor counts them: the front matter comes first.
                         line=reference.line + 1 + _front_matter_lines(texts[(slug, language)]),
                         message=f"cross-reference to '{target}#{anchor}': no such clause",
                     )
                 )
+    index = standard_index(session)
+    known_standards = set(index.chapters)
+    for (slug, language), outline in outlines.items():
+        offset = 1 + _front_matter_lines(texts[(slug, language)])
+        problems.extend(
+            Problem(slug, language, MAPPING, found.line + offset, found.message)
+            for found in mapping_problems(outline.clauses, index.clauses, known_standards)
+        )
+        problems.extend(_source_revision_problems(session, change_request, slug, language, outline))
     return problems
+
+
+def _source_revision_problems(
+    session: Session, change_request: ChangeRequest, slug: str, language: str, outline: Outline
+) -> list[Problem]:
+    try:
+        header = header_of(outline.front, f"proposed text of '{slug}'")
+        stated = stated_source_revision(header)
+    except InvalidInput as error:
+        return [Problem(slug, language, SOURCE_REVISION, 1, error.detail)]
+    if stated is None or header.translation_of is None:
+        return []
+    source = session.exec(
+        select(Chapter).where(
+            Chapter.document_id == change_request.document_id,
+            Chapter.slug == slug,
+            Chapter.language == header.translation_of,
+        )
+    ).one_or_none()
+    head = source.head_revision if source is not None else 0
+    if stated <= head:
+        return []
+    return [
+        Problem(
+            slug,
+            language,
+            SOURCE_REVISION,
+            1,
+            f"source_revision {stated}: the {header.translation_of} chapter '{slug}' has "
+            f"{head} revisions",
+        )
+    ]
 
 
 def _front_matter_lines(text: str) -> int:

@@ -7,18 +7,22 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from sop_platform.api.deps import Reader, SessionDep
+from sop_platform.api.mapping_schemas import ChapterStateOut, CompareOut, TranslationOut
+from sop_platform.api.routes.compliance import drift_out
 from sop_platform.api.routes.documents import DocSlug
 from sop_platform.api.schemas import (
-    ChapterHeadOut,
     ChapterOut,
     DiffOut,
     RevisionOut,
     RevisionTextOut,
 )
 from sop_platform.core.chapters import chapters_of, document_by_slug, find_chapter, revision_text
+from sop_platform.core.drift import flags_of
 from sop_platform.core.front_matter import SLUG
+from sop_platform.core.translations import translation_statuses
 from sop_platform.core.version_store import revision_content, revision_row, revisions_of
 from sop_platform.core.word_diff import word_diff
+from sop_platform.render.compare import chapter_compare
 
 router = APIRouter(prefix="/api/v1/documents/{doc}/chapters", tags=["chapters"])
 
@@ -40,7 +44,7 @@ def list_chapters(
     return [ChapterOut.of(document, chapter) for chapter in chapters_of(session, document, lang)]
 
 
-@router.get("/{ch}", response_model=ChapterHeadOut)
+@router.get("/{ch}", response_model=ChapterStateOut)
 def get_chapter(
     doc: DocSlug,
     ch: ChapterSlug,
@@ -49,16 +53,35 @@ def get_chapter(
     session: SessionDep,
     _user: Reader,
     lang: Lang = None,
-) -> ChapterHeadOut | Response:
-    """The chapter's head revision; `ETag` is its sha256, `If-None-Match` answers 304."""
+) -> ChapterStateOut | Response:
+    """The chapter's head revision; `ETag` is its sha256, `If-None-Match` answers 304. With
+    it, the clauses flagged `needs review` and, for a translation, whether it is outdated."""
     document, chapter = find_chapter(session, doc, ch, lang)
     assert chapter.id is not None
     etag = _etag(revision_row(session, chapter.id, chapter.head_revision).sha256)
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
     revision, text = revision_text(session, chapter, chapter.head_revision)
+    # Flags and translation status change without a new revision: revalidate every time.
     response.headers["ETag"] = etag
-    return ChapterHeadOut(
+    response.headers["Cache-Control"] = "no-cache"
+    assert document.id is not None
+    translation = next(
+        (
+            TranslationOut.of(document.slug, status)
+            for status in translation_statuses(session, document.id)
+            if status.chapter == chapter.slug and status.language == chapter.language
+        ),
+        None,
+    )
+    flags = [
+        drift_out(session, flag)
+        for flag in flags_of(session, document.id)
+        if flag.chapter_slug == chapter.slug
+    ]
+    return ChapterStateOut(
+        needs_review=flags,
+        translation=translation,
         id=chapter.slug,
         document=document.slug,
         language=chapter.language,
@@ -71,6 +94,23 @@ def get_chapter(
         author=revision.author,
         created_at=revision.created_at,
         message=revision.message,
+    )
+
+
+@router.get("/{ch}/compare")
+def get_compare(
+    doc: DocSlug,
+    ch: ChapterSlug,
+    session: SessionDep,
+    _user: Reader,
+    lang: Lang = None,
+    revision: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    edition: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> CompareOut:
+    """Each clause beside the standard clauses it maps to, with relation, justification, a
+    word diff and any needs-review flag; of the head, a `revision` or an `edition`."""
+    return CompareOut.of(
+        chapter_compare(session, doc, ch, lang, revision=revision, edition=edition)
     )
 
 
