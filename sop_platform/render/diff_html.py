@@ -16,9 +16,14 @@ _LABELS = {"inserted": "inserted", "deleted": "deleted"}
 
 def diff_html(old: str, new: str, labels: dict[str, str] | None = None) -> str:
     """`old` → `new` as HTML, line breaks kept."""
+    return ops_html(word_diff(old, new), labels)
+
+
+def ops_html(ops: list[tuple[int, str]], labels: dict[str, str] | None = None) -> str:
+    """A word diff already computed (diff-match-patch ops) as HTML."""
     said = labels or _LABELS
     out = []
-    for op, text in word_diff(old, new):
+    for op, text in ops:
         shown = escape(text).replace("\n", "<br>\n")
         if op == INSERT:
             out.append(

@@ -41,6 +41,7 @@ from sop_platform.render.site_urls import AppUrls
 
 HTML = "text/html; charset=utf-8"
 SCRIPT = "text/javascript; charset=utf-8"
+CSV = "text/csv; charset=utf-8"
 JSON = "application/json"
 # A current page may be replaced by a new edition at any time: browsers ask again each time
 # (cheaply: the ETag answers 304 while the edition stands).
@@ -273,6 +274,36 @@ class LiveSite:
     def search(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
         return self._edition_page("search", doc, lang, memory_only)
 
+    def compliance(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
+        return self._edition_page("compliance", doc, lang, memory_only)
+
+    def deviations(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
+        return self._edition_page("deviations", doc, lang, memory_only)
+
+    def compliance_csv(self, doc: str, memory_only: bool = False) -> Page:
+        state = self.state(memory_only)
+
+        def build() -> Page:
+            edition, _status = self._resolve(state, doc, None)
+            return Page(site_pages.compliance_csv(edition), CSV, CURRENT)
+
+        return self._cached(state, ("compliance-csv", doc), build, memory_only)
+
+    def compare(self, doc: str, slug: str, lang: str | None, memory_only: bool = False) -> Page:
+        state = self.state(memory_only)
+        language = self._language(lang, self._shelf(state, doc).default_language)
+
+        def build() -> Page:
+            edition, status = self._resolve(state, doc, None)
+            if not edition.variants(slug):
+                raise NotFound(f"edition {edition.number} of '{doc}' has no chapter '{slug}'")
+            html = site_pages.compare_page(
+                edition, status, slug, language, self.urls, state.version
+            )
+            return Page(html.encode(), HTML, CURRENT)
+
+        return self._cached(state, ("compare", doc, slug, language), build, memory_only)
+
     def search_index(self, doc: str, memory_only: bool = False) -> Page:
         state = self.state(memory_only)
 
@@ -296,9 +327,13 @@ class LiveSite:
                 self.urls.amendments(doc),
                 self.urls.search(doc),
                 self.urls.search_index(doc),
+                self.urls.compliance(doc),
+                self.urls.compliance_csv(doc),
+                self.urls.deviations(doc),
             ]
             for slug in edition.slugs():
                 urls += [self.urls.chapter(doc, slug, code) for code in edition.languages]
+                urls += [self.urls.compare(doc, slug, code) for code in edition.languages]
                 urls.append(self.urls.chapter(doc, slug, edition.default_language).split("?")[0])
         return urls
 

@@ -33,24 +33,26 @@ class NationalClause:
     text: str  # plain text of the clause's own words
 
 
-def clauses_of_outline(chapter: Chapter, revision: int, outline: Outline) -> list[NationalClause]:
+def clauses_of_outline(
+    slug: str, language: str, revision: int, outline: Outline
+) -> list[NationalClause]:
     """Every clause of one chapter text, with what it maps to (pure)."""
-    number = str(outline.front.get("number", chapter.number))
-    title = str(outline.front.get("title", chapter.title))
+    number = str(outline.front.get("number", ""))
+    title = str(outline.front.get("title", ""))
     found = []
     for clause in outline.clauses:
         text = outline.plain_text.get(clause.anchor, "")
         found.append(
             NationalClause(
-                chapter.slug,
+                slug,
                 number,
                 title,
-                chapter.language,
+                language,
                 revision,
                 clause.anchor,
                 clause.number,
                 clause.title,
-                level_of(text, chapter.language),
+                level_of(text, language),
                 mapping_of(clause),
                 text,
             )
@@ -70,7 +72,9 @@ def chapter_clauses(
     kept = _CLAUSES.get(key)
     if kept is None:
         outline = (cache or shared_cache()).outline(text_of(session, row), row.sha256)
-        kept = _CLAUSES.put(key, clauses_of_outline(chapter, row.number, outline))
+        kept = _CLAUSES.put(
+            key, clauses_of_outline(chapter.slug, chapter.language, row.number, outline)
+        )
     return kept
 
 

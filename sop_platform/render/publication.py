@@ -30,8 +30,10 @@ from sop_platform.core.models import (
 )
 from sop_platform.core.signatures import Signature, signatures_of
 from sop_platform.core.version_store import revision_row
+from sop_platform.render.deviations import Deviation, deviation_register
 from sop_platform.render.outlines import Outline, OutlineCache, shared_cache
 from sop_platform.render.revision_texts import revision_rows, text_of
+from sop_platform.render.standard_index import StandardIndex, standard_index
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,9 @@ class PublishedEdition:
     issued_by: str
     chapters: tuple[PublishedChapter, ...]
     amendments: tuple[AmendmentLine, ...] = field(default=())
+    # The standards as they stood when the edition was issued, and its deviation register.
+    standards: StandardIndex = field(default=StandardIndex({}, {}))
+    deviations: tuple[Deviation, ...] = field(default=())
 
     @property
     def default_language(self) -> str:
@@ -270,6 +275,8 @@ def published_edition(
         issued_by=edition.issued_by,
         chapters=frozen,
         amendments=tuple(history),
+        standards=standard_index(session, edition.issued_at, cache),
+        deviations=tuple(deviation_register(session, document, edition)),
     )
 
 

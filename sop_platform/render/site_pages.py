@@ -18,9 +18,17 @@ from markupsafe import Markup
 
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.signatures import Signature
-from sop_platform.render.diff_html import diff_html
+from sop_platform.render.compare import compare_rows
+from sop_platform.render.compliance import (
+    STATUSES,
+    ComplianceMatrix,
+    compliance_matrix,
+    matrix_csv,
+)
+from sop_platform.render.diff_html import diff_html, ops_html
 from sop_platform.render.markdown import ClauseMark, Target, finish_body, own_targets
 from sop_platform.render.memo import Memo
+from sop_platform.render.national_clauses import clauses_of_outline
 from sop_platform.render.publication import (
     EditionStatus,
     PublishedChapter,
@@ -271,6 +279,7 @@ def chapter_page(
             if value is not None
         },
         current_href=urls.chapter(edition.document, slug, language),
+        mapped=any("imas" in clause.attributes for clause in chapter.outline.clauses),
     )
 
 
@@ -296,7 +305,7 @@ def index_page(shelves: list[Shelf], language: str, urls: SiteUrls, site_version
     )
 
 
-EDITION_PAGES = ("document", "amendments", "search")
+EDITION_PAGES = ("document", "amendments", "search", "compliance", "deviations")
 
 
 def edition_page(
@@ -320,6 +329,78 @@ def edition_page(
         status=status,
         chapters=edition.one_per_chapter(language),
         lines=sorted(edition.amendments, key=lambda line: (-line.edition, -line.change_request)),
+        matrix=edition_matrix(edition) if kind == "compliance" else None,
+        standards=list(edition.standards.chapters.values()),
+        statuses=STATUSES,
+    )
+
+
+_MATRICES: Memo[tuple[str, ...], ComplianceMatrix] = Memo(16)
+
+
+def edition_matrix(edition: PublishedEdition) -> ComplianceMatrix:
+    """The edition's compliance matrix against the standards as they stood when it was
+    issued. No needs-review flags: those concern the working texts, not a frozen edition."""
+    key = (edition.standards.digest, *(chapter.outline.key for chapter in edition.chapters))
+    found = _MATRICES.get(key)
+    if found is None:
+        clauses = [
+            clause
+            for chapter in edition.chapters
+            if chapter.translation_of is None
+            for clause in clauses_of_outline(
+                chapter.slug, chapter.language, chapter.revision, chapter.outline
+            )
+        ]
+        found = _MATRICES.put(key, compliance_matrix(clauses, edition.standards, set()))
+    return found
+
+
+def compliance_csv(edition: PublishedEdition) -> bytes:
+    """The edition's matrix as a CSV file, with a byte-order mark for spreadsheets."""
+    return ("\ufeff" + matrix_csv(edition_matrix(edition))).encode()
+
+
+def compare_page(
+    edition: PublishedEdition,
+    status: EditionStatus,
+    slug: str,
+    language: str,
+    urls: SiteUrls,
+    site_version: str,
+) -> str:
+    """A chapter of the edition clause by clause beside the standard clauses it maps to."""
+    chapter = edition.in_language(slug, language)
+    clauses = clauses_of_outline(chapter.slug, chapter.language, chapter.revision, chapter.outline)
+    rows = compare_rows(clauses, edition.standards, {})
+    return _page(
+        "site/compare.html",
+        language,
+        urls,
+        site_version,
+        edition=edition,
+        status=status,
+        chapter=chapter,
+        rows=[
+            {
+                "row": row,
+                "standards": [
+                    {
+                        "mapped": mapped,
+                        "diff": Markup(ops_html(mapped.diff, catalogue(language)))  # noqa: S704
+                        if mapped.diff is not None
+                        else None,
+                    }
+                    for mapped in row.standards
+                ],
+            }
+            for row in rows
+        ],
+        languages=[
+            {"code": code, "href": urls.compare(edition.document, slug, code)}
+            for code in edition.languages
+        ],
+        chapter_href=urls.chapter(edition.document, slug, chapter.language),
     )
 
 

@@ -17,6 +17,10 @@ class SiteUrls(Protocol):
     def amendments(self, doc: str) -> str: ...
     def search(self, doc: str) -> str: ...
     def search_index(self, doc: str) -> str: ...
+    def compare(self, doc: str, slug: str, language: str) -> str: ...
+    def compliance(self, doc: str) -> str: ...
+    def compliance_csv(self, doc: str) -> str: ...
+    def deviations(self, doc: str) -> str: ...
     def asset(self, name: str) -> str: ...
     def root(self) -> str: ...
 
@@ -54,6 +58,18 @@ class AppUrls:
     def search_index(self, doc: str) -> str:
         return f"/sop/{_q(doc)}/search-index.js"
 
+    def compare(self, doc: str, slug: str, language: str) -> str:
+        return f"/sop/{_q(doc)}/{_q(slug)}/compare?lang={_q(language)}"
+
+    def compliance(self, doc: str) -> str:
+        return f"/sop/{_q(doc)}/compliance"
+
+    def compliance_csv(self, doc: str) -> str:
+        return f"/sop/{_q(doc)}/compliance.csv"
+
+    def deviations(self, doc: str) -> str:
+        return f"/sop/{_q(doc)}/deviations"
+
     def asset(self, name: str) -> str:
         suffix = f"?v={self.asset_version}" if self.asset_version else ""
         return f"/static/{name}{suffix}"
@@ -87,6 +103,18 @@ class StaticUrls:
 
     def search_index(self, doc: str) -> str:
         return f"{self.prefix}sop/{doc}/search-index.js"
+
+    def compare(self, doc: str, slug: str, language: str) -> str:
+        return f"{self.prefix}sop/{doc}/{slug}.compare.{language}.html"
+
+    def compliance(self, doc: str) -> str:
+        return f"{self.prefix}sop/{doc}/compliance.html"
+
+    def compliance_csv(self, doc: str) -> str:
+        return f"{self.prefix}sop/{doc}/compliance.csv"
+
+    def deviations(self, doc: str) -> str:
+        return f"{self.prefix}sop/{doc}/deviations.html"
 
     def asset(self, name: str) -> str:
         return f"{self.prefix}static/{name}"

@@ -46,6 +46,7 @@ class StandardClause:
 class StandardIndex:
     chapters: dict[str, StandardChapter]  # by standard id, in reading order
     clauses: dict[str, StandardClause]  # by key, in reading order
+    digest: str = ""  # of the revisions it was built from
 
     def of_standard(self, standard: str) -> list[StandardClause]:
         return [c for c in self.clauses.values() if c.standard.standard == standard]
@@ -57,7 +58,7 @@ def _version(front: dict[str, object]) -> str:
     return ", ".join(parts) + dated
 
 
-def index_of(rows: list[tuple[str, Chapter, Revision, Outline]]) -> StandardIndex:
+def index_of(rows: list[tuple[str, Chapter, Revision, Outline]], digest: str = "") -> StandardIndex:
     """The index of standard chapters given as (document, chapter, revision, outline)."""
     chapters: dict[str, StandardChapter] = {}
     clauses: dict[str, StandardClause] = {}
@@ -86,7 +87,7 @@ def index_of(rows: list[tuple[str, Chapter, Revision, Outline]]) -> StandardInde
                 text,
                 level_of(text, chapter.language),
             )
-    return StandardIndex(chapters, clauses)
+    return StandardIndex(chapters, clauses, digest)
 
 
 _INDEXES: Memo[str, StandardIndex] = Memo(16)
@@ -130,4 +131,4 @@ def standard_index(
         row = rows[chapter.id]
         outline = cache.outline(text_of(session, row), row.sha256)
         built.append((documents[chapter.document_id].slug, chapter, row, outline))
-    return _INDEXES.put(digest, index_of(built))
+    return _INDEXES.put(digest, index_of(built, digest))

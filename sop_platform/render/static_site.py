@@ -66,7 +66,8 @@ def _edition_files(
     language = edition.default_language
     deep = StaticUrls(2)
     files: list[tuple[str, Callable[[], bytes]]] = [
-        (f"sop/{doc}/search-index.js", lambda: site_pages.search_index(edition, deep))
+        (f"sop/{doc}/search-index.js", lambda: site_pages.search_index(edition, deep)),
+        (f"sop/{doc}/compliance.csv", lambda: site_pages.compliance_csv(edition)),
     ]
     for kind in site_pages.EDITION_PAGES:
 
@@ -83,6 +84,12 @@ def _edition_files(
                 return html.encode()
 
             files.append((_chapter_file(doc, slug, code), page))
+
+            def compared(slug: str = slug, code: str = code) -> bytes:
+                html = site_pages.compare_page(edition, status, slug, code, deep, version)
+                return html.encode()
+
+            files.append((StaticUrls(0).compare(doc, slug, code), compared))
     return files
 
 

@@ -1,5 +1,6 @@
 """The published site: the current edition of every document, older editions marked
-SUPERSEDED or UPCOMING, the amendment record, search, and what the offline copy needs.
+SUPERSEDED or UPCOMING, the amendment record, search, the comparison with the standard, the
+compliance matrix and deviation register, and what the offline copy needs.
 
 Pages come from `LiveSite`, computed once per edition. The routes are `async`: a page
 already in memory is answered on the event loop without a thread hop, and only a page that
@@ -86,6 +87,26 @@ async def amendments(request: Request, doc: str, lang: Language = None) -> Respo
 @router.api_route("/sop/{doc}/search", methods=READ)
 async def search(request: Request, doc: str, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).search, doc, lang))
+
+
+@router.api_route("/sop/{doc}/compliance", methods=READ)
+async def compliance(request: Request, doc: str, lang: Language = None) -> Response:
+    return await serve(request, partial(_site(request).compliance, doc, lang))
+
+
+@router.api_route("/sop/{doc}/compliance.csv", methods=READ)
+async def compliance_csv(request: Request, doc: str) -> Response:
+    return await serve(request, partial(_site(request).compliance_csv, doc))
+
+
+@router.api_route("/sop/{doc}/deviations", methods=READ)
+async def deviations(request: Request, doc: str, lang: Language = None) -> Response:
+    return await serve(request, partial(_site(request).deviations, doc, lang))
+
+
+@router.api_route("/sop/{doc}/{chapter}/compare", methods=READ)
+async def compare(request: Request, doc: str, chapter: str, lang: Language = None) -> Response:
+    return await serve(request, partial(_site(request).compare, doc, chapter, lang))
 
 
 @router.api_route("/sop/{doc}/search-index.js", methods=READ)
