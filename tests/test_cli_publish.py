@@ -44,6 +44,16 @@ def test_publish_writes_every_chapter_in_every_language_with_relative_links(site
     assert (site / "sw.js").is_file()
 
 
+def test_publish_writes_the_comparison_compliance_and_deviation_pages(site: Path):
+    compare = (site / "sop/anama-sop/manual-clearance.compare.en.html").read_text("utf-8")
+    compliance = (site / "sop/anama-sop/compliance.html").read_text("utf-8")
+
+    assert "IMAS 09.10 6.2" in compare
+    assert 'href="../../sop/anama-sop/compliance.csv"' in compliance
+    assert (site / "sop/anama-sop/compliance.csv").read_text("utf-8-sig").startswith("standard,")
+    assert (site / "sop/anama-sop/deviations.html").is_file()
+
+
 def test_the_offline_manifest_lists_every_written_page(site: Path):
     manifest = json.loads((site / "offline-manifest.json").read_text("utf-8"))
 
