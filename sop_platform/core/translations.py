@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from sop_platform.core.errors import InvalidInput
 from sop_platform.core.front_matter import ChapterHeader
@@ -23,7 +23,9 @@ class TranslationStatus:
     chapter: str
     language: str
     source_language: str
-    source_revision: int | None  # the source revision the head matches; None: never recorded
+    # The source revision the head matches (derived from the times for a translation stored
+    # before revisions recorded it); None: the translation predates its source.
+    source_revision: int | None
     source_head: int
 
     @property
@@ -108,13 +110,27 @@ def translation_statuses(session: Session, document_id: int) -> list[Translation
         source = by_key.get((chapter.slug, chapter.translation_of))
         if source is None:
             continue
+        head = heads[chapter.id]
+        matched = head.source_revision
+        if matched is None:
+            matched = _source_head_at(session, source, head)
         statuses.append(
             TranslationStatus(
                 chapter.slug,
                 chapter.language,
                 chapter.translation_of,
-                heads[chapter.id].source_revision,
+                matched,
                 source.head_revision,
             )
         )
     return statuses
+
+
+def _source_head_at(session: Session, source: Chapter, translation: Revision) -> int | None:
+    """For a translation stored before revisions recorded their source: the source revision
+    that was the head when the translation was written."""
+    return session.exec(
+        select(func.max(Revision.number)).where(
+            Revision.chapter_id == source.id, col(Revision.created_at) <= translation.created_at
+        )
+    ).one()
