@@ -16,7 +16,17 @@ from sop_platform.core.errors import DomainError
 from sop_platform.render.live_site import LiveSite, NotInMemory, Page
 
 # Words after /sop/{doc}/ that name a page of their own, not a chapter.
-_RESERVED = frozenset({"amendments", "search", "search-index.js", "editions"})
+_RESERVED = frozenset(
+    {
+        "amendments",
+        "search",
+        "search-index.js",
+        "editions",
+        "compliance",
+        "compliance.csv",
+        "deviations",
+    }
+)
 
 
 def conditional(page: Page, if_none_match: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:

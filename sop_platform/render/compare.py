@@ -18,7 +18,7 @@ from sop_platform.core.chapters import find_chapter
 from sop_platform.core.editions import edition_by_number, edition_revisions
 from sop_platform.core.errors import InvalidInput, NotFound
 from sop_platform.core.mapping import Relation
-from sop_platform.core.models import Chapter, DriftFlag
+from sop_platform.core.models import Chapter, Document, DriftFlag
 from sop_platform.core.version_store import revision_row
 from sop_platform.core.word_diff import word_diff
 from sop_platform.render.national_clauses import NationalClause, chapter_clauses, open_flags
@@ -114,6 +114,26 @@ def drift_view(session: Session, flag: DriftFlag) -> DriftView:
     )
 
 
+def drift_views(session: Session, document: Document) -> dict[str, dict[str, list[DriftView]]]:
+    """The document's open needs-review flags with their wording: chapter → anchor → views."""
+    views: dict[str, dict[str, list[DriftView]]] = {}
+    for (slug, anchor), flags in open_flags(session, document).items():
+        views.setdefault(slug, {})[anchor] = [drift_view(session, flag) for flag in flags]
+    return views
+
+
+def flagged_clauses(
+    views: dict[str, dict[str, list[DriftView]]],
+) -> frozenset[tuple[str, str, str]]:
+    """(chapter, anchor, standard clause) of every flag in `views`, as the matrix takes them."""
+    return frozenset(
+        (slug, anchor, view.standard_key)
+        for slug, anchors in views.items()
+        for anchor, flags in anchors.items()
+        for view in flags
+    )
+
+
 def chapter_compare(
     session: Session,
     document_slug: str,
@@ -140,10 +160,7 @@ def chapter_compare(
         number, as_of = frozen, issued.issued_at
     row = revision_row(session, chapter.id, number)
     clauses = chapter_clauses(session, chapter, row)
-    drift: dict[str, list[DriftView]] = {}
-    for (slug, anchor), flags in open_flags(session, document).items():
-        if slug == chapter.slug:
-            drift[anchor] = [drift_view(session, flag) for flag in flags]
+    drift = drift_views(session, document).get(chapter.slug, {})
     index = standard_index(session, as_of)
     return ChapterCompare(
         document.slug,

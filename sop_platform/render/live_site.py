@@ -13,15 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
+from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.errors import InvalidInput, NotFound
 from sop_platform.core.front_matter import LANGUAGES
 from sop_platform.core.hashing import sha256_hex
-from sop_platform.core.models import Document, Edition
+from sop_platform.core.models import Document, DriftFlag, Edition
 from sop_platform.render import site_pages
+from sop_platform.render.compare import DriftView, drift_views, flagged_clauses
 from sop_platform.render.memo import Memo
 from sop_platform.render.publication import (
     EditionStatus,
@@ -85,6 +87,9 @@ class _State:
     today: date
     shelves: dict[str, _Shelf]
     version: str
+    # Open needs-review flags change without a new edition; the pages that show them are
+    # keyed by this as well (the service worker's version is not: no new edition to load).
+    drift: tuple[object, ...] = ()
 
 
 class LiveSite:
@@ -117,6 +122,15 @@ class LiveSite:
                 .join(Document, col(Document.id) == Edition.document_id)
                 .order_by(col(Document.slug), col(Edition.number))
             ).all()
+            drift = tuple(
+                session.exec(
+                    select(
+                        func.count(col(DriftFlag.id)),
+                        func.max(DriftFlag.id),
+                        func.max(DriftFlag.cleared_at),
+                    )
+                ).one()
+            )
         grouped: dict[str, list[tuple[int, date, int]]] = {}
         languages: dict[str, str] = {}
         for edition, slug, codes in rows:
@@ -134,7 +148,7 @@ class LiveSite:
             for shelf in shelves.values()
             if (number := number_in_effect(shelf.numbers_and_dates(), today)) is not None
         ]
-        return _State(today, shelves, site_version(current))
+        return _State(today, shelves, site_version(current), drift)
 
     def state(self, memory_only: bool = False) -> _State:
         now = time.monotonic()
@@ -274,8 +288,33 @@ class LiveSite:
     def search(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
         return self._edition_page("search", doc, lang, memory_only)
 
+    def _drift(self, doc: str) -> dict[str, dict[str, list[DriftView]]]:
+        """The document's open needs-review flags with their wording, by chapter and anchor."""
+        with self.database.session(write=False) as session:
+            return drift_views(session, document_by_slug(session, doc))
+
+    def _flagged(self, doc: str) -> frozenset[tuple[str, str, str]]:
+        return flagged_clauses(self._drift(doc))
+
     def compliance(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
-        return self._edition_page("compliance", doc, lang, memory_only)
+        state = self.state(memory_only)
+        language = self._language(lang, self._shelf(state, doc).default_language)
+
+        def build() -> Page:
+            edition, status = self._resolve(state, doc, None)
+            html = site_pages.edition_page(
+                "compliance",
+                edition,
+                status,
+                language,
+                self.urls,
+                state.version,
+                self._flagged(doc),
+            )
+            return Page(html.encode(), HTML, CURRENT)
+
+        key = ("compliance", doc, language, state.drift)
+        return self._cached(state, key, build, memory_only)
 
     def deviations(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
         return self._edition_page("deviations", doc, lang, memory_only)
@@ -285,9 +324,9 @@ class LiveSite:
 
         def build() -> Page:
             edition, _status = self._resolve(state, doc, None)
-            return Page(site_pages.compliance_csv(edition), CSV, CURRENT)
+            return Page(site_pages.compliance_csv(edition, self._flagged(doc)), CSV, CURRENT)
 
-        return self._cached(state, ("compliance-csv", doc), build, memory_only)
+        return self._cached(state, ("compliance-csv", doc, state.drift), build, memory_only)
 
     def compare(self, doc: str, slug: str, lang: str | None, memory_only: bool = False) -> Page:
         state = self.state(memory_only)
@@ -298,11 +337,18 @@ class LiveSite:
             if not edition.variants(slug):
                 raise NotFound(f"edition {edition.number} of '{doc}' has no chapter '{slug}'")
             html = site_pages.compare_page(
-                edition, status, slug, language, self.urls, state.version
+                edition,
+                status,
+                slug,
+                language,
+                self.urls,
+                state.version,
+                self._drift(doc).get(slug, {}),
             )
             return Page(html.encode(), HTML, CURRENT)
 
-        return self._cached(state, ("compare", doc, slug, language), build, memory_only)
+        key = ("compare", doc, slug, language, state.drift)
+        return self._cached(state, key, build, memory_only)
 
     def search_index(self, doc: str, memory_only: bool = False) -> Page:
         state = self.state(memory_only)

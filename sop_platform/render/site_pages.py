@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.signatures import Signature
-from sop_platform.render.compare import compare_rows
+from sop_platform.render.compare import DriftView, compare_rows
 from sop_platform.render.compliance import (
     STATUSES,
     ComplianceMatrix,
@@ -315,9 +315,11 @@ def edition_page(
     language: str,
     urls: SiteUrls,
     site_version: str,
+    flagged: frozenset[tuple[str, str, str]] = frozenset(),
 ) -> str:
     """One of a document's own pages (`EDITION_PAGES`): its chapter list, its amendment
-    record, or its search page."""
+    record, its search page, its compliance matrix (`flagged`: the (chapter, anchor,
+    standard clause) of every open needs-review flag) or its deviation register."""
     if kind not in EDITION_PAGES:
         raise ValueError(f"no page '{kind}'")
     return _page(
@@ -329,19 +331,26 @@ def edition_page(
         status=status,
         chapters=edition.one_per_chapter(language),
         lines=sorted(edition.amendments, key=lambda line: (-line.edition, -line.change_request)),
-        matrix=edition_matrix(edition) if kind == "compliance" else None,
+        matrix=edition_matrix(edition, flagged) if kind == "compliance" else None,
         standards=list(edition.standards.chapters.values()),
         statuses=STATUSES,
     )
 
 
-_MATRICES: Memo[tuple[str, ...], ComplianceMatrix] = Memo(16)
+_MATRICES: Memo[tuple[object, ...], ComplianceMatrix] = Memo(16)
 
 
-def edition_matrix(edition: PublishedEdition) -> ComplianceMatrix:
+def edition_matrix(
+    edition: PublishedEdition, flagged: frozenset[tuple[str, str, str]] = frozenset()
+) -> ComplianceMatrix:
     """The edition's compliance matrix against the standards as they stood when it was
-    issued. No needs-review flags: those concern the working texts, not a frozen edition."""
-    key = (edition.standards.digest, *(chapter.outline.key for chapter in edition.chapters))
+    issued; `flagged` clauses are under review since (a standard clause they map to has
+    changed)."""
+    key = (
+        edition.standards.digest,
+        flagged,
+        *(chapter.outline.key for chapter in edition.chapters),
+    )
     found = _MATRICES.get(key)
     if found is None:
         clauses = [
@@ -352,13 +361,15 @@ def edition_matrix(edition: PublishedEdition) -> ComplianceMatrix:
                 chapter.slug, chapter.language, chapter.revision, chapter.outline
             )
         ]
-        found = _MATRICES.put(key, compliance_matrix(clauses, edition.standards, set()))
+        found = _MATRICES.put(key, compliance_matrix(clauses, edition.standards, set(flagged)))
     return found
 
 
-def compliance_csv(edition: PublishedEdition) -> bytes:
+def compliance_csv(
+    edition: PublishedEdition, flagged: frozenset[tuple[str, str, str]] = frozenset()
+) -> bytes:
     """The edition's matrix as a CSV file, with a byte-order mark for spreadsheets."""
-    return ("\ufeff" + matrix_csv(edition_matrix(edition))).encode()
+    return ("\ufeff" + matrix_csv(edition_matrix(edition, flagged))).encode()
 
 
 def compare_page(
@@ -368,11 +379,13 @@ def compare_page(
     language: str,
     urls: SiteUrls,
     site_version: str,
+    drift: dict[str, list[DriftView]] | None = None,
 ) -> str:
-    """A chapter of the edition clause by clause beside the standard clauses it maps to."""
+    """A chapter of the edition clause by clause beside the standard clauses it maps to;
+    `drift` holds the open needs-review flags of its clauses, by anchor."""
     chapter = edition.in_language(slug, language)
     clauses = clauses_of_outline(chapter.slug, chapter.language, chapter.revision, chapter.outline)
-    rows = compare_rows(clauses, edition.standards, {})
+    rows = compare_rows(clauses, edition.standards, drift or {})
     return _page(
         "site/compare.html",
         language,
@@ -392,6 +405,13 @@ def compare_page(
                         else None,
                     }
                     for mapped in row.standards
+                ],
+                "drift": [
+                    {
+                        "view": view,
+                        "diff": Markup(ops_html(view.diff, catalogue(language))),  # noqa: S704
+                    }
+                    for view in row.drift
                 ],
             }
             for row in rows

@@ -19,6 +19,7 @@ from pathlib import Path
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.render import site_pages
+from sop_platform.render.compare import DriftView, drift_views, flagged_clauses
 from sop_platform.render.files import write_whole
 from sop_platform.render.outlines import OutlineCache
 from sop_platform.render.publication import (
@@ -59,20 +60,25 @@ def _chapter_file(doc: str, slug: str, language: str) -> str:
 
 
 def _edition_files(
-    edition: PublishedEdition, status: EditionStatus, version: str
+    edition: PublishedEdition,
+    status: EditionStatus,
+    version: str,
+    drift: dict[str, dict[str, list[DriftView]]],
 ) -> list[tuple[str, Callable[[], bytes]]]:
     """Every file of one document's current edition, each built only when written."""
     doc = edition.document
     language = edition.default_language
     deep = StaticUrls(2)
+    flagged = flagged_clauses(drift)
     files: list[tuple[str, Callable[[], bytes]]] = [
         (f"sop/{doc}/search-index.js", lambda: site_pages.search_index(edition, deep)),
-        (f"sop/{doc}/compliance.csv", lambda: site_pages.compliance_csv(edition)),
+        (f"sop/{doc}/compliance.csv", lambda: site_pages.compliance_csv(edition, flagged)),
     ]
     for kind in site_pages.EDITION_PAGES:
 
         def page_of(kind: str = kind) -> bytes:
-            return site_pages.edition_page(kind, edition, status, language, deep, version).encode()
+            html = site_pages.edition_page(kind, edition, status, language, deep, version, flagged)
+            return html.encode()
 
         name = "index" if kind == "document" else kind
         files.append((f"sop/{doc}/{name}.html", page_of))
@@ -86,7 +92,9 @@ def _edition_files(
             files.append((_chapter_file(doc, slug, code), page))
 
             def compared(slug: str = slug, code: str = code) -> bytes:
-                html = site_pages.compare_page(edition, status, slug, code, deep, version)
+                html = site_pages.compare_page(
+                    edition, status, slug, code, deep, version, drift.get(slug, {})
+                )
                 return html.encode()
 
             files.append((StaticUrls(0).compare(doc, slug, code), compared))
@@ -110,17 +118,17 @@ def publish_site(
             published = published_edition(
                 session, document, in_effect, cache, workers=os.cpu_count() or 1
             )
-            editions.append((published, status))
-    version = site_version([(e.document, e.number) for e, _status in editions])
-    shelves = [site_pages.Shelf(edition, status) for edition, status in editions]
+            editions.append((published, status, drift_views(session, document)))
+    version = site_version([(e.document, e.number) for e, _status, _drift in editions])
+    shelves = [site_pages.Shelf(edition, status) for edition, status, _drift in editions]
     files: list[tuple[str, Callable[[], bytes]]] = [
         (
             "index.html",
             lambda: site_pages.index_page(shelves, "en", StaticUrls(0), version).encode(),
         )
     ]
-    for edition, status in editions:
-        files.extend(_edition_files(edition, status, version))
+    for edition, status, drift in editions:
+        files.extend(_edition_files(edition, status, version, drift))
     files.extend((f"static/{name}", partial(asset_bytes, name)) for name in ASSETS)
     listed = [name for name, _build in files]
     files.append(("offline-manifest.json", lambda: offline_manifest(version, listed)))
