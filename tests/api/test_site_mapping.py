@@ -9,7 +9,11 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.support import CHAPTER, DOCUMENT
+from sop_platform.core.chapters import document_by_slug
+from sop_platform.core.database import Database
+from sop_platform.core.standards import import_standard_chapter
+from sop_platform.resources import shipped_dir
+from tests.support import CHAPTER, DOCUMENT, MakeUser, edited
 
 COMPARE = f"/sop/{DOCUMENT}/{CHAPTER}/compare"
 
@@ -82,3 +86,24 @@ def test_an_unknown_chapter_has_no_comparison(client: TestClient):
     page = client.get(f"/sop/{DOCUMENT}/no-such-chapter/compare", headers={"Accept": "text/html"})
 
     assert page.status_code == 404
+
+
+def test_an_amended_standard_marks_the_published_clause_as_under_review(
+    client: TestClient, loaded: Database, make_user: MakeUser
+):
+    approver = make_user("ayla", "approver")
+    seed = (shipped_dir("content") / "standards/imas/09.10-clearance-requirements.md").read_text(
+        "utf-8"
+    )
+    amended = edited(seed, "amendment: 0", "amendment: 1")
+    amended = edited(amended, "not less than 13 cm", "not less than 15 cm")
+    with loaded.session(write=True) as session:
+        imas = document_by_slug(session, "imas")
+        import_standard_chapter(session, imas, amended, actor=approver.username, source="t")
+
+    page = client.get(COMPARE, params={"lang": "en"})
+    matrix = client.get(f"/sop/{DOCUMENT}/compliance.csv").text
+
+    assert "09.10#6.2 was amended (revision 1 to 2" in _text(page.text)
+    assert '<ins><span class="sr-only">[inserted: </span>15' in page.text
+    assert "6.2,Clearance depth,requirement,needs review" in matrix
