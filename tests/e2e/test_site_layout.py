@@ -46,6 +46,25 @@ def test_a_chapter_fits_a_360_pixel_screen(phone: Page, base_url: str, chapter: 
     assert body_size >= 18
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/sop/{DOCUMENT}/manual-clearance/compare?lang=en",
+        f"/sop/{DOCUMENT}/manual-clearance/compare?lang=az",
+        f"/sop/{DOCUMENT}/compliance?lang=az",
+        f"/sop/{DOCUMENT}/deviations",
+    ],
+)
+def test_the_pages_beside_the_standard_fit_a_360_pixel_screen(
+    phone: Page, base_url: str, path: str
+):
+    phone.goto(f"{base_url}{path}")
+
+    # Wide tables scroll inside their own box; the page itself never scrolls sideways.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert phone.locator("h1").is_visible()
+
+
 def test_nothing_moves_after_the_page_is_drawn(phone: Page, base_url: str):
     # By DOMContentLoaded the stylesheet has applied (our scripts are deferred behind it):
     # the first frame a reader can see.
