@@ -108,6 +108,17 @@ class Api:
         return self._call("GET", f"/api/v1/change-requests/{cr_id}", expect)
 
 
+def approved_and_merged(staff: dict[str, Api], cr_id: int) -> Any:
+    """The usual end of a CR: sarah (its author) submits, elvin and leyla approve, elvin
+    merges. The merged CR."""
+    staff["sarah"].act(cr_id, "submit")
+    staff["elvin"].approve(cr_id)
+    staff["leyla"].approve(cr_id)
+    merged = staff["elvin"].act(cr_id, "merge")
+    assert merged["state"] == "merged"
+    return merged
+
+
 def edited(text: str, old: str, new: str) -> str:
     """`text` with its one occurrence of `old` replaced: a test's edit must hit."""
     assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"

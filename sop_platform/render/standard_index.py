@@ -7,7 +7,7 @@ from, so asking again costs one query while no standard has changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -47,9 +47,10 @@ class StandardIndex:
     chapters: dict[str, StandardChapter]  # by standard id, in reading order
     clauses: dict[str, StandardClause]  # by key, in reading order
     digest: str = ""  # of the revisions it was built from
+    by_standard: dict[str, tuple[StandardClause, ...]] = field(default_factory=dict)
 
-    def of_standard(self, standard: str) -> list[StandardClause]:
-        return [c for c in self.clauses.values() if c.standard.standard == standard]
+    def of_standard(self, standard: str) -> tuple[StandardClause, ...]:
+        return self.by_standard.get(standard, ())
 
 
 def _version(front: dict[str, object]) -> str:
@@ -87,7 +88,11 @@ def index_of(rows: list[tuple[str, Chapter, Revision, Outline]], digest: str = "
                 text,
                 level_of(text, chapter.language),
             )
-    return StandardIndex(chapters, clauses, digest)
+    grouped: dict[str, list[StandardClause]] = {}
+    for found in clauses.values():
+        grouped.setdefault(found.standard.standard, []).append(found)
+    by_standard = {standard: tuple(found) for standard, found in grouped.items()}
+    return StandardIndex(chapters, clauses, digest, by_standard)
 
 
 _INDEXES: Memo[str, StandardIndex] = Memo(16)

@@ -16,7 +16,7 @@ from sop_platform.core.errors import InvalidInput
 from sop_platform.core.front_matter import header_of
 from sop_platform.core.mapping import mapping_problems
 from sop_platform.core.models import ChangeRequest, Chapter, Proposal
-from sop_platform.core.translations import stated_source_revision
+from sop_platform.core.translations import source_chapter, stated_source_revision
 from sop_platform.render.outlines import Outline, outline_of
 from sop_platform.render.standard_index import standard_index
 from sop_platform.review.proposal_store import proposal_text
@@ -104,13 +104,7 @@ def _source_revision_problems(
         return [Problem(slug, language, SOURCE_REVISION, 1, error.detail)]
     if stated is None or header.translation_of is None:
         return []
-    source = session.exec(
-        select(Chapter).where(
-            Chapter.document_id == change_request.document_id,
-            Chapter.slug == slug,
-            Chapter.language == header.translation_of,
-        )
-    ).one_or_none()
+    source = source_chapter(session, header, change_request.document_id)
     head = source.head_revision if source is not None else 0
     if stated <= head:
         return []

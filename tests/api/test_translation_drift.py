@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sop_platform.core.clock import utc_today
-from tests.support import CHAPTER, DOCUMENT, Api, edited
+from tests.support import CHAPTER, DOCUMENT, Api, approved_and_merged, edited
 
 EN_OLD = "Marking shall be checked every morning by the section leader"
 EN_NEW = "Marking shall be checked every morning and after rain by the section leader"
@@ -28,15 +28,11 @@ def _put(api: Api, cr_id: int, markdown: str, base: int, lang: str, expect: int 
 
 def _merged(staff: dict[str, Api], texts: dict[str, str]) -> dict[str, Any]:
     """One CR proposing `texts` (by language) for the chapter, approved by two, merged."""
-    sarah, elvin, leyla = staff["sarah"], staff["elvin"], staff["leyla"]
+    sarah = staff["sarah"]
     cr = sarah.open_cr("Check marking after rain")
     for lang, markdown in texts.items():
         _put(sarah, cr["id"], markdown, sarah.head_of(lang=lang)["revision"], lang)
-    sarah.act(cr["id"], "submit")
-    elvin.approve(cr["id"])
-    leyla.approve(cr["id"])
-    merged: dict[str, Any] = elvin.act(cr["id"], "merge")
-    assert merged["state"] == "merged"
+    merged: dict[str, Any] = approved_and_merged(staff, cr["id"])
     return merged
 
 
