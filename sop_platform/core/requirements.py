@@ -40,12 +40,22 @@ _AZERBAIJANI = (
     ),
 )
 _WORDS = {"en": _ENGLISH, "az": _AZERBAIJANI}
+# "Should a signal be found, stop." is a condition, not a recommendation: a sentence that
+# opens with "should" and a subject. ("Should be checked daily." in a list still is one.)
+_CONDITION = re.compile(
+    r"(?:^|[.!?:;]\s+|\n\s*)should\s+(?:the|a|an|any|anyone|anything|there|it|this|that|"
+    r"these|those|you|we|they|he|she|one|someone|no)\b",
+    re.IGNORECASE,
+)
 
 
 def level_of(text: str, language: str = "en") -> Level:
     """The requirement level of a clause's own text in `language` (English rules for a
     language without its own)."""
-    for level, words in _WORDS.get(language, _ENGLISH):
+    rules = _WORDS.get(language, _ENGLISH)
+    if rules is _ENGLISH:
+        text = _CONDITION.sub(" ", text)
+    for level, words in rules:
         if words.search(text):
             return level
     return Level.INFORMATIVE
