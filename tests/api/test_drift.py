@@ -55,6 +55,10 @@ def _amended_text() -> str:
 @pytest.fixture
 def amended(loaded: Database, staff: dict[str, Api], tmp_path: Path) -> Database:
     """The seed with IMAS 09.10 amendment 1 imported by an approver."""
+    return _import_amendment(loaded, tmp_path)
+
+
+def _import_amendment(loaded: Database, tmp_path: Path) -> Database:
     path = tmp_path / "09.10-amendment-1.md"
     path.write_text(_amended_text(), "utf-8")
     with loaded.session(write=True) as session:
@@ -291,3 +295,18 @@ def test_a_merged_change_to_another_clause_of_the_chapter_leaves_the_flag(
 
     assert _flag(staff["rauf"], "clearance-depth")["cleared_at"] is None
     assert _statuses(staff["rauf"])["09.10#6.2"] == "needs review"
+
+
+def test_a_cached_chapter_is_sent_again_when_a_flag_is_raised(
+    loaded: Database, staff: dict[str, Api], tmp_path: Path
+) -> None:
+    rauf = staff["rauf"]
+    path = f"/api/v1/documents/{DOCUMENT}/chapters/manual-clearance"
+    before = rauf.client.get(path, headers=rauf.headers).headers["ETag"]
+
+    _import_amendment(loaded, tmp_path)
+    again = rauf.client.get(path, headers={**rauf.headers, "If-None-Match": before})
+
+    assert again.status_code == 200
+    assert [flag["anchor"] for flag in again.json()["needs_review"]] == ["clearance-depth"]
+    assert again.headers["ETag"] != before

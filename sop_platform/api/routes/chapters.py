@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -19,6 +20,7 @@ from sop_platform.api.schemas import (
 from sop_platform.core.chapters import chapters_of, document_by_slug, find_chapter, revision_text
 from sop_platform.core.drift import flags_of
 from sop_platform.core.front_matter import SLUG
+from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.translations import translation_statuses
 from sop_platform.core.version_store import revision_content, revision_row, revisions_of
 from sop_platform.core.word_diff import word_diff
@@ -55,30 +57,33 @@ def get_chapter(
     lang: Lang = None,
 ) -> ChapterStateOut | Response:
     """The chapter's head revision; `ETag` is its sha256, `If-None-Match` answers 304. With
-    it, the clauses flagged `needs review` and, for a translation, whether it is outdated."""
+    it, the clauses flagged `needs review` and, for a translation, whether it is outdated:
+    while there are any, the `ETag` covers them too, as they change without a new revision."""
     document, chapter = find_chapter(session, doc, ch, lang)
-    assert chapter.id is not None
-    etag = _etag(revision_row(session, chapter.id, chapter.head_revision).sha256)
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag})
-    revision, text = revision_text(session, chapter, chapter.head_revision)
-    # Flags and translation status change without a new revision: revalidate every time.
-    response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = "no-cache"
-    assert document.id is not None
-    translation = next(
+    assert chapter.id is not None and document.id is not None
+    status = next(
         (
-            TranslationOut.of(document.slug, status)
-            for status in translation_statuses(session, document.id)
-            if status.chapter == chapter.slug and status.language == chapter.language
+            found
+            for found in translation_statuses(session, document.id)
+            if found.chapter == chapter.slug and found.language == chapter.language
         ),
         None,
     )
-    flags = [
-        drift_out(session, flag)
-        for flag in flags_of(session, document.id)
-        if flag.chapter_slug == chapter.slug
-    ]
+    open_flags = [flag for flag in flags_of(session, document.id) if flag.chapter_slug == ch]
+    sha256 = revision_row(session, chapter.id, chapter.head_revision).sha256
+    volatile = [[flag.id, flag.to_revision] for flag in open_flags]
+    if status is not None:
+        volatile.append([status.source_revision or 0, status.source_head])
+    etag = _etag(
+        f"{sha256}-{sha256_hex(json.dumps(volatile).encode())[:16]}" if volatile else sha256
+    )
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
+    revision, text = revision_text(session, chapter, chapter.head_revision)
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = "no-cache"
+    translation = TranslationOut.of(document.slug, status) if status else None
+    flags = [drift_out(session, flag) for flag in open_flags]
     return ChapterStateOut(
         needs_review=flags,
         translation=translation,
