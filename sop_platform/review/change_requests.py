@@ -330,7 +330,7 @@ def submit(session: Session, change_request: ChangeRequest, user: User) -> None:
     if change_request.current_iteration == 0:
         raise InvalidInput("nothing to submit: propose a text for at least one chapter first")
     before = cr_state(change_request)
-    change_request.state = next_state(change_request.state, Action.SUBMIT)
+    after = next_state(change_request.state, Action.SUBMIT)
     blocking = [
         problem
         for problem in problems_of(session, change_request, proposals_at(session, change_request))
@@ -341,6 +341,7 @@ def submit(session: Session, change_request: ChangeRequest, user: User) -> None:
             f"{p.chapter} ({p.language}) line {p.line}: {p.message}" for p in blocking
         )
         raise InvalidInput(f"fix these before submitting: {listed}")
+    change_request.state = after
     change_request.submitted_at = utc_now()
     record_change(
         session,
