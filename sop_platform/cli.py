@@ -1,9 +1,11 @@
-"""The `sop-platform` command: serve, init, demo, user, policy, audit, import, publish."""
+"""The `sop-platform` command: serve, init, demo, user, policy, audit, import, export,
+publish."""
 
 from __future__ import annotations
 
 import secrets
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,11 +21,12 @@ from sqlalchemy.exc import OperationalError
 from sop_platform.core.accounts import add_user, set_password, user_by_name
 from sop_platform.core.audit import event_count, request_context, verify_chain
 from sop_platform.core.chapters import document_by_slug
+from sop_platform.core.content_export import export_content
 from sop_platform.core.content_loader import LoadReport, chapter_files_count, load_content
 from sop_platform.core.database import Database
 from sop_platform.core.errors import DomainError, NotFound
 from sop_platform.core.roles import Role
-from sop_platform.render.static_site import publish_site
+from sop_platform.render.static_site import publish_site, zip_site
 from sop_platform.review.approval_policy import MAX_APPROVALS, set_required_approvals
 from sop_platform.review.imports import import_chapters, import_files
 from sop_platform.settings import MIN_SECRET_KEY_LENGTH, Settings
@@ -276,34 +279,76 @@ def import_(
 @app.command()
 def publish(
     out_dir: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--out",
             help="Folder for the static site (created if missing; files of an earlier publish "
             "that the current edition no longer has are removed).",
         ),
-    ],
+    ] = None,
+    zip_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--zip",
+            help="Also pack the static site into this one zip file, to copy to a USB stick: "
+            "it opens from index.html with no server.",
+        ),
+    ] = None,
 ) -> None:
     """Write the current edition of every document as a self-contained static site."""
+    if out_dir is None and zip_file is None:
+        raise _fail("say where: --out DIR for a folder, --zip FILE for one zip file, or both", 2)
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise _fail(f"{out_dir} exists and is not a folder")
+    if zip_file is not None and zip_file.is_dir():
+        raise _fail(f"{zip_file} is a folder; --zip names the file to write")
+    with tempfile.TemporaryDirectory(prefix="sop-publish-") as scratch:
+        folder = out_dir if out_dir is not None else Path(scratch)
+        with (
+            _database() as database,
+            _domain_errors(),
+            Progress(console=err, transient=True) as progress,
+        ):
+            task = progress.add_task("Publishing", total=None)
+            report = publish_site(
+                database,
+                folder,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        if report.documents == 0:
+            raise _fail("no document has an edition in effect: nothing to publish")
+        if out_dir is not None:
+            out.print(
+                f"published {report.documents} documents, {report.files} files "
+                f"({report.bytes_written / 1024:.0f} KiB) to {out_dir}; chapters rendered "
+                f"{report.chapters_rendered}, reused {report.chapters_reused}"
+            )
+        if zip_file is not None:
+            size = zip_site(folder, zip_file)
+            out.print(f"wrote {zip_file} ({size / 1024:.0f} KiB, {report.files} files)")
+
+
+@app.command()
+def export(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder to write the content/ layout into.")
+    ],
+    document: Annotated[
+        str | None, typer.Option(help="Only this document (default: every document).")
+    ] = None,
+    edition: Annotated[
+        int | None,
+        typer.Option(min=1, help="The texts this edition of --document froze, not the heads."),
+    ] = None,
+) -> None:
+    """Write chapters back to Markdown files with front matter, as `init` loads them."""
     if out_dir.exists() and not out_dir.is_dir():
         raise _fail(f"{out_dir} exists and is not a folder")
-    with (
-        _database() as database,
-        _domain_errors(),
-        Progress(console=err, transient=True) as progress,
-    ):
-        task = progress.add_task("Publishing", total=None)
-        report = publish_site(
-            database,
-            out_dir,
-            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
-    if report.documents == 0:
-        raise _fail("no document has an edition in effect: nothing to publish")
+    with _database() as database, _domain_errors(), database.session(write=False) as session:
+        report = export_content(session, out_dir, document, edition)
     out.print(
-        f"published {report.documents} documents, {report.files} files "
-        f"({report.bytes_written / 1024:.0f} KiB) to {out_dir}; chapters rendered "
-        f"{report.chapters_rendered}, reused {report.chapters_reused}"
+        f"exported {report.documents} documents, {report.files} files "
+        f"({report.bytes_written / 1024:.0f} KiB) to {out_dir}"
     )
 
 

@@ -20,6 +20,7 @@ from sop_platform.core.errors import (
     NotFound,
     NotSignedIn,
     PreconditionFailed,
+    TooLarge,
     TooManyAttempts,
 )
 from sop_platform.render.site_pages import error_page
@@ -36,6 +37,7 @@ STATUS = {
     TooManyAttempts: 429,
     CorruptRevision: 500,
     PreconditionFailed: 412,
+    TooLarge: 413,
 }
 
 

@@ -27,6 +27,10 @@ class NoChange(InvalidInput):
     """A text identical to the one it would replace."""
 
 
+class TooLarge(InvalidInput):
+    """An upload or unpacked content over a size limit (413)."""
+
+
 class Conflict(DomainError):
     """The request collides with what is already stored (duplicate name, stale base)."""
 

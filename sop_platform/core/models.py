@@ -291,3 +291,16 @@ class DriftFlag(SQLModel, table=True):
     note: str = Field(default="", max_length=20000)
     signer_name: str | None = Field(default=None, max_length=200)
     signature_meaning: str | None = Field(default=None, max_length=40)
+
+
+class Media(SQLModel, table=True):
+    """An image a chapter shows, stored once by the sha256 of its bytes (its name in
+    Markdown: `/media/{sha256}.{extension}`). Immutable."""
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    media_type: str = Field(max_length=40)
+    extension: str = Field(max_length=8)
+    size: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _utc_column()
+    created_by: str = Field(max_length=80)

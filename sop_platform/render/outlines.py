@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from sop_platform.core.clauses import Clause
+from sop_platform.core.files import write_whole
 from sop_platform.core.hashing import sha256_hex
-from sop_platform.render.files import write_whole
 from sop_platform.render.markdown import Reference, parse_chapter, render_body
 from sop_platform.render.memo import Memo
 from sop_platform.render.site_text import catalogue

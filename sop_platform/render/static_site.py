@@ -8,8 +8,10 @@ re-publish after one chapter changed renders only that chapter.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -18,9 +20,9 @@ from pathlib import Path
 
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
+from sop_platform.core.files import write_whole
 from sop_platform.render import site_pages
 from sop_platform.render.compare import DriftView, drift_views, flagged_clauses
-from sop_platform.render.files import write_whole
 from sop_platform.render.outlines import OutlineCache
 from sop_platform.render.publication import (
     EditionStatus,
@@ -168,3 +170,20 @@ def _remove_stale(out: Path, names: list[str]) -> None:
         if stale.resolve().is_relative_to(out.resolve()) and stale.is_file():
             stale.unlink()
     write_whole(listing, json.dumps(sorted(names)).encode())
+
+
+def zip_site(folder: Path, target: Path) -> int:
+    """Pack a published folder into one zip that opens from `index.html` (file:// works:
+    every link names its file). Only the files the last publish listed go in, in a fixed
+    order with fixed times, so the same edition always gives the same bytes. Its size."""
+    names = sorted(json.loads((folder / LISTING).read_text(encoding="utf-8")))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bundle:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            bundle.writestr(info, (folder / name).read_bytes())
+    content = buffer.getvalue()
+    write_whole(target, content)
+    return len(content)

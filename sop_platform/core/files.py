@@ -1,4 +1,4 @@
-"""Files the renderer writes (a static site, its render cache)."""
+"""Files the platform writes (a static site, its render cache, exported chapters)."""
 
 from __future__ import annotations
 
