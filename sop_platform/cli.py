@@ -24,11 +24,13 @@ from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.content_export import export_content
 from sop_platform.core.content_loader import LoadReport, chapter_files_count, load_content
 from sop_platform.core.database import Database
-from sop_platform.core.errors import DomainError, NotFound
+from sop_platform.core.errors import DomainError, InvalidInput, NotFound, TooLarge
 from sop_platform.core.roles import Role
+from sop_platform.core.word_safety import MAX_UPLOAD_BYTES
 from sop_platform.render.static_site import publish_site, zip_site
 from sop_platform.review.approval_policy import MAX_APPROVALS, set_required_approvals
 from sop_platform.review.imports import import_chapters, import_files
+from sop_platform.review.word_import import import_word
 from sop_platform.settings import MIN_SECRET_KEY_LENGTH, Settings
 
 app = typer.Typer(help="Standard Operating Procedures for mine action.", no_args_is_help=True)
@@ -246,9 +248,18 @@ def import_(
     as_user: Annotated[
         str, typer.Option("--as", help="The account the import is made as (audited).")
     ],
+    document: Annotated[
+        str | None, typer.Option(help="For a .docx: the SOP document it proposes chapters for.")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option(help="For a .docx: its language (default: the document's).")
+    ] = None,
 ) -> None:
-    """Import chapter files: a standard's new version enters directly (approver); SOP text
-    opens a draft change request (author)."""
+    """Import chapter files: a standard's new version enters directly (approver); SOP text,
+    from Markdown or a Word .docx, opens a draft change request (author)."""
+    if path.suffix.lower() in (".docx", ".docm", ".doc"):
+        _import_word(path, as_user, document, language)
+        return
     with _database() as database, _domain_errors():
         files = import_files(path)
         with database.session(write=True) as session:
@@ -276,6 +287,35 @@ def import_(
             )
 
 
+def _import_word(path: Path, as_user: str, document: str | None, language: str | None) -> None:
+    if document is None:
+        raise _fail("a Word file needs --document: the SOP document it proposes chapters for", 2)
+    with _database() as database, _domain_errors():
+        if not path.is_file():
+            raise InvalidInput(f"{path}: no such file")
+        if path.stat().st_size > MAX_UPLOAD_BYTES:
+            raise TooLarge(f"{path}: larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
+        with database.session(write=True) as session:
+            report = import_word(
+                session,
+                path.read_bytes(),
+                name=path.name,
+                document_slug=document,
+                user=user_by_name(session, as_user),
+                language=language,
+            )
+    for note in report.notes:
+        err.print(f"[yellow]not converted:[/] {note}", highlight=False)
+    if report.change_request is None:
+        out.print(f"{report.document}: no chapter differs from its current text")
+        return
+    out.print(
+        f"{report.document}: draft change request {report.change_request} proposes "
+        f"{', '.join(report.chapters)} ({report.images} images)",
+        highlight=False,
+    )
+
+
 @app.command()
 def publish(
     out_dir: Annotated[
@@ -294,6 +334,14 @@ def publish(
             "it opens from index.html with no server.",
         ),
     ] = None,
+    pdf: Annotated[
+        bool,
+        typer.Option(
+            "--pdf",
+            help="Also write each edition and each chapter as a PDF under pdf/, linked from "
+            "the pages (a few seconds per edition).",
+        ),
+    ] = False,
 ) -> None:
     """Write the current edition of every document as a self-contained static site."""
     if out_dir is None and zip_file is None:
@@ -313,6 +361,7 @@ def publish(
             report = publish_site(
                 database,
                 folder,
+                pdf=pdf,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
         if report.documents == 0:

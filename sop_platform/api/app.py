@@ -24,6 +24,7 @@ from sop_platform.api.routes import (
     chapters,
     compliance,
     documents,
+    imports,
     review_queue,
     site,
     users,
@@ -60,7 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(PublishedPageCache)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        uploads={"/api/v1/imports": imports.UPLOAD_BODY_BYTES},
+    )
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     # The published site first: its pages are the most requested, and routes match in order.
@@ -72,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chapters.router,
         compliance.router,
         change_requests.router,
+        imports.router,
         review_queue.router,
         audit.router,
     )

@@ -19,23 +19,26 @@ class BodyTooLarge(HTTPException):
 class BodyLimitMiddleware:
     """Checks `Content-Length` up front and counts streamed bytes for chunked bodies."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, uploads: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Paths that take a file upload, with their own (larger) limit.
+        self.uploads = uploads or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.uploads.get(scope.get("path", ""), self.max_bytes)
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None:
             try:
-                too_large = int(declared) > self.max_bytes
+                too_large = int(declared) > limit
             except ValueError:
                 await _answer(send, 400, "Content-Length is not a number")
                 return
             if too_large:
-                await _answer(send, 413, self._too_large())
+                await _answer(send, 413, _too_large(limit))
                 return
 
         received = 0
@@ -46,8 +49,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self._too_large())
+                if received > limit:
+                    raise BodyTooLarge(_too_large(limit))
             return message
 
         async def watching_send(message: Message) -> None:
@@ -60,10 +63,11 @@ class BodyLimitMiddleware:
             await self.app(scope, counting_receive, watching_send)
         except BodyTooLarge:
             if not started:
-                await _answer(send, 413, self._too_large())
+                await _answer(send, 413, _too_large(limit))
 
-    def _too_large(self) -> str:
-        return f"request body is larger than {self.max_bytes // (1024 * 1024)} MiB"
+
+def _too_large(limit: int) -> str:
+    return f"request body is larger than {limit // (1024 * 1024)} MiB"
 
 
 async def _answer(send: Send, status: int, detail: Any) -> None:

@@ -25,6 +25,7 @@ _RESERVED = frozenset(
         "compliance",
         "compliance.csv",
         "deviations",
+        "pdf",
     }
 )
 

@@ -21,9 +21,11 @@ from sop_platform.core.database import Database
 from sop_platform.core.errors import InvalidInput, NotFound
 from sop_platform.core.front_matter import LANGUAGES
 from sop_platform.core.hashing import sha256_hex
+from sop_platform.core.media_store import media_by_name, media_named_in
 from sop_platform.core.models import Document, DriftFlag, Edition
 from sop_platform.render import site_pages
 from sop_platform.render.compare import DriftView, drift_views, flagged_clauses
+from sop_platform.render.edition_pdf import chapter_pdf, edition_pdf
 from sop_platform.render.memo import Memo
 from sop_platform.render.publication import (
     EditionStatus,
@@ -44,12 +46,15 @@ from sop_platform.render.site_urls import AppUrls
 HTML = "text/html; charset=utf-8"
 SCRIPT = "text/javascript; charset=utf-8"
 CSV = "text/csv; charset=utf-8"
+PDF = "application/pdf"
 JSON = "application/json"
 # A current page may be replaced by a new edition at any time: browsers ask again each time
 # (cheaply: the ETag answers 304 while the edition stands).
 CURRENT = "public, no-cache"
 SUPERSEDED = "public, max-age=86400"
 VOLATILE = "no-cache"
+# An image's name is the sha256 of its bytes: it never changes.
+MEDIA = "public, max-age=31536000, immutable"
 
 
 class NotInMemory(Exception):
@@ -108,6 +113,7 @@ class LiveSite:
         self._state: _State | None = None
         self._state_read = 0.0
         self._editions: Memo[int, PublishedEdition] = Memo(16)
+        self._media: Memo[str, set[str]] = Memo(4)
         # Keyed with the site version too: a page built from a state that a new edition
         # has since replaced can never be served as current.
         self._pages: Memo[tuple[object, ...], Page] = Memo(max_pages)
@@ -349,6 +355,51 @@ class LiveSite:
 
         key = ("compare", doc, slug, language, state.drift)
         return self._cached(state, key, build, memory_only)
+
+    def pdf(
+        self, doc: str, lang: str | None, slug: str | None = None, memory_only: bool = False
+    ) -> Page:
+        """The current edition, or one chapter of it, as a PDF (seconds to make: kept)."""
+        state = self.state(memory_only)
+        language = self._language(lang, self._shelf(state, doc).default_language)
+
+        def build() -> Page:
+            edition, status = self._resolve(state, doc, None)
+            if language not in edition.languages:
+                raise NotFound(f"'{doc}' is not published in '{language}'")
+            if slug is None:
+                return Page(edition_pdf(edition, status, language), PDF, CURRENT)
+            if not edition.variants(slug):
+                raise NotFound(f"edition {edition.number} of '{doc}' has no chapter '{slug}'")
+            return Page(chapter_pdf(edition, status, slug, language), PDF, CURRENT)
+
+        return self._cached(state, ("pdf", doc, slug, language), build, memory_only)
+
+    def _published_media(self, state: _State) -> set[str]:
+        """The images that the chapters of any issued edition show: the only ones the
+        public site serves (an image of a text still in review is not published)."""
+        names = self._media.get(state.version)
+        if names is None:
+            names = set()
+            for shelf in state.shelves.values():
+                for _number, _effective, edition_id in shelf.editions:
+                    for chapter in self._edition(edition_id).chapters:
+                        names |= media_named_in(chapter.text)
+            names = self._media.put(state.version, names)
+        return names
+
+    def media(self, name: str, memory_only: bool = False) -> Page:
+        """An image of a published chapter. Read from the database each time rather than
+        kept with the pages: images are large and fixed by their name, so browsers keep
+        them instead."""
+        if memory_only:
+            raise NotInMemory
+        state = self.state()
+        if name not in self._published_media(state):
+            raise NotFound(f"no published image '{name[:80]}'")
+        with self.database.session(write=False) as session:
+            item = media_by_name(session, name)
+        return Page(item.data, item.media_type, MEDIA)
 
     def search_index(self, doc: str, memory_only: bool = False) -> Page:
         state = self.state(memory_only)

@@ -152,9 +152,9 @@ def _finished_body(
     found = _BODIES.get(key)
     if found is None:
         targets = _targets_from(edition_targets(edition, language, urls), chapter)
-        found = _BODIES.put(
-            key, finish_body(chapter.outline.body, targets, marks, catalogue(language))
-        )
+        body = finish_body(chapter.outline.body, targets, marks, catalogue(language))
+        # Images are named `/media/...` in the text; a static copy holds them beside it.
+        found = _BODIES.put(key, body.replace(' src="/media/', f' src="{urls.media("")}'))
     return found
 
 

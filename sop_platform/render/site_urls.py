@@ -22,6 +22,8 @@ class SiteUrls(Protocol):
     def compliance_csv(self, doc: str) -> str: ...
     def deviations(self, doc: str) -> str: ...
     def asset(self, name: str) -> str: ...
+    def media(self, name: str) -> str: ...
+    def pdf(self, doc: str, language: str, slug: str | None = None) -> str: ...
     def root(self) -> str: ...
 
 
@@ -70,6 +72,13 @@ class AppUrls:
     def deviations(self, doc: str) -> str:
         return f"/sop/{_q(doc)}/deviations"
 
+    def media(self, name: str) -> str:
+        return f"/media/{name}"
+
+    def pdf(self, doc: str, language: str, slug: str | None = None) -> str:
+        chapter = f"/{_q(slug)}" if slug else ""
+        return f"/sop/{_q(doc)}{chapter}/pdf?lang={_q(language)}"
+
     def asset(self, name: str) -> str:
         suffix = f"?v={self.asset_version}" if self.asset_version else ""
         return f"/static/{name}{suffix}"
@@ -79,8 +88,9 @@ class StaticUrls:
     """Relative file paths, from a page `depth` folders below the export's root; every link
     names its file so the export also opens from disk (file://)."""
 
-    def __init__(self, depth: int) -> None:
+    def __init__(self, depth: int, pdf: bool = False) -> None:
         self.prefix = "../" * depth
+        self.with_pdf = pdf  # a publish without --pdf writes none: no link then
 
     def root(self) -> str:
         return self.prefix or "./"
@@ -115,6 +125,14 @@ class StaticUrls:
 
     def deviations(self, doc: str) -> str:
         return f"{self.prefix}sop/{doc}/deviations.html"
+
+    def media(self, name: str) -> str:
+        return f"{self.prefix}media/{name}"
+
+    def pdf(self, doc: str, language: str, slug: str | None = None) -> str:
+        if not self.with_pdf:
+            return ""
+        return f"{self.prefix}pdf/{doc}/{slug or 'edition'}.{language}.pdf"
 
     def asset(self, name: str) -> str:
         return f"{self.prefix}static/{name}"

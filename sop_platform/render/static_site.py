@@ -21,8 +21,10 @@ from pathlib import Path
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.files import write_whole
+from sop_platform.core.media_store import media_by_name, media_name, media_named_in
 from sop_platform.render import site_pages
 from sop_platform.render.compare import DriftView, drift_views, flagged_clauses
+from sop_platform.render.edition_pdf import chapter_pdf, edition_pdf
 from sop_platform.render.outlines import OutlineCache
 from sop_platform.render.publication import (
     EditionStatus,
@@ -66,11 +68,12 @@ def _edition_files(
     status: EditionStatus,
     version: str,
     drift: dict[str, dict[str, list[DriftView]]],
+    pdf: bool,
 ) -> list[tuple[str, Callable[[], bytes]]]:
     """Every file of one document's current edition, each built only when written."""
     doc = edition.document
     language = edition.default_language
-    deep = StaticUrls(2)
+    deep = StaticUrls(2, pdf)
     flagged = flagged_clauses(drift)
     files: list[tuple[str, Callable[[], bytes]]] = [
         (f"sop/{doc}/search-index.js", lambda: site_pages.search_index(edition, deep)),
@@ -100,6 +103,22 @@ def _edition_files(
                 return html.encode()
 
             files.append((StaticUrls(0).compare(doc, slug, code), compared))
+    if pdf:
+        for code in edition.languages:
+            files.append(
+                (
+                    StaticUrls(0, pdf).pdf(doc, code),
+                    partial(edition_pdf, edition, status, code),
+                )
+            )
+            files.extend(
+                (
+                    StaticUrls(0, pdf).pdf(doc, code, slug),
+                    partial(chapter_pdf, edition, status, slug, code),
+                )
+                for slug in edition.slugs()
+                if edition.chapter(slug, code) is not None
+            )
     return files
 
 
@@ -108,9 +127,11 @@ def publish_site(
     out: Path,
     today: date | None = None,
     on_progress: Progress | None = None,
+    pdf: bool = False,
 ) -> PublishReport:
-    """Write the current edition of every document under `out`; files a previous publish
-    wrote and this one does not are removed."""
+    """Write the current edition of every document under `out` (with `pdf`, also each
+    edition and chapter as a PDF under `pdf/`); files a previous publish wrote and this
+    one does not are removed."""
     today = today or utc_today()
     cache = OutlineCache(folder=out / CACHE_FOLDER)
     with database.session(write=False) as session:
@@ -121,18 +142,25 @@ def publish_site(
                 session, document, in_effect, cache, workers=os.cpu_count() or 1
             )
             editions.append((published, status, drift_views(session, document)))
+        # The images the published chapters show, copied beside them.
+        shown = {
+            name for e, _s, _d in editions for c in e.chapters for name in media_named_in(c.text)
+        }
+        images = [media_by_name(session, name) for name in sorted(shown)]
     version = site_version([(e.document, e.number) for e, _status, _drift in editions])
     shelves = [site_pages.Shelf(edition, status) for edition, status, _drift in editions]
     files: list[tuple[str, Callable[[], bytes]]] = [
         (
             "index.html",
-            lambda: site_pages.index_page(shelves, "en", StaticUrls(0), version).encode(),
+            lambda: site_pages.index_page(shelves, "en", StaticUrls(0, pdf), version).encode(),
         )
     ]
     for edition, status, drift in editions:
-        files.extend(_edition_files(edition, status, version, drift))
+        files.extend(_edition_files(edition, status, version, drift, pdf))
     files.extend((f"static/{name}", partial(asset_bytes, name)) for name in ASSETS)
-    listed = [name for name, _build in files]
+    files.extend((f"media/{media_name(image)}", partial(bytes, image.data)) for image in images)
+    # PDFs are for download and print, not for the reader's offline copy: too large to keep.
+    listed = [name for name, _build in files if not name.startswith("pdf/")]
     files.append(("offline-manifest.json", lambda: offline_manifest(version, listed)))
     files.append(("sw.js", lambda: service_worker(version)))
 

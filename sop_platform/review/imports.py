@@ -102,11 +102,11 @@ def import_chapters(
         else:
             if not role.includes(Role.AUTHOR):
                 raise Forbidden("proposing SOP text needs the 'author' role")
-            report.proposals.append(_proposed(session, document, mine, user, origin))
+            report.proposals.append(proposed_change_request(session, document, mine, user, origin))
     return report
 
 
-def _proposed(
+def proposed_change_request(
     session: Session, document: Document, files: list[ImportFile], user: User, origin: str
 ) -> ProposedImport:
     """One draft CR proposing every file whose text differs from its chapter's head."""

@@ -74,6 +74,11 @@ async def static_file(request: Request, name: str) -> Response:
     return answer(request, Page(asset_bytes(name), MEDIA_TYPES[suffix], IMMUTABLE))
 
 
+@router.api_route("/media/{name}", methods=READ)
+async def media(request: Request, name: str) -> Response:
+    return await serve(request, partial(_site(request).media, name))
+
+
 @router.api_route("/sop/{doc}", methods=READ)
 async def document(request: Request, doc: str, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).document, doc, lang))
@@ -102,6 +107,16 @@ async def compliance_csv(request: Request, doc: str) -> Response:
 @router.api_route("/sop/{doc}/deviations", methods=READ)
 async def deviations(request: Request, doc: str, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).deviations, doc, lang))
+
+
+@router.api_route("/sop/{doc}/pdf", methods=READ)
+async def edition_pdf(request: Request, doc: str, lang: Language = None) -> Response:
+    return await serve(request, partial(_site(request).pdf, doc, lang))
+
+
+@router.api_route("/sop/{doc}/{chapter}/pdf", methods=READ)
+async def chapter_pdf(request: Request, doc: str, chapter: str, lang: Language = None) -> Response:
+    return await serve(request, partial(_site(request).pdf, doc, lang, chapter))
 
 
 @router.api_route("/sop/{doc}/{chapter}/compare", methods=READ)

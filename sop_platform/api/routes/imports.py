@@ -1,0 +1,60 @@
+"""Uploading a Word file: it becomes a draft change request, never text in a document."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
+from pydantic import BaseModel
+
+from sop_platform.api.deps import Author, Reader, SessionDep
+from sop_platform.core.errors import TooLarge
+from sop_platform.core.media_store import media_by_name
+from sop_platform.core.word_safety import MAX_UPLOAD_BYTES
+from sop_platform.review.word_import import import_word
+
+router = APIRouter(prefix="/api/v1", tags=["imports"])
+# Multipart framing around the file; the middleware refuses a larger body before it is read.
+UPLOAD_BODY_BYTES = MAX_UPLOAD_BYTES + 256 * 1024
+IMMUTABLE = "private, max-age=31536000, immutable"
+
+
+class WordImportOut(BaseModel):
+    document: str
+    change_request: int | None
+    chapters: list[str]
+    unchanged: list[str]
+    images: int
+    notes: list[str]
+
+
+@router.post("/imports", status_code=201)
+async def post_import(
+    session: SessionDep,
+    user: Author,
+    file: Annotated[UploadFile, File(description="a .docx file, at most 10 MiB")],
+    document: Annotated[str, Form(max_length=80, description="the SOP document, e.g. anama-sop")],
+    language: Annotated[str | None, Form(max_length=8, description="az or en")] = None,
+) -> WordImportOut:
+    """Check and convert a Word file, and open a draft change request that proposes its
+    chapters (matched to existing ones by number or title). The answer says what could not
+    be converted."""
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise TooLarge(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
+    report = import_word(
+        session,
+        data,
+        name=file.filename or "upload.docx",
+        document_slug=document,
+        user=user,
+        language=language,
+    )
+    return WordImportOut(**vars(report))
+
+
+@router.get("/media/{name}", response_class=Response)
+def get_media(name: str, session: SessionDep, _user: Reader) -> Response:
+    """An image a chapter or a proposed text shows, by its content name."""
+    item = media_by_name(session, name)
+    return Response(item.data, media_type=item.media_type, headers={"Cache-Control": IMMUTABLE})
