@@ -59,3 +59,15 @@ def media_by_name(session: Session, name: str) -> Media:
 def media_named_in(text: str) -> set[str]:
     """The image names (`{sha256}.{extension}`) a chapter text shows."""
     return set(MEDIA_IN_TEXT.findall(text))
+
+
+def media_payloads(session: Session, names: set[str]) -> dict[str, tuple[str, bytes]]:
+    """name → (media type, bytes) of the named images that are stored."""
+    found = {}
+    for name in sorted(names):
+        try:
+            item = media_by_name(session, name)
+        except NotFound:
+            continue
+        found[name] = (item.media_type, item.data)
+    return found

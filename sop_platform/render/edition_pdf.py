@@ -11,8 +11,9 @@ never make the renderer read a file or call a server. Images are therefore left 
 
 from __future__ import annotations
 
+import base64
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -325,18 +326,43 @@ def chapter_html(edition: PublishedEdition, status: EditionStatus, slug: str, la
     )
 
 
-def edition_pdf(edition: PublishedEdition, status: EditionStatus, language: str) -> bytes:
+Images = Mapping[str, tuple[str, bytes]]
+_MEDIA_SOURCE = re.compile(r' src="/media/([0-9a-f]{64}\.(?:png|jpg|gif))"')
+
+
+def with_images(html: str, images: Images) -> str:
+    """`html` with each `/media/...` image it shows (of `images`: name → media type and
+    bytes) inlined as a `data:` address, the only kind the PDF's fetcher reads."""
+
+    def inlined(match: re.Match[str]) -> str:
+        found = images.get(match.group(1))
+        if found is None:
+            return match.group(0)
+        media_type, data = found
+        return f' src="data:{media_type};base64,{base64.b64encode(data).decode()}"'
+
+    return _MEDIA_SOURCE.sub(inlined, html)
+
+
+def edition_pdf(
+    edition: PublishedEdition, status: EditionStatus, language: str, images: Images | None = None
+) -> bytes:
     """The whole edition as a PDF in `language`, one of the document's languages (each
-    chapter in that language where it exists, else in the language it exists in)."""
-    return pdf_of_html(edition_html(edition, status, language))
+    chapter in that language where it exists, else in the language it exists in);
+    `images` holds the pictures its chapters show."""
+    return pdf_of_html(with_images(edition_html(edition, status, language), images or {}))
 
 
 def chapter_pdf(
-    edition: PublishedEdition, status: EditionStatus, slug: str, language: str
+    edition: PublishedEdition,
+    status: EditionStatus,
+    slug: str,
+    language: str,
+    images: Images | None = None,
 ) -> bytes:
     """One chapter of the edition as a PDF, in `language` where it exists; KeyError for a
     chapter the edition lacks."""
-    return pdf_of_html(chapter_html(edition, status, slug, language))
+    return pdf_of_html(with_images(chapter_html(edition, status, slug, language), images or {}))
 
 
 def _signed(signatures: Iterable[Signature]) -> list[Signature]:

@@ -21,7 +21,7 @@ from sop_platform.core.database import Database
 from sop_platform.core.errors import InvalidInput, NotFound
 from sop_platform.core.front_matter import LANGUAGES
 from sop_platform.core.hashing import sha256_hex
-from sop_platform.core.media_store import media_by_name, media_named_in
+from sop_platform.core.media_store import media_by_name, media_named_in, media_payloads
 from sop_platform.core.models import Document, DriftFlag, Edition
 from sop_platform.render import site_pages
 from sop_platform.render.compare import DriftView, drift_views, flagged_clauses
@@ -367,11 +367,14 @@ class LiveSite:
             edition, status = self._resolve(state, doc, None)
             if language not in edition.languages:
                 raise NotFound(f"'{doc}' is not published in '{language}'")
+            shown = {name for c in edition.chapters for name in media_named_in(c.text)}
+            with self.database.session(write=False) as session:
+                images = media_payloads(session, shown)
             if slug is None:
-                return Page(edition_pdf(edition, status, language), PDF, CURRENT)
+                return Page(edition_pdf(edition, status, language, images), PDF, CURRENT)
             if not edition.variants(slug):
                 raise NotFound(f"edition {edition.number} of '{doc}' has no chapter '{slug}'")
-            return Page(chapter_pdf(edition, status, slug, language), PDF, CURRENT)
+            return Page(chapter_pdf(edition, status, slug, language, images), PDF, CURRENT)
 
         return self._cached(state, ("pdf", doc, slug, language), build, memory_only)
 

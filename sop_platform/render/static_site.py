@@ -24,7 +24,7 @@ from sop_platform.core.files import write_whole
 from sop_platform.core.media_store import media_by_name, media_name, media_named_in
 from sop_platform.render import site_pages
 from sop_platform.render.compare import DriftView, drift_views, flagged_clauses
-from sop_platform.render.edition_pdf import chapter_pdf, edition_pdf
+from sop_platform.render.edition_pdf import Images, chapter_pdf, edition_pdf
 from sop_platform.render.outlines import OutlineCache
 from sop_platform.render.publication import (
     EditionStatus,
@@ -69,6 +69,7 @@ def _edition_files(
     version: str,
     drift: dict[str, dict[str, list[DriftView]]],
     pdf: bool,
+    images: Images,
 ) -> list[tuple[str, Callable[[], bytes]]]:
     """Every file of one document's current edition, each built only when written."""
     doc = edition.document
@@ -104,17 +105,13 @@ def _edition_files(
 
             files.append((StaticUrls(0).compare(doc, slug, code), compared))
     if pdf:
+        top = StaticUrls(0, pdf)
         for code in edition.languages:
-            files.append(
-                (
-                    StaticUrls(0, pdf).pdf(doc, code),
-                    partial(edition_pdf, edition, status, code),
-                )
-            )
+            files.append((top.pdf(doc, code), partial(edition_pdf, edition, status, code, images)))
             files.extend(
                 (
-                    StaticUrls(0, pdf).pdf(doc, code, slug),
-                    partial(chapter_pdf, edition, status, slug, code),
+                    top.pdf(doc, code, slug),
+                    partial(chapter_pdf, edition, status, slug, code, images),
                 )
                 for slug in edition.slugs()
                 if edition.chapter(slug, code) is not None
@@ -147,6 +144,7 @@ def publish_site(
             name for e, _s, _d in editions for c in e.chapters for name in media_named_in(c.text)
         }
         images = [media_by_name(session, name) for name in sorted(shown)]
+    payloads = {media_name(image): (image.media_type, image.data) for image in images}
     version = site_version([(e.document, e.number) for e, _status, _drift in editions])
     shelves = [site_pages.Shelf(edition, status) for edition, status, _drift in editions]
     files: list[tuple[str, Callable[[], bytes]]] = [
@@ -156,7 +154,7 @@ def publish_site(
         )
     ]
     for edition, status, drift in editions:
-        files.extend(_edition_files(edition, status, version, drift, pdf))
+        files.extend(_edition_files(edition, status, version, drift, pdf, payloads))
     files.extend((f"static/{name}", partial(asset_bytes, name)) for name in ASSETS)
     files.extend((f"media/{media_name(image)}", partial(bytes, image.data)) for image in images)
     # PDFs are for download and print, not for the reader's offline copy: too large to keep.
