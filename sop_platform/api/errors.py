@@ -22,6 +22,7 @@ from sop_platform.core.errors import (
     PreconditionFailed,
     TooLarge,
     TooManyAttempts,
+    Unavailable,
 )
 from sop_platform.render.site_pages import error_page
 from sop_platform.render.site_urls import AppUrls
@@ -38,6 +39,7 @@ STATUS = {
     CorruptRevision: 500,
     PreconditionFailed: 412,
     TooLarge: 413,
+    Unavailable: 503,
 }
 
 

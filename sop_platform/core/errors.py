@@ -64,5 +64,9 @@ class TooManyAttempts(DomainError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class Unavailable(DomainError):
+    """Something this server cannot do as installed (a missing system library)."""
+
+
 class CorruptRevision(DomainError):
     """A stored revision no longer matches its sha256: never served, always reported."""

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from sop_platform.core.errors import Unavailable
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.signatures import Signature
 from sop_platform.render.markdown import ClauseMark, Target, finish_body
@@ -265,7 +266,13 @@ def pdf_of_html(html: str) -> bytes:
     key = sha256_hex(html.encode())
     found = _PDFS.get(key)
     if found is None:
-        from weasyprint import HTML
+        try:
+            from weasyprint import HTML
+        except OSError as error:  # WeasyPrint loads Pango when imported
+            raise Unavailable(
+                "PDF output needs Pango on this server (Debian: apt-get install "
+                f"libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core): {error}"
+            ) from None
 
         rendered = HTML(string=html, url_fetcher=data_only_fetcher()).write_pdf()
         assert rendered is not None
