@@ -15,11 +15,9 @@ import base64
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from sop_platform.core.errors import Unavailable
@@ -36,27 +34,11 @@ from sop_platform.render.publication import (
     translation_outdated,
 )
 from sop_platform.render.site_text import catalogue, said
+from sop_platform.render.templates import day, environment
 from sop_platform.resources import shipped_dir
 
 if TYPE_CHECKING:  # WeasyPrint takes a second to import: only when a PDF is made.
     from weasyprint.urls import URLFetcher
-
-
-@cache
-def _environment() -> Environment:
-    environment = Environment(
-        loader=FileSystemLoader(shipped_dir("frontend") / "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["day"] = _day
-    return environment
-
-
-def _day(value: date | datetime) -> str:
-    return value.strftime("%Y-%m-%d")
 
 
 @cache
@@ -230,7 +212,7 @@ def _status_line(edition: PublishedEdition, status: EditionStatus, language: str
         note = said(language, "superseded_note", current=status.current)
         return f"{words['superseded']} · {note}"
     if status.status == "upcoming":
-        note = said(language, "upcoming_note", date=_day(edition.effective_date))
+        note = said(language, "upcoming_note", date=day(edition.effective_date))
         return f"{words['upcoming']} · {note}"
     return ""
 
@@ -240,7 +222,7 @@ def _html(
 ) -> str:
     style = f"{_stylesheet()}\n{_page_rules(edition, status, language)}"
     return (
-        _environment()
+        environment()
         .get_template(template)
         .render(
             t=catalogue(language),

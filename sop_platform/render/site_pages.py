@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
-from functools import cache
 from html import escape
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from sop_platform.core.hashing import sha256_hex
@@ -38,24 +35,7 @@ from sop_platform.render.publication import (
 )
 from sop_platform.render.site_text import catalogue, said
 from sop_platform.render.site_urls import SiteUrls
-from sop_platform.resources import shipped_dir
-
-
-@cache
-def _environment() -> Environment:
-    environment = Environment(
-        loader=FileSystemLoader(shipped_dir("frontend") / "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["day"] = _day
-    return environment
-
-
-def _day(value: date | datetime) -> str:
-    return value.strftime("%Y-%m-%d")
+from sop_platform.render.templates import environment
 
 
 @dataclass(frozen=True)
@@ -68,7 +48,7 @@ class Shelf:
 
 def _page(template: str, language: str, urls: SiteUrls, site_version: str, **context: Any) -> str:
     return (
-        _environment()
+        environment()
         .get_template(template)
         .render(
             t=catalogue(language),
