@@ -244,7 +244,9 @@ def audit_verify() -> None:
 
 @app.command("import")
 def import_(
-    path: Annotated[Path, typer.Argument(help="A chapter file (.md) or a folder of them.")],
+    path: Annotated[
+        Path, typer.Argument(help="A chapter file (.md), a folder of them, or a Word file (.docx).")
+    ],
     as_user: Annotated[
         str, typer.Option("--as", help="The account the import is made as (audited).")
     ],
