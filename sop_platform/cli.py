@@ -313,7 +313,7 @@ def _import_word(path: Path, as_user: str, document: str | None, language: str |
         return
     out.print(
         f"{report.document}: draft change request {report.change_request} proposes "
-        f"{', '.join(report.chapters)} ({report.images} images)",
+        f"{', '.join(report.chapters)} ({report.images} image{'' if report.images == 1 else 's'})",
         highlight=False,
     )
 

@@ -3,6 +3,7 @@ an SOP only ever opens a draft change request, and a bad file leaves nothing imp
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,11 @@ from sop_platform.cli import app
 from sop_platform.core.audit import event_count, events
 from sop_platform.core.chapters import chapter_by_slug, document_by_slug
 from sop_platform.core.database import Database
-from sop_platform.core.models import ChangeRequest, DriftFlag, Revision
+from sop_platform.core.models import ChangeRequest, DriftFlag, Media, Revision
+from sop_platform.core.word_safety import MAX_UPLOAD_BYTES
+from tests.core.test_word_safety import XXE, _docx_with, _with_doctype
+from tests.review.test_word_import import PROPOSED as WORD_CHAPTERS
+from tests.review.test_word_import import sop_docx
 from tests.support import CHAPTER, DOCUMENT, MakeUser, edited
 
 runner = CliRunner()
@@ -264,3 +269,78 @@ def test_a_folder_whose_second_file_is_broken_imports_nothing(
     assert _count(initialised, Revision) == revisions
     assert _count(initialised, DriftFlag) == 0
     assert _events(initialised) == events
+
+
+# -- Word files ---------------------------------------------------------------------------
+
+
+def _import_word(env: dict[str, str], path: Path, *options: str):
+    return runner.invoke(app, ["import", str(path), *options, "--as", "sarah"], env=env)
+
+
+def test_a_word_file_opens_a_draft_change_request_and_prints_it(
+    env: dict[str, str], initialised: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "sop.docx"
+    path.write_bytes(sop_docx())
+
+    result = _import_word(env, path, "--document", DOCUMENT)
+
+    assert result.exit_code == 0, result.output
+    with initialised.session(write=False) as session:
+        [change_request] = session.exec(select(ChangeRequest)).all()
+    assert (change_request.state, change_request.author) == ("draft", "sarah")
+    assert _said(result.output) == (
+        f"{DOCUMENT}: draft change request {change_request.id} proposes "
+        f"{', '.join(WORD_CHAPTERS)} (1 image)"
+    )
+    assert _count(initialised, Media) == 1
+
+
+def test_a_word_file_without_document_exits_2_and_stores_nothing(
+    env: dict[str, str], initialised: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "sop.docx"
+    path.write_bytes(sop_docx())
+
+    result = _import_word(env, path)
+
+    assert result.exit_code == 2
+    assert "a Word file needs --document" in _said(result.output)
+    assert _count(initialised, ChangeRequest) == 0
+
+
+def test_a_hostile_word_file_exits_1_with_the_reason_and_stores_nothing(
+    env: dict[str, str], initialised: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "sop.docx"
+    path.write_bytes(_docx_with({"word/document.xml": _with_doctype("word/document.xml", XXE)}))
+    events = _events(initialised)
+
+    result = _import_word(env, path, "--document", DOCUMENT)
+
+    assert result.exit_code == 1
+    assert "word/document.xml declares a DTD or entities" in _said(result.output)
+    assert "Traceback" not in result.output
+    assert _count(initialised, ChangeRequest) == 0
+    assert _count(initialised, Media) == 0
+    assert _events(initialised) == events
+
+
+def test_a_word_file_over_10_mib_exits_1_without_being_read(
+    env: dict[str, str], initialised: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "big.docx"
+    with path.open("wb") as file:
+        file.truncate(MAX_UPLOAD_BYTES + 1)  # sparse: no disk, and no memory unless read
+    tracemalloc.start()
+    try:
+        result = _import_word(env, path, "--document", DOCUMENT)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert result.exit_code == 1
+    assert "big.docx: larger than 10 MiB" in _said(result.output)
+    assert peak < MAX_UPLOAD_BYTES // 2
+    assert _count(initialised, ChangeRequest) == 0

@@ -113,15 +113,15 @@ class WordConversion:
     notes: tuple[str, ...]
 
 
-def converted(data: bytes) -> WordConversion:
+def converted(data: bytes, name: str = "upload.docx") -> WordConversion:
     """The chapters, images and conversion notes of a .docx; refuses what `checked_docx`
-    refuses."""
-    checked_docx(data)
+    refuses. `name` is how messages call the file."""
+    checked_docx(data, name)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as e:  # python-docx on a file it cannot read: any error, one answer
         said = " ".join(str(e).split())[:200]
-        raise InvalidInput(f"upload.docx: not a Word document python-docx can read ({said})") from e
+        raise InvalidInput(f"{name}: not a Word document python-docx can read ({said})") from e
     return _Converter(document).conversion()
 
 

@@ -260,6 +260,16 @@ def _proposal_target(
     return _Target(chapter, slug, header.language, base_revision)
 
 
+@dataclass(frozen=True)
+class ProposedText:
+    """One chapter's text for a save: `base_revision` 0 proposes a new chapter."""
+
+    slug: str
+    language: str | None
+    text: str
+    base_revision: int
+
+
 def put_proposal(
     session: Session,
     change_request: ChangeRequest,
@@ -270,23 +280,57 @@ def put_proposal(
     text: str,
     base_revision: int,
 ) -> Iteration:
-    """Save a proposed text for one chapter as the CR's next iteration. A new iteration
-    voids every earlier approval: signatures bind the texts they saw."""
+    """Save a proposed text for one chapter as the CR's next iteration."""
+    return put_proposals(
+        session, change_request, user, [ProposedText(slug, language, text, base_revision)]
+    )
+
+
+def put_proposals(
+    session: Session, change_request: ChangeRequest, user: User, texts: list[ProposedText]
+) -> Iteration:
+    """Save proposed texts for one or more chapters as the CR's next iteration (one audit
+    event per chapter). A new iteration voids every earlier approval: signatures bind the
+    texts they saw. Every text is checked before anything is stored."""
     _writer_check(change_request, user)
-    before = cr_state(change_request)
     after = next_state(change_request.state, Action.REVISE)
     document = document_of(session, change_request)
-    target = _proposal_target(session, document, slug, language, text, base_revision)
-    # Texts compare by their sha256: no stored text needs rebuilding to say "no change".
-    sha256 = sha256_hex(text.encode("utf-8"))
-    chapter_id = target.chapter.id if target.chapter is not None else None
-    if chapter_id is not None and revision_row(session, chapter_id, base_revision).sha256 == sha256:
-        raise NoChange(f"no change: the text is identical to revision {base_revision}")
-    key = chapter_key(target.slug, target.language)
-    for proposal in proposals_at(session, change_request):
-        same_chapter = chapter_key(proposal.chapter_slug, proposal.language) == key
-        if same_chapter and proposal.base_revision == base_revision and proposal.sha256 == sha256:
-            raise NoChange(f"no change: the text is identical to iteration {proposal.iteration}")
+    current = proposals_at(session, change_request)
+    checked: list[tuple[_Target, ProposedText, str]] = []
+    for proposed in texts:
+        target = _proposal_target(
+            session,
+            document,
+            proposed.slug,
+            proposed.language,
+            proposed.text,
+            proposed.base_revision,
+        )
+        base_revision = proposed.base_revision
+        # Texts compare by their sha256: no stored text needs rebuilding to say "no change".
+        sha256 = sha256_hex(proposed.text.encode("utf-8"))
+        chapter_id = target.chapter.id if target.chapter is not None else None
+        if (
+            chapter_id is not None
+            and revision_row(session, chapter_id, base_revision).sha256 == sha256
+        ):
+            raise NoChange(f"no change: the text is identical to revision {base_revision}")
+        key = chapter_key(target.slug, target.language)
+        if any(chapter_key(t.slug, t.language) == key for t, _p, _s in checked):
+            raise InvalidInput(f"two texts for chapter {key} in one save")
+        for proposal in current:
+            same_chapter = chapter_key(proposal.chapter_slug, proposal.language) == key
+            if (
+                same_chapter
+                and proposal.base_revision == base_revision
+                and proposal.sha256 == sha256
+            ):
+                raise NoChange(
+                    f"no change: the text is identical to iteration {proposal.iteration}"
+                )
+        checked.append((target, proposed, sha256))
+    if not checked:
+        raise InvalidInput("nothing to save: no proposed text")
     number = change_request.current_iteration + 1
     assert change_request.id is not None
     iteration = Iteration(
@@ -296,32 +340,35 @@ def put_proposal(
         created_at=utc_now(),
     )
     session.add(iteration)
-    proposal = stored_proposal(
-        session,
-        change_request,
-        iteration=number,
-        slug=target.slug,
-        language=target.language,
-        chapter_id=chapter_id,
-        base_revision=base_revision,
-        text=text,
-    )
-    change_request.current_iteration = number
-    change_request.state = after
-    record_change(
-        session,
-        change_request,
-        user,
-        "cr.revised",
-        before,
-        {
-            "iteration": number,
-            "chapter": key,
-            "base_revision": base_revision,
-            "sha256": proposal.sha256,
-            "approvals_voided": before["state"] == State.APPROVED,
-        },
-    )
+    voids_approvals = change_request.state == State.APPROVED
+    for target, proposed, _sha256 in checked:
+        before = cr_state(change_request)
+        proposal = stored_proposal(
+            session,
+            change_request,
+            iteration=number,
+            slug=target.slug,
+            language=target.language,
+            chapter_id=target.chapter.id if target.chapter is not None else None,
+            base_revision=proposed.base_revision,
+            text=proposed.text,
+        )
+        change_request.current_iteration = number
+        change_request.state = after
+        record_change(
+            session,
+            change_request,
+            user,
+            "cr.revised",
+            before,
+            {
+                "iteration": number,
+                "chapter": chapter_key(target.slug, target.language),
+                "base_revision": proposed.base_revision,
+                "sha256": proposal.sha256,
+                "approvals_voided": voids_approvals,
+            },
+        )
     return iteration
 
 

@@ -20,7 +20,11 @@ from sop_platform.core.front_matter import ChapterHeader, chapter_header
 from sop_platform.core.models import Document, User
 from sop_platform.core.roles import Role
 from sop_platform.core.standards import StandardImport, import_standard_chapter
-from sop_platform.review.change_requests import create_change_request, put_proposal
+from sop_platform.review.change_requests import (
+    ProposedText,
+    create_change_request,
+    put_proposals,
+)
 
 MAX_FILES = 1000
 
@@ -139,15 +143,14 @@ def proposed_change_request(
     )
     assert change_request.id is not None
     outcome.change_request = change_request.id
-    for item, base in changed:
-        put_proposal(
-            session,
-            change_request,
-            user,
-            slug=item.header.id,
-            language=item.header.language,
-            text=item.text,
-            base_revision=base,
-        )
-        outcome.chapters.append(f"{item.header.id}/{item.header.language}")
+    put_proposals(
+        session,
+        change_request,
+        user,
+        [
+            ProposedText(item.header.id, item.header.language, item.text, base)
+            for item, base in changed
+        ],
+    )
+    outcome.chapters.extend(f"{item.header.id}/{item.header.language}" for item, _base in changed)
     return outcome

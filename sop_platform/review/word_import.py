@@ -82,6 +82,11 @@ def _front_matter(fields: dict[str, object]) -> str:
     return f"---\n{dumped}---\n\n"
 
 
+def _number(number: str) -> int | str:
+    """A plain chapter number as YAML writes it by hand (`number: 12`, not `'12'`)."""
+    return int(number) if number.isdigit() and str(int(number)) == number else number
+
+
 def _new_slug(title: str, taken: set[str]) -> str:
     base = slug_of(title)[:70].strip("-") or "chapter"
     if not SLUG.match(base):
@@ -118,7 +123,7 @@ def _chapter_text(
         fields: dict[str, object] = {
             "document": document.slug,
             "id": _new_slug(word.title, taken),
-            "number": word.number or str(next_number),
+            "number": _number(word.number or str(next_number)),
             "title": word.title,
             "language": language,
         }
@@ -153,7 +158,7 @@ def import_word(
             "from Markdown files with its edition and amendment"
         )
     language = checked_language(language or document.default_language())
-    conversion = converted(data)  # checks the file before anything is unpacked
+    conversion = converted(data, name)  # checks the file before anything is unpacked
     if not conversion.chapters:
         raise InvalidInput(
             f"{name}: no chapter found: chapters start at top-level headings (Heading 1)"
