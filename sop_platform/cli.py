@@ -41,8 +41,9 @@ app.add_typer(policy_app, name="policy")
 audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 CLI_ACTOR = "cli"
-out = Console()
-err = Console(stderr=True)
+# Messages are never hard-wrapped: a path or an id stays whole for whoever greps them.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DEMO_ACCOUNTS = (
     ("reader", Role.READER, "Rauf Quliyev (demo team leader)"),
