@@ -29,7 +29,7 @@ class WordImportOut(BaseModel):
 
 
 @router.post("/imports", status_code=201)
-async def post_import(
+def post_import(
     session: SessionDep,
     user: Author,
     file: Annotated[UploadFile, File(description="a .docx file, at most 10 MiB")],
@@ -38,8 +38,9 @@ async def post_import(
 ) -> WordImportOut:
     """Check and convert a Word file, and open a draft change request that proposes its
     chapters (matched to existing ones by number or title). The answer says what could not
-    be converted."""
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    be converted. (A plain function: checking and converting take a while, so they run in
+    a worker thread, not on the event loop.)"""
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise TooLarge(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
     report = import_word(
