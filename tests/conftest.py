@@ -16,8 +16,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+from typer.testing import CliRunner
 
 from sop_platform.api.app import create_app
+from sop_platform.cli import app as cli_app
 from sop_platform.core import accounts
 from sop_platform.core.accounts import add_user, issue_token
 from sop_platform.core.content_loader import load_content
@@ -137,6 +139,20 @@ def settings(database_url: str, content_dir: Path) -> Settings:
         content_dir=content_dir,
         site_refresh_seconds=0,  # tests change editions and look at once
     )
+
+
+@pytest.fixture
+def env(database_url: str, content_dir: Path) -> dict[str, str]:
+    """The environment a command-line test runs `sop-platform` with."""
+    return {"SOP_DATABASE_URL": database_url, "SOP_CONTENT_DIR": str(content_dir)}
+
+
+@pytest.fixture
+def initialised(env: dict[str, str], database: Database) -> Database:
+    """The database as `sop-platform init` leaves it."""
+    result = CliRunner().invoke(cli_app, ["init"], env=env)
+    assert result.exit_code == 0, result.output
+    return database
 
 
 @pytest.fixture

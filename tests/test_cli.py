@@ -3,7 +3,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
@@ -14,11 +13,6 @@ from sop_platform.core.models import Revision, User
 from tests.support import PASSWORD
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def env(database_url: str, content_dir: Path) -> dict[str, str]:
-    return {"SOP_DATABASE_URL": database_url, "SOP_CONTENT_DIR": str(content_dir)}
 
 
 def _revisions(database: Database) -> int:

@@ -39,19 +39,6 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def env(database_url: str, content_dir: Path) -> dict[str, str]:
-    return {"SOP_DATABASE_URL": database_url, "SOP_CONTENT_DIR": str(content_dir)}
-
-
-@pytest.fixture
-def initialised(env: dict[str, str], database: Database) -> Database:
-    """The seed loaded by `sop-platform init`."""
-    result = runner.invoke(app, ["init"], env=env)
-    assert result.exit_code == 0, result.output
-    return database
-
-
 def _admin_engine(url: str) -> Engine:
     admin = make_url(url).set(database="postgres", drivername="postgresql+psycopg")
     return create_engine(admin, isolation_level="AUTOCOMMIT")

@@ -31,11 +31,6 @@ NEW_DEPTH = "a depth of not less than 20 cm below"
 
 
 @pytest.fixture
-def env(database_url: str, content_dir: Path) -> dict[str, str]:
-    return {"SOP_DATABASE_URL": database_url, "SOP_CONTENT_DIR": str(content_dir)}
-
-
-@pytest.fixture
 def initialised(env: dict[str, str], database: Database, make_user: MakeUser) -> Database:
     """The database as `sop-platform init` leaves it, with one account per role used here."""
     result = runner.invoke(app, ["init"], env=env)

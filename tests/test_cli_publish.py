@@ -21,11 +21,6 @@ def _said(output: str) -> str:
 
 
 @pytest.fixture
-def env(database_url: str, content_dir: Path) -> dict[str, str]:
-    return {"SOP_DATABASE_URL": database_url, "SOP_CONTENT_DIR": str(content_dir)}
-
-
-@pytest.fixture
 def site(env: dict[str, str], loaded: Database, tmp_path: Path) -> Path:
     out = tmp_path / "site"
     result = runner.invoke(app, ["publish", "--out", str(out)], env=env)

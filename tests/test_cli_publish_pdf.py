@@ -70,11 +70,6 @@ def content_dir(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def env(database_url: str, content_dir: Path) -> dict[str, str]:
-    return {"SOP_DATABASE_URL": database_url, "SOP_CONTENT_DIR": str(content_dir)}
-
-
 def _publish(env: dict[str, str], *options: str) -> None:
     result = runner.invoke(app, ["publish", *options], env=env)
     assert result.exit_code == 0, result.output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -15,19 +14,6 @@ from sop_platform.core.database import Database
 from tests.support import DOCUMENT, triggers_off
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def env(database_url: str, content_dir: Path) -> dict[str, str]:
-    return {"SOP_DATABASE_URL": database_url, "SOP_CONTENT_DIR": str(content_dir)}
-
-
-@pytest.fixture
-def initialised(env: dict[str, str], database: Database) -> Database:
-    """The database as `sop-platform init` leaves it."""
-    result = runner.invoke(app, ["init"], env=env)
-    assert result.exit_code == 0, result.output
-    return database
 
 
 def _events(database: Database) -> int:

@@ -34,7 +34,7 @@ from sop_platform.render.publication import (
     translation_outdated,
 )
 from sop_platform.render.site_text import catalogue, said
-from sop_platform.render.templates import day, environment
+from sop_platform.render.templates import day, rendered
 from sop_platform.resources import shipped_dir
 
 if TYPE_CHECKING:  # WeasyPrint takes a second to import: only when a PDF is made.
@@ -221,21 +221,16 @@ def _html(
     template: str, edition: PublishedEdition, status: EditionStatus, language: str, **context: Any
 ) -> str:
     style = f"{_stylesheet()}\n{_page_rules(edition, status, language)}"
-    return (
-        environment()
-        .get_template(template)
-        .render(
-            t=catalogue(language),
-            said=lambda key, **values: said(language, key, **values),
-            lang=language,
-            edition=edition,
-            status=status,
-            status_line=_status_line(edition, status, language),
-            # Our stylesheet, and page rules whose every text is escaped by `_css_string`;
-            # "</" cannot occur in either.
-            style=Markup(style.replace("</", "<\\/")),  # noqa: S704
-            **context,
-        )
+    return rendered(
+        template,
+        language,
+        edition=edition,
+        status=status,
+        status_line=_status_line(edition, status, language),
+        # Our stylesheet, and page rules whose every text is escaped by `_css_string`;
+        # "</" cannot occur in either.
+        style=Markup(style.replace("</", "<\\/")),  # noqa: S704
+        **context,
     )
 
 

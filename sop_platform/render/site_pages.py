@@ -35,7 +35,7 @@ from sop_platform.render.publication import (
 )
 from sop_platform.render.site_text import catalogue, said
 from sop_platform.render.site_urls import SiteUrls
-from sop_platform.render.templates import environment
+from sop_platform.render.templates import rendered
 
 
 @dataclass(frozen=True)
@@ -47,18 +47,7 @@ class Shelf:
 
 
 def _page(template: str, language: str, urls: SiteUrls, site_version: str, **context: Any) -> str:
-    return (
-        environment()
-        .get_template(template)
-        .render(
-            t=catalogue(language),
-            said=lambda key, **values: said(language, key, **values),
-            lang=language,
-            urls=urls,
-            site_version=site_version,
-            **context,
-        )
-    )
+    return rendered(template, language, urls=urls, site_version=site_version, **context)
 
 
 _HEADINGS: Memo[str, str] = Memo(4096)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from sop_platform.render.site_text import catalogue, said
 from sop_platform.resources import shipped_dir
 
 
@@ -26,3 +28,18 @@ def environment() -> Environment:
     )
     templates.filters["day"] = day
     return templates
+
+
+def rendered(template: str, language: str, **context: Any) -> str:
+    """A template in `language`: its interface words are `t` (the catalogue) and `said`
+    (a catalogue entry with its placeholders filled)."""
+    return (
+        environment()
+        .get_template(template)
+        .render(
+            t=catalogue(language),
+            said=lambda key, **values: said(language, key, **values),
+            lang=language,
+            **context,
+        )
+    )
