@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     public_site: bool = True
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     max_body_bytes: int = 5 * 1024 * 1024
+    # A staff browser session ends after this long without a request, and in any case
+    # after `session_hours`.
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_hours: int = Field(default=12, ge=1, le=7 * 24)
     # How often an app server looks again for a newly issued or newly effective edition.
     site_refresh_seconds: float = Field(default=2.0, ge=0, le=3600)
 

@@ -30,6 +30,7 @@ from sop_platform.api.routes import (
     users,
 )
 from sop_platform.api.security_headers import SecurityHeadersMiddleware
+from sop_platform.api.web import sign_in
 from sop_platform.core.database import Database
 from sop_platform.render.live_site import LiveSite
 from sop_platform.settings import Settings
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         imports.router,
         review_queue.router,
         audit.router,
+        sign_in.router,
     )
     for router in routers:
         app.include_router(router)

@@ -7,6 +7,7 @@ Deny by default: each route declares `requires(role)` or `public_site`; a test w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -18,11 +19,16 @@ from sop_platform.core.database import Database
 from sop_platform.core.errors import Forbidden, NotSignedIn
 from sop_platform.core.models import User
 from sop_platform.core.roles import Role
+from sop_platform.core.web_sessions import csrf_matches, needs_touch, touch, web_session_of
 from sop_platform.settings import Settings
 
 PERMISSION_MARK = "sop_permission"
 PUBLIC_MARK = "sop_public"
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_COOKIE = "sop_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -43,14 +49,57 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+async def presented_csrf(request: Request) -> str:
+    """The CSRF token a state-changing request carries: the `X-CSRF-Token` header (scripts)
+    or the `csrf_token` form field (forms). FastAPI has already parsed a route's form, and
+    Starlette keeps it, so reading it here costs nothing twice."""
+    if request.method in _READ_METHODS:
+        return ""
+    header = request.headers.get(CSRF_HEADER, "")
+    if header:
+        return header
+    if request.headers.get("content-type", "").startswith(_FORMS):
+        value = (await request.form()).get(CSRF_FIELD)
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+def session_limits(settings: Settings) -> tuple[timedelta, timedelta]:
+    """How long a browser session lives: without activity, and at most."""
+    return timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_hours)
+
+
 def current_user(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(_bearer)],
+    csrf: Annotated[str, Depends(presented_csrf)],
 ) -> User:
-    if not token:
+    """The user of a bearer token (scripts, the JSON API) or of a session cookie (the staff
+    application). A cookie is sent by the browser whoever made the page, so a cookie
+    request that changes anything must also carry the session's CSRF token."""
+    if token:
+        return user_of_token(session, token, settings.signing_key())
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    if not cookie:
         raise NotSignedIn("sign in first: send 'Authorization: Bearer <token>'")
-    return user_of_token(session, token, settings.signing_key())
+    idle, lifetime = session_limits(settings)
+    row, user = web_session_of(session, cookie, idle=idle, lifetime=lifetime)
+    writes = request.method not in _READ_METHODS
+    if writes and not csrf_matches(settings.signing_key(), cookie, csrf):
+        raise Forbidden(
+            "this form's security token is missing or out of date; reload the page and try again"
+        )
+    if needs_touch(row):
+        if writes:
+            touch(session, cookie)
+        else:
+            # A read's session cannot write; a short write of its own keeps the session alive.
+            database: Database = request.app.state.database
+            with database.session(write=True) as writer:
+                touch(writer, cookie)
+    return user
 
 
 def requires(role: Role) -> Any:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sop_platform.api.web.pages import staff_error
 from sop_platform.core.errors import (
     Conflict,
     CorruptRevision,
@@ -67,6 +68,10 @@ def _wants_page(request: Request) -> bool:
     ) and "text/html" in request.headers.get("accept", "")
 
 
+def _staff(request: Request) -> bool:
+    return request.url.path.startswith(("/app", "/login", "/logout"))
+
+
 def _answer(
     request: Request,
     status: int,
@@ -74,6 +79,8 @@ def _answer(
     headers: dict[str, str] | None = None,
     **extra: object,
 ) -> Response:
+    if _wants_page(request) and _staff(request):
+        return staff_error(request, status, detail, headers)
     if _wants_page(request):
         said = detail if isinstance(detail, str) else "the address is not valid"
         page = error_page(status, said, request.query_params.get("lang", "en"), AppUrls())

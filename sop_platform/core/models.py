@@ -123,6 +123,18 @@ class SignInFailure(SQLModel, table=True):
     at: datetime = _utc_column()
 
 
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its sha256 is stored, so
+    a copy of the database signs no one in."""
+
+    __tablename__ = "web_session"
+
+    token_sha256: str = Field(primary_key=True, max_length=64)
+    username: str = Field(max_length=80, index=True)
+    created_at: datetime = _utc_column()
+    last_seen_at: datetime = _utc_column()
+
+
 class ChangeRequest(SQLModel, table=True):
     """The unit of review: proposed texts for one or more chapters of one document.
 

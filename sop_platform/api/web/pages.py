@@ -1,0 +1,118 @@
+"""What every staff page is made with: the interface language, the signed-in user, the CSRF
+token of the session, the counts in the navigation, and answers that are never cached."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from sop_platform.api.deps import SESSION_COOKIE
+from sop_platform.core.front_matter import LANGUAGES
+from sop_platform.core.models import User
+from sop_platform.core.web_sessions import csrf_token
+from sop_platform.render.site_text import catalogue
+from sop_platform.render.templates import rendered
+from sop_platform.review.queue import review_queue
+from sop_platform.settings import Settings
+
+INTERFACE_COOKIE = "sop_interface"
+NO_STORE = {"Cache-Control": "no-store", "Vary": "Cookie"}
+
+
+def interface_language(request: Request) -> str:
+    """The language the staff interface speaks to this browser (its switch sets a cookie)."""
+    chosen = request.cookies.get(INTERFACE_COOKIE, "")
+    return chosen if chosen in LANGUAGES else "en"
+
+
+def local_path(target: str | None, default: str = "/app") -> str:
+    """`target` if it is a path on this site, else `default`: a `next=` can never send a
+    signed-in user to another site."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
+
+
+def sign_in_address(request: Request) -> str:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/login?next={quote(here, safe='')}"
+
+
+def session_csrf(request: Request, settings: Settings) -> str:
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    return csrf_token(settings.signing_key(), cookie) if cookie else ""
+
+
+def queue_count(session: Session, user: User) -> int:
+    _items, total = review_queue(session, user, limit=1)
+    return total
+
+
+def staff_page(
+    request: Request,
+    session: Session,
+    user: User,
+    template: str,
+    *,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """A page of the staff application, in the interface language of this browser."""
+    settings: Settings = request.app.state.settings
+    language = interface_language(request)
+    html = rendered(
+        f"app/{template}",
+        language,
+        user=user,
+        csrf=session_csrf(request, settings),
+        queue_count=queue_count(session, user),
+        here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        done=request.query_params.get("done", ""),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status, headers=NO_STORE)
+
+
+def see_other(target: str) -> RedirectResponse:
+    """After a form post, the browser goes to a page it can reload without posting again."""
+    return RedirectResponse(target, status_code=303, headers=NO_STORE)
+
+
+def staff_error(
+    request: Request, status: int, detail: object, headers: dict[str, str] | None = None
+) -> Response:
+    """A refusal in the staff application, said on a page; not signed in goes to the
+    sign-in form, which comes back here afterwards."""
+    if status == 401 and request.method in ("GET", "HEAD"):
+        return see_other(sign_in_address(request))
+    language = interface_language(request)
+    said = (
+        detail
+        if isinstance(detail, str)
+        else "; ".join(
+            str(problem.get("msg", problem)) if isinstance(problem, dict) else str(problem)
+            for problem in (detail if isinstance(detail, list) else [detail])
+        )
+    )
+    html = rendered(
+        "app/error.html",
+        language,
+        status=status,
+        heading=catalogue(language).get(f"app_error_{status}", str(status)),
+        detail=said,
+        user=None,
+        csrf="",
+        here=request.url.path,
+        done="",
+        queue_count=0,
+    )
+    return HTMLResponse(html, status_code=status, headers={**NO_STORE, **(headers or {})})
