@@ -30,7 +30,16 @@ from sop_platform.api.routes import (
     users,
 )
 from sop_platform.api.security_headers import SecurityHeadersMiddleware
-from sop_platform.api.web import sign_in
+from sop_platform.api.web import (
+    authoring,
+    home,
+    queue_and_editions,
+    review_pages,
+    sign_in,
+)
+from sop_platform.api.web import (
+    chapters as staff_chapters,
+)
 from sop_platform.core.database import Database
 from sop_platform.render.live_site import LiveSite
 from sop_platform.settings import Settings
@@ -82,6 +91,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         review_queue.router,
         audit.router,
         sign_in.router,
+        home.router,
+        staff_chapters.router,
+        authoring.router,
+        review_pages.router,
+        queue_and_editions.router,
     )
     for router in routers:
         app.include_router(router)

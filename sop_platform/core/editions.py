@@ -202,6 +202,12 @@ def amendment_record(session: Session, edition: Edition) -> list[Amendment]:
         .where(EditionAmendment.edition_id == edition.id)
         .order_by(col(ChangeRequest.merged_at), col(ChangeRequest.id))
     )
+    return amendments_of(session, list(crs))
+
+
+def amendments_of(session: Session, crs: list[ChangeRequest]) -> list[Amendment]:
+    """The amendment record lines of merged CRs: for an edition, or as the preview of the
+    next one (`unissued_change_requests`)."""
     record = []
     for change_request in crs:
         merged = session.exec(

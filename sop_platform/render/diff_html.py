@@ -38,3 +38,39 @@ def ops_html(ops: list[tuple[int, str]], labels: dict[str, str] | None = None) -
         else:
             out.append(shown)
     return "".join(out)
+
+
+def _marked(tag: str, label: str, shown: str, at: int | None) -> str:
+    # The hidden label stays outside the element, so the element's text is exactly the
+    # passage: a selection in it maps to offsets of the proposed text.
+    located = f' data-at="{at}"' if at is not None else ""
+    return (
+        f'<span class="sr-only">[{escape(label)}: </span><{tag}{located}>{shown}</{tag}>'
+        '<span class="sr-only">]</span>'
+    )
+
+
+def anchored_diff_html(
+    ops: list[tuple[int, str]], labels: dict[str, str] | None = None
+) -> tuple[str, str, str]:
+    """A word diff as three views for review: inline, the old side and the new side. Every
+    piece of the new text carries `data-at`, its offset in the new text, so that a passage
+    selected in either view can be quoted exactly for a comment."""
+    said = labels or _LABELS
+    inline, old, new = [], [], []
+    at = 0
+    for op, text in ops:
+        shown = escape(text)
+        if op == INSERT:
+            inline.append(_marked("ins", said["inserted"], shown, at))
+            new.append(_marked("ins", said["inserted"], shown, at))
+            at += len(text)
+        elif op == DELETE:
+            inline.append(_marked("del", said["deleted"], shown, None))
+            old.append(_marked("del", said["deleted"], shown, None))
+        else:
+            inline.append(f'<span data-at="{at}">{shown}</span>')
+            new.append(f'<span data-at="{at}">{shown}</span>')
+            old.append(shown)
+            at += len(text)
+    return "".join(inline), "".join(old), "".join(new)

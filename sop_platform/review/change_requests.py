@@ -372,6 +372,36 @@ def put_proposals(
     return iteration
 
 
+def describe(
+    session: Session,
+    change_request: ChangeRequest,
+    user: User,
+    *,
+    rationale: str,
+    imas_references: list[str],
+) -> None:
+    """Say again why the change is needed and which IMAS clauses it concerns, before
+    submitting; only while the CR is still the author's to change."""
+    _writer_check(change_request, user)
+    if change_request.state not in (State.DRAFT, State.CHANGES_REQUESTED):
+        raise Conflict(
+            f"change request {change_request.id} is {change_request.state}: "
+            "its rationale is fixed once submitted"
+        )
+    if not rationale.strip():
+        raise InvalidInput("a change request needs a rationale: why is this change needed?")
+    references = checked_references(imas_references)
+    if (rationale.strip(), references) == (
+        change_request.rationale,
+        change_request.imas_references,
+    ):
+        return
+    before = cr_state(change_request)
+    change_request.rationale = rationale.strip()
+    change_request.imas_references = references
+    record_change(session, change_request, user, "cr.described", before, {})
+
+
 def submit(session: Session, change_request: ChangeRequest, user: User) -> None:
     _writer_check(change_request, user)
     if change_request.current_iteration == 0:

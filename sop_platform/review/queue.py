@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, union_all
@@ -48,11 +48,16 @@ def review_queue(
     user: User,
     *,
     document: str | None = None,
+    chapter: str | None = None,
+    author: str | None = None,
+    waiting_days: int | None = None,
     limit: int = 50,
     offset: int = 0,
     now: datetime | None = None,
 ) -> tuple[list[QueueItem], int]:
-    """One page of the user's queue and its total length."""
+    """One page of the user's queue and its total length; narrowed to a document, to CRs
+    proposing a chapter, by an author, or waiting at least `waiting_days`."""
+    now = now or utc_now()
     role = role_of(user)
     me = user.username
     # The queue is three disjoint lists; each is read in order from its own index, cut at
@@ -81,9 +86,25 @@ def review_queue(
     elif role.includes(Role.REVIEWER):
         parts.append((submitted_by_others, col(ChangeRequest.submitted_at)))
     document_id = None if document is None else document_by_slug(session, document).id
+    narrowed: list[ColumnElement[bool]] = []
     if document_id is not None:
+        narrowed.append(col(ChangeRequest.document_id) == document_id)
+    if author is not None:
+        narrowed.append(col(ChangeRequest.author) == author)
+    if chapter is not None:
+        narrowed.append(
+            exists().where(
+                col(Proposal.change_request_id) == ChangeRequest.id,
+                col(Proposal.chapter_slug) == chapter,
+            )
+        )
+    if narrowed or waiting_days is not None:
+        cutoff = now - timedelta(days=waiting_days or 0)
         parts = [
-            (and_(where, col(ChangeRequest.document_id) == document_id), since)
+            (
+                and_(where, *narrowed, *([since <= cutoff] if waiting_days is not None else [])),
+                since,
+            )
             for where, since in parts
         ]
     total = sum(_count(session, where) for where, _since in parts)
@@ -106,7 +127,7 @@ def review_queue(
         for cr in session.exec(select(ChangeRequest).where(col(ChangeRequest.id).in_(ids)))
     }
     page = [found[cr_id] for cr_id in ids]
-    return _items(session, page, me, role.includes(Role.APPROVER), now or utc_now()), total
+    return _items(session, page, me, role.includes(Role.APPROVER), now), total
 
 
 def _count(session: Session, *conditions: ColumnElement[bool]) -> int:

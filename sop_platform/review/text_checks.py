@@ -58,9 +58,17 @@ def _anchors_of_head(session: Session, document_id: int, slug: str, language: st
 def problems_of(
     session: Session, change_request: ChangeRequest, proposals: list[Proposal]
 ) -> list[Problem]:
-    """Broken cross-references in the proposed texts. A reference may point into another
-    chapter the same CR proposes, or into the head of any chapter of the same language."""
+    """The problems of a CR's proposed texts (see `problems_in`)."""
     texts = {(p.chapter_slug, p.language): proposal_text(session, p) for p in proposals}
+    return problems_in(session, change_request.document_id, texts)
+
+
+def problems_in(
+    session: Session, document_id: int, texts: dict[tuple[str, str], str]
+) -> list[Problem]:
+    """Broken cross-references, mapping errors and impossible source revisions in texts
+    proposed together for a document, by (chapter, language). A reference may point into
+    another chapter proposed with it, or into the head of any chapter of the same language."""
     outlines = {key: outline_of(text) for key, text in texts.items()}
     anchors = {key: {c.anchor for c in outline.clauses} for key, outline in outlines.items()}
     problems = []
@@ -69,7 +77,7 @@ def problems_of(
             target, anchor = reference.key(slug)
             if (target, language) not in anchors:
                 anchors[(target, language)] = _anchors_of_head(
-                    session, change_request.document_id, target, language
+                    session, document_id, target, language
                 )
             if anchor not in anchors[(target, language)]:
                 problems.append(
@@ -90,12 +98,12 @@ def problems_of(
             Problem(slug, language, MAPPING, found.line + offset, found.message)
             for found in mapping_problems(outline.clauses, index.clauses, known_standards)
         )
-        problems.extend(_source_revision_problems(session, change_request, slug, language, outline))
+        problems.extend(_source_revision_problems(session, document_id, slug, language, outline))
     return problems
 
 
 def _source_revision_problems(
-    session: Session, change_request: ChangeRequest, slug: str, language: str, outline: Outline
+    session: Session, document_id: int, slug: str, language: str, outline: Outline
 ) -> list[Problem]:
     try:
         header = header_of(outline.front, f"proposed text of '{slug}'")
@@ -104,7 +112,7 @@ def _source_revision_problems(
         return [Problem(slug, language, SOURCE_REVISION, 1, error.detail)]
     if stated is None or header.translation_of is None:
         return []
-    source = source_chapter(session, header, change_request.document_id)
+    source = source_chapter(session, header, document_id)
     head = source.head_revision if source is not None else 0
     if stated <= head:
         return []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
@@ -25,6 +26,7 @@ from tests.e2e.site_server import (
     publish,
     watch,
 )
+from tests.e2e.staff import Axe, StaffSite, start_staff_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -123,3 +125,67 @@ def demo_database(tmp_path: Path, sqlite_loaded_template: Path) -> Iterator[Data
     database = Database(f"sqlite:///{path}")
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def staff_site(demo_database: Database, live_site: LiveSite) -> StaffSite:
+    """The staff application on a fresh copy of the demo database (edition 1 of anama-sop)
+    with the accounts of `tests.e2e.staff.ACCOUNTS`: adam (author), rena (reviewer), alice
+    and bahram (approvers), rauf (reader)."""
+    return start_staff_site(demo_database, live_site)
+
+
+AXE_FOLDER = Path(__file__).parent / "axe"
+AXE_SCRIPT = AXE_FOLDER / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.0, 2.1 and 2.2, levels A and AA.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_IMPACTS = ("serious", "critical")
+AXE_RUN = """async (tags) => {
+  const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+  return results.violations;
+}"""
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe-core's browser build, installed from the npm registry at the version that
+    tests/e2e/axe/package-lock.json pins; missing it is a failure, not a skip."""
+    if not AXE_SCRIPT.is_file():
+        pytest.fail(
+            f"{AXE_SCRIPT} is missing: the accessibility checks need axe-core; install it "
+            "from the repository root with: npm ci --prefix tests/e2e/axe",
+            pytrace=False,
+        )
+    return AXE_SCRIPT.read_text("utf-8")
+
+
+@pytest.fixture
+def axe(browser: Browser, axe_script: str) -> Axe:
+    """`axe(page)`: the violations of WCAG 2 A and AA with impact serious or critical that
+    axe-core finds on the page at `page.url`.
+
+    Our Content-Security-Policy (`script-src 'self'`) refuses the inline script that
+    `page.add_script_tag(content=...)` adds, so the check runs in a context of its own made
+    with `bypass_csp=True`: it carries the page's cookies (the same signed-in user and
+    interface language), opens the same address and injects axe-core there. The page under
+    test keeps its policy. What is checked is therefore what a GET of that address shows:
+    a page reached by a form post is checked as its address answers when opened again."""
+
+    def check(page: Page) -> list[dict[str, Any]]:
+        context = browser.new_context(
+            viewport=page.viewport_size,
+            bypass_csp=True,
+            storage_state=page.context.storage_state(),
+        )
+        try:
+            checked = watch(context.new_page(), PageEvents())
+            checked.goto(page.url)
+            if checked.url != page.url:
+                pytest.fail(f"axe: opening {page.url} again landed on {checked.url}")
+            checked.add_script_tag(content=axe_script)
+            violations: list[dict[str, Any]] = checked.evaluate(AXE_RUN, AXE_TAGS)
+        finally:
+            context.close()
+        return [found for found in violations if found.get("impact") in AXE_IMPACTS]
+
+    return check

@@ -3,7 +3,8 @@ token of the session, the counts in the navigation, and answers that are never c
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from fastapi import Request
@@ -11,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from sop_platform.api.deps import SESSION_COOKIE
+from sop_platform.core.errors import DomainError
 from sop_platform.core.front_matter import LANGUAGES
 from sop_platform.core.models import User
 from sop_platform.core.web_sessions import csrf_token
@@ -19,6 +21,7 @@ from sop_platform.render.templates import rendered
 from sop_platform.review.queue import review_queue
 from sop_platform.settings import Settings
 
+T = TypeVar("T")
 INTERFACE_COOKIE = "sop_interface"
 NO_STORE = {"Cache-Control": "no-store", "Vary": "Cookie"}
 
@@ -69,6 +72,8 @@ def staff_page(
     """A page of the staff application, in the interface language of this browser."""
     settings: Settings = request.app.state.settings
     language = interface_language(request)
+    # What a page shows only after a refused form post.
+    context = {"error": "", "conflicts": [], "concurrent": None, **context}
     html = rendered(
         f"app/{template}",
         language,
@@ -116,3 +121,26 @@ def staff_error(
         queue_count=0,
     )
     return HTMLResponse(html, status_code=status, headers={**NO_STORE, **(headers or {})})
+
+
+def attempt(session: Session, action: Callable[[], T]) -> tuple[T | None, DomainError | None]:
+    """Run a form's action in a savepoint. A refusal undoes what the action wrote (except
+    what the refusal itself must keep, such as a failed signature) and is returned, so
+    that the page can be shown again with the refusal and everything the user typed."""
+    savepoint = session.begin_nested()
+    try:
+        result = action()
+    except DomainError as error:
+        if error.keep_changes:
+            savepoint.commit()
+        else:
+            savepoint.rollback()
+        return None, error
+    savepoint.commit()
+    return result, None
+
+
+def refusal_status(error: DomainError) -> int:
+    from sop_platform.api.errors import status_of
+
+    return status_of(error)

@@ -1,0 +1,74 @@
+// The editor: a live preview rendered by the server with the site's renderer, the CR's
+// checks beside it, and a guard against leaving with unsaved changes.
+"use strict";
+(() => {
+  const form = document.getElementById("editor-form");
+  const area = document.getElementById("markdown");
+  if (!form || !area) return;
+  const preview = document.getElementById("preview");
+  const problems = document.getElementById("problems");
+  const state = document.getElementById("preview-state");
+  const csrf = document.querySelector('meta[name="csrf-token"]');
+  const original = area.value;
+  let timer = 0;
+  let asked = 0;
+
+  const showProblems = (found) => {
+    problems.replaceChildren();
+    if (!found.length) {
+      const item = document.createElement("li");
+      item.textContent = problems.dataset.none;
+      problems.append(item);
+      return;
+    }
+    for (const problem of found) {
+      const item = document.createElement("li");
+      if (problem.blocking) item.className = "blocking";
+      item.textContent = `${problems.dataset.line} ${problem.line}: ${problem.message}` +
+        (problem.blocking ? ` (${problems.dataset.blocking})` : "");
+      problems.append(item);
+    }
+  };
+
+  const refresh = async () => {
+    const mine = ++asked;
+    state.textContent = "…";
+    try {
+      const answer = await fetch(form.dataset.preview, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/json",
+          "X-CSRF-Token": csrf ? csrf.content : "",
+        },
+        body: JSON.stringify({ chapter: form.dataset.chapter, markdown: area.value }),
+      });
+      if (mine !== asked) return; // a later keystroke has asked again
+      if (!answer.ok) {
+        state.textContent = `(${answer.status})`;
+        return;
+      }
+      const shown = await answer.json();
+      // The server renders with raw HTML escaped and unsafe links dropped, as on the site.
+      preview.innerHTML = shown.html;
+      showProblems(shown.problems);
+      state.textContent = "";
+    } catch (error) {
+      state.textContent = "(offline)";
+    }
+  };
+
+  area.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(refresh, 300);
+  });
+
+  let leaving = false;
+  form.addEventListener("submit", () => { leaving = true; });
+  window.addEventListener("beforeunload", (event) => {
+    if (!leaving && area.value !== original) {
+      event.preventDefault();
+      event.returnValue = form.dataset.unsaved;
+    }
+  });
+})();

@@ -1,0 +1,143 @@
+"""The review queue with its filters, and the editions page where approvers issue the next
+edition of a document after previewing its amendment record."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+
+from sop_platform.api.deps import Approver, Author, Reader, SessionDep
+from sop_platform.api.routes.documents import DocSlug
+from sop_platform.api.web.pages import attempt, refusal_status, see_other, staff_page
+from sop_platform.core.chapters import all_documents, chapters_of, document_by_slug
+from sop_platform.core.clock import utc_today
+from sop_platform.core.editions import (
+    amendments_of,
+    edition_in_effect,
+    editions_of,
+    issue_edition,
+    unissued_change_requests,
+)
+from sop_platform.core.errors import InvalidInput
+from sop_platform.core.models import User
+from sop_platform.review.queue import review_queue
+
+router = APIRouter(tags=["staff application"], include_in_schema=False)
+
+Filter = Annotated[str | None, Query(max_length=80)]
+QUEUE_PAGE = 100
+
+
+@router.get("/app/queue")
+def queue(
+    request: Request,
+    session: SessionDep,
+    user: Author,
+    document: Filter = None,
+    chapter: Filter = None,
+    author: Filter = None,
+    age: Annotated[int | None, Query(ge=0, le=3650)] = None,
+) -> HTMLResponse:
+    """The open CRs the signed-in user may act on, oldest first, filtered."""
+    items, total = review_queue(
+        session,
+        user,
+        document=document or None,
+        chapter=chapter or None,
+        author=author or None,
+        waiting_days=age,
+        limit=QUEUE_PAGE,
+    )
+    documents = [doc for doc in all_documents(session) if doc.kind == "sop"]
+    chapters = sorted({c.slug for doc in documents for c in chapters_of(session, doc)})
+    return staff_page(
+        request,
+        session,
+        user,
+        "queue.html",
+        items=items,
+        total=total,
+        documents=documents,
+        chapters=chapters,
+        chosen={"document": document or "", "chapter": chapter or "", "author": author or ""},
+        age=age,
+    )
+
+
+def _editions_page(
+    request: Request,
+    session: Session,
+    user: User,
+    doc: str,
+    *,
+    error: str = "",
+    status: int = 200,
+    values: dict[str, str] | None = None,
+) -> HTMLResponse:
+    document = document_by_slug(session, doc)
+    pending = unissued_change_requests(session, document)
+    editions = editions_of(session, document)
+    return staff_page(
+        request,
+        session,
+        user,
+        "editions.html",
+        status=status,
+        document=document,
+        editions=editions,
+        in_effect=edition_in_effect(session, document),
+        preview=amendments_of(session, pending),
+        next_number=(editions[0].number + 1) if editions else 1,
+        error=error,
+        values=values or {"effective_date": (utc_today() + timedelta(days=1)).isoformat()},
+    )
+
+
+@router.get("/app/documents/{doc}/editions")
+def editions_page(
+    request: Request, doc: DocSlug, session: SessionDep, user: Reader
+) -> HTMLResponse:
+    """Editions issued, what is merged but not yet issued, and (for approvers) the form
+    that issues the next edition."""
+    return _editions_page(request, session, user, doc)
+
+
+@router.post("/app/documents/{doc}/editions")
+def issue(
+    request: Request,
+    doc: DocSlug,
+    session: SessionDep,
+    user: Approver,
+    title: Annotated[str, Form(max_length=300)] = "",
+    effective_date: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Issue the next edition: the heads of every chapter, frozen, with the amendment
+    record of the CRs merged since the last one."""
+    document = document_by_slug(session, doc)
+
+    def issue_it() -> object:
+        try:
+            effective = date.fromisoformat(effective_date)
+        except ValueError:
+            raise InvalidInput(f"'{effective_date[:20]}' is not a date (YYYY-MM-DD)") from None
+        return issue_edition(
+            session, document, title=title, effective_date=effective, issued_by=user.username
+        )
+
+    edition, error = attempt(session, issue_it)
+    if error is not None or edition is None:
+        return _editions_page(
+            request,
+            session,
+            user,
+            doc,
+            error=error.detail if error else "",
+            status=refusal_status(error) if error else 422,
+            values={"title": title, "effective_date": effective_date},
+        )
+    request.app.state.live_site.forget()
+    return see_other(f"/app/documents/{doc}/editions?done=issued")
