@@ -45,7 +45,9 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function": the session commits before the response is sent, so a client never sees a
+# success that a failed commit then undoes (and a redirect never outruns its commit).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

@@ -13,7 +13,29 @@ from tests.e2e.staff import Axe, StaffSite, described, sign_in, story_screenshot
 from tests.support import CHAPTER, DOCUMENT, PASSWORD
 
 EDITOR = f"/app/change-requests/new?document={DOCUMENT}&chapter={CHAPTER}:en"
-WAYS_TO_THE_EDITOR = 'a[href*="/app/change-requests/new"], form[action*="/app/change-requests/new"]'
+# Where the staff application leads into authoring: the editor's form, or opening a CR.
+STAFF_PAGES = {
+    "home": "/app",
+    "documents": "/app/documents",
+    "chapter": f"/app/documents/{DOCUMENT}/chapters/{CHAPTER}?lang=en",
+}
+WAYS_TO_THE_EDITOR = ", ".join(
+    (
+        'a[href^="/app/change-requests/new"]',
+        'form[action^="/app/change-requests"] button',
+        'form[action^="/app/change-requests"] [type="submit"]',
+    )
+)
+
+
+def ways_to_the_editor(page: Page, base: str) -> dict[str, int]:
+    """How many links and buttons lead into authoring on each page of `STAFF_PAGES`."""
+    found = {}
+    for name, path in STAFF_PAGES.items():
+        answer = page.goto(f"{base}{path}")
+        assert answer is not None and answer.status == 200, f"the staff {name} page ({path})"
+        found[name] = page.locator(WAYS_TO_THE_EDITOR).count()
+    return found
 
 
 def submitted_without_token(page: Page, form: Locator) -> Response:
@@ -51,12 +73,11 @@ def test_a_reader_is_refused_visibly_at_each_door(
     expect(page).to_have_url(f"{base}/login")
     assert SESSION_COOKIE not in {cookie["name"] for cookie in page.context.cookies()}
 
-    # Signed in: home greets the reader and offers no way to the editor.
+    # Signed in: no page offers the reader a way to the editor.
     sign_in(page, base, "rauf")
-    home = page.goto(f"{base}/app")
-    assert home is not None and home.status == 200, "the staff home page (/app)"
+    assert ways_to_the_editor(page, base) == {name: 0 for name in STAFF_PAGES}
+    page.goto(f"{base}/app")
     expect(page.locator(".app-header")).to_contain_text("Rauf Reader")
-    expect(page.locator(WAYS_TO_THE_EDITOR)).to_have_count(0)
 
     # Signing out without the session's token is refused, and the reader stays signed in.
     refused = submitted_without_token(page, page.locator('form[action="/logout"]'))
@@ -74,6 +95,17 @@ def test_a_reader_is_refused_visibly_at_each_door(
     expect(page.locator("textarea")).to_have_count(0)
 
     story_screenshot(page, tmp_path, "reader-refused-at-the-editor")
+
+
+def test_the_pages_a_reader_sees_without_a_way_in_offer_one_to_an_author(
+    page: Page, staff_site: StaffSite
+):
+    sign_in(page, staff_site.base_url, "adam")
+
+    offered = ways_to_the_editor(page, staff_site.base_url)
+
+    assert offered["documents"] > 0
+    assert offered["chapter"] > 0
 
 
 def test_the_sign_in_page_passes_the_accessibility_check(

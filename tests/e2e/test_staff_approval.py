@@ -1,0 +1,190 @@
+"""Two approvers sign a change request in real Chromium, each in a browser of their own, and
+the approved text reaches the field: a wrong password signs nothing, a new iteration voids
+the signature given before it, the second quorum lets an approver merge, and the edition
+issued from the editions page shows the new text with its what-changed mark.
+
+The submitted change request that the approvers find is set up with the review services
+directly on the test database before any browser acts; everything after that is done
+through the pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlmodel import col, func, select
+
+from sop_platform.core.accounts import user_by_name
+from sop_platform.core.chapters import find_chapter, revision_text
+from sop_platform.core.clock import utc_today
+from sop_platform.core.database import Database
+from sop_platform.core.models import Review
+from sop_platform.review.change_requests import create_change_request, put_proposal, submit
+from tests.e2e.site_server import PageEvents, watch
+from tests.e2e.staff import StaffSite, sign_in, story_screenshot
+from tests.support import CHAPTER, DOCUMENT, PASSWORD, edited
+
+# Staff work at a desk: a laptop-sized window.
+DESK = {"width": 1280, "height": 900}
+BASE_SENTENCE = "The clearance depth shall be **20 cm** below the original ground surface"
+FIRST_PROPOSAL = "The clearance depth shall be **25 cm** below the original ground surface"
+SECOND_PROPOSAL = "The clearance depth shall be **30 cm** below the original ground surface"
+
+Desk = Callable[[str], Page]
+
+
+@pytest.fixture
+def desk(browser: Browser, staff_site: StaffSite) -> Iterator[Desk]:
+    """`desk(username)`: a page in a browser context of that person's own, signed in through
+    the form; each page's uncaught script errors must stay empty to the end."""
+    opened: list[tuple[Page, PageEvents]] = []
+
+    def open_for(username: str) -> Page:
+        events = PageEvents()
+        page = watch(browser.new_context(viewport=DESK).new_page(), events)
+        opened.append((page, events))
+        sign_in(page, staff_site.base_url, username)
+        return page
+
+    yield open_for
+    errors = {page.url: events.page_errors for page, events in opened if events.page_errors}
+    for page, _events in opened:
+        page.context.close()
+    assert errors == {}
+
+
+def submitted_by_adam(database: Database, title: str, old: str, new: str) -> int:
+    """A CR by adam changing `old` to `new` in manual-clearance (en), submitted; its id."""
+    with database.session(write=True) as session:
+        adam = user_by_name(session, "adam")
+        _document, chapter = find_chapter(session, DOCUMENT, CHAPTER, "en")
+        _revision, head = revision_text(session, chapter, chapter.head_revision)
+        change_request = create_change_request(
+            session,
+            DOCUMENT,
+            author=adam,
+            title=title,
+            rationale="Deeper ordnance was found in the 2026 season.",
+        )
+        put_proposal(
+            session,
+            change_request,
+            adam,
+            slug=CHAPTER,
+            language="en",
+            text=edited(head, old, new),
+            base_revision=chapter.head_revision,
+        )
+        submit(session, change_request, adam)
+        assert change_request.id is not None
+        return change_request.id
+
+
+def approvals_recorded(database: Database, cr_id: int) -> int:
+    with database.session(write=False) as session:
+        return session.exec(
+            select(func.count())
+            .select_from(Review)
+            .where(col(Review.change_request_id) == cr_id, col(Review.decision) == "approve")
+        ).one()
+
+
+def approve(page: Page, password: str) -> None:
+    """Choose "approve" on the review form: the password field appears; sign with
+    `password`."""
+    form = page.locator("#review-form")
+    password_field = form.locator("#review-password")
+    expect(password_field).to_be_hidden()
+    form.locator("#decision-approve").check()
+    expect(password_field).to_be_visible()
+    form.locator("#review-body").fill("Checked against the 2026 survey reports.")
+    password_field.fill(password)
+    form.locator("#review-submit").click()
+    page.wait_for_load_state()
+
+
+def signed_at(signature_time: str) -> datetime:
+    moment = datetime.fromisoformat(signature_time)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def test_two_approvers_sign_the_author_revises_and_the_merged_text_is_issued(
+    desk: Desk, staff_site: StaffSite, demo_database: Database, tmp_path: Path
+):
+    cr_id = submitted_by_adam(
+        demo_database, "Clearance depth to 25 cm", BASE_SENTENCE, FIRST_PROPOSAL
+    )
+    cr_page = staff_site.url(f"/app/change-requests/{cr_id}")
+    started = datetime.now(UTC).replace(microsecond=0)
+    alice, bahram, adam = desk("alice"), desk("bahram"), desk("adam")
+
+    # A wrong password: refused on the page, and no signature is recorded.
+    alice.goto(cr_page)
+    approve(alice, "not my password")
+    expect(alice.locator("[role=alert]")).to_contain_text("password")
+    expect(alice.locator(".signature")).to_have_count(0)
+    expect(alice.locator("#state")).to_have_attribute("data-state", "submitted")
+    assert approvals_recorded(demo_database, cr_id) == 0
+
+    # Alice signs iteration 1: her printed name, the time and the meaning.
+    alice.goto(cr_page)
+    approve(alice, PASSWORD)
+    expect(alice.locator(".notice")).to_be_visible()
+    signature = alice.locator(".signature")
+    expect(signature).to_have_count(1)
+    expect(signature).to_contain_text("Alice Aliyeva")
+    expect(signature).to_contain_text("approved")
+    when = signed_at(signature.locator("time").get_attribute("datetime") or "")
+    assert started <= when <= datetime.now(UTC)
+    expect(signature).not_to_have_class(re.compile(r"\bvoid\b"))
+    expect(alice.locator("#state")).to_have_attribute("data-state", "submitted")
+    expect(alice.locator("main")).to_contain_text("approvals 1 of 2")
+
+    # Adam saves a second iteration in the editor before the second approval.
+    adam.goto(staff_site.url(f"/app/change-requests/{cr_id}/edit?open={CHAPTER}:en"))
+    text = adam.locator("textarea#markdown")
+    text.fill(edited(text.input_value(), FIRST_PROPOSAL, SECOND_PROPOSAL))
+    adam.locator("button#save").click()
+    expect(adam.locator(".notice")).to_be_visible()
+
+    # Alice's signature covered other text: shown void, no longer counted.
+    alice.goto(cr_page)
+    void = alice.locator(".signature.void")
+    expect(void).to_have_count(1)
+    expect(void).to_contain_text("Alice Aliyeva")
+    expect(void).to_contain_text("void")
+    expect(alice.locator("#state")).to_have_attribute("data-state", "submitted")
+    expect(alice.locator("main")).to_contain_text("approvals 0 of 2")
+
+    # Alice signs again, then Bahram: the quorum of two makes the CR approved.
+    approve(alice, PASSWORD)
+    expect(alice.locator(".signature:not(.void)")).to_contain_text("Alice Aliyeva")
+    bahram.goto(cr_page)
+    approve(bahram, PASSWORD)
+    current = bahram.locator(".signature:not(.void)")
+    expect(current).to_have_count(2)
+    expect(current.filter(has_text="Bahram Babayev")).to_contain_text("approved")
+    expect(bahram.locator("#state")).to_have_attribute("data-state", "approved")
+
+    # Bahram merges; the editions page previews the CR and issues edition 2 today.
+    bahram.locator("button#merge").click()
+    expect(bahram.locator("#state")).to_have_attribute("data-state", "merged")
+    bahram.goto(staff_site.url(f"/app/documents/{DOCUMENT}/editions"))
+    expect(bahram.locator("#amendment-preview")).to_contain_text(f"CR-{cr_id}")
+    bahram.locator("#edition-title").fill("Edition 2: clearance depth")
+    bahram.locator("#edition-date").fill(utc_today().isoformat())
+    bahram.locator("button#issue").click()
+    expect(bahram.locator(".notice")).to_be_visible()
+
+    # The published chapter shows the new depth, and the clause says it changed.
+    bahram.goto(staff_site.url(f"/sop/{DOCUMENT}/{CHAPTER}?lang=en"))
+    clause = bahram.locator("section.clause:has(> #clearance-depth)")
+    expect(clause).to_contain_text("30 cm below the original ground surface")
+    expect(clause.locator(".changed-badge")).to_contain_text("Changed in edition 2")
+    expect(bahram.locator(".changed-badge")).to_have_count(1)
+
+    story_screenshot(bahram, tmp_path, "approved-merged-and-issued")
