@@ -58,7 +58,37 @@
     }
   };
 
+  // A copy of the text in this browser, so that nothing typed is lost when a save is
+  // refused (a session that timed out, a connection that dropped): it is offered back
+  // until a page shows the same text saved.
+  const draftKey = form.dataset.draftKey;
+  const kept = document.getElementById("draft-kept");
+  const stored = (() => {
+    try { return window.localStorage.getItem(draftKey); } catch (error) { return null; }
+  })();
+  const keep = (text) => {
+    try {
+      if (text === null) window.localStorage.removeItem(draftKey);
+      else window.localStorage.setItem(draftKey, text);
+    } catch (error) { /* storage full or refused: the guard below still warns */ }
+  };
+  if (stored !== null && stored === area.value) keep(null);
+  else if (stored !== null && kept && !area.readOnly) {
+    kept.hidden = false;
+    document.getElementById("draft-restore").addEventListener("click", () => {
+      area.value = stored;
+      kept.hidden = true;
+      refresh();
+      area.focus();
+    });
+    document.getElementById("draft-discard").addEventListener("click", () => {
+      keep(null);
+      kept.hidden = true;
+    });
+  }
+
   area.addEventListener("input", () => {
+    keep(area.value === original ? null : area.value);
     window.clearTimeout(timer);
     timer = window.setTimeout(refresh, 300);
   });

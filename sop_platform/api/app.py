@@ -36,6 +36,7 @@ from sop_platform.api.web import (
     queue_and_editions,
     review_pages,
     sign_in,
+    word_upload,
 )
 from sop_platform.api.web import (
     chapters as staff_chapters,
@@ -74,7 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        uploads={"/api/v1/imports": imports.UPLOAD_BODY_BYTES},
+        uploads={
+            "/api/v1/imports": imports.UPLOAD_BODY_BYTES,
+            "/app/imports": imports.UPLOAD_BODY_BYTES,
+        },
     )
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
@@ -96,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         authoring.router,
         review_pages.router,
         queue_and_editions.router,
+        word_upload.router,
     )
     for router in routers:
         app.include_router(router)

@@ -19,7 +19,9 @@ def chapter_html(
     shows 'reference not found', as it would on the site."""
     outline = outline_of(text)
     targets = {**elsewhere, **own_targets(slug, outline.clauses)}
-    return finish_body(outline.body, targets, None, catalogue(language))
+    body = finish_body(outline.body, targets, None, catalogue(language))
+    # Staff see images of texts not yet issued, which the public /media/ does not serve.
+    return body.replace(' src="/media/', ' src="/api/v1/media/')
 
 
 def targets_of(heads: Mapping[str, str], href: str, language: str) -> dict[tuple[str, str], Target]:

@@ -5,7 +5,9 @@ database backend."""
 
 from __future__ import annotations
 
+import fcntl
 import shutil
+import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -146,16 +148,36 @@ AXE_RUN = """async (tags) => {
 }"""
 
 
-@pytest.fixture(scope="session")
-def axe_script() -> str:
-    """axe-core's browser build, installed from the npm registry at the version that
-    tests/e2e/axe/package-lock.json pins; missing it is a failure, not a skip."""
-    if not AXE_SCRIPT.is_file():
+def _installed_axe() -> None:
+    """`npm ci` of tests/e2e/axe, once for all test workers (a lock file orders them)."""
+    npm = shutil.which("npm")
+    if npm is None:
         pytest.fail(
-            f"{AXE_SCRIPT} is missing: the accessibility checks need axe-core; install it "
-            "from the repository root with: npm ci --prefix tests/e2e/axe",
+            "npm is missing: the accessibility checks install axe-core from the npm registry "
+            "(apt-get install npm)",
             pytrace=False,
         )
+    with open(AXE_FOLDER / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if AXE_SCRIPT.is_file():
+            return
+        done = subprocess.run(
+            [npm, "ci", "--prefix", str(AXE_FOLDER), "--no-audit", "--no-fund"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.fail(f"npm ci of axe-core failed:\n{done.stderr[-2000:]}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe-core's browser build, from the npm registry at the version that
+    tests/e2e/axe/package-lock.json pins; installed on first use, so that the README's test
+    command needs nothing more. Not installable is a failure, not a skip."""
+    if not AXE_SCRIPT.is_file():
+        _installed_axe()
     return AXE_SCRIPT.read_text("utf-8")
 
 

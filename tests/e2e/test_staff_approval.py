@@ -145,7 +145,8 @@ def test_two_approvers_sign_the_author_revises_and_the_merged_text_is_issued(
     expect(alice.locator("main")).to_contain_text("approvals 1 of 2")
 
     # Adam saves a second iteration in the editor before the second approval.
-    adam.goto(staff_site.url(f"/app/change-requests/{cr_id}/edit?open={CHAPTER}:en"))
+    adam.goto(cr_page)
+    adam.locator(f'#actions a[href^="/app/change-requests/{cr_id}/edit"]').click()
     text = adam.locator("textarea#markdown")
     text.fill(edited(text.input_value(), FIRST_PROPOSAL, SECOND_PROPOSAL))
     adam.locator("button#save").click()

@@ -73,7 +73,7 @@ def staff_page(
     settings: Settings = request.app.state.settings
     language = interface_language(request)
     # What a page shows only after a refused form post.
-    context = {"error": "", "conflicts": [], "concurrent": None, **context}
+    context = {"error": "", "conflicts": [], "concurrent": None, "signed_in": True, **context}
     html = rendered(
         f"app/{template}",
         language,
@@ -115,7 +115,10 @@ def staff_error(
         heading=catalogue(language).get(f"app_error_{status}", str(status)),
         detail=said,
         user=None,
-        csrf="",
+        # A refusal names no user (it has no session to read one with), but a signed-in
+        # browser keeps its way around and its sign-out.
+        signed_in=bool(request.cookies.get(SESSION_COOKIE)) and status != 401,
+        csrf=session_csrf(request, request.app.state.settings),
         here=request.url.path,
         done="",
         queue_count=0,

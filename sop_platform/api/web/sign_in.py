@@ -70,6 +70,7 @@ def _login_page(
         next_path=next_path,
         error=error,
         user=None,
+        signed_in=False,
         here="/login",
         done=request.query_params.get("done", ""),
         queue_count=0,
