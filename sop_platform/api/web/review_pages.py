@@ -12,7 +12,13 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Author, Reviewer, SessionDep
-from sop_platform.api.web.pages import attempt, refusal_status, see_other, staff_page
+from sop_platform.api.web.pages import (
+    attempt,
+    interface_language,
+    refusal_status,
+    see_other,
+    staff_page,
+)
 from sop_platform.core.errors import MergeConflict
 from sop_platform.core.models import ChangeRequest, User
 from sop_platform.core.signatures import APPROVE
@@ -43,7 +49,7 @@ def _cr_page(
     **extra: Any,
 ) -> HTMLResponse:
     details = details_of(session, change_request)
-    words = catalogue(request.cookies.get("sop_interface", "en"))
+    words = catalogue(interface_language(request))
     chapters = []
     for diff in diffs_of(session, change_request):
         inline, old, new = anchored_diff_html(diff.ops, words)

@@ -121,9 +121,12 @@ def login(
         wait = getattr(outcome.error, "retry_after_seconds", 0)
         key = "app_sign_in_throttled" if wait else "app_sign_in_failed"
         status = 429 if wait else 401
-        return _login_page(
+        page = _login_page(
             request, settings, next_path=target, error=said(language, key), status=status
         )
+        if wait:
+            page.headers["Retry-After"] = str(wait)
+        return page
     idle, lifetime = session_limits(settings)
     now = utc_now()
     old = request.cookies.get(SESSION_COOKIE, "")
