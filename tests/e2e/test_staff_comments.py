@@ -1,5 +1,6 @@
 """A review conversation on a passage, in real Chromium with two people in two browser
-contexts: a reviewer selects a passage of the proposed text and comments on it; the author
+contexts: a reviewer selects a passage of the proposed text, comments on it and asks for
+changes (the editor takes a new iteration only in draft or changes requested); the author
 answers with an iteration that moves the passage and a reply; the thread stays on its
 passage; an iteration that deletes the passage leaves the thread marked outdated.
 

@@ -34,7 +34,8 @@ router = APIRouter(tags=["staff application"], include_in_schema=False)
 
 CrId = Annotated[int, Query(ge=1, le=2**31 - 1)]
 Chosen = Annotated[list[str], Query(alias="chapter", max_length=40)]
-EDITABLE = (State.DRAFT, State.CHANGES_REQUESTED)
+# Every open state takes a new iteration (which voids the approvals given so far).
+EDITABLE = (State.DRAFT, State.SUBMITTED, State.CHANGES_REQUESTED, State.APPROVED)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ router = APIRouter(tags=["staff application"], include_in_schema=False)
 CrId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Version = Annotated[str, Form(max_length=200)]
 OPEN = (State.DRAFT, State.SUBMITTED, State.CHANGES_REQUESTED, State.APPROVED)
-EDITABLE = (State.DRAFT, State.CHANGES_REQUESTED)
+SUBMITTABLE = (State.DRAFT, State.CHANGES_REQUESTED)
 
 
 def _cr_page(
@@ -79,7 +79,7 @@ def _cr_page(
         chapters=chapters,
         version=crs.etag_of(change_request),
         is_author=user.username == change_request.author,
-        editable=change_request.state in EDITABLE,
+        submittable=change_request.state in SUBMITTABLE,
         open=change_request.state in OPEN,
         approve=APPROVE,
         **extra,
