@@ -118,25 +118,24 @@ def _uses(template: Path) -> Iterator[tuple[str, str | None, set[str] | None]]:
     """Each interface word `template` asks for: (key, prefix of a computed key or None,
     the placeholders `said` is given or None)."""
     tree = Environment().parse(template.read_text("utf-8"))
-    for node in tree.find_all(nodes.Getattr):
-        if isinstance(node.node, nodes.Name) and node.node.name == "t" and node.attr != "get":
-            yield node.attr, None, None
-    for node in tree.find_all(nodes.Getitem):
-        if isinstance(node.node, nodes.Name) and node.node.name == "t":
-            yield from _key_of(node.arg)
+    for attribute in tree.find_all(nodes.Getattr):
+        if _is_t(attribute.node) and attribute.attr != "get":
+            yield attribute.attr, None, None
+    for item in tree.find_all(nodes.Getitem):
+        if _is_t(item.node):
+            yield from _key_of(item.arg)
     for call in tree.find_all(nodes.Call):
         callee = call.node
         if isinstance(callee, nodes.Name) and callee.name == "said":
             [key, *_rest] = call.args
             assert isinstance(key, nodes.Const), f"{template.name}: said() with a computed key"
             yield key.value, None, {keyword.key for keyword in call.kwargs}
-        elif (
-            isinstance(callee, nodes.Getattr)
-            and callee.attr == "get"
-            and isinstance(callee.node, nodes.Name)
-            and callee.node.name == "t"
-        ):
+        elif isinstance(callee, nodes.Getattr) and callee.attr == "get" and _is_t(callee.node):
             yield from _key_of(call.args[0])
+
+
+def _is_t(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Name) and node.name == "t"
 
 
 def _key_of(node: nodes.Node) -> Iterator[tuple[str, str | None, set[str] | None]]:

@@ -120,11 +120,17 @@ def _is_page(answer: httpx2.Response, status: int) -> None:
 
 
 @pytest.fixture
-def pages(staff: dict[str, Api]) -> dict[str, str]:
-    """Each staff page's address and an element only that page has. Revision 2 of the
-    chapter is a merged CR; sarah has a draft with a text."""
-    merged = _draft(staff["sarah"], "## Scope {#scope}", "## Scope and purpose {#scope}")
-    approved_and_merged(staff, merged)
+def merged(staff: dict[str, Api]) -> int:
+    """Revision 2 of the chapter: sarah's CR, approved and merged (not yet issued)."""
+    cr = _draft(staff["sarah"], "## Scope {#scope}", "## Scope and purpose {#scope}")
+    approved_and_merged(staff, cr)
+    return cr
+
+
+@pytest.fixture
+def pages(staff: dict[str, Api], merged: int) -> dict[str, str]:
+    """Each staff page's address and an element only that page has; sarah also has a
+    draft with a text."""
     draft = _draft(staff["sarah"], "shall be **20 cm** below", "shall be **25 cm** below")
     chapter = f"/app/documents/{DOCUMENT}/chapters/{CHAPTER}"
     return {
@@ -188,7 +194,7 @@ def test_the_azerbaijani_pages_speak_azerbaijani(sign_in: SignIn, pages: dict[st
 
 
 def test_the_chapter_page_shows_the_word_diff_of_two_revisions(
-    sign_in: SignIn, pages: dict[str, str]
+    sign_in: SignIn, merged: int
 ) -> None:
     page = sign_in("sarah").get(f"/app/documents/{DOCUMENT}/chapters/{CHAPTER}?lang=en&from=1&to=2")
 
@@ -204,9 +210,11 @@ def test_a_reader_gets_403_on_the_editor_the_new_cr_form_and_every_action(
     sign_in: SignIn, staff: dict[str, Api], database: Database
 ) -> None:
     draft = _draft(staff["sarah"], "## Scope {#scope}", "## Scope. {#scope}")
-    version = staff["sarah"].client.get(
-        f"/api/v1/change-requests/{draft}", headers=staff["sarah"].headers
-    ).headers["ETag"]
+    version = (
+        staff["sarah"]
+        .client.get(f"/api/v1/change-requests/{draft}", headers=staff["sarah"].headers)
+        .headers["ETag"]
+    )
     browser = sign_in("rauf")
     home = browser.get("/app")
     _is_page(home, 200)
@@ -414,8 +422,7 @@ def test_the_preview_needs_the_csrf_header_and_shows_html_and_problems(
     text = edited(
         textarea(page, "markdown"),
         "## Team composition {#team-composition relation=national}",
-        '## Team composition {#team-composition imas="99.99#1"}\n\n'
-        "See [nowhere](#no-such-clause).",
+        '## Team composition {#team-composition imas="99.99#1"}\n\nSee [nowhere](#no-such-clause).',
     )
     body = {"chapter": KEY, "markdown": text}
     address = f"/app/change-requests/{draft}/preview"
@@ -614,13 +621,6 @@ def test_a_merge_from_the_cr_page_writes_the_revision(
 # Editions
 
 
-@pytest.fixture
-def merged(staff: dict[str, Api]) -> int:
-    cr = _draft(staff["sarah"], "## Scope {#scope}", "## Scope and purpose {#scope}")
-    approved_and_merged(staff, cr)
-    return cr
-
-
 def _editions(staff: dict[str, Api]) -> list[Any]:
     found: list[Any] = staff["elvin"]._call("GET", f"/api/v1/documents/{DOCUMENT}/editions", 200)
     return found
@@ -673,7 +673,5 @@ def test_an_edition_is_issued_with_the_merged_crs(
     editions = {edition["number"]: edition for edition in _editions(staff)}
     assert set(editions) == {1, 2}
     assert (editions[2]["title"], editions[2]["effective_date"]) == ("Edition 2", today)
-    record = staff["elvin"]._call(
-        "GET", f"/api/v1/documents/{DOCUMENT}/editions/2/amendments", 200
-    )
-    assert merged in [line["change_request"] for line in record]
+    issued = staff["elvin"]._call("GET", f"/api/v1/documents/{DOCUMENT}/editions/2", 200)
+    assert [line["change_request"] for line in issued["amendments"]] == [merged]

@@ -28,7 +28,7 @@ from tests.e2e.site_server import (
     publish,
     watch,
 )
-from tests.e2e.staff import Axe, StaffSite, start_staff_site
+from tests.e2e.staff import DESK, Axe, Desk, StaffSite, sign_in, start_staff_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -211,3 +211,23 @@ def axe(browser: Browser, axe_script: str) -> Axe:
         return [found for found in violations if found.get("impact") in AXE_IMPACTS]
 
     return check
+
+
+@pytest.fixture
+def desk(browser: Browser, staff_site: StaffSite) -> Iterator[Desk]:
+    """`desk(username)`: a page in a browser context of that person's own, signed in through
+    the form; each page's uncaught script errors must stay empty to the end."""
+    opened: list[tuple[Page, PageEvents]] = []
+
+    def open_for(username: str) -> Page:
+        events = PageEvents()
+        page = watch(browser.new_context(viewport=DESK).new_page(), events)
+        opened.append((page, events))
+        sign_in(page, staff_site.base_url, username)
+        return page
+
+    yield open_for
+    errors = {page.url: events.page_errors for page, events in opened if events.page_errors}
+    for page, _events in opened:
+        page.context.close()
+    assert errors == {}

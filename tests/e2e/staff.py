@@ -12,7 +12,7 @@ from typing import Any
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Page, Response, ViewportSize
 
 from sop_platform.core import accounts
 from sop_platform.core.database import Database
@@ -130,3 +130,9 @@ def described(violations: list[dict[str, Any]]) -> list[str]:
         + ", ".join(" ".join(map(str, node.get("target", []))) for node in violation["nodes"])
         for violation in violations
     ]
+
+
+# Staff work at a desk: a laptop-sized window.
+DESK: ViewportSize = {"width": 1280, "height": 900}
+# The fixture's type: `desk(username) -> a signed-in page of that person's own`.
+Desk = Callable[[str], Page]

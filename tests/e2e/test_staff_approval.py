@@ -1,7 +1,8 @@
 """Two approvers sign a change request in real Chromium, each in a browser of their own, and
 the approved text reaches the field: a wrong password signs nothing, a new iteration voids
-the signature given before it, the second quorum lets an approver merge, and the edition
-issued from the editions page shows the new text with its what-changed mark.
+the signature given before it, two signatures on the new iteration let an approver merge,
+and the edition issued from the editions page shows the new text with its what-changed
+mark.
 
 The submitted change request that the approvers find is set up with the review services
 directly on the test database before any browser acts; everything after that is done
@@ -10,12 +11,10 @@ through the pages."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlmodel import col, func, select
 
 from sop_platform.core.accounts import user_by_name
@@ -24,37 +23,12 @@ from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.models import Review
 from sop_platform.review.change_requests import create_change_request, put_proposal, submit
-from tests.e2e.site_server import PageEvents, watch
-from tests.e2e.staff import StaffSite, sign_in, story_screenshot
+from tests.e2e.staff import Desk, StaffSite, story_screenshot
 from tests.support import CHAPTER, DOCUMENT, PASSWORD, edited
 
-# Staff work at a desk: a laptop-sized window.
-DESK = {"width": 1280, "height": 900}
 BASE_SENTENCE = "The clearance depth shall be **20 cm** below the original ground surface"
 FIRST_PROPOSAL = "The clearance depth shall be **25 cm** below the original ground surface"
 SECOND_PROPOSAL = "The clearance depth shall be **30 cm** below the original ground surface"
-
-Desk = Callable[[str], Page]
-
-
-@pytest.fixture
-def desk(browser: Browser, staff_site: StaffSite) -> Iterator[Desk]:
-    """`desk(username)`: a page in a browser context of that person's own, signed in through
-    the form; each page's uncaught script errors must stay empty to the end."""
-    opened: list[tuple[Page, PageEvents]] = []
-
-    def open_for(username: str) -> Page:
-        events = PageEvents()
-        page = watch(browser.new_context(viewport=DESK).new_page(), events)
-        opened.append((page, events))
-        sign_in(page, staff_site.base_url, username)
-        return page
-
-    yield open_for
-    errors = {page.url: events.page_errors for page, events in opened if events.page_errors}
-    for page, _events in opened:
-        page.context.close()
-    assert errors == {}
 
 
 def submitted_by_adam(database: Database, title: str, old: str, new: str) -> int:

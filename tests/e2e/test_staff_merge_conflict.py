@@ -10,11 +10,9 @@ and merged through the pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from sop_platform.core.accounts import user_by_name
 from sop_platform.core.chapters import find_chapter, revision_text
@@ -27,11 +25,9 @@ from sop_platform.review.change_requests import (
 )
 from sop_platform.review.merge import merge_change_request
 from sop_platform.review.reviews import review
-from tests.e2e.site_server import PageEvents, watch
-from tests.e2e.staff import StaffSite, sign_in, story_screenshot
+from tests.e2e.staff import Desk, StaffSite, story_screenshot
 from tests.support import CHAPTER, DOCUMENT, PASSWORD, edited
 
-DESK = {"width": 1280, "height": 900}
 BASE_SENTENCE = "The clearance depth shall be **20 cm** below the original ground surface"
 A_SENTENCE = "The clearance depth shall be **25 cm** below the original ground surface"
 B_SENTENCE = "The clearance depth shall be **30 cm** below the original ground surface"
@@ -41,28 +37,6 @@ B_SENTENCE = "The clearance depth shall be **30 cm** below the original ground s
 PROPOSED_TEXT = (
     "view => Array.from(view.querySelectorAll('[data-at]'), piece => piece.textContent).join('')"
 )
-
-Desk = Callable[[str], Page]
-
-
-@pytest.fixture
-def desk(browser: Browser, staff_site: StaffSite) -> Iterator[Desk]:
-    """`desk(username)`: a page in a browser context of that person's own, signed in through
-    the form; each page's uncaught script errors must stay empty to the end."""
-    opened: list[tuple[Page, PageEvents]] = []
-
-    def open_for(username: str) -> Page:
-        events = PageEvents()
-        page = watch(browser.new_context(viewport=DESK).new_page(), events)
-        opened.append((page, events))
-        sign_in(page, staff_site.base_url, username)
-        return page
-
-    yield open_for
-    errors = {page.url: events.page_errors for page, events in opened if events.page_errors}
-    for page, _events in opened:
-        page.context.close()
-    assert errors == {}
 
 
 def head_text(database: Database) -> tuple[int, str]:

@@ -109,7 +109,7 @@ def _assert_anchored(html: str, text: str) -> None:
         ("", NEW),
         (OLD, ""),
         (OLD, OLD),
-        ("Keep <this> & that.\n", "Keep <that> & \"this\".\n"),
+        ("Keep <this> & that.\n", 'Keep <that> & "this".\n'),
     ],
     ids=["edit", "reverse", "all-new", "all-deleted", "unchanged", "markup-characters"],
 )

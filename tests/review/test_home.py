@@ -11,8 +11,12 @@ import pytest
 from sqlmodel import select
 
 from sop_platform.core.accounts import user_by_name
-from sop_platform.core.chapters import document_by_slug, find_chapter, revision_text
-from sop_platform.core.chapters import save_chapter_text
+from sop_platform.core.chapters import (
+    document_by_slug,
+    find_chapter,
+    revision_text,
+    save_chapter_text,
+)
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.models import Edition
@@ -64,7 +68,9 @@ def test_my_crs_are_sorted_by_where_they_stand(loaded: Database, staff: dict[str
     assert home.awaiting_me == []
 
 
-def test_an_approved_cr_of_mine_still_awaits_others(loaded: Database, staff: dict[str, Api]) -> None:
+def test_an_approved_cr_of_mine_still_awaits_others(
+    loaded: Database, staff: dict[str, Api]
+) -> None:
     sarah = staff["sarah"]
     cr = _proposed(sarah, "Approved", "## Scope {#scope}", "## Scope. {#scope}")
     sarah.act(cr, "submit")
@@ -96,7 +102,9 @@ def test_crs_of_others_await_me_but_not_my_own(loaded: Database, staff: dict[str
     assert [i.change_request.id for i in _home(loaded, "leyla").awaiting_me] == [sarahs, mine]
 
 
-def test_my_own_draft_is_not_counted_as_awaiting_me(loaded: Database, staff: dict[str, Api]) -> None:
+def test_my_own_draft_is_not_counted_as_awaiting_me(
+    loaded: Database, staff: dict[str, Api]
+) -> None:
     # The queue offers an author their own drafts to revise; the home lists those as drafts.
     mine = _proposed(staff["sarah"], "Mine", "## Scope {#scope}", "## Scope. {#scope}")
 

@@ -56,10 +56,8 @@ def _queue(
     database: Database, username: str, now: datetime | None = None, **filters: Any
 ) -> tuple[list[int], int]:
     with database.session(write=False) as session:
-        items, total = review_queue(
-            session, user_by_name(session, username), now=now, **filters
-        )
-        return [item.change_request.id for item in items], total
+        items, total = review_queue(session, user_by_name(session, username), now=now, **filters)
+        return [int(item.change_request.id or 0) for item in items], total
 
 
 def test_without_filters_an_approver_sees_both_submitted_crs_oldest_first(
