@@ -134,7 +134,7 @@ def pages(staff: dict[str, Api], merged: int) -> dict[str, str]:
     draft = _draft(staff["sarah"], "shall be **20 cm** below", "shall be **25 cm** below")
     chapter = f"/app/documents/{DOCUMENT}/chapters/{CHAPTER}"
     return {
-        "/app": 'id="awaiting-me"',
+        "/app": f'href="/app/change-requests/{draft}"',  # in #my-drafts
         "/app/documents": f'value="{KEY}"',
         f"{chapter}?lang=en&from=1&to=2": 'id="revision-diff"',
         f"{chapter}/standard?lang=en": 'id="standard-compare"',

@@ -15,11 +15,14 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Page, Response, ViewportSize
 
 from sop_platform.core import accounts
+from sop_platform.core.accounts import user_by_name
+from sop_platform.core.chapters import find_chapter, revision_text
 from sop_platform.core.database import Database
 from sop_platform.resources import shipped_dir
+from sop_platform.review.change_requests import create_change_request, put_proposal, submit
 from sop_platform.settings import Settings
 from tests.e2e.site_server import LiveSite
-from tests.support import PASSWORD, SECRET
+from tests.support import CHAPTER, DOCUMENT, PASSWORD, SECRET, edited
 
 # The fixture's type: `axe(page) -> the serious and critical violations axe-core finds`.
 Axe = Callable[[Page], list[dict[str, Any]]]
@@ -136,3 +139,30 @@ def described(violations: list[dict[str, Any]]) -> list[str]:
 DESK: ViewportSize = {"width": 1280, "height": 900}
 # The fixture's type: `desk(username) -> a signed-in page of that person's own`.
 Desk = Callable[[str], Page]
+
+
+def submitted_by_adam(database: Database, title: str, old: str, new: str) -> int:
+    """A CR by adam changing `old` to `new` in manual-clearance (en), submitted; its id."""
+    with database.session(write=True) as session:
+        adam = user_by_name(session, "adam")
+        _document, chapter = find_chapter(session, DOCUMENT, CHAPTER, "en")
+        _revision, head = revision_text(session, chapter, chapter.head_revision)
+        change_request = create_change_request(
+            session,
+            DOCUMENT,
+            author=adam,
+            title=title,
+            rationale="Deeper ordnance was found in the 2026 season.",
+        )
+        put_proposal(
+            session,
+            change_request,
+            adam,
+            slug=CHAPTER,
+            language="en",
+            text=edited(head, old, new),
+            base_revision=chapter.head_revision,
+        )
+        submit(session, change_request, adam)
+        assert change_request.id is not None
+        return change_request.id

@@ -17,45 +17,15 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 from sqlmodel import col, func, select
 
-from sop_platform.core.accounts import user_by_name
-from sop_platform.core.chapters import find_chapter, revision_text
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.models import Review
-from sop_platform.review.change_requests import create_change_request, put_proposal, submit
-from tests.e2e.staff import Desk, StaffSite, story_screenshot
+from tests.e2e.staff import Desk, StaffSite, story_screenshot, submitted_by_adam
 from tests.support import CHAPTER, DOCUMENT, PASSWORD, edited
 
 BASE_SENTENCE = "The clearance depth shall be **20 cm** below the original ground surface"
 FIRST_PROPOSAL = "The clearance depth shall be **25 cm** below the original ground surface"
 SECOND_PROPOSAL = "The clearance depth shall be **30 cm** below the original ground surface"
-
-
-def submitted_by_adam(database: Database, title: str, old: str, new: str) -> int:
-    """A CR by adam changing `old` to `new` in manual-clearance (en), submitted; its id."""
-    with database.session(write=True) as session:
-        adam = user_by_name(session, "adam")
-        _document, chapter = find_chapter(session, DOCUMENT, CHAPTER, "en")
-        _revision, head = revision_text(session, chapter, chapter.head_revision)
-        change_request = create_change_request(
-            session,
-            DOCUMENT,
-            author=adam,
-            title=title,
-            rationale="Deeper ordnance was found in the 2026 season.",
-        )
-        put_proposal(
-            session,
-            change_request,
-            adam,
-            slug=CHAPTER,
-            language="en",
-            text=edited(head, old, new),
-            base_revision=chapter.head_revision,
-        )
-        submit(session, change_request, adam)
-        assert change_request.id is not None
-        return change_request.id
 
 
 def approvals_recorded(database: Database, cr_id: int) -> int:
