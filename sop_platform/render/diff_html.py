@@ -69,8 +69,35 @@ def anchored_diff_html(
             inline.append(_marked("del", said["deleted"], shown, None))
             old.append(_marked("del", said["deleted"], shown, None))
         else:
-            inline.append(f'<span data-at="{at}">{shown}</span>')
-            new.append(f'<span data-at="{at}">{shown}</span>')
-            old.append(shown)
+            located = _unchanged(text, at, said)
+            inline.append(located)
+            new.append(located)
+            old.append(_unchanged(text, None, said))
             at += len(text)
     return "".join(inline), "".join(old), "".join(new)
+
+
+_KEPT_LINES = 3  # of an unchanged stretch, shown on each side of what is folded away
+
+
+def _unchanged(text: str, at: int | None, said: dict[str, str]) -> str:
+    """Unchanged text; a long stretch is folded, keeping a few lines of context on either
+    side of the changes, and opens on request (its text stays in the page, so a selection
+    and the comment's context are unaffected)."""
+
+    def piece(part: str, offset: int) -> str:
+        shown = escape(part)
+        return shown if at is None else f'<span data-at="{at + offset}">{shown}</span>'
+
+    lines = text.splitlines(keepends=True)
+    if len(lines) <= 2 * _KEPT_LINES + 2:
+        return piece(text, 0)
+    head = "".join(lines[:_KEPT_LINES])
+    middle = "".join(lines[_KEPT_LINES:-_KEPT_LINES])
+    tail = "".join(lines[-_KEPT_LINES:])
+    count = len(lines) - 2 * _KEPT_LINES
+    label = escape(said.get("unchanged_lines", "{count} unchanged lines").format(count=count))
+    return (
+        f'{piece(head, 0)}<details class="unchanged"><summary>{label}</summary>'
+        f"{piece(middle, len(head))}</details>{piece(tail, len(head) + len(middle))}"
+    )
