@@ -5,13 +5,17 @@
   const form = document.getElementById("comment-form");
   const PATTERN = 32; // characters of context kept on each side, as the server's anchoring
 
-  // The proposed text of one view, rebuilt from its pieces, each knowing its offset.
-  const pieces = (view) =>
-    Array.from(view.querySelectorAll("[data-at]")).map((element) => ({
-      element,
-      at: Number(element.dataset.at),
-      text: element.textContent,
-    }));
+  // The proposed text of one view, rebuilt from its pieces in order. Offsets are counted
+  // here, in the browser's own units (a character beyond the basic plane counts two), not
+  // taken from `data-at`, which the server counts in characters.
+  const pieces = (view) => {
+    let at = 0;
+    return Array.from(view.querySelectorAll("[data-at]")).map((element) => {
+      const piece = { element, at, text: element.textContent };
+      at += piece.text.length;
+      return piece;
+    });
+  };
 
   const offsetWithin = (element, node, offset) => {
     const range = document.createRange();

@@ -68,7 +68,11 @@ def review_due(
         if deadline < horizon:
             due.append(
                 ReviewDue(
-                    chapter, edition.number, edition.effective_date, deadline, deadline < today
+                    chapter,
+                    changed_in.number,
+                    changed_in.effective_date,
+                    deadline,
+                    deadline < today,
                 )
             )
     return sorted(due, key=lambda item: (item.review_due, item.chapter.number))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from sop_platform.core.chapters import all_documents
 from sop_platform.core.drift import flags_of
@@ -44,14 +44,28 @@ def _mine(session: Session, user: User, states: tuple[State, ...]) -> list[Chang
     )
 
 
+def _count_mine(session: Session, user: User, states: tuple[State, ...]) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(ChangeRequest)
+        .where(
+            ChangeRequest.author == user.username,
+            col(ChangeRequest.state).in_([state.value for state in states]),
+        )
+    ).one()
+
+
 def home_of(session: Session, user: User) -> Home:
     documents = all_documents(session)
     home = Home(documents={doc.id: doc for doc in documents if doc.id is not None})
     home.drafts = _mine(session, user, (State.DRAFT, State.CHANGES_REQUESTED))
     home.awaiting_others = _mine(session, user, (State.SUBMITTED, State.APPROVED))
-    queue, _total = review_queue(session, user, limit=SHOWN)
+    queue, total = review_queue(session, user, limit=SHOWN)
     home.awaiting_me = [item for item in queue if item.action != "revise"]
-    home.awaiting_me_total = len(home.awaiting_me)
+    # The queue also holds my own drafts to revise; they are counted under "my drafts".
+    home.awaiting_me_total = total - _count_mine(
+        session, user, (State.DRAFT, State.CHANGES_REQUESTED)
+    )
     for document in documents:
         if document.kind != "sop" or document.id is None:
             continue

@@ -142,5 +142,22 @@ def test_a_chapter_changed_by_a_later_edition_is_due_later(session: Session) -> 
     assert {(CHAPTER, "az"), ("general", "en")} <= listed
 
 
+def test_a_chapter_due_names_the_edition_that_last_changed_it(session: Session) -> None:
+    document = document_by_slug(session, DOCUMENT)
+    first = current_edition(session, document).effective_date
+    _revise(session)
+    later = first + timedelta(days=400)
+    _issue(session, later, today=later)
+
+    due = review_due(session, document, today=years_after(later, 3) + timedelta(days=1))
+
+    named = {item.chapter.slug + "/" + item.chapter.language: item for item in due}
+    assert (named["general/en"].changed_in_edition, named["general/en"].changed_on) == (1, first)
+    assert (named[f"{CHAPTER}/en"].changed_in_edition, named[f"{CHAPTER}/en"].changed_on) == (
+        2,
+        later,
+    )
+
+
 def test_the_29th_of_february_falls_due_on_the_28th():
     assert years_after(date(2028, 2, 29), 3) == date(2031, 2, 28)

@@ -258,7 +258,8 @@ def resolve_or_reopen(
             change == "resolve",
         )
 
-    return _act(request, session, user, cr_id, mark, f"{change}d", f"#comment-{comment_id}")
+    done = {"resolve": "resolved", "reopen": "reopened"}[change]
+    return _act(request, session, user, cr_id, mark, done, f"#comment-{comment_id}")
 
 
 @router.post("/app/change-requests/{cr_id}/merge")
