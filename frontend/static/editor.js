@@ -24,11 +24,29 @@
     for (const problem of found) {
       const item = document.createElement("li");
       if (problem.blocking) item.className = "blocking";
-      item.textContent = `${problems.dataset.line} ${problem.line}: ${problem.message}` +
-        (problem.blocking ? ` (${problems.dataset.blocking})` : "");
+      const go = document.createElement("button");
+      go.type = "button";
+      go.className = "link-button go-to-line";
+      go.dataset.line = String(problem.line);
+      go.textContent = `${problems.dataset.line} ${problem.line}`;
+      item.append(go, `: ${problem.message}` +
+        (problem.blocking ? ` (${problems.dataset.blocking})` : ""));
       problems.append(item);
     }
   };
+
+  // "Line N" in a warning puts the cursor at the start of that line of the text.
+  problems.addEventListener("click", (event) => {
+    const go = event.target.closest(".go-to-line");
+    if (!go) return;
+    const lines = area.value.split("\n");
+    const wanted = Math.max(1, Math.min(Number(go.dataset.line), lines.length));
+    const start = lines.slice(0, wanted - 1).reduce((sum, line) => sum + line.length + 1, 0);
+    area.focus();
+    area.setSelectionRange(start, start + lines[wanted - 1].length);
+    // Scroll the line into view: its share of the text's height.
+    area.scrollTop = Math.max(0, (wanted - 3) * (area.scrollHeight / lines.length));
+  });
 
   const refresh = async () => {
     const mine = ++asked;

@@ -141,12 +141,18 @@ DESK: ViewportSize = {"width": 1280, "height": 900}
 Desk = Callable[[str], Page]
 
 
-def submitted_by_adam(database: Database, title: str, old: str, new: str) -> int:
-    """A CR by adam changing `old` to `new` in manual-clearance (en), submitted; its id."""
+def submitted_by_adam(
+    database: Database, title: str, old: str, new: str, base: tuple[int, str] | None = None
+) -> int:
+    """A CR by adam changing `old` to `new` in manual-clearance (en), submitted; its id.
+    It starts from the head, or from `base` (a revision number and its text), which lets
+    two CRs start from the same text."""
     with database.session(write=True) as session:
         adam = user_by_name(session, "adam")
-        _document, chapter = find_chapter(session, DOCUMENT, CHAPTER, "en")
-        _revision, head = revision_text(session, chapter, chapter.head_revision)
+        if base is None:
+            _document, chapter = find_chapter(session, DOCUMENT, CHAPTER, "en")
+            base = chapter.head_revision, revision_text(session, chapter, chapter.head_revision)[1]
+        revision, head = base
         change_request = create_change_request(
             session,
             DOCUMENT,
@@ -161,7 +167,7 @@ def submitted_by_adam(database: Database, title: str, old: str, new: str) -> int
             slug=CHAPTER,
             language="en",
             text=edited(head, old, new),
-            base_revision=chapter.head_revision,
+            base_revision=revision,
         )
         submit(session, change_request, adam)
         assert change_request.id is not None

@@ -66,6 +66,10 @@ def test_an_author_writes_a_new_clause_and_submits_it(
     expect(problems).to_contain_text("no-such-clause")
     expect(problems).to_contain_text("no such clause")
     expect(preview.locator(".xref.broken")).to_have_text("see")
+    # Its "Line N" puts the cursor on the line to fix.
+    problems.locator(".go-to-line").first.click()
+    selected = markdown.evaluate("area => area.value.slice(area.selectionStart, area.selectionEnd)")
+    assert BROKEN_REFERENCE.strip() in selected
     markdown.fill(written)
     expect(problems).to_have_text("No problems found.")
     expect(preview.locator(".xref.broken")).to_have_count(0)

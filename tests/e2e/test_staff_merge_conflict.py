@@ -19,14 +19,11 @@ from sop_platform.core.chapters import find_chapter, revision_text
 from sop_platform.core.database import Database
 from sop_platform.review.change_requests import (
     change_request_by_id,
-    create_change_request,
-    put_proposal,
-    submit,
 )
 from sop_platform.review.merge import merge_change_request
 from sop_platform.review.reviews import review
-from tests.e2e.staff import Desk, StaffSite, story_screenshot
-from tests.support import CHAPTER, DOCUMENT, PASSWORD, edited
+from tests.e2e.staff import Desk, StaffSite, story_screenshot, submitted_by_adam
+from tests.support import CHAPTER, DOCUMENT, PASSWORD
 
 BASE_SENTENCE = "The clearance depth shall be **20 cm** below the original ground surface"
 A_SENTENCE = "The clearance depth shall be **25 cm** below the original ground surface"
@@ -45,29 +42,6 @@ def head_text(database: Database) -> tuple[int, str]:
         _document, chapter = find_chapter(session, DOCUMENT, CHAPTER, "en")
         _revision, text = revision_text(session, chapter, chapter.head_revision)
         return chapter.head_revision, text
-
-
-def submitted_by_adam(database: Database, title: str, base: tuple[int, str], new: str) -> int:
-    """A CR by adam changing the base sentence to `new`, based on `base` (revision and
-    text), submitted; its id."""
-    revision, text = base
-    with database.session(write=True) as session:
-        adam = user_by_name(session, "adam")
-        change_request = create_change_request(
-            session, DOCUMENT, author=adam, title=title, rationale="Lessons from the 2026 season."
-        )
-        put_proposal(
-            session,
-            change_request,
-            adam,
-            slug=CHAPTER,
-            language="en",
-            text=edited(text, BASE_SENTENCE, new),
-            base_revision=revision,
-        )
-        submit(session, change_request, adam)
-        assert change_request.id is not None
-        return change_request.id
 
 
 def approved_and_merged(database: Database, cr_id: int) -> None:
@@ -92,8 +66,12 @@ def test_a_conflicting_merge_shows_the_three_sides_and_loses_nothing(
     desk: Desk, staff_site: StaffSite, demo_database: Database, tmp_path: Path
 ):
     base = head_text(demo_database)
-    cr_a = submitted_by_adam(demo_database, "Clearance depth to 25 cm", base, A_SENTENCE)
-    cr_b = submitted_by_adam(demo_database, "Clearance depth to 30 cm", base, B_SENTENCE)
+    cr_a = submitted_by_adam(
+        demo_database, "Clearance depth to 25 cm", BASE_SENTENCE, A_SENTENCE, base
+    )
+    cr_b = submitted_by_adam(
+        demo_database, "Clearance depth to 30 cm", BASE_SENTENCE, B_SENTENCE, base
+    )
     approved_and_merged(demo_database, cr_a)
     merged_head = head_text(demo_database)
     assert merged_head[0] == base[0] + 1 and A_SENTENCE in merged_head[1]

@@ -64,6 +64,11 @@ def _picks(values: list[str]) -> list[Pick]:
     return list(dict.fromkeys(Pick.parsed(value) for value in values))
 
 
+def _tab_picks(tabs: str) -> list[Pick]:
+    """The editor's open tabs, as its form carries them: `chapter=a:en&chapter=b:az`."""
+    return _picks([part.removeprefix("chapter=") for part in tabs.split("&") if part])
+
+
 def _new_form(
     request: Request,
     session: Session,
@@ -275,7 +280,7 @@ def save(
 ) -> Response:
     """Save the text as the CR's next iteration, unless someone saved since it was opened."""
     pick = Pick.parsed(chapter)
-    asked = _picks([part.removeprefix("chapter=") for part in tabs.split("&") if part])
+    asked = _tab_picks(tabs)
     # Browsers send line breaks as CRLF; the store keeps what the author meant.
     text = markdown.replace("\r\n", "\n")
     typed = EditorText(pick, text, base_revision, saved=False)
@@ -362,5 +367,5 @@ def add_chapter(
     pick = Pick.parsed(chapter)
     document = crs.document_of(session, change_request)
     find_chapter(session, document.slug, pick.slug, pick.language)
-    asked = _picks([part.removeprefix("chapter=") for part in tabs.split("&") if part])
+    asked = _tab_picks(tabs)
     return see_other(_editor_address(change_request, [*asked, pick], pick))

@@ -76,15 +76,30 @@ def _login_page(
         queue_count=0,
     )
     response = HTMLResponse(html, status_code=status, headers=NO_STORE)
+    _set_private_cookie(request, response, LOGIN_COOKIE, nonce, path="/login")
+    return response
+
+
+def _set_private_cookie(
+    request: Request,
+    response: Response,
+    name: str,
+    value: str,
+    *,
+    path: str,
+    max_age: int | None = None,
+) -> None:
+    """A cookie scripts cannot read, sent only by this site's own navigation, and only over
+    HTTPS when the request came over HTTPS."""
     response.set_cookie(
-        LOGIN_COOKIE,
-        nonce,
+        name,
+        value,
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
-        path="/login",
+        path=path,
+        max_age=max_age,
     )
-    return response
 
 
 @router.get("/login", dependencies=[Open])
@@ -135,14 +150,8 @@ def login(
     purge_ended(session, idle, lifetime, now)
     token = open_web_session(session, outcome.user, now)
     response = see_other(target)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-        max_age=int(lifetime.total_seconds()),
+    _set_private_cookie(
+        request, response, SESSION_COOKIE, token, path="/", max_age=int(lifetime.total_seconds())
     )
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
