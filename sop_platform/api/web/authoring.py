@@ -7,7 +7,6 @@ and the difference between them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Form, Query, Request
@@ -16,18 +15,22 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from sop_platform.api.deps import Author, SessionDep
-from sop_platform.api.web.chapters import document_targets
 from sop_platform.api.web.pages import attempt, refusal_status, see_other, staff_page
-from sop_platform.core.chapters import chapters_of, document_by_slug, find_chapter, revision_text
-from sop_platform.core.errors import InvalidInput, PreconditionFailed
+from sop_platform.core.chapters import chapters_of, document_by_slug, find_chapter
+from sop_platform.core.errors import PreconditionFailed
 from sop_platform.core.models import ChangeRequest, Document, User
 from sop_platform.core.word_diff import word_diff
 from sop_platform.render.diff_html import ops_html
 from sop_platform.render.site_text import catalogue
-from sop_platform.render.staff_views import chapter_html
 from sop_platform.review import change_requests as crs
-from sop_platform.review.proposal_store import proposal_text, proposals_at
-from sop_platform.review.text_checks import Problem, problems_in
+from sop_platform.review.editing import (
+    EditorText,
+    Pick,
+    draft_problems,
+    editor_tabs,
+    editor_text,
+    preview_html,
+)
 from sop_platform.review.workflow import State
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
@@ -36,24 +39,6 @@ CrId = Annotated[int, Query(ge=1, le=2**31 - 1)]
 Chosen = Annotated[list[str], Query(alias="chapter", max_length=40)]
 # Every open state takes a new iteration (which voids the approvals given so far).
 EDITABLE = (State.DRAFT, State.SUBMITTED, State.CHANGES_REQUESTED, State.APPROVED)
-
-
-@dataclass(frozen=True)
-class Pick:
-    """One language variant of a chapter, written `slug:lang` in forms and addresses."""
-
-    slug: str
-    language: str
-
-    @classmethod
-    def parsed(cls, value: str) -> Pick:
-        slug, _, language = value.partition(":")
-        if not slug or language not in ("az", "en"):
-            raise InvalidInput(f"'{value[:40]}' does not name a chapter as slug:language")
-        return cls(slug, language)
-
-    def __str__(self) -> str:
-        return f"{self.slug}:{self.language}"
 
 
 def _references(value: str) -> list[str]:
@@ -157,53 +142,6 @@ def _editor_address(change_request: ChangeRequest, picks: list[Pick], open_: Pic
     return f"/app/change-requests/{change_request.id}/edit?{query.lstrip('&')}"
 
 
-@dataclass
-class EditorText:
-    pick: Pick
-    text: str
-    base_revision: int
-    saved: bool  # a proposal of the current iteration, rather than the head
-
-
-def _editor_text(
-    session: Session, change_request: ChangeRequest, document: Document, pick: Pick
-) -> EditorText:
-    for proposal in proposals_at(session, change_request):
-        if (proposal.chapter_slug, proposal.language) == (pick.slug, pick.language):
-            return EditorText(
-                pick, proposal_text(session, proposal), proposal.base_revision, saved=True
-            )
-    _document, chapter = find_chapter(session, document.slug, pick.slug, pick.language)
-    _row, text = revision_text(session, chapter, chapter.head_revision)
-    return EditorText(pick, text, chapter.head_revision, saved=False)
-
-
-def _tabs(session: Session, change_request: ChangeRequest, asked: list[Pick]) -> list[Pick]:
-    proposed = [Pick(p.chapter_slug, p.language) for p in proposals_at(session, change_request)]
-    return list(dict.fromkeys([*proposed, *asked]))
-
-
-def _problems(
-    session: Session, change_request: ChangeRequest, pick: Pick, text: str
-) -> list[Problem]:
-    texts = {
-        (p.chapter_slug, p.language): proposal_text(session, p)
-        for p in proposals_at(session, change_request)
-    }
-    texts[(pick.slug, pick.language)] = text
-    return [
-        problem
-        for problem in problems_in(session, change_request.document_id, texts)
-        if (problem.chapter, problem.language) == (pick.slug, pick.language)
-    ]
-
-
-def _preview(session: Session, document: Document, pick: Pick, text: str) -> str:
-    return chapter_html(
-        text, pick.slug, pick.language, document_targets(session, document, pick.language)
-    )
-
-
 def _editor(
     request: Request,
     session: Session,
@@ -217,13 +155,13 @@ def _editor(
     **extra: Any,
 ) -> HTMLResponse:
     document = crs.document_of(session, change_request)
-    tabs = _tabs(session, change_request, asked)
+    tabs = editor_tabs(session, change_request, asked)
     current = open_ or (tabs[0] if tabs else None)
     if current is not None and current not in tabs:
         tabs.append(current)
     shown = text
     if shown is None and current is not None:
-        shown = _editor_text(session, change_request, document, current)
+        shown = editor_text(session, change_request, document, current)
     chapters = chapters_of(session, document)
     return staff_page(
         request,
@@ -238,10 +176,10 @@ def _editor(
         shown=shown,
         editable=change_request.state in EDITABLE and change_request.author == user.username,
         version=crs.etag_of(change_request),
-        problems=_problems(session, change_request, current, shown.text)
+        problems=draft_problems(session, change_request, current, shown.text)
         if current and shown
         else [],
-        preview=Markup(_preview(session, document, current, shown.text))  # noqa: S704
+        preview=Markup(preview_html(session, document, current, shown.text))  # noqa: S704
         if current and shown
         else "",
         addable=[c for c in chapters if Pick(c.slug, c.language) not in tabs],
@@ -306,7 +244,7 @@ def save(
     status = refusal_status(error)
     if isinstance(error, PreconditionFailed):
         document = crs.document_of(session, change_request)
-        theirs = _editor_text(session, change_request, document, pick)
+        theirs = editor_text(session, change_request, document, pick)
         words = catalogue(pick.language)
         extra = {
             "error": "",
@@ -336,10 +274,10 @@ def preview(
     document = crs.document_of(session, change_request)
     pick = Pick.parsed(chapter)
     text = markdown.replace("\r\n", "\n")
-    problems = _problems(session, change_request, pick, text)
+    problems = draft_problems(session, change_request, pick, text)
     return JSONResponse(
         {
-            "html": _preview(session, document, pick, text),
+            "html": preview_html(session, document, pick, text),
             "problems": [
                 {
                     "line": problem.line,

@@ -1,0 +1,118 @@
+"""What staff see of one chapter: its head as the site would render it, the revision in the
+edition in effect, its history with the CR behind each revision, the word diff of any two
+revisions, blame per clause, and what calls for work (drift flags, an outdated translation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from sop_platform.core.chapters import chapters_of, find_chapter, revision_text
+from sop_platform.core.drift import flags_of
+from sop_platform.core.editions import edition_in_effect, edition_revisions
+from sop_platform.core.models import Chapter, Document, DriftFlag, Edition, Revision
+from sop_platform.core.translations import TranslationStatus, translation_statuses
+from sop_platform.core.version_store import revisions_of
+from sop_platform.core.word_diff import word_diff
+from sop_platform.render.diff_html import ops_html
+from sop_platform.render.markdown import Target
+from sop_platform.render.revision_texts import head_rows, text_of
+from sop_platform.render.site_text import catalogue
+from sop_platform.render.staff_views import chapter_html, targets_of
+from sop_platform.review.blame import ClauseBlame, blame_of, merging_change_requests
+
+# Where a reference in a staff view of a chapter leads: the staff view of its target.
+CHAPTER_HREF = "/app/documents/{doc}/chapters/{{slug}}?lang={{language}}#{{anchor}}"
+
+
+@dataclass(frozen=True)
+class RevisionDiff:
+    old: int
+    new: int
+    html: str  # escaped by the renderer
+    same: bool
+
+
+@dataclass(frozen=True)
+class ChapterOverview:
+    document: Document
+    chapter: Chapter
+    variants: list[Chapter]
+    body_html: str  # escaped by the renderer
+    edition: Edition | None
+    in_edition: int | None  # the revision the edition in effect froze
+    history: list[Revision]  # newest first
+    merged_by: dict[int, int]  # revision → CR
+    compared: RevisionDiff | None
+    blame: list[ClauseBlame]
+    flags: list[DriftFlag]
+    translation: TranslationStatus | None
+
+
+def document_targets(
+    session: Session, document: Document, language: str
+) -> dict[tuple[str, str], Target]:
+    """Every clause of the heads of `document` in `language`, as reference targets."""
+    chapters = chapters_of(session, document, language)
+    rows = head_rows(session, chapters)
+    heads = {c.slug: text_of(session, rows[c.id]) for c in chapters if c.id in rows}
+    return targets_of(heads, CHAPTER_HREF.format(doc=document.slug), language)
+
+
+def _revision_diff(session: Session, chapter: Chapter, old: int, new: int) -> RevisionDiff:
+    _row, old_text = revision_text(session, chapter, old)
+    _row, new_text = revision_text(session, chapter, new)
+    html = ops_html(word_diff(old_text, new_text), catalogue(chapter.language))
+    return RevisionDiff(old, new, html, old_text == new_text)
+
+
+def chapter_overview(
+    session: Session,
+    doc: str,
+    slug: str,
+    language: str | None,
+    *,
+    compare: tuple[int | None, int | None] = (None, None),
+) -> ChapterOverview:
+    """The overview of a chapter; `compare` (from, to) asks for the diff of two revisions
+    (either may be left out: the one before the head, the head)."""
+    document, chapter = find_chapter(session, doc, slug, language)
+    assert chapter.id is not None and document.id is not None
+    _head, head_text = revision_text(session, chapter, chapter.head_revision)
+    edition = edition_in_effect(session, document)
+    old, new = compare
+    compared = None
+    if old is not None or new is not None:
+        compared = _revision_diff(
+            session,
+            chapter,
+            old or max(chapter.head_revision - 1, 1),
+            new or chapter.head_revision,
+        )
+    return ChapterOverview(
+        document=document,
+        chapter=chapter,
+        variants=[c for c in chapters_of(session, document) if c.slug == chapter.slug],
+        body_html=chapter_html(
+            head_text,
+            chapter.slug,
+            chapter.language,
+            document_targets(session, document, chapter.language),
+        ),
+        edition=edition,
+        in_edition=edition_revisions(session, edition).get(chapter.id) if edition else None,
+        history=list(reversed(revisions_of(session, chapter.id))),
+        merged_by=merging_change_requests(session, chapter),
+        compared=compared,
+        blame=blame_of(session, chapter),
+        flags=[f for f in flags_of(session, document.id) if f.chapter_slug == chapter.slug],
+        translation=next(
+            (
+                status
+                for status in translation_statuses(session, document.id)
+                if (status.chapter, status.language) == (chapter.slug, chapter.language)
+            ),
+            None,
+        ),
+    )
