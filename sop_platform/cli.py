@@ -134,7 +134,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the API and the published site."""
+    """Serve the API, the staff application and the published site."""
     settings = _settings()
     try:
         settings.signing_key()
@@ -165,7 +165,8 @@ def demo(
                 add_user(session, username, full_name=full_name, role=role, password=password)
             sign_ins.append((username, role, password))
     database.dispose()
-    out.print(f"\nSOP platform: http://{host}:{port}/   API: http://{host}:{port}/docs")
+    base = f"http://{host}:{port}"
+    out.print(f"\nPublished site: {base}/   Staff: {base}/login   API: {base}/docs")
     out.print("Demo sign-ins (passwords are new each run):")
     for username, role, password in sign_ins:
         out.print(f"  {username:<9} {role.value:<9} {password}", highlight=False)

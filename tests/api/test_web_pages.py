@@ -6,89 +6,22 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import httpx2
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.models import ChangeRequest
 from sop_platform.render.site_text import catalogue
-from tests.support import CHAPTER, DOCUMENT, PASSWORD, Api, approved_and_merged, edited
+from tests.api.web_browser import HTML, Browser, SignIn, hidden, meta_csrf, textarea
+from tests.support import CHAPTER, DOCUMENT, Api, approved_and_merged, edited
 
-HTML = {"Accept": "text/html"}
 KEY = f"{CHAPTER}:en"
 WORK_PERIOD = "no more than **30 minutes**"
-
-
-class Browser:
-    """One person's browser: a client holding their session cookie, which sends each form
-    with the hidden token of the page that holds it."""
-
-    def __init__(self, client: TestClient) -> None:
-        self.client = client
-
-    def get(self, path: str) -> httpx2.Response:
-        return self.client.get(path, headers=HTML, follow_redirects=False)
-
-    def post(self, path: str, page: httpx2.Response, **fields: Any) -> httpx2.Response:
-        data = {"csrf_token": hidden(page, "csrf_token"), **fields}
-        return self.client.post(path, data=data, headers=HTML, follow_redirects=False)
-
-
-def hidden(page: httpx2.Response, name: str, form: str | None = None) -> str:
-    """The value of a hidden field of `page` (of the form with id `form`, if given)."""
-    text = page.text
-    if form is not None:
-        found = re.search(rf'<form[^>]*id="{form}".*?</form>', text, re.DOTALL)
-        assert found, f"no form #{form}"
-        text = found.group(0)
-    value = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)">', text)
-    assert value, f"no hidden {name}"
-    return html.unescape(value.group(1))
-
-
-def textarea(page: httpx2.Response, element_id: str) -> str:
-    found = re.search(rf'<textarea id="{element_id}"[^>]*>(.*?)</textarea>', page.text, re.DOTALL)
-    assert found, f"no textarea #{element_id}"
-    return html.unescape(found.group(1))
-
-
-def meta_csrf(page: httpx2.Response) -> str:
-    found = re.search(r'<meta name="csrf-token" content="([^"]*)">', page.text)
-    assert found
-    return html.unescape(found.group(1))
-
-
-SignIn = Callable[[str], Browser]
-
-
-@pytest.fixture
-def sign_in(client: TestClient, staff: dict[str, Api]) -> SignIn:
-    """`sign_in("sarah")`: the client's browser, signed in through the form as that person."""
-
-    def signed_in(username: str) -> Browser:
-        form = client.get("/login", headers=HTML)
-        answer = client.post(
-            "/login",
-            data={
-                "csrf_token": hidden(form, "csrf_token"),
-                "next": hidden(form, "next"),
-                "username": username,
-                "password": PASSWORD,
-            },
-            headers=HTML,
-            follow_redirects=False,
-        )
-        assert answer.status_code == 303, answer.text
-        return Browser(client)
-
-    return signed_in
 
 
 def _draft(api: Api, old: str, new: str, title: str = "Clearance depth") -> int:
