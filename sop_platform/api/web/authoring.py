@@ -15,7 +15,8 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from sop_platform.api.deps import Author, SessionDep
-from sop_platform.api.web.pages import attempt, refusal_status, see_other, staff_page
+from sop_platform.api.errors import status_of
+from sop_platform.api.web.pages import attempt, see_other, staff_page
 from sop_platform.core.chapters import chapters_of, document_by_slug, find_chapter
 from sop_platform.core.errors import PreconditionFailed
 from sop_platform.core.models import ChangeRequest, Document, User
@@ -129,7 +130,7 @@ def create_change_request(
             found,
             picks,
             error=error.detail if error else "",
-            status=refusal_status(error) if error else 422,
+            status=status_of(error) if error else 422,
             values=values,
         )
     return see_other(_editor_address(created, picks, picks[0] if picks else None))
@@ -241,7 +242,7 @@ def save(
     if error is None:
         return see_other(_editor_address(change_request, asked, pick) + "&done=saved")
     extra: dict[str, Any] = {"error": error.detail}
-    status = refusal_status(error)
+    status = status_of(error)
     if isinstance(error, PreconditionFailed):
         document = crs.document_of(session, change_request)
         theirs = editor_text(session, change_request, document, pick)

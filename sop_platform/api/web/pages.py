@@ -141,9 +141,3 @@ def attempt(session: Session, action: Callable[[], T]) -> tuple[T | None, Domain
         return None, error
     savepoint.commit()
     return result, None
-
-
-def refusal_status(error: DomainError) -> int:
-    from sop_platform.api.errors import status_of
-
-    return status_of(error)

@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Author, Reader, SessionDep
+from sop_platform.api.errors import status_of
 from sop_platform.api.routes.documents import DocSlug
-from sop_platform.api.web.pages import attempt, refusal_status, see_other, staff_page
+from sop_platform.api.web.pages import attempt, see_other, staff_page
 from sop_platform.core.chapters import all_documents, chapters_of, document_by_slug
 from sop_platform.core.clock import utc_today
 from sop_platform.core.editions import (
@@ -136,7 +137,7 @@ def issue(
             user,
             doc,
             error=error.detail if error else "",
-            status=refusal_status(error) if error else 422,
+            status=status_of(error) if error else 422,
             values={"title": title, "effective_date": effective_date},
         )
     request.app.state.live_site.forget()

@@ -12,10 +12,10 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Author, Reviewer, SessionDep
+from sop_platform.api.errors import status_of
 from sop_platform.api.web.pages import (
     attempt,
     interface_language,
-    refusal_status,
     see_other,
     staff_page,
 )
@@ -118,7 +118,7 @@ def _act(
         session,
         user,
         change_request,
-        status=refusal_status(error),
+        status=status_of(error),
         error=error.detail,
         conflicts=conflicts,
     )

@@ -9,7 +9,8 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from sop_platform.api.deps import Author, SessionDep
-from sop_platform.api.web.pages import attempt, refusal_status, staff_page
+from sop_platform.api.errors import status_of
+from sop_platform.api.web.pages import attempt, staff_page
 from sop_platform.core.errors import TooLarge
 from sop_platform.core.word_safety import MAX_UPLOAD_BYTES
 from sop_platform.review.word_import import import_word
@@ -47,7 +48,7 @@ def upload_word(
         session,
         user,
         "import_result.html",
-        status=refusal_status(error) if error else 201 if report else 200,
+        status=status_of(error) if error else 201 if report else 200,
         report=report,
         error=error.detail if error else "",
         filename=file.filename or "",
