@@ -11,6 +11,8 @@ from sop_platform.render.outlines import RENDERER_VERSION
 from sop_platform.resources import shipped_dir
 
 ASSETS = ("site.css", "site.js", "search.js", "icon.svg")
+# The staff application's own files: served beside the site's, never kept for offline use.
+STAFF_ASSETS = ("app.css", "app.js", "editor.js", "review.js")
 MEDIA_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -21,8 +23,9 @@ MEDIA_TYPES = {
 
 @cache
 def asset_bytes(name: str) -> bytes:
-    """One of the site's files; only the names in ASSETS are served."""
-    if name not in ASSETS and name != "sw.js":
+    """One of the site's files (or the staff application's); only the names listed are
+    served."""
+    if name not in ASSETS and name not in STAFF_ASSETS and name != "sw.js":
         raise KeyError(name)
     return (shipped_dir("frontend") / "static" / name).read_bytes()
 

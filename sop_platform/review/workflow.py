@@ -68,6 +68,11 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
 }
 
 
+def allows(state: str, action: Action) -> bool:
+    """Whether the table lets `action` happen in `state` (what a page offers to do)."""
+    return (state, action) in TRANSITIONS
+
+
 def next_state(state: str, action: Action) -> State:
     """The state after `action`, or Conflict (409) when the table does not allow it."""
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Form, Query, Request
+from fastapi import APIRouter, Body, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session
@@ -32,14 +32,12 @@ from sop_platform.review.editing import (
     editor_text,
     preview_html,
 )
-from sop_platform.review.workflow import State
+from sop_platform.review.workflow import Action, allows
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 
-CrId = Annotated[int, Query(ge=1, le=2**31 - 1)]
+CrId = Annotated[int, Path(ge=1, le=2**31 - 1, description="change request number")]
 Chosen = Annotated[list[str], Query(alias="chapter", max_length=40)]
-# Every open state takes a new iteration (which voids the approvals given so far).
-EDITABLE = (State.DRAFT, State.SUBMITTED, State.CHANGES_REQUESTED, State.APPROVED)
 
 
 def _references(value: str) -> list[str]:
@@ -175,7 +173,8 @@ def _editor(
         tabs=tabs,
         current=current,
         shown=shown,
-        editable=change_request.state in EDITABLE and change_request.author == user.username,
+        editable=allows(change_request.state, Action.REVISE)
+        and change_request.author == user.username,
         version=crs.etag_of(change_request),
         problems=draft_problems(session, change_request, current, shown.text)
         if current and shown
@@ -192,7 +191,7 @@ def _editor(
 @router.get("/app/change-requests/{cr_id}/edit")
 def editor(
     request: Request,
-    cr_id: int,
+    cr_id: CrId,
     session: SessionDep,
     user: Author,
     chapter: Chosen = [],  # noqa: B006
@@ -208,7 +207,7 @@ def editor(
 @router.post("/app/change-requests/{cr_id}/edit")
 def save(
     request: Request,
-    cr_id: int,
+    cr_id: CrId,
     session: SessionDep,
     user: Author,
     chapter: Annotated[str, Form(max_length=100)],
@@ -263,7 +262,7 @@ def save(
 
 @router.post("/app/change-requests/{cr_id}/preview")
 def preview(
-    cr_id: int,
+    cr_id: CrId,
     session: SessionDep,
     _user: Author,
     chapter: Annotated[str, Body(max_length=100)],
@@ -295,7 +294,7 @@ def preview(
 
 @router.post("/app/change-requests/{cr_id}/chapters")
 def add_chapter(
-    cr_id: int,
+    cr_id: CrId,
     session: SessionDep,
     _user: Author,
     chapter: Annotated[str, Form(max_length=100)],

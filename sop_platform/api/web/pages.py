@@ -45,9 +45,13 @@ def local_path(target: str | None, default: str = "/app") -> str:
     return target
 
 
+def _here(request: Request) -> str:
+    """The address asked for, path and query."""
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
 def sign_in_address(request: Request) -> str:
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return f"/login?next={quote(here, safe='')}"
+    return f"/login?next={quote(_here(request), safe='')}"
 
 
 def session_csrf(request: Request, settings: Settings) -> str:
@@ -80,7 +84,7 @@ def staff_page(
         user=user,
         csrf=session_csrf(request, settings),
         queue_count=queue_count(session, user),
-        here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        here=_here(request),
         done=request.query_params.get("done", ""),
         **context,
     )
@@ -99,7 +103,6 @@ def staff_error(
     sign-in form, which comes back here afterwards."""
     if status == 401 and request.method in ("GET", "HEAD"):
         return see_other(sign_in_address(request))
-    language = interface_language(request)
     said = (
         detail
         if isinstance(detail, str)
@@ -108,21 +111,39 @@ def staff_error(
             for problem in (detail if isinstance(detail, list) else [detail])
         )
     )
-    html = rendered(
-        "app/error.html",
-        language,
+    return bare_page(
+        request,
+        "error.html",
         status=status,
-        heading=catalogue(language).get(f"app_error_{status}", str(status)),
+        headers=headers,
+        heading=catalogue(interface_language(request)).get(f"app_error_{status}", str(status)),
         detail=said,
-        user=None,
         # A refusal names no user (it has no session to read one with), but a signed-in
         # browser keeps its way around and its sign-out.
         signed_in=bool(request.cookies.get(SESSION_COOKIE)) and status != 401,
         csrf=session_csrf(request, request.app.state.settings),
-        here=request.url.path,
-        done="",
-        queue_count=0,
     )
+
+
+def bare_page(
+    request: Request,
+    template: str,
+    *,
+    status: int,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A staff page without a signed-in user behind it: the sign-in form, a refusal."""
+    context = {
+        "user": None,
+        "signed_in": False,
+        "csrf": "",
+        "here": request.url.path,
+        "done": "",
+        "queue_count": 0,
+        **context,
+    }
+    html = rendered(f"app/{template}", interface_language(request), status=status, **context)
     return HTMLResponse(html, status_code=status, headers={**NO_STORE, **(headers or {})})
 
 

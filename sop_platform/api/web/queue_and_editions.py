@@ -41,16 +41,18 @@ def queue(
     document: Filter = None,
     chapter: Filter = None,
     author: Filter = None,
-    age: Annotated[int | None, Query(ge=0, le=3650)] = None,
+    # Text, not a number: the filter form sends an empty field when no age is chosen.
+    age: Annotated[str, Query(max_length=4, pattern=r"^\d*$")] = "",
 ) -> HTMLResponse:
     """The open CRs the signed-in user may act on, oldest first, filtered."""
+    waiting_days = int(age) if age else None
     items, total = review_queue(
         session,
         user,
         document=document or None,
         chapter=chapter or None,
         author=author or None,
-        waiting_days=age,
+        waiting_days=waiting_days,
         limit=QUEUE_PAGE,
     )
     documents = [doc for doc in all_documents(session) if doc.kind == "sop"]
@@ -65,7 +67,7 @@ def queue(
         documents=documents,
         chapters=chapters,
         chosen={"document": document or "", "chapter": chapter or "", "author": author or ""},
-        age=age,
+        age=waiting_days,
     )
 
 

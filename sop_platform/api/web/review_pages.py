@@ -29,14 +29,12 @@ from sop_platform.review.comments import add_comment, set_resolved
 from sop_platform.review.details import details_of, diffs_of
 from sop_platform.review.merge import merge_change_request
 from sop_platform.review.reviews import review
-from sop_platform.review.workflow import State
+from sop_platform.review.workflow import OPEN_STATES, Action, allows
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 
 CrId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Version = Annotated[str, Form(max_length=200)]
-OPEN = (State.DRAFT, State.SUBMITTED, State.CHANGES_REQUESTED, State.APPROVED)
-SUBMITTABLE = (State.DRAFT, State.CHANGES_REQUESTED)
 
 
 def _cr_page(
@@ -79,8 +77,8 @@ def _cr_page(
         chapters=chapters,
         version=crs.etag_of(change_request),
         is_author=user.username == change_request.author,
-        submittable=change_request.state in SUBMITTABLE,
-        open=change_request.state in OPEN,
+        submittable=allows(change_request.state, Action.SUBMIT),
+        open=change_request.state in OPEN_STATES,
         approve=APPROVE,
         **extra,
     )

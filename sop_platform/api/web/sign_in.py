@@ -23,7 +23,7 @@ from sop_platform.api.deps import (
 )
 from sop_platform.api.web.pages import (
     INTERFACE_COOKIE,
-    NO_STORE,
+    bare_page,
     interface_language,
     local_path,
     see_other,
@@ -39,15 +39,12 @@ from sop_platform.core.web_sessions import (
     open_web_session,
     purge_ended,
 )
-from sop_platform.render.site_assets import MEDIA_TYPES
+from sop_platform.render.site_assets import MEDIA_TYPES, STAFF_ASSETS, asset_bytes
 from sop_platform.render.site_text import said
-from sop_platform.render.templates import rendered
-from sop_platform.resources import shipped_dir
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 
 LOGIN_COOKIE = "sop_login"
-STAFF_ASSETS = ("app.css", "app.js", "editor.js", "review.js")
 
 
 def open_to_everyone() -> None:
@@ -63,19 +60,16 @@ def _login_page(
 ) -> HTMLResponse:
     """The form, with a fresh cookie and the token bound to it."""
     nonce = secrets.token_urlsafe(24)
-    html = rendered(
-        "app/login.html",
-        interface_language(request),
+    response = bare_page(
+        request,
+        "login.html",
+        status=status,
         csrf=csrf_token(settings.signing_key(), f"login:{nonce}"),
         next_path=next_path,
         error=error,
-        user=None,
-        signed_in=False,
         here="/login",
         done=request.query_params.get("done", ""),
-        queue_count=0,
     )
-    response = HTMLResponse(html, status_code=status, headers=NO_STORE)
     _set_private_cookie(request, response, LOGIN_COOKIE, nonce, path="/login")
     return response
 
@@ -184,6 +178,7 @@ def staff_asset(name: str) -> Response:
     """The staff application's CSS and scripts."""
     if name not in STAFF_ASSETS:
         raise NotFound(f"no file '{name}'")
-    data = (shipped_dir("frontend") / "static" / name).read_bytes()
     suffix = name[name.rindex(".") :]
-    return Response(data, media_type=MEDIA_TYPES[suffix], headers={"Cache-Control": "no-cache"})
+    return Response(
+        asset_bytes(name), media_type=MEDIA_TYPES[suffix], headers={"Cache-Control": "no-cache"}
+    )
