@@ -608,3 +608,23 @@ def test_an_edition_is_issued_with_the_merged_crs(
     assert (editions[2]["title"], editions[2]["effective_date"]) == ("Edition 2", today)
     issued = staff["elvin"]._call("GET", f"/api/v1/documents/{DOCUMENT}/editions/2", 200)
     assert [line["change_request"] for line in issued["amendments"]] == [merged]
+
+
+def test_the_queue_filter_form_sent_with_its_fields_empty_filters_nothing(
+    sign_in: SignIn, staff: dict[str, Api]
+) -> None:
+    browser = sign_in("elvin")
+
+    page = browser.get("/app/queue?document=&chapter=&author=&age=")
+
+    assert page.status_code == 200
+    assert 'id="queue-filters"' in page.text
+
+
+def test_an_editor_address_with_an_oversized_cr_number_is_refused_not_an_error(
+    sign_in: SignIn,
+) -> None:
+    page = sign_in("sarah").get("/app/change-requests/99999999999999999999/edit")
+
+    assert page.status_code == 422
+    assert 'role="alert"' in page.text
