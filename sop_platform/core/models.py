@@ -24,6 +24,11 @@ class Document(SQLModel, table=True):
     title: str = Field(max_length=300)
     languages: str = Field(max_length=80)  # comma-separated, the first is the default
     approvals_required: int = Field(default=2)
+    # The language whose text prevails where the two differ; "" means the first language.
+    prevailing_language: str = Field(default="", max_length=8)
+    # Periodic review: each chapter is reviewed again this long after it last changed or
+    # was last reviewed.
+    review_interval_months: int = Field(default=36)
 
     def language_list(self) -> list[str]:
         return [code for code in self.languages.split(",") if code]
@@ -31,6 +36,9 @@ class Document(SQLModel, table=True):
     def default_language(self) -> str:
         codes = self.language_list()
         return codes[0] if codes else "en"
+
+    def prevailing(self) -> str:
+        return self.prevailing_language or self.default_language()
 
 
 class Chapter(SQLModel, table=True):
@@ -67,6 +75,9 @@ class Revision(SQLModel, table=True):
     payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     # For a translation: the revision of its source chapter that this text matches.
     source_revision: int | None = None
+    # For a translation: JSON {clause anchor: source revision that clause's text matches};
+    # None for revisions stored before clauses recorded it (then `source_revision` holds).
+    clause_sources: str | None = Field(default=None, max_length=200000)
 
 
 class Edition(SQLModel, table=True):
@@ -85,6 +96,16 @@ class Edition(SQLModel, table=True):
     # point no longer matches, which a chain alone could not reveal.
     audit_seq: int = Field(default=0)
     audit_hash: str = Field(default="", max_length=64)
+    # sha256 of the edition manifest (every frozen chapter's key and sha256), which the
+    # issuing signature binds; "" for editions issued before issuing was signed.
+    manifest_sha256: str = Field(default="", max_length=64)
+    # JSON [{kind, chapter, language, clause, reason, message}]: release-gate blockers an
+    # approver overrode, part of the signed issue.
+    overrides: str = Field(default="[]", max_length=200000)
+    # An upcoming edition withdrawn before it took effect never takes effect.
+    withdrawn_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    withdrawn_by: str | None = Field(default=None, max_length=80)
+    withdrawn_reason: str = Field(default="", max_length=20000)
 
 
 class EditionChapter(SQLModel, table=True):
@@ -109,6 +130,14 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     active: bool = Field(default=True)
     created_at: datetime = _utc_column()
+    # A password an admin set must be replaced at the next sign-in.
+    must_change_password: bool = Field(default=False)
+    # When the account signed the statement that its electronic signature binds like a
+    # handwritten one (21 CFR 11.100(c)); no signature is accepted before it.
+    attested_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # Grows on disabling, a role change and any password change; a bearer token carries the
+    # value it was issued under, so such a change ends every token at once.
+    credentials_epoch: int = Field(default=0)
 
 
 class SignInFailure(SQLModel, table=True):
@@ -248,6 +277,44 @@ class MergedRevision(SQLModel, table=True):
     chapter_id: int = Field(foreign_key="chapter.id", primary_key=True)
     revision: int
     clauses: str = Field(default="[]", max_length=20000)  # JSON [[anchor, title], ...]
+    # The sha256 of the text the approvers signed; differs from the revision's own when the
+    # merge re-applied the change onto a head that had moved (`reapplied_onto`).
+    signed_sha256: str | None = Field(default=None, max_length=64)
+    reapplied_onto: int | None = None
+
+
+class ChangeRequestDescription(SQLModel, table=True):
+    """One wording of a CR's title, rationale and IMAS references. Append-only: a change
+    adds a row, so nothing said in review is lost."""
+
+    __tablename__ = "change_request_description"
+
+    id: int | None = Field(default=None, primary_key=True)
+    change_request_id: int = Field(foreign_key="change_request.id", index=True)
+    title: str = Field(max_length=300)
+    rationale: str = Field(max_length=20000)
+    imas_references: str = Field(default="", max_length=2000)
+    by: str = Field(max_length=80)
+    at: datetime = _utc_column()
+
+
+class ElectronicSignature(SQLModel, table=True):
+    """A signed act other than a review: issuing or withdrawing an edition, a merge that
+    re-applied a change, a periodic review, the account's attestation. Like every signature:
+    printed name, UTC time, meaning, and the sha256 of what was signed. Append-only."""
+
+    __tablename__ = "e_signature"
+    __table_args__ = (Index("ix_e_signature_subject", "subject", "meaning"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # What was signed: "edition:anama-sop/2", "cr:12", "chapter:anama-sop/eod/en", "user:ayla"
+    subject: str = Field(max_length=200)
+    meaning: str = Field(max_length=40)  # issued, withdrawn, merged, reviewed, attested
+    username: str = Field(max_length=80)
+    printed_name: str = Field(max_length=200)
+    signed_at: datetime = _utc_column()
+    sha256: str = Field(max_length=64)
+    note: str = Field(default="", max_length=20000)
 
 
 class EditionAmendment(SQLModel, table=True):
@@ -303,6 +370,9 @@ class DriftFlag(SQLModel, table=True):
     note: str = Field(default="", max_length=20000)
     signer_name: str | None = Field(default=None, max_length=200)
     signature_meaning: str | None = Field(default=None, max_length=40)
+    # What an acknowledgement bound: the standard clause's text and the national clause's.
+    standard_sha256: str | None = Field(default=None, max_length=64)
+    national_sha256: str | None = Field(default=None, max_length=64)
 
 
 class Media(SQLModel, table=True):
