@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from storage import percentile
 
 from sop_platform.core.accounts import add_user, issue_token
+from sop_platform.core.attestation import record_attestation
 from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database, normalized_url
 from sop_platform.resources import shipped_dir
@@ -56,13 +57,14 @@ def seeded_database(url: str, users: dict[str, str]) -> Database:
     with database.session(write=True) as session:
         load_content(session, shipped_dir("content"))
         for username, role in users.items():
-            add_user(
+            user = add_user(
                 session,
                 username,
                 full_name=username.replace("-", " ").title(),
                 role=role,
                 password=PASSWORD,
             )
+            record_attestation(session, user)  # as each person does at their first sign-in
     return database
 
 

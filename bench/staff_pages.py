@@ -37,6 +37,7 @@ from fastapi.testclient import TestClient
 
 from sop_platform.api.app import create_app
 from sop_platform.core.accounts import add_user
+from sop_platform.core.attestation import record_attestation
 from sop_platform.core.chapters import find_chapter, revision_text
 from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
@@ -61,6 +62,7 @@ def _seeded(url: str) -> int:
             people[username] = add_user(
                 session, username, full_name=username.title(), role=role, password=PASSWORD
             )
+            record_attestation(session, people[username])  # as at their first sign-in
         _document, chapter = find_chapter(session, "anama-sop", "manual-clearance", "en")
         _row, text = revision_text(session, chapter, chapter.head_revision)
         cr = create_change_request(

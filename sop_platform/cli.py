@@ -18,13 +18,16 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy.exc import OperationalError
 
-from sop_platform.core.accounts import add_user, set_password, user_by_name
+from sop_platform.core.account_lifecycle import AccountChange, change_account, reset_password
+from sop_platform.core.accounts import add_user, all_users, set_password, user_by_name
 from sop_platform.core.audit import event_count, request_context, verify_chain
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.content_export import export_content
 from sop_platform.core.content_loader import LoadReport, chapter_files_count, load_content
 from sop_platform.core.database import Database
 from sop_platform.core.errors import DomainError, InvalidInput, NotFound, TooLarge
+from sop_platform.core.models import Document
+from sop_platform.core.periodic_review import set_review_interval
 from sop_platform.core.roles import Role
 from sop_platform.core.word_safety import MAX_UPLOAD_BYTES
 from sop_platform.render.static_site import publish_site, zip_site
@@ -170,6 +173,11 @@ def demo(
     out.print("Demo sign-ins (passwords are new each run):")
     for username, role, password in sign_ins:
         out.print(f"  {username:<9} {role.value:<9} {password}", highlight=False)
+    out.print(
+        "At its first sign-in each account is offered the statement that its electronic "
+        "signature binds like a handwritten one; until it signs that, it reads and comments "
+        "but signs nothing."
+    )
     _serve(settings, host, port)
 
 
@@ -206,28 +214,120 @@ def _database() -> Iterator[Database]:
         database.dispose()
 
 
+def _change_user(name: str, change: AccountChange) -> list[str]:
+    with _database() as database, _domain_errors(), database.session(write=True) as session:
+        return change_account(session, user_by_name(session, name), change, actor=None)
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """Every account: role, status, full name, and whether it signed the statement."""
+    with _database() as database, _domain_errors(), database.session(write=False) as session:
+        users = all_users(session)
+    for user in users:
+        status = "active" if user.active else "disabled"
+        if user.must_change_password:
+            status += ", must change password"
+        attested = (
+            f"attested {user.attested_at:%Y-%m-%d %H:%M} UTC"
+            if user.attested_at
+            else "not attested"
+        )
+        out.print(
+            f"{user.username:<20} {user.role:<9} {status:<30} {attested:<28} {user.full_name}",
+            highlight=False,
+        )
+    if not users:
+        out.print("no accounts")
+
+
+@user_app.command("disable")
+def user_disable(name: Annotated[str, typer.Argument(help="Sign-in name")]) -> None:
+    """Disable an account: its sessions and tokens end at once; its signatures stay valid."""
+    done = _change_user(name, AccountChange(active=False))
+    out.print(f"disabled {name}" if done else f"{name} was already disabled")
+
+
+@user_app.command("enable")
+def user_enable(name: Annotated[str, typer.Argument(help="Sign-in name")]) -> None:
+    """Enable a disabled account again."""
+    done = _change_user(name, AccountChange(active=True))
+    out.print(f"enabled {name}" if done else f"{name} was already enabled")
+
+
+@user_app.command("set-role")
+def user_set_role(
+    name: Annotated[str, typer.Argument(help="Sign-in name")],
+    role: Annotated[Role, typer.Argument(help="reader, author, reviewer, approver or admin")],
+) -> None:
+    """Change an account's role: its sessions and tokens end at once."""
+    done = _change_user(name, AccountChange(role=role.value))
+    out.print(f"{name} is now {role.value}" if done else f"{name} was already {role.value}")
+
+
+@user_app.command("set-name")
+def user_set_name(
+    name: Annotated[str, typer.Argument(help="Sign-in name")],
+    full_name: Annotated[str, typer.Argument(help="Printed on electronic signatures.")],
+) -> None:
+    """Change the full name an account's signatures print (earlier ones keep theirs)."""
+    done = _change_user(name, AccountChange(full_name=full_name))
+    out.print(f"{name} is now {full_name.strip()}" if done else f"{name} already had that name")
+
+
+@user_app.command("reset-password")
+def user_reset_password(name: Annotated[str, typer.Argument(help="Sign-in name")]) -> None:
+    """Print a random temporary password: the account must change it at its next sign-in;
+    its sessions and tokens end at once."""
+    with _database() as database, _domain_errors(), database.session(write=True) as session:
+        temporary = reset_password(session, user_by_name(session, name), actor=None)
+    out.print(f"temporary password for {name} (must be changed at the next sign-in):")
+    out.print(temporary, highlight=False)
+
+
 @policy_app.command("set")
 def policy_set(
     document: Annotated[str, typer.Argument(help="Document id, e.g. anama-sop")],
     approvals: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1, max=MAX_APPROVALS, help="Distinct approvers a CR needs (never its author)."
         ),
-    ],
+    ] = None,
+    review_interval_months: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=120, help="Periodic review: months after a chapter changed or was reviewed."
+        ),
+    ] = None,
 ) -> None:
-    """Set how many distinct approvers a document's change requests need."""
+    """Set a document's policy: how many distinct approvers its change requests need, and
+    how often its chapters are reviewed."""
+    if approvals is None and review_interval_months is None:
+        raise _fail("give --approvals, --review-interval-months or both", 2)
     with _database() as database, _domain_errors(), database.session(write=True) as session:
-        set_required_approvals(session, document, approvals, actor=CLI_ACTOR)
-    out.print(f"{document}: {approvals} approvals required")
+        if approvals is not None:
+            set_required_approvals(session, document, approvals, actor=CLI_ACTOR)
+        if review_interval_months is not None:
+            found = document_by_slug(session, document)
+            set_review_interval(session, found, review_interval_months, actor=CLI_ACTOR)
+        found = document_by_slug(session, document)
+    out.print(_policy_line(found))
+
+
+def _policy_line(document: Document) -> str:
+    return (
+        f"{document.slug}: {document.approvals_required} approvals required, "
+        f"periodic review every {document.review_interval_months} months"
+    )
 
 
 @policy_app.command("show")
 def policy_show(document: Annotated[str, typer.Argument(help="Document id")]) -> None:
-    """Print a document's approval policy."""
+    """Print a document's policy."""
     with _database() as database, _domain_errors(), database.session(write=False) as session:
         found = document_by_slug(session, document)
-    out.print(f"{found.slug}: {found.approvals_required} approvals required")
+    out.print(_policy_line(found))
 
 
 @audit_app.command("verify")

@@ -22,6 +22,7 @@ from sop_platform.api.app import create_app
 from sop_platform.cli import app as cli_app
 from sop_platform.core import accounts
 from sop_platform.core.accounts import add_user, issue_token
+from sop_platform.core.attestation import record_attestation
 from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
 from sop_platform.core.models import User
@@ -166,21 +167,28 @@ _cached_password_hash = functools.lru_cache(maxsize=4)(accounts.password_hash)
 
 @pytest.fixture
 def make_user(database: Database) -> MakeUser:
-    """Adds an account: `make_user("ayla", "approver")`."""
+    """Adds an account: `make_user("ayla", "approver")`. It has signed the statement that
+    its electronic signature binds (as each person does at their first sign-in), unless
+    `attested=False`."""
 
-    def make(username: str, role: str = "reader", full_name: str | None = None) -> User:
+    def make(
+        username: str, role: str = "reader", full_name: str | None = None, *, attested: bool = True
+    ) -> User:
         # Every test account has the same password: hash it once per run, not per account.
         with (
             patch.object(accounts, "password_hash", _cached_password_hash),
             database.session(write=True) as session,
         ):
-            return add_user(
+            user = add_user(
                 session,
                 username,
                 full_name=full_name or username.title(),
                 role=role,
                 password=PASSWORD,
             )
+            if attested:
+                record_attestation(session, user)
+            return user
 
     return make
 

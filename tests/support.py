@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
+from sop_platform.core.accounts import add_user
+from sop_platform.core.attestation import record_attestation
 from sop_platform.core.database import Database
 from sop_platform.core.models import Chapter, Document, User
 
@@ -19,6 +22,16 @@ PASSWORD = "correct horse battery staple"
 
 MakeUser = Callable[..., User]
 AuthFor = Callable[..., dict[str, str]]
+
+
+def add_attested_user(
+    session: Session, username: str, *, full_name: str, role: str, password: str = PASSWORD
+) -> User:
+    """An account as the suite's people are: added as `sop-platform user add` adds it, and
+    its signature statement signed, as each person does at their first sign-in."""
+    user = add_user(session, username, full_name=full_name, role=role, password=password)
+    record_attestation(session, user)
+    return user
 
 
 def new_chapter(session: Session) -> Chapter:
@@ -35,6 +48,18 @@ def new_chapter(session: Session) -> Chapter:
 
 DOCUMENT = "anama-sop"
 CHAPTER = "manual-clearance"
+# Marking (clause 4.4 of manual clearance) checked after rain as well: (old, new) in each
+# language. A CR that makes it in both leaves no translation behind, so it can be issued.
+AFTER_RAIN = {
+    "en": (
+        "Marking shall be checked every morning by the section leader",
+        "Marking shall be checked every morning and after rain by the section leader",
+    ),
+    "az": (
+        "Nişanlama hər səhər bölmə rəhbəri tərəfindən yoxlanılmalı",
+        "Nişanlama hər səhər və yağışdan sonra bölmə rəhbəri tərəfindən yoxlanılmalı",
+    ),
+}
 
 
 class Api:
@@ -85,10 +110,12 @@ class Api:
         chapter: str = CHAPTER,
         expect: int = 200,
         if_match: str | None = None,
+        lang: str | None = None,
     ) -> Any:
         return self._call(
             "PUT",
-            f"/api/v1/change-requests/{cr_id}/chapters/{chapter}",
+            f"/api/v1/change-requests/{cr_id}/chapters/{chapter}"
+            + (f"?lang={lang}" if lang else ""),
             expect,
             if_match,
             json={"markdown": markdown, "base_revision": base_revision},
@@ -106,6 +133,26 @@ class Api:
 
     def get(self, cr_id: int, expect: int = 200) -> Any:
         return self._call("GET", f"/api/v1/change-requests/{cr_id}", expect)
+
+    def issue(
+        self,
+        title: str = "Edition 2",
+        effective_date: date | None = None,
+        password: str | None = PASSWORD,
+        overrides: list[dict[str, Any]] | None = None,
+        expect: int = 201,
+    ) -> Any:
+        """Issue the next edition of the document, signed with `password` (None: none
+        given), effective `effective_date` (today by default)."""
+        body: dict[str, Any] = {
+            "title": title,
+            "effective_date": str(effective_date or datetime.now(UTC).date()),
+        }
+        if password is not None:
+            body["password"] = password
+        if overrides is not None:
+            body["overrides"] = overrides
+        return self._call("POST", f"/api/v1/documents/{DOCUMENT}/editions", expect, json=body)
 
 
 def approved_and_merged(staff: dict[str, Api], cr_id: int) -> Any:

@@ -15,6 +15,7 @@ from sop_platform.core.front_matter import LANGUAGES
 from sop_platform.core.mapping import RELATIONS
 from sop_platform.core.roles import Role
 from sop_platform.resources import shipped_dir
+from sop_platform.review.change_requests import WORDING_FIELDS
 from sop_platform.review.reviews import DECISIONS
 from sop_platform.review.workflow import State
 
@@ -44,6 +45,17 @@ DYNAMIC = {
         "reopened",
         "merged",
         "issued",
+        "edition_withdrawn",
+        "periodic_review",
+    ],
+    "wording_": list(WORDING_FIELDS),
+    # A language as an adjective ("English", "ingiliscə"): outdated translations.
+    "lang_adj_": list(LANGUAGES),
+    "divergence_": [
+        "translation_outdated",
+        "translation_missing",
+        "needs_review",
+        "broken_reference",
     ],
 }
 

@@ -8,9 +8,10 @@ from typer.testing import CliRunner
 
 from sop_platform.cli import app
 from sop_platform.core.accounts import sign_in, user_by_name
+from sop_platform.core.audit import events
 from sop_platform.core.database import Database
 from sop_platform.core.models import Revision, User
-from tests.support import PASSWORD
+from tests.support import PASSWORD, MakeUser
 
 runner = CliRunner()
 
@@ -125,3 +126,87 @@ def test_an_unreachable_database_is_a_message_not_a_traceback(env: dict[str, str
     assert result.exit_code == 1
     assert "cannot use the database" in result.output
     assert "Traceback" not in result.output
+
+
+# Accounts after they are made
+
+
+def test_user_list_shows_role_status_and_attestation(env: dict[str, str], make_user: MakeUser):
+    make_user("leyla", "approver", "Leyla Məmmədova")
+    make_user("tural", "reader", "Tural Rzayev", attested=False)
+
+    result = runner.invoke(app, ["user", "list"], env=env)
+
+    assert result.exit_code == 0, result.output
+    leyla, tural = result.output.splitlines()
+    assert leyla.split()[:3] == ["leyla", "approver", "active"]
+    assert "attested" in leyla and "Leyla Məmmədova" in leyla
+    assert "not attested" in tural
+
+
+def test_user_disable_and_enable(env: dict[str, str], make_user: MakeUser, database: Database):
+    make_user("leyla", "approver")
+
+    disabled = runner.invoke(app, ["user", "disable", "leyla"], env=env)
+    with database.session(write=True) as session:
+        refused = sign_in(session, "leyla", PASSWORD).user
+    enabled = runner.invoke(app, ["user", "enable", "leyla"], env=env)
+
+    assert (disabled.exit_code, disabled.output.strip()) == (0, "disabled leyla")
+    assert refused is None
+    assert (enabled.exit_code, enabled.output.strip()) == (0, "enabled leyla")
+    with database.session(write=True) as session:
+        assert sign_in(session, "leyla", PASSWORD).user is not None
+        actions = [e.action for e in events(session, object="user:leyla", limit=10)[0]]
+    assert actions[:3] == ["user.enabled", "auth.failed", "user.disabled"]  # newest first
+
+
+def test_user_set_role_and_set_name(env: dict[str, str], make_user: MakeUser, database: Database):
+    make_user("leyla", "approver")
+
+    role = runner.invoke(app, ["user", "set-role", "leyla", "reviewer"], env=env)
+    name = runner.invoke(app, ["user", "set-name", "leyla", "Leyla Məmmədova"], env=env)
+
+    assert role.exit_code == 0 and "leyla is now reviewer" in role.output
+    assert name.exit_code == 0, name.output
+    with database.session(write=False) as session:
+        leyla = user_by_name(session, "leyla")
+        assert (leyla.role, leyla.full_name) == ("reviewer", "Leyla Məmmədova")
+        assert leyla.credentials_epoch == 1  # the role change ended its tokens
+
+
+def test_user_reset_password_prints_a_password_to_change_at_the_next_sign_in(
+    env: dict[str, str], make_user: MakeUser, database: Database
+):
+    make_user("leyla", "approver")
+
+    result = runner.invoke(app, ["user", "reset-password", "leyla"], env=env)
+
+    assert result.exit_code == 0, result.output
+    temporary = result.output.splitlines()[-1].strip()
+    with database.session(write=True) as session:
+        signed_in = sign_in(session, "leyla", temporary).user
+        assert signed_in is not None and signed_in.must_change_password
+        assert sign_in(session, "leyla", PASSWORD).user is None
+
+
+def test_the_last_active_admin_is_refused_with_exit_1(env: dict[str, str], make_user: MakeUser):
+    make_user("nigar", "admin")
+
+    disabled = runner.invoke(app, ["user", "disable", "nigar"], env=env)
+    demoted = runner.invoke(app, ["user", "set-role", "nigar", "reader"], env=env)
+
+    assert disabled.exit_code == demoted.exit_code == 1
+    assert "last active administrator" in disabled.output
+
+
+def test_user_commands_refuse_an_unknown_account_or_role(env: dict[str, str], make_user: MakeUser):
+    make_user("leyla", "approver")
+
+    unknown = runner.invoke(app, ["user", "disable", "nobody"], env=env)
+    bad_role = runner.invoke(app, ["user", "set-role", "leyla", "king"], env=env)
+    blank = runner.invoke(app, ["user", "set-name", "leyla", "  "], env=env)
+
+    assert unknown.exit_code == 1 and "does not exist" in unknown.output
+    assert bad_role.exit_code == 2
+    assert blank.exit_code == 1 and "full name" in blank.output

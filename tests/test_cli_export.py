@@ -21,7 +21,15 @@ from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.editions import edition_by_number, edition_revisions
 from sop_platform.core.models import Chapter, Document, Revision
-from tests.support import CHAPTER, DOCUMENT, Api, approved_and_merged, edited
+from tests.support import (
+    AFTER_RAIN,
+    CHAPTER,
+    DOCUMENT,
+    PASSWORD,
+    Api,
+    approved_and_merged,
+    edited,
+)
 
 runner = CliRunner()
 
@@ -103,6 +111,8 @@ def test_export_writes_the_content_layout_with_front_matter(
     assert settings["document"] == DOCUMENT
     assert settings["languages"] == ["en", "az"]
     assert settings["approvals"] == 2
+    assert settings["prevailing_language"] == "az"
+    assert settings["review_interval_months"] == 36
     az = (out / "sops" / DOCUMENT / "az" / f"{CHAPTER}.md").read_text("utf-8")
     assert az.startswith(f"---\ndocument: {DOCUMENT}\nid: {CHAPTER}\n")
     assert "title: Əl ilə təmizləmə" in az
@@ -130,15 +140,20 @@ def second_edition(staff: dict[str, Api]) -> dict[str, str]:
     """Sarah's CR changes the marking clause; it is approved and merged, and Elvin issues
     edition 2. The sha256 of the chapter's text in edition 1 and in edition 2."""
     sarah = staff["sarah"]
-    before = sarah.head_of()
+    before, az = sarah.head_of(), sarah.head_of(lang="az")
     cr = sarah.open_cr("Check marking after rain")
     sarah.put(cr["id"], edited(before["markdown"], MARKING, NEW_MARKING), before["revision"])
+    sarah.put(cr["id"], edited(az["markdown"], *AFTER_RAIN["az"]), az["revision"], lang="az")
     approved_and_merged(staff, cr["id"])
     staff["elvin"]._call(
         "POST",
         f"/api/v1/documents/{DOCUMENT}/editions",
         201,
-        json={"effective_date": str(utc_today()), "title": "Marking after rain"},
+        json={
+            "effective_date": str(utc_today()),
+            "title": "Marking after rain",
+            "password": PASSWORD,
+        },
     )
     return {"1": before["sha256"], "2": sarah.head_of()["sha256"]}
 

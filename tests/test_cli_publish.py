@@ -61,7 +61,7 @@ def test_a_republish_reuses_every_unchanged_chapter(env: dict[str, str], site: P
     again = runner.invoke(app, ["publish", "--out", str(site)], env=env)
 
     assert again.exit_code == 0
-    assert "chapters rendered 0, reused 12" in _said(again.output)
+    assert "chapters rendered 0, reused 18" in _said(again.output)
 
 
 def test_a_republish_after_a_new_edition_renders_only_the_changed_chapter(
@@ -74,7 +74,7 @@ def test_a_republish_after_a_new_edition_renders_only_the_changed_chapter(
 
     assert again.exit_code == 0
     # Only the new text is rendered; its previous text (for what changed) is in the cache.
-    assert "chapters rendered 1, reused 12" in _said(again.output)
+    assert "chapters rendered 1, reused 18" in _said(again.output)
     page = (site / "sop/anama-sop/manual-clearance.en.html").read_text("utf-8")
     assert "after rain" in page and "changed-badge" in page
 

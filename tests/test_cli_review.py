@@ -34,6 +34,24 @@ def test_policy_set_then_show_prints_the_new_number(env: dict[str, str]) -> None
     assert f"{DOCUMENT}: 3 approvals required" in shown.output
 
 
+@pytest.mark.usefixtures("initialised")
+def test_policy_set_changes_the_periodic_review_interval(env: dict[str, str]) -> None:
+    changed = runner.invoke(
+        app, ["policy", "set", DOCUMENT, "--review-interval-months", "24"], env=env
+    )
+    shown = runner.invoke(app, ["policy", "show", DOCUMENT], env=env)
+
+    assert changed.exit_code == 0, changed.output
+    assert f"{DOCUMENT}: 2 approvals required, periodic review every 24 months" in shown.output
+
+
+def test_policy_set_without_a_setting_is_a_usage_error(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["policy", "set", DOCUMENT], env=env)
+
+    assert result.exit_code == 2
+    assert "--review-interval-months" in result.output
+
+
 @pytest.mark.parametrize("approvals", ["0", "10"])
 def test_approvals_out_of_range_are_a_usage_error(env: dict[str, str], approvals: str) -> None:
     result = runner.invoke(app, ["policy", "set", DOCUMENT, "--approvals", approvals], env=env)

@@ -24,6 +24,7 @@
     var data = window.sopSearchIndex || { clauses: [] };
     index = data.clauses.map(function (row) {
       return { language: row[0], number: row[1], title: row[2], text: row[3], href: row[4],
+               outdated: row[5] || "",
                folded: fold(row[1] + " " + row[2] + "\n" + row[3]), foldedTitle: fold(row[2]) };
     });
     return index;
@@ -63,6 +64,12 @@
         span.className = "snippet";
         span.textContent = snippet(hit.row.text, words);
         item.appendChild(span);
+      }
+      if (hit.row.outdated) {  // an outdated translated clause says so
+        var note = document.createElement("span");
+        note.className = "outdated-note";
+        note.textContent = hit.row.outdated;
+        item.appendChild(note);
       }
       list.appendChild(item);
     });

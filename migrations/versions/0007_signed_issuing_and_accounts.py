@@ -56,6 +56,9 @@ def upgrade() -> None:
         'SELECT id, title, rationale, imas_references, author, created_at FROM change_request'
     )
 
+    with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('position', sa.Integer(), nullable=True))
+
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('attested_at', UTCDateTime(), nullable=True))
@@ -112,6 +115,9 @@ def downgrade() -> None:
         batch_op.drop_column('credentials_epoch')
         batch_op.drop_column('attested_at')
         batch_op.drop_column('must_change_password')
+
+    with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.drop_column('position')
 
     with op.batch_alter_table('change_request_description', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_change_request_description_change_request_id'))

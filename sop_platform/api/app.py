@@ -25,12 +25,14 @@ from sop_platform.api.routes import (
     compliance,
     documents,
     imports,
+    me,
     review_queue,
     site,
     users,
 )
 from sop_platform.api.security_headers import SecurityHeadersMiddleware
 from sop_platform.api.web import (
+    accounts,
     authoring,
     home,
     queue_and_editions,
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (
         site.router,
         auth.router,
+        me.router,
         users.router,
         documents.router,
         chapters.router,
@@ -95,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         review_queue.router,
         audit.router,
         sign_in.router,
+        accounts.router,
         home.router,
         staff_chapters.router,
         authoring.router,

@@ -104,10 +104,35 @@ def current_user(
     return user
 
 
-def requires(role: Role) -> Any:
-    """`Depends(...)` on the signed-in user holding at least `role`."""
+def cookie_session(request: Request) -> str:
+    """The session cookie's token when the request is signed in by it (no bearer token
+    given, as `current_user` decides), else empty."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return ""
+    return request.cookies.get(SESSION_COOKIE, "")
 
-    def permitted_user(user: Annotated[User, Depends(current_user)]) -> User:
+
+def _password_first(request: Request) -> Forbidden:
+    where = (
+        "on the page /app/password"
+        if request.url.path.startswith("/app")
+        else 'with POST /api/v1/me/password {"current", "new"}'
+    )
+    return Forbidden(
+        "change your password first: an administrator set it, so only a password of your "
+        f"own opens the rest ({where})"
+    )
+
+
+def requires(role: Role, *, before_password_change: bool = False) -> Any:
+    """`Depends(...)` on the signed-in user holding at least `role`. An account whose
+    password an administrator set must change it before anything else: only routes made
+    with `before_password_change` (who am I, change my password, sign out) let it in."""
+
+    def permitted_user(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
+        if user.must_change_password and not before_password_change:
+            raise _password_first(request)
         if not role_of(user).includes(role):
             raise Forbidden(f"this needs the '{role.value}' role")
         return user
@@ -129,6 +154,9 @@ Author = Annotated[User, requires(Role.AUTHOR)]
 Reviewer = Annotated[User, requires(Role.REVIEWER)]
 Approver = Annotated[User, requires(Role.APPROVER)]
 Admin = Annotated[User, requires(Role.ADMIN)]
+# The signed-in account acting on itself, even before it has changed a password an
+# administrator set.
+OwnAccount = Annotated[User, requires(Role.READER, before_password_change=True)]
 PublicSite = Depends(public_site)
 
 

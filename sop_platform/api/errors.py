@@ -21,6 +21,7 @@ from sop_platform.core.errors import (
     NotFound,
     NotSignedIn,
     PreconditionFailed,
+    ReleaseBlocked,
     TooLarge,
     TooManyAttempts,
     Unavailable,
@@ -100,6 +101,8 @@ async def _domain_error(request: Request, error: Exception) -> Response:
         log.error("integrity failure: %s", error.detail)
     if isinstance(error, MergeConflict):
         return _answer(request, status, error.detail, headers, conflicts=error.conflicts)
+    if isinstance(error, ReleaseBlocked):
+        return _answer(request, status, error.detail, headers, blockers=error.blockers)
     return _answer(request, status, error.detail, headers)
 
 

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from sop_platform.api.review_schemas import QueuePage, SignedByOut
+from sop_platform.api.review_schemas import QueuePage, SignatureOut
 from sop_platform.api.schemas import ChapterHeadOut
+from sop_platform.core.drift import acknowledgement_signature
 from sop_platform.core.models import DriftFlag
-from sop_platform.core.translations import TranslationStatus
+from sop_platform.core.translations import OutdatedClause, TranslationStatus
 from sop_platform.render.compare import ChapterCompare, DriftView, MappedStandard
 from sop_platform.render.compliance import ComplianceMatrix, ComplianceRow, Totals
 from sop_platform.render.deviations import Deviation
@@ -99,18 +100,17 @@ class DriftOut(BaseModel):
     cleared_by: str | None = None
     change_request: int | None = None
     note: str = ""
-    signature: SignedByOut | None = None
+    signature: SignatureOut | None = None
+    standard_sha256: str | None = Field(
+        default=None, description="acknowledged: sha256 of the amended standard clause's text"
+    )
+    national_sha256: str | None = Field(
+        default=None, description="acknowledged: sha256 of the national clause's text"
+    )
 
     @classmethod
     def of(cls, flag: DriftFlag, view: DriftView) -> DriftOut:
-        signed = None
-        if flag.signer_name and flag.cleared_at and flag.cleared_by:
-            signed = SignedByOut(
-                signer=flag.cleared_by,
-                printed_name=flag.signer_name,
-                signed_at=flag.cleared_at,
-                meaning=flag.signature_meaning or "",
-            )
+        signed = acknowledgement_signature(flag)
         return cls(
             id=view.id,
             chapter=flag.chapter_slug,
@@ -128,7 +128,9 @@ class DriftOut(BaseModel):
             cleared_by=flag.cleared_by,
             change_request=flag.change_request_id,
             note=flag.note,
-            signature=signed,
+            signature=SignatureOut.of(signed) if signed else None,
+            standard_sha256=flag.standard_sha256,
+            national_sha256=flag.national_sha256,
         )
 
 
@@ -271,7 +273,7 @@ class DeviationOut(BaseModel):
         "files, approved by the edition that first published it"
     )
     change_request_title: str
-    approved_by: list[SignedByOut]
+    approved_by: list[SignatureOut]
 
     @classmethod
     def of(cls, deviation: Deviation) -> DeviationOut:
@@ -284,7 +286,7 @@ class DeviationOut(BaseModel):
             ],
             change_request=deviation.change_request,
             change_request_title=deviation.change_request_title,
-            approved_by=[SignedByOut.of(signature) for signature in deviation.approved_by],
+            approved_by=[SignatureOut.of(signature) for signature in deviation.approved_by],
         )
 
 
@@ -294,14 +296,45 @@ class DeviationsOut(BaseModel):
     deviations: list[DeviationOut]
 
 
+class OutdatedClauseOut(BaseModel):
+    """A translated clause whose source clause's text changed after the source revision it
+    matches, or a source clause the translation lacks (`missing`)."""
+
+    clause: str = Field(description="the clause anchor")
+    number: str
+    title: str
+    matched_source_revision: int | None = Field(
+        description="the source revision this clause's text matches (null: missing)"
+    )
+    source_revision: int = Field(description="the source revision compared with")
+    missing: bool
+
+    @classmethod
+    def of(cls, clause: OutdatedClause) -> OutdatedClauseOut:
+        return cls(
+            clause=clause.anchor,
+            number=clause.number,
+            title=clause.title,
+            matched_source_revision=clause.matched_source_revision,
+            source_revision=clause.source_revision,
+            missing=clause.missing,
+        )
+
+
 class TranslationOut(BaseModel):
     chapter: str
     language: str
     source_language: str
-    source_revision: int | None = Field(description="the source revision this text matches")
+    source_revision: int | None = Field(
+        description="the oldest source revision an outdated clause matches (the source head "
+        "when none is outdated)"
+    )
     source_head: int
-    outdated: bool
+    outdated: bool = Field(description="true exactly when a clause is outdated")
     source_diff: str | None = Field(description="the source's changes since then (API path)")
+    clauses: list[OutdatedClauseOut] = Field(
+        default_factory=list, description="the outdated clauses, in the source's order"
+    )
 
     @classmethod
     def of(cls, document: str, status: TranslationStatus) -> TranslationOut:
@@ -320,6 +353,7 @@ class TranslationOut(BaseModel):
             source_head=status.source_head,
             outdated=status.outdated,
             source_diff=diff,
+            clauses=[OutdatedClauseOut.of(clause) for clause in status.clauses],
         )
 
 

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from sop_platform.api.schemas import EditionOut
 from sop_platform.core.audit import ChainReport
-from sop_platform.core.editions import Amendment
+from sop_platform.core.editions import Amendment, EditionRecord
+from sop_platform.core.merge_records import MergedChapter
 from sop_platform.core.models import AuditEvent, ChangeRequest, Comment, Proposal, Review
-from sop_platform.core.signatures import Signature, signed_texts
+from sop_platform.core.periodic_review import ReviewDue
+from sop_platform.core.signatures import Signature, signature_of, signed_texts
 from sop_platform.review.comments import Thread
 from sop_platform.review.details import ChapterDiff, Details
 from sop_platform.review.queue import QueueItem
+from sop_platform.review.translations_behind import TranslationBehind
 
 TEXT_LIMIT = 2_000_000
 
@@ -25,6 +28,25 @@ class ChangeRequestCreate(BaseModel):
     title: str = Field(max_length=300)
     rationale: str = Field(max_length=20000)
     imas_references: list[str] = Field(default_factory=list, max_length=50)
+
+
+class ChangeRequestDescribe(BaseModel):
+    """A new wording of what a CR says about itself; a field left out stays as it is."""
+
+    title: str | None = Field(default=None, max_length=300)
+    rationale: str | None = Field(default=None, max_length=20000)
+    imas_references: list[str] | None = Field(default=None, max_length=50)
+
+
+class DescriptionOut(BaseModel):
+    """One wording of a CR's title, rationale and IMAS references."""
+
+    title: str
+    rationale: str
+    imas_references: list[str]
+    by: str
+    at: datetime
+    changed: list[str] = Field(description="what this wording changed from the one before")
 
 
 class ProposalPut(BaseModel):
@@ -45,6 +67,14 @@ class RejectBody(BaseModel):
     reason: str = Field(max_length=20000)
 
 
+class MergeBody(BaseModel):
+    password: str | None = Field(
+        default=None,
+        max_length=1024,
+        description="needed when the merge re-applies the change onto a head that moved",
+    )
+
+
 class CommentCreate(BaseModel):
     body: str = Field(max_length=20000)
     chapter: str | None = Field(default=None, max_length=90)
@@ -56,30 +86,80 @@ class CommentCreate(BaseModel):
 
 
 class PolicyPut(BaseModel):
-    approvals: int = Field(ge=1, le=9)
+    approvals: int | None = Field(default=None, ge=1, le=9)
+    review_interval_months: int | None = Field(
+        default=None, ge=1, le=120, description="months from a chapter's last change or review"
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> PolicyPut:
+        if self.approvals is None and self.review_interval_months is None:
+            raise ValueError("give approvals, review_interval_months or both")
+        return self
+
+
+class PeriodicReviewCreate(BaseModel):
+    password: str | None = Field(default=None, max_length=1024, description="yours, again")
+    note: str = Field(default="", max_length=20000, description="what was checked")
+
+
+class OverrideIn(BaseModel):
+    """A release-gate blocker named to issue over it, with the reason."""
+
+    kind: str = Field(max_length=40)
+    chapter: str = Field(max_length=80)
+    language: str = Field(max_length=8)
+    clause: str | None = Field(default=None, max_length=200, description="where it names one")
+    reason: str = Field(max_length=20000)
 
 
 class EditionCreate(BaseModel):
     title: str = Field(max_length=300)
     effective_date: date
+    password: str | None = Field(default=None, max_length=1024, description="issuing is signed")
+    overrides: list[OverrideIn] = Field(default_factory=list, max_length=500)
+
+
+class EditionWithdraw(BaseModel):
+    password: str | None = Field(default=None, max_length=1024)
+    reason: str = Field(default="", max_length=20000)
 
 
 class SignatureOut(BaseModel):
-    """An electronic signature as it is shown wherever an approval is shown."""
+    """An electronic signature, as every API object that shows one shows it (21 CFR 11.50):
+    the printed name, the UTC time, the meaning and the sha256 the signature binds."""
 
-    signer: str
-    printed_name: str
-    signed_at: datetime
-    meaning: str
+    name: str = Field(description="the signer's printed name")
+    signed_at: datetime = Field(description="UTC, ISO 8601 with time")
+    meaning: str = Field(
+        description="approved, issued, withdrawn, merged, reviewed, attested or acknowledged"
+    )
+    sha256: str = Field(description="the hash the signature binds")
+    username: str = Field(description="the signer's account")
+
+    @classmethod
+    def of(cls, signature: Signature) -> SignatureOut:
+        signed_at = signature.signed_at
+        if signed_at.tzinfo is None:
+            signed_at = signed_at.replace(tzinfo=UTC)
+        return cls(
+            name=signature.printed_name,
+            signed_at=signed_at.astimezone(UTC),
+            meaning=signature.meaning,
+            sha256=signature.sha256,
+            username=signature.username,
+        )
+
+
+class ApprovalOut(SignatureOut):
+    """An approval: its `sha256` is `manifest_sha256` of `signed_texts`."""
+
     signed_texts: dict[str, str] = Field(description="chapter → sha256 of the signed text")
 
     @classmethod
-    def of(cls, review: Review) -> SignatureOut:
+    def of_review(cls, review: Review) -> ApprovalOut:
         return cls(
-            signer=review.reviewer,
-            printed_name=review.signer_name or review.reviewer,
-            signed_at=review.created_at,
-            meaning=review.signature_meaning or "",
+            **SignatureOut.of(signature_of(review)).model_dump(),
             signed_texts=signed_texts(review),
         )
 
@@ -91,7 +171,7 @@ class ReviewOut(BaseModel):
     decision: str
     body: str
     created_at: datetime
-    signature: SignatureOut | None
+    signature: ApprovalOut | None
     counts: bool = Field(description="an approval that counts now (signed the current iteration)")
 
     @classmethod
@@ -103,7 +183,7 @@ class ReviewOut(BaseModel):
             decision=review.decision,
             body=review.body,
             created_at=review.created_at,
-            signature=SignatureOut.of(review) if review.decision == "approve" else None,
+            signature=ApprovalOut.of_review(review) if review.decision == "approve" else None,
             counts=review.id in counting,
         )
 
@@ -239,24 +319,106 @@ class ProblemOut(BaseModel):
     blocking: bool = Field(description="true: the CR cannot be submitted until it is fixed")
 
 
+class MergedChapterOut(BaseModel):
+    """One chapter a merge wrote: the text issued against the text the approvers signed."""
+
+    chapter: str
+    revision: int
+    sha256: str = Field(description="of the merged revision")
+    signed_sha256: str | None = Field(description="of the text the approvers signed")
+    reapplied_onto: int | None = Field(
+        description="the head revision the change was re-applied onto (three-way), if it moved"
+    )
+    signed_vs_merged: list[tuple[int, str]] = Field(
+        description="word diff from the signed text to the merged text; [] when the same"
+    )
+
+    @classmethod
+    def of(cls, merged: MergedChapter) -> MergedChapterOut:
+        return cls(
+            chapter=merged.chapter,
+            revision=merged.revision,
+            sha256=merged.sha256,
+            signed_sha256=merged.signed_sha256,
+            reapplied_onto=merged.reapplied_onto,
+            signed_vs_merged=merged.signed_vs_merged,
+        )
+
+
+class MergeOut(BaseModel):
+    """What the merge of a CR wrote, and its signature when it re-applied the change."""
+
+    merged_at: datetime | None
+    merged_by: str | None
+    chapters: list[MergedChapterOut]
+    signature: SignatureOut | None = Field(
+        description="the merging approver's (meaning `merged`), when a chapter was re-applied"
+    )
+
+
+class TranslationBehindOut(BaseModel):
+    """A translated clause this CR leaves behind: it changes the source clause, not this."""
+
+    chapter: str
+    language: str = Field(description="the translation's language")
+    clause: str = Field(description="the clause anchor")
+    number: str
+    source_language: str
+    missing: bool = Field(description="the translation lacks the clause altogether")
+
+    @classmethod
+    def of(cls, behind: TranslationBehind) -> TranslationBehindOut:
+        return cls(
+            chapter=behind.chapter,
+            language=behind.language,
+            clause=behind.clause,
+            number=behind.number,
+            source_language=behind.source_language,
+            missing=behind.missing,
+        )
+
+
 class ChangeRequestOut(ChangeRequestSummary):
     etag: str
     approvals_required: int
-    approvals: list[SignatureOut]
+    approvals: list[ApprovalOut]
     proposals: list[ProposalOut]
     iterations: list[IterationOut]
     reviews: list[ReviewOut]
     comments: list[ThreadOut]
     problems: list[ProblemOut]
+    merge: MergeOut | None = Field(default=None, description="once merged")
+    translations_behind: list[TranslationBehindOut] = Field(
+        default_factory=list,
+        description="while open: translated clauses whose source clause this CR changes "
+        "without changing them",
+    )
+    descriptions: list[DescriptionOut] = Field(
+        default_factory=list,
+        description="every wording of title, rationale and IMAS references, oldest first",
+    )
 
     @classmethod
     def of_details(cls, details: Details, etag: str) -> ChangeRequestOut:
         counting = {review.id for review in details.approvals if review.id is not None}
+        cr = details.change_request
+        merge = None
+        if details.merged or cr.merged_at is not None:
+            merge = MergeOut(
+                merged_at=cr.merged_at,
+                merged_by=cr.merged_by,
+                chapters=[MergedChapterOut.of(merged) for merged in details.merged],
+                signature=(
+                    SignatureOut.of(details.merge_signatures[-1])
+                    if details.merge_signatures
+                    else None
+                ),
+            )
         return cls(
             **ChangeRequestSummary.of(details.change_request, details.document.slug).model_dump(),
             etag=etag,
             approvals_required=details.document.approvals_required,
-            approvals=[SignatureOut.of(review) for review in details.approvals],
+            approvals=[ApprovalOut.of_review(review) for review in details.approvals],
             proposals=[ProposalOut.of(p) for p in details.proposals],
             iterations=[
                 IterationOut(
@@ -272,6 +434,21 @@ class ChangeRequestOut(ChangeRequestSummary):
             problems=[
                 ProblemOut(**vars(problem), blocking=problem.blocking)
                 for problem in details.problems
+            ],
+            merge=merge,
+            translations_behind=[
+                TranslationBehindOut.of(behind) for behind in details.translations_behind
+            ],
+            descriptions=[
+                DescriptionOut(
+                    title=wording.title,
+                    rationale=wording.rationale,
+                    imas_references=wording.imas_references.split(),
+                    by=wording.by,
+                    at=wording.at,
+                    changed=list(wording.changed),
+                )
+                for wording in details.wordings
             ],
         )
 
@@ -307,22 +484,6 @@ class ChangeRequestDiffOut(BaseModel):
     chapters: list[ChapterDiffOut]
 
 
-class SignedByOut(BaseModel):
-    signer: str
-    printed_name: str
-    signed_at: datetime
-    meaning: str
-
-    @classmethod
-    def of(cls, signature: Signature) -> SignedByOut:
-        return cls(
-            signer=signature.username,
-            printed_name=signature.printed_name,
-            signed_at=signature.signed_at,
-            meaning=signature.meaning,
-        )
-
-
 class QueueItemOut(BaseModel):
     id: int
     document: str
@@ -335,7 +496,7 @@ class QueueItemOut(BaseModel):
     age_days: int
     chapters: list[str]
     iteration: int
-    approvals: list[SignedByOut]
+    approvals: list[SignatureOut]
     approvals_required: int
 
     @classmethod
@@ -353,7 +514,7 @@ class QueueItemOut(BaseModel):
             age_days=item.age_seconds // 86400,
             chapters=item.chapters,
             iteration=cr.current_iteration,
-            approvals=[SignedByOut.of(signature) for signature in item.approvals],
+            approvals=[SignatureOut.of(signature) for signature in item.approvals],
             approvals_required=item.approvals_required,
         )
 
@@ -426,6 +587,12 @@ class AmendedChapterOut(BaseModel):
     title: str
     revision: int
     clauses: list[tuple[str, str]] = Field(description="[anchor, heading] of each clause touched")
+    reapplied_onto: int | None = Field(
+        default=None, description="the head revision the change was re-applied onto, if it moved"
+    )
+    signed_vs_merged: list[tuple[int, str]] = Field(
+        default_factory=list, description="word diff from the signed text to the merged text"
+    )
 
 
 class AmendmentOut(BaseModel):
@@ -433,7 +600,7 @@ class AmendmentOut(BaseModel):
     title: str
     merged_at: datetime | None
     chapters: list[AmendedChapterOut]
-    approvals: list[SignedByOut]
+    approvals: list[SignatureOut]
 
     @classmethod
     def of(cls, amendment: Amendment) -> AmendmentOut:
@@ -449,14 +616,60 @@ class AmendmentOut(BaseModel):
                     title=c.title,
                     revision=c.revision,
                     clauses=c.clauses,
+                    reapplied_onto=c.reapplied_onto,
+                    signed_vs_merged=list(c.signed_vs_merged),
                 )
                 for c in amendment.chapters
             ],
-            approvals=[SignedByOut.of(s) for s in amendment.approvals],
+            approvals=[SignatureOut.of(s) for s in amendment.approvals],
         )
 
 
-class EditionDetailOut(EditionOut):
+class OverrideOut(BaseModel):
+    """A blocker the approver issued over: a known divergence of the edition."""
+
+    kind: str
+    chapter: str
+    language: str
+    clause: str | None
+    message: str
+    reason: str
+
+
+class WithdrawalOut(BaseModel):
+    by: str
+    reason: str
+    signature: SignatureOut | None
+
+
+class SignedEditionOut(EditionOut):
+    """An edition with the signature that issued it (None for `init`'s edition 1), the
+    sha256 it binds, its overrides, and its withdrawal if it was withdrawn."""
+
+    manifest_sha256: str = Field(description="the sha256 of the edition manifest, signed")
+    signature: SignatureOut | None
+    overrides: list[OverrideOut]
+    withdrawn: WithdrawalOut | None
+
+    @classmethod
+    def of(cls, record: EditionRecord) -> SignedEditionOut:
+        edition = record.edition
+        return cls(
+            **EditionOut.model_validate(edition).model_dump(),
+            manifest_sha256=edition.manifest_sha256,
+            signature=SignatureOut.of(record.signature) if record.signature else None,
+            overrides=[OverrideOut(**vars(override)) for override in record.overrides],
+            withdrawn=WithdrawalOut(
+                by=edition.withdrawn_by or "",
+                reason=edition.withdrawn_reason,
+                signature=SignatureOut.of(record.withdrawal) if record.withdrawal else None,
+            )
+            if edition.withdrawn_at is not None
+            else None,
+        )
+
+
+class EditionDetailOut(SignedEditionOut):
     amendments: list[AmendmentOut] = Field(description="the amendment record")
 
 
@@ -469,3 +682,22 @@ class ReviewDueOut(BaseModel):
     changed_on: date
     review_due: date
     overdue: bool
+    last_reviewed: date | None = Field(description="the last periodic review (UTC date)")
+    signature: SignatureOut | None = Field(description="of the last periodic review")
+    note: str = Field(description="what the last periodic review checked")
+
+    @classmethod
+    def of(cls, item: ReviewDue) -> ReviewDueOut:
+        return cls(
+            chapter=item.chapter.slug,
+            language=item.chapter.language,
+            number=item.chapter.number,
+            title=item.chapter.title,
+            changed_in_edition=item.changed_in_edition,
+            changed_on=item.changed_on,
+            review_due=item.review_due,
+            overdue=item.overdue,
+            last_reviewed=item.last_reviewed,
+            signature=SignatureOut.of(item.signature) if item.signature else None,
+            note=item.note,
+        )

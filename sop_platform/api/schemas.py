@@ -13,6 +13,11 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 (a token kind, not a secret)
     expires_in: int
+    must_change_password: bool = Field(
+        default=False,
+        description="an administrator set the password: change it (POST /api/v1/me/password) "
+        "before anything else",
+    )
 
 
 class UserOut(BaseModel):
@@ -21,6 +26,14 @@ class UserOut(BaseModel):
     username: str
     full_name: str
     role: str
+    active: bool
+    must_change_password: bool = Field(
+        description="an administrator set the password; nothing but changing it is allowed"
+    )
+    attested_at: datetime | None = Field(
+        description="when the account signed the statement that its electronic signature "
+        "binds like a handwritten one (UTC); it signs nothing before"
+    )
 
 
 class EditionOut(BaseModel):
@@ -42,6 +55,7 @@ class DocumentOut(BaseModel):
     languages: list[str]
     default_language: str
     approvals_required: int
+    review_interval_months: int = Field(description="periodic review: months after a change")
     current_edition: EditionOut | None
 
     @classmethod
@@ -53,6 +67,7 @@ class DocumentOut(BaseModel):
             languages=document.language_list(),
             default_language=document.default_language(),
             approvals_required=document.approvals_required,
+            review_interval_months=document.review_interval_months,
             current_edition=EditionOut.model_validate(current) if current else None,
         )
 
@@ -99,7 +114,8 @@ class RevisionTextOut(RevisionOut):
 
 
 class ChapterHeadOut(BaseModel):
-    """A chapter at its head revision: the whole file, front matter included."""
+    """A chapter as one account reads it (a reader: the edition in effect; anyone else: the
+    head), the whole file, front matter included."""
 
     id: str
     document: str
@@ -113,6 +129,12 @@ class ChapterHeadOut(BaseModel):
     author: str
     created_at: datetime
     message: str
+    issued: bool = Field(
+        default=False, description="this text is the one frozen in the edition in effect"
+    )
+    edition: int | None = Field(
+        default=None, description="the number of that edition, when `issued`"
+    )
 
 
 class DiffOut(BaseModel):
@@ -126,3 +148,32 @@ class UserCreate(BaseModel):
     full_name: str = Field(max_length=200)
     role: str = Field(max_length=16)
     password: str = Field(max_length=1024)
+
+
+class UserUpdate(BaseModel):
+    """An administrator's change to an account; a field left out stays as it is. (Teams
+    come with a later issue: `team` is refused rather than ignored.)"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: str | None = Field(default=None, max_length=16)
+    full_name: str | None = Field(default=None, max_length=200)
+    active: bool | None = None
+
+
+class PasswordResetOut(BaseModel):
+    temporary_password: str = Field(
+        description="shown once; the account must replace it at its next sign-in"
+    )
+
+
+class PasswordChange(BaseModel):
+    current: str = Field(max_length=1024)
+    new: str = Field(max_length=1024)
+
+
+class AttestationIn(BaseModel):
+    password: str = Field(max_length=1024)
+    language: str = Field(
+        default="en", pattern="^(az|en)$", description="the language of the statement signed"
+    )

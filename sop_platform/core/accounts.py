@@ -16,6 +16,7 @@ from sop_platform.core.clock import utc_now
 from sop_platform.core.errors import Conflict, InvalidInput, NotFound, NotSignedIn, TooManyAttempts
 from sop_platform.core.models import SignInFailure, User
 from sop_platform.core.roles import Role, role_named
+from sop_platform.core.web_sessions import end_web_sessions
 
 # OWASP's Argon2id recommendation: 19 MiB of memory, 2 iterations, 1 lane.
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
@@ -27,6 +28,8 @@ THROTTLE_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,79}$")
 TOKEN_ALGORITHM = "HS256"  # noqa: S105 (an algorithm name, not a secret)
+# The claim that carries the account's credentials epoch (see `issue_token`).
+EPOCH_CLAIM = "epoch"
 
 
 def password_hash(password: str) -> str:
@@ -94,11 +97,27 @@ def add_user(
     return user
 
 
-def set_password(session: Session, user: User, password: str, *, actor: str = "cli") -> None:
-    user.password_hash = password_hash(password)
+def end_credentials(session: Session, user: User, *, keep_web_session: str = "") -> int:
+    """End what signs `user` in, on the very next request: every bearer token (the epoch
+    it carries no longer matches) and every browser session but `keep_web_session`. How
+    many browser sessions ended."""
+    user.credentials_epoch += 1
     session.add(user)
+    return end_web_sessions(session, user.username, keep=keep_web_session)
+
+
+def set_password(session: Session, user: User, password: str, *, actor: str = "cli") -> None:
+    """The operator sets a password (`demo`); the account's sessions and tokens end."""
+    user.password_hash = password_hash(password)
+    ended = end_credentials(session, user)
     session.flush()
-    audit.record(session, actor=actor, action="user.password_set", object=f"user:{user.username}")
+    audit.record(
+        session,
+        actor=actor,
+        action="user.password_set",
+        object=f"user:{user.username}",
+        details={"sessions_ended": ended},
+    )
 
 
 def role_of(user: User) -> Role:
@@ -179,9 +198,19 @@ def password_confirms(user: User, password: str) -> bool:
     return _password_matches(user.password_hash, password)
 
 
-def issue_token(username: str, key: str, minutes: int, now: datetime | None = None) -> str:
+def issue_token(
+    username: str, key: str, minutes: int, now: datetime | None = None, *, epoch: int = 0
+) -> str:
+    """A bearer token for `username`, carrying the account's `credentials_epoch` (`epoch`):
+    disabling the account, changing its role or its password moves the epoch on, which
+    ends every token issued before."""
     now = now or utc_now()
-    claims = {"sub": username, "iat": now, "exp": now + timedelta(minutes=minutes)}
+    claims = {
+        "sub": username,
+        "iat": now,
+        "exp": now + timedelta(minutes=minutes),
+        EPOCH_CLAIM: epoch,
+    }
     return jwt.encode(claims, key, algorithm=TOKEN_ALGORITHM)
 
 
@@ -189,7 +218,10 @@ def user_of_token(session: Session, token: str, key: str) -> User:
     """The active user a bearer token names, or NotSignedIn."""
     try:
         claims = jwt.decode(
-            token, key, algorithms=[TOKEN_ALGORITHM], options={"require": ["sub", "exp", "iat"]}
+            token,
+            key,
+            algorithms=[TOKEN_ALGORITHM],
+            options={"require": ["sub", "exp", "iat", EPOCH_CLAIM]},
         )
     except jwt.ExpiredSignatureError:
         raise NotSignedIn("the token has expired; sign in again") from None
@@ -198,6 +230,11 @@ def user_of_token(session: Session, token: str, key: str) -> User:
     user = session.exec(select(User).where(User.username == str(claims["sub"]))).one_or_none()
     if user is None or not user.active:
         raise NotSignedIn("the token's account does not exist or is disabled")
+    if claims[EPOCH_CLAIM] != user.credentials_epoch:
+        raise NotSignedIn(
+            "the token was ended by a change to its account (its password or role changed, "
+            "or it was disabled); sign in again"
+        )
     return user
 
 

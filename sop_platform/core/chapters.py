@@ -6,10 +6,10 @@ import re
 
 from sqlmodel import Session, col, select
 
+from sop_platform.core.clause_sources import recorded_clause_sources, recorded_source_revision
 from sop_platform.core.errors import InvalidInput, NotFound
 from sop_platform.core.front_matter import LANGUAGES, ChapterHeader, chapter_header
 from sop_platform.core.models import Chapter, Document, Revision
-from sop_platform.core.translations import recorded_source_revision
 from sop_platform.core.version_store import (
     append_revision,
     locked_chapter,
@@ -113,13 +113,17 @@ def create_chapter(
     )
     session.add(chapter)
     session.flush()
+    source_revision = _source_revision(session, document, header, None, written_with, source)
     revision = append_revision(
         session,
         chapter,
         text.encode("utf-8"),
         author=author,
         message=message,
-        source_revision=_source_revision(session, document, header, None, written_with, source),
+        source_revision=source_revision,
+        clause_sources=recorded_clause_sources(
+            session, document.id, header, text, None, written_with
+        ),
     )
     return chapter, revision
 
@@ -167,13 +171,18 @@ def save_chapter_text(
             )
     locked = locked_chapter(session, chapter.id)
     parent = revision_row(session, chapter.id, locked.head_revision)
+    source_revision = _source_revision(session, document, header, parent, written_with, source)
+    assert document.id is not None
     revision = append_revision(
         session,
         locked,
         text.encode("utf-8"),
         author=author,
         message=message,
-        source_revision=_source_revision(session, document, header, parent, written_with, source),
+        source_revision=source_revision,
+        clause_sources=recorded_clause_sources(
+            session, document.id, header, text, parent, written_with
+        ),
     )
     locked.number, locked.title = header.number, header.title
     locked.translation_of = header.translation_of

@@ -36,6 +36,8 @@ def _settings_file(document: Document) -> bytes:
     }
     if document.kind == "sop":
         settings["approvals"] = document.approvals_required
+        settings["prevailing_language"] = document.prevailing()
+        settings["review_interval_months"] = document.review_interval_months
     return yaml.safe_dump(settings, allow_unicode=True, sort_keys=False).encode("utf-8")
 
 

@@ -28,7 +28,16 @@ from sop_platform.core.version_store import revision_row
 
 LOADER = "sop-platform init"
 KIND_OF_FOLDER = {"sops": "sop", "standards": "standard"}
-DOCUMENT_SETTINGS = {"document", "title", "languages", "approvals"}
+DOCUMENT_SETTINGS = {
+    "document",
+    "title",
+    "languages",
+    "approvals",
+    "prevailing_language",
+    "review_interval_months",
+}
+DEFAULT_REVIEW_MONTHS = 36
+MAX_REVIEW_MONTHS = 120
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,17 @@ class DocumentPlan:
     languages: list[str]
     approvals_required: int
     chapters: list[ChapterFile] = field(default_factory=list)
+    # As document.yaml gives them (None: not given), and the file that gave them.
+    prevailing_language: str | None = None
+    review_interval_months: int | None = None
+    settings_file: str = ""
+
+    def prevailing(self) -> str:
+        """The language whose text prevails: as given, else the first language."""
+        return self.prevailing_language or self.languages[0]
+
+    def review_interval(self) -> int:
+        return self.review_interval_months or DEFAULT_REVIEW_MONTHS
 
 
 @dataclass
@@ -124,6 +144,12 @@ def planned_documents(content_dir: Path) -> list[DocumentPlan]:
         if not plan.languages:
             found = {chapter.header.language for chapter in plan.chapters}
             plan.languages = sorted(found, key=lambda code: (code != "en", code))
+        if plan.prevailing_language and plan.prevailing_language not in plan.languages:
+            raise InvalidInput(
+                f"{plan.settings_file}: field 'prevailing_language' is "
+                f"'{plan.prevailing_language}', not one of the document's languages "
+                f"({', '.join(plan.languages)})"
+            )
         _check_numbers_and_translations(plan, content_dir)
     return sorted(plans.values(), key=lambda plan: (plan.kind != "standard", plan.slug))
 
@@ -196,12 +222,67 @@ def _apply_settings(
         if isinstance(approvals, bool) or not isinstance(approvals, int) or not 1 <= approvals <= 9:
             raise InvalidInput(f"{shown}: field 'approvals' must be a whole number from 1 to 9")
         plan.approvals_required = approvals
+    plan.settings_file = shown
+    if "prevailing_language" in data:
+        prevailing = data["prevailing_language"]
+        if not isinstance(prevailing, str) or prevailing not in LANGUAGES:
+            raise InvalidInput(
+                f"{shown}: field 'prevailing_language' must be one of {', '.join(LANGUAGES)}"
+            )
+        plan.prevailing_language = prevailing
+    if "review_interval_months" in data:
+        months = data["review_interval_months"]
+        if (
+            isinstance(months, bool)
+            or not isinstance(months, int)
+            or not 1 <= months <= MAX_REVIEW_MONTHS
+        ):
+            raise InvalidInput(
+                f"{shown}: field 'review_interval_months' must be a whole number of months "
+                f"from 1 to {MAX_REVIEW_MONTHS}"
+            )
+        plan.review_interval_months = months
     for chapter in plan.chapters:
         if chapter.header.language not in plan.languages:
             raise InvalidInput(
                 f"{chapter.path.relative_to(content_dir)}: front matter field 'language' is "
                 f"'{chapter.header.language}', not one of the document's languages"
             )
+
+
+def _settings_of_existing(
+    session: Session, document: Document, plan: DocumentPlan, report: LoadReport
+) -> None:
+    """A document loaded before `prevailing_language` existed gets the one its file names
+    (once, audited); any other difference from document.yaml is reported, not applied."""
+    given = plan.prevailing_language
+    if given and not document.prevailing_language and given != document.default_language():
+        document.prevailing_language = given
+        session.add(document)
+        session.flush()
+        audit.record(
+            session,
+            actor=LOADER,
+            action="policy.changed",
+            object=f"document:{plan.slug}",
+            before=audit.state_digest({"prevailing_language": ""}),
+            after=audit.state_digest({"prevailing_language": given}),
+            details={"prevailing_language": {"before": "", "after": given}},
+        )
+        report.notices.append(
+            f"{plan.settings_file}: prevailing language of '{plan.slug}' set to {given}"
+        )
+    elif given and given != document.prevailing():
+        report.notices.append(
+            f"{plan.settings_file}: field 'prevailing_language' is '{given}' but "
+            f"'{plan.slug}' prevails in '{document.prevailing()}' in the database; not changed"
+        )
+    months = plan.review_interval_months
+    if months is not None and months != document.review_interval_months:
+        report.notices.append(
+            f"{plan.settings_file}: field 'review_interval_months' is {months} but "
+            f"'{plan.slug}' has {document.review_interval_months} in the database; not changed"
+        )
 
 
 def load_content(
@@ -222,6 +303,8 @@ def load_content(
                 title=plan.title,
                 languages=",".join(plan.languages),
                 approvals_required=plan.approvals_required,
+                prevailing_language=plan.prevailing(),
+                review_interval_months=plan.review_interval(),
             )
             session.add(document)
             session.flush()
@@ -231,13 +314,21 @@ def load_content(
                 actor=LOADER,
                 action="document.created",
                 object=f"document:{plan.slug}",
-                details={"kind": plan.kind, "title": plan.title, "languages": plan.languages},
+                details={
+                    "kind": plan.kind,
+                    "title": plan.title,
+                    "languages": plan.languages,
+                    "prevailing_language": document.prevailing_language,
+                    "review_interval_months": document.review_interval_months,
+                },
             )
         elif document.kind != plan.kind:
             raise InvalidInput(
                 f"document '{plan.slug}' is of kind '{document.kind}' in the database, "
                 f"but its files are under {plan.kind}s/"
             )
+        else:
+            _settings_of_existing(session, document, plan, report)
         existing = {
             (chapter.slug, chapter.language): chapter
             for chapter in session.exec(select(Chapter).where(Chapter.document_id == document.id))

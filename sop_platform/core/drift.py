@@ -10,6 +10,7 @@ acknowledges it with a signed note; both are in the audit chain.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -17,17 +18,18 @@ from sqlmodel import Session, col, select
 from sop_platform.core import audit
 from sop_platform.core.accounts import role_of
 from sop_platform.core.chapters import revision_text
-from sop_platform.core.clauses import clauses_of
+from sop_platform.core.clauses import Clause, clauses_of
 from sop_platform.core.clock import utc_now
 from sop_platform.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.mapping import mapping_of
 from sop_platform.core.models import Chapter, Document, DriftFlag, User
 from sop_platform.core.roles import Role
-from sop_platform.core.signatures import confirm_signer
+from sop_platform.core.signatures import Signature, confirm_signer, manifest_sha256
 
 MERGED = "merged"
 ACKNOWLEDGED = "acknowledged"
-ACKNOWLEDGEMENT_MEANING = "reviewed against the amended standard"
+ACKNOWLEDGEMENT_MEANING = "acknowledged"
 _SPACE = re.compile(r"\s+")
 
 
@@ -187,6 +189,7 @@ def acknowledge(
     if not note.strip():
         raise InvalidInput("say why the clause stands as it is: an acknowledgement needs a note")
     confirm_signer(session, approver, password, audit_object(flag), "acknowledgement")
+    flag.standard_sha256, flag.national_sha256 = acknowledged_texts(session, flag)
     flag.cleared_at = utc_now()
     flag.cleared_by = approver.username
     flag.cleared_how = ACKNOWLEDGED
@@ -206,6 +209,71 @@ def acknowledge(
             "note": flag.note,
             "signer_name": flag.signer_name,
             "meaning": flag.signature_meaning,
+            "standard_sha256": flag.standard_sha256,
+            "national_sha256": flag.national_sha256,
+            "sha256": acknowledgement_sha256(flag),
         },
     )
     return flag
+
+
+def _clause_sha256(text: str, matches: Callable[[Clause], bool]) -> str:
+    """sha256 of the Markdown text of the first clause of `text` that `matches` (of "" when
+    there is none: a standard clause the amendment removed)."""
+    found = next((clause for clause in clauses_of(text) if matches(clause)), None)
+    return sha256_hex((found.text if found else "").encode("utf-8"))
+
+
+def acknowledged_texts(session: Session, flag: DriftFlag) -> tuple[str, str]:
+    """What an acknowledgement binds: the sha256 of the amended standard clause's text (the
+    standard revision the flag spans to) and of the national clause's text now (the head
+    of its source-language chapter)."""
+    standard = session.get(Chapter, flag.standard_chapter_id)
+    if standard is None:
+        raise NotFound(f"standard chapter {flag.standard_chapter_id} does not exist")
+    number = flag.standard_key.partition("#")[2]
+    _revision, standard_text = revision_text(session, standard, flag.to_revision)
+    national = session.exec(
+        select(Chapter).where(
+            Chapter.document_id == flag.document_id,
+            Chapter.slug == flag.chapter_slug,
+            col(Chapter.translation_of).is_(None),
+        )
+    ).first()
+    if national is None:
+        raise NotFound(f"chapter {flag.chapter_slug} does not exist")
+    _revision, national_text = revision_text(session, national, national.head_revision)
+    return (
+        _clause_sha256(standard_text, lambda clause: clause.number == number),
+        _clause_sha256(national_text, lambda clause: clause.anchor == flag.anchor),
+    )
+
+
+def acknowledgement_manifest(flag: DriftFlag) -> dict[str, str]:
+    """The two texts an acknowledgement binds: standard clause key and `chapter#anchor`."""
+    manifest = {}
+    if flag.standard_sha256:
+        manifest[flag.standard_key] = flag.standard_sha256
+    if flag.national_sha256:
+        manifest[f"{flag.chapter_slug}#{flag.anchor}"] = flag.national_sha256
+    return manifest
+
+
+def acknowledgement_sha256(flag: DriftFlag) -> str:
+    """The hash an acknowledgement's signature binds: the manifest of both clause texts
+    ("" for one acknowledged before acknowledgements were bound)."""
+    manifest = acknowledgement_manifest(flag)
+    return manifest_sha256(manifest) if manifest else ""
+
+
+def acknowledgement_signature(flag: DriftFlag) -> Signature | None:
+    """An acknowledgement as a signature; None for a flag not cleared by one."""
+    if flag.cleared_how != ACKNOWLEDGED or flag.cleared_at is None or not flag.cleared_by:
+        return None
+    return Signature(
+        flag.cleared_by,
+        flag.signer_name or flag.cleared_by,
+        flag.cleared_at,
+        flag.signature_meaning or ACKNOWLEDGEMENT_MEANING,
+        acknowledgement_sha256(flag),
+    )

@@ -48,6 +48,15 @@ class MergeConflict(Conflict):
         self.conflicts = conflicts
 
 
+class ReleaseBlocked(Conflict):
+    """Issuing an edition refused by its release gates; `blockers` lists each one not
+    overridden (kind, chapter, language, clause, message)."""
+
+    def __init__(self, detail: str, blockers: list[dict[str, str | None]]) -> None:
+        super().__init__(detail)
+        self.blockers = blockers
+
+
 class NotSignedIn(DomainError):
     """No valid credentials were presented."""
 

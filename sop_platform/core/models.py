@@ -261,6 +261,8 @@ class Comment(SQLModel, table=True):
     quote: str = Field(default="", max_length=5000)
     prefix: str = Field(default="", max_length=500)
     suffix: str = Field(default="", max_length=500)
+    # Where the quote stood in its iteration's text (None: made before it was kept).
+    position: int | None = Field(default=None)
     body: str = Field(max_length=20000)
     author: str = Field(max_length=80)
     created_at: datetime = _utc_column()

@@ -4,11 +4,16 @@ strong as its strongest sentence; a clause with only permissions or none is info
 
 Azerbaijani says the same with the necessitative mood (`-malı/-məli`: *olmalıdır*, *edilməməlidir*)
 and with *tövsiyə olunur* ("is recommended").
+
+A clause marked informative is informative whatever words it contains: its text says "This
+clause is informative" ("Bu bənd məlumat xarakterlidir"), or its heading carries
+`level=informative` (`## Residual risk {#9 level=informative}`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
 
 
@@ -49,9 +54,27 @@ _CONDITION = re.compile(
 )
 
 
-def level_of(text: str, language: str = "en") -> Level:
+# How a clause says of itself that it only informs, in either language, wherever it says so.
+_INFORMATIVE_MARK = re.compile(
+    r"\bthis\s+clause\s+is\s+informative\b|\bbu\s+bənd\s+məlumat\s+xarakterlidir\b",
+    re.IGNORECASE,
+)
+LEVEL_ATTRIBUTE = "level"
+
+
+def declared_informative(text: str, attributes: Mapping[str, str] | None = None) -> bool:
+    """Whether a clause marks itself informative: `level=informative` in its heading
+    attributes, or "This clause is informative" (or the Azerbaijani) in its own text."""
+    declared = (attributes or {}).get(LEVEL_ATTRIBUTE, "").strip().casefold()
+    return declared == Level.INFORMATIVE or _INFORMATIVE_MARK.search(text) is not None
+
+
+def level_of(text: str, language: str = "en", attributes: Mapping[str, str] | None = None) -> Level:
     """The requirement level of a clause's own text in `language` (English rules for a
-    language without its own)."""
+    language without its own); `attributes` are its heading's. A clause marked informative
+    is never a requirement or recommendation."""
+    if declared_informative(text, attributes):
+        return Level.INFORMATIVE
     rules = _WORDS.get(language, _ENGLISH)
     if rules is _ENGLISH:
         text = _CONDITION.sub(" ", text)

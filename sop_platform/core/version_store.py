@@ -66,6 +66,7 @@ def append_revision(
     message: str,
     at: datetime | None = None,
     source_revision: int | None = None,
+    clause_sources: str | None = None,
 ) -> Revision:
     """Store `content` as the chapter's next revision and move its head there.
 
@@ -91,6 +92,7 @@ def append_revision(
         delta_base=stored_base,
         payload=payload,
         source_revision=source_revision,
+        clause_sources=clause_sources,
     )
     session.add(revision)
     chapter.head_revision = number

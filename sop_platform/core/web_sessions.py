@@ -53,6 +53,20 @@ def close_web_session(session: Session, token: str) -> None:
     )
 
 
+def end_web_sessions(session: Session, username: str, *, keep: str = "") -> int:
+    """End every browser session of `username` at once, but the one whose cookie token is
+    `keep` (the browser that changed its own password); how many ended. The change that
+    ends them is audited by its caller."""
+    query = select(WebSession).where(WebSession.username == username)
+    if keep:
+        query = query.where(WebSession.token_sha256 != _digest(keep))
+    ended = list(session.exec(query))
+    for row in ended:
+        session.delete(row)
+    session.flush()
+    return len(ended)
+
+
 def purge_ended(session: Session, idle: timedelta, lifetime: timedelta, now: datetime) -> None:
     """Forget sessions that can no longer be used."""
     session.exec(

@@ -95,6 +95,9 @@ class _State:
     # Open needs-review flags change without a new edition; the pages that show them are
     # keyed by this as well (the service worker's version is not: no new edition to load).
     drift: tuple[object, ...] = ()
+    # Every edition published (document, number): an upcoming edition issued or withdrawn
+    # changes no current edition, but must change the pages that list or show it.
+    listed: tuple[tuple[str, int], ...] = ()
 
 
 class LiveSite:
@@ -126,6 +129,8 @@ class LiveSite:
             rows = session.exec(
                 select(Edition, Document.slug, Document.languages)
                 .join(Document, col(Document.id) == Edition.document_id)
+                # A withdrawn edition never takes effect and is not published.
+                .where(col(Edition.withdrawn_at).is_(None))
                 .order_by(col(Document.slug), col(Edition.number))
             ).all()
             drift = tuple(
@@ -154,7 +159,10 @@ class LiveSite:
             for shelf in shelves.values()
             if (number := number_in_effect(shelf.numbers_and_dates(), today)) is not None
         ]
-        return _State(today, shelves, site_version(current), drift)
+        listed = tuple(
+            (slug, number) for slug, shelf in shelves.items() for number, *_ in shelf.editions
+        )
+        return _State(today, shelves, site_version(current), drift, listed)
 
     def state(self, memory_only: bool = False) -> _State:
         now = time.monotonic()
@@ -213,12 +221,12 @@ class LiveSite:
         build: Callable[[], Page],
         memory_only: bool,
     ) -> Page:
-        page = self._pages.get((state.version, *key))
+        page = self._pages.get((state.version, state.listed, *key))
         if page is not None:
             return page
         if memory_only:
             raise NotInMemory
-        return self._pages.put((state.version, *key), build())
+        return self._pages.put((state.version, state.listed, *key), build())
 
     @staticmethod
     def _language(asked: str | None, default: str) -> str:

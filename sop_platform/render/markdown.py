@@ -178,6 +178,31 @@ class ClauseMark:
     changes_html: str
 
 
+@dataclass(frozen=True)
+class OutdatedMark:
+    """A translated clause whose source text changed after the text it follows: a badge on
+    its heading and, under it, a notice with the source clause's text in force."""
+
+    badge: str
+    notice: str
+    source_label: str
+    source_language: str
+    source_html: str  # escaped
+
+    def html(self) -> str:
+        source = (
+            f'<p class="clause-outdated-label">{escape(self.source_label)}</p>'
+            f'<blockquote class="source-clause" lang="{escape(self.source_language)}">'
+            f"{self.source_html}</blockquote>"
+            if self.source_html
+            else ""  # the source dropped the clause
+        )
+        return (
+            f'<aside class="clause-outdated" role="note" aria-label="{escape(self.badge)}">'
+            f'<p class="clause-outdated-notice">{escape(self.notice)}</p>{source}</aside>\n'
+        )
+
+
 # Placeholders for what depends on other chapters or editions: a body is rendered once per
 # text, and these are filled in per page. Raw HTML in the text is escaped, so no chapter
 # text can ever produce a `<!--` of its own.
@@ -314,23 +339,30 @@ def finish_body(
     targets: Mapping[tuple[str, str], Target],
     marks: Mapping[str, ClauseMark] | None = None,
     labels: Mapping[str, str] | None = None,
+    outdated: Mapping[str, OutdatedMark] | None = None,
 ) -> str:
     """Fill a rendered body's placeholders: each cross-reference with its target's number,
     title and address (or a visible 'reference not found'), each changed clause with its
-    badge and its word-level changes."""
+    badge and its word-level changes, each outdated translated clause with its badge and
+    the source text in force."""
     marks = marks or {}
     said = labels or {}
+    behind = outdated or {}
 
     def fill(match: re.Match[str]) -> str:
         kind, key = match.group(1), match.group(2)
         if kind in ("mark", "changes"):
-            mark = marks.get(key)
-            if mark is None:
-                return ""
+            mark, late = marks.get(key), behind.get(key)
             if kind == "mark":
-                return f' <span class="changed-badge">{escape(mark.label)}</span>'
+                badges = f' <span class="changed-badge">{escape(mark.label)}</span>' if mark else ""
+                if late is not None:
+                    badges += f' <span class="outdated-badge">{escape(late.badge)}</span>'
+                return badges
+            notice = late.html() if late is not None else ""
+            if mark is None:
+                return notice
             summary = escape(said.get("show_changes", "Show what changed"))
-            return (
+            return notice + (
                 f'<details class="what-changed"><summary>{summary}</summary>'
                 f'<div class="word-diff">{mark.changes_html}</div></details>\n'
             )
@@ -347,6 +379,13 @@ def finish_body(
         return f' <span class="xref-target">({shown})</span></a>'
 
     return _PLACEHOLDER.sub(fill, body)
+
+
+def clause_html(markdown: str, chapter: str, targets: Mapping[tuple[str, str], Target]) -> str:
+    """A clause's own Markdown text (of chapter `chapter`) rendered as the site renders it,
+    its references filled from `targets`: a source clause shown beside its translation."""
+    front = f"---\nid: {chapter}\n---\n" if SLUG.match(chapter) else ""
+    return finish_body(render_body(parse_chapter(front + markdown)), targets)
 
 
 def own_targets(chapter: str, clauses: Sequence[Clause]) -> dict[tuple[str, str], Target]:

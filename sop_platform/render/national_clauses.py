@@ -52,7 +52,7 @@ def clauses_of_outline(
                 clause.anchor,
                 clause.number,
                 clause.title,
-                level_of(text, language),
+                level_of(text, language, clause.attributes),
                 mapping_of(clause),
                 text,
             )

@@ -15,11 +15,14 @@ from sqlmodel import Session, col, select
 from sop_platform.core.chapters import all_documents, chapters_of, document_by_slug
 from sop_platform.core.clauses import Clause
 from sop_platform.core.editions import (
+    ISSUED,
     amendment_record,
     edition_by_number,
     edition_in_effect,
     edition_revisions,
     editions_of,
+    overrides_of,
+    subject_of,
 )
 from sop_platform.core.front_matter import header_of
 from sop_platform.core.models import (
@@ -28,7 +31,8 @@ from sop_platform.core.models import (
     Edition,
     MergedRevision,
 )
-from sop_platform.core.signatures import Signature, signatures_of
+from sop_platform.core.signatures import Signature, signatures_of, signatures_on
+from sop_platform.core.translations import IssuedOutdatedClause, outdated_in_editions
 from sop_platform.core.version_store import revision_row
 from sop_platform.render.deviations import Deviation, deviation_register
 from sop_platform.render.outlines import Outline, OutlineCache, shared_cache
@@ -56,6 +60,19 @@ class PublishedChapter:
     # The same chapter in the previous edition, when this edition changed it ("" and no
     # clauses when the edition added the chapter).
     previous: Outline | None
+    # For a translation: its clauses whose source text changed after the text they follow,
+    # and source clauses it lacks, as this edition froze both (`core/translations.py`).
+    outdated: tuple[IssuedOutdatedClause, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reapplied:
+    """A chapter whose change a merge re-applied onto a head that had moved: the merged text
+    is not the text the approvers signed (the merge signature covers it)."""
+
+    section: str  # "4 Manual clearance (en)"
+    onto: int  # the head revision it was re-applied onto
+    signed_vs_merged: tuple[tuple[int, str], ...]  # word diff, signed → merged
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,22 @@ class AmendmentLine:
     title: str
     sections: tuple[str, ...]
     approvals: tuple[Signature, ...]
+    reapplied: tuple[Reapplied, ...] = ()
+
+
+@dataclass(frozen=True)
+class KnownDivergence:
+    """A release-gate blocker that an approver issued an edition over, with the reason
+    (`core.editions.Override`): listed in the amendment record and shown on the chapter."""
+
+    edition: int
+    kind: str
+    chapter: str
+    language: str
+    clause: str | None
+    section: str  # "4.9 Clearance depth" or "4 Manual clearance"
+    message: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -85,6 +118,14 @@ class PublishedEdition:
     # The standards as they stood when the edition was issued, and its deviation register.
     standards: StandardIndex = field(default=StandardIndex({}, {}))
     deviations: tuple[Deviation, ...] = field(default=())
+    # The approver's signature that issued it (None for `init`'s edition 1), and the
+    # release-gate blockers issued over in it and in the editions before it.
+    issue_signature: Signature | None = None
+    divergences: tuple[KnownDivergence, ...] = field(default=())
+
+    def divergences_of(self, slug: str) -> list[KnownDivergence]:
+        """This edition's known divergences in a chapter (any language)."""
+        return [d for d in self.divergences if d.edition == self.number and d.chapter == slug]
 
     @property
     def default_language(self) -> str:
@@ -165,7 +206,11 @@ def _approvals_behind(
 def _previous_edition(session: Session, edition: Edition) -> Edition | None:
     return session.exec(
         select(Edition)
-        .where(Edition.document_id == edition.document_id, Edition.number < edition.number)
+        .where(
+            Edition.document_id == edition.document_id,
+            Edition.number < edition.number,
+            col(Edition.withdrawn_at).is_(None),
+        )
         .order_by(col(Edition.number).desc())
         .limit(1)
     ).one_or_none()
@@ -181,6 +226,7 @@ def _amendment_lines(
     lines = []
     for amendment in amendment_record(session, edition):
         sections = []
+        reapplied = []
         for amended in amendment.chapters:
             slug, _, language = amended.key.partition("/")
             known = numbers.get((slug, language), {})
@@ -191,6 +237,14 @@ def _amendment_lines(
                 f"{amended.number} {amended.title} ({language})"
                 + (f": {'; '.join(touched)}" if touched else "")
             )
+            if amended.reapplied_onto is not None:
+                reapplied.append(
+                    Reapplied(
+                        f"{amended.number} {amended.title} ({language})",
+                        amended.reapplied_onto,
+                        amended.signed_vs_merged,
+                    )
+                )
         assert amendment.change_request.id is not None
         lines.append(
             AmendmentLine(
@@ -200,6 +254,7 @@ def _amendment_lines(
                 title=amendment.change_request.title,
                 sections=tuple(sections),
                 approvals=tuple(amendment.approvals),
+                reapplied=tuple(reapplied),
             )
         )
     return lines
@@ -219,6 +274,7 @@ def published_edition(
     before = edition_revisions(session, previous) if previous else {}
     frozen_revisions = edition_revisions(session, edition)
     listed = [c for c in chapters_of(session, document) if c.id in frozen_revisions]
+    outdated = _outdated_translations(session, document, edition, frozen_revisions)
     rows = revision_rows(session, frozen_revisions)
     # Texts with their sha256 (checked when read), so the cache need not hash them again.
     texts: dict[int, tuple[str, str | None]] = {}
@@ -257,13 +313,17 @@ def published_edition(
                 change_request=change_request,
                 signatures=signatures,
                 previous=cache.outline(*old_texts[chapter.id]) if chapter.id in old_texts else None,
+                outdated=tuple(outdated.get((chapter.slug, chapter.language), ())),
             )
         )
     frozen = tuple(chapters)
     history = []
+    divergences = []
     for earlier in sorted(editions_of(session, document), key=lambda e: e.number):
         if earlier.number <= edition.number:
             history.extend(_amendment_lines(session, earlier, frozen))
+            divergences.extend(_divergences(earlier, frozen))
+    issued = signatures_on(session, subject_of(document, edition), ISSUED)
     return PublishedEdition(
         document=document.slug,
         document_title=document.title,
@@ -277,7 +337,37 @@ def published_edition(
         amendments=tuple(history),
         standards=standard_index(session, edition.issued_at, cache),
         deviations=tuple(deviation_register(session, document, edition)),
+        issue_signature=issued[0] if issued else None,
+        divergences=tuple(divergences),
     )
+
+
+def _divergences(edition: Edition, chapters: tuple[PublishedChapter, ...]) -> list[KnownDivergence]:
+    """The edition's overrides, each named by its section as `chapters` number it."""
+    found = []
+    for override in overrides_of(edition):
+        variants = [c for c in chapters if c.slug == override.chapter]
+        variants.sort(key=lambda c: c.language != override.language)
+        section = override.chapter
+        if variants:
+            chapter = variants[0]
+            section = f"{chapter.number} {chapter.title}"
+            for clause in chapter.outline.clauses if override.clause else ():
+                if clause.anchor == override.clause:
+                    section = f"{clause.number} {clause.title}"
+        found.append(
+            KnownDivergence(
+                edition=edition.number,
+                kind=override.kind,
+                chapter=override.chapter,
+                language=override.language,
+                clause=override.clause,
+                section=section,
+                message=override.message,
+                reason=override.reason,
+            )
+        )
+    return found
 
 
 def changed_clauses(chapter: PublishedChapter) -> list[tuple[Clause, str]]:
@@ -294,23 +384,29 @@ def changed_clauses(chapter: PublishedChapter) -> list[tuple[Clause, str]]:
     ]
 
 
+def _outdated_translations(
+    session: Session, document: Document, edition: Edition, frozen: dict[int, int]
+) -> dict[tuple[str, str], list[IssuedOutdatedClause]]:
+    """The outdated clauses of the edition's translations, named by the editions (up to
+    this one, withdrawn ones left out) that issued the source texts."""
+    assert document.id is not None
+    issued = [
+        (earlier.number, edition_revisions(session, earlier))
+        for earlier in sorted(editions_of(session, document), key=lambda e: e.number)
+        if earlier.number < edition.number and earlier.withdrawn_at is None
+    ]
+    return outdated_in_editions(session, document.id, [*issued, (edition.number, frozen)])
+
+
 def translation_outdated(
     edition: PublishedEdition, chapter: PublishedChapter
 ) -> PublishedChapter | None:
-    """The source chapter when this translation no longer matches it, else None: the
-    edition holds a later source revision than the one the translation records
-    (`core/translations.py`). A translation stored before revisions recorded it is
-    outdated when its source was revised after it (a source at its first revision is not)."""
-    if chapter.translation_of is None:
+    """The source chapter when this translation no longer matches it, else None: it has an
+    outdated clause as the edition froze both texts (`core/translations.py`), so the chapter
+    banner and the clause marks always agree."""
+    if chapter.translation_of is None or not chapter.outdated:
         return None
-    source = edition.chapter(chapter.slug, chapter.translation_of)
-    if source is None:
-        return None
-    if chapter.source_revision is not None:
-        return source if source.revision > chapter.source_revision else None
-    if source.revision > 1 and source.revised_at > chapter.revised_at:
-        return source
-    return None
+    return edition.chapter(chapter.slug, chapter.translation_of)
 
 
 def documents_in_effect(session: Session, today: date) -> list[tuple[Document, Edition]]:

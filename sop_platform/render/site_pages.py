@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.signatures import Signature
+from sop_platform.core.translations import IssuedOutdatedClause
 from sop_platform.render.compare import DriftView, compare_rows
 from sop_platform.render.compliance import (
     STATUSES,
@@ -23,7 +24,14 @@ from sop_platform.render.compliance import (
     matrix_csv,
 )
 from sop_platform.render.diff_html import diff_html, ops_html
-from sop_platform.render.markdown import ClauseMark, Target, finish_body, own_targets
+from sop_platform.render.markdown import (
+    ClauseMark,
+    OutdatedMark,
+    Target,
+    clause_html,
+    finish_body,
+    own_targets,
+)
 from sop_platform.render.memo import Memo
 from sop_platform.render.national_clauses import clauses_of_outline
 from sop_platform.render.publication import (
@@ -107,21 +115,25 @@ def _finished_body(
     chapter: PublishedChapter,
     urls: SiteUrls,
     marks: dict[str, ClauseMark],
+    outdated: dict[str, OutdatedMark] | None = None,
 ) -> str:
     """The chapter's body with its references and marks filled in, kept while neither the
     edition's texts, the addresses nor the marks change: a re-publish refills only what
-    changed."""
+    changed. Outdated-translation marks depend on the edition, not only on the text, so
+    they are part of the key."""
     language = chapter.language
+    behind = outdated or {}
     key = (
         _targets_key(edition, language, urls),
         chapter.slug,
         chapter.outline.key,
         tuple(sorted((anchor, mark.label, mark.changes_html) for anchor, mark in marks.items())),
+        tuple(sorted(behind.items())),
     )
     found = _BODIES.get(key)
     if found is None:
         targets = _targets_from(edition_targets(edition, language, urls), chapter)
-        body = finish_body(chapter.outline.body, targets, marks, catalogue(language))
+        body = finish_body(chapter.outline.body, targets, marks, catalogue(language), behind)
         # Images are named `/media/...` in the text; a static copy holds them beside it.
         found = _BODIES.put(key, body.replace(' src="/media/', f' src="{urls.media("")}'))
     return found
@@ -138,6 +150,68 @@ def _marks(edition: PublishedEdition, chapter: PublishedChapter) -> dict[str, Cl
         )
         for clause, old in changed_clauses(chapter)
     }
+
+
+def _adjective(language: str, of: str) -> str:
+    return catalogue(language).get(f"lang_adj_{of}", of)
+
+
+def outdated_notice(chapter: PublishedChapter, late: IssuedOutdatedClause, number: int) -> str:
+    """What a reader of `chapter` (a translation in edition `number`) is told of one of its
+    outdated clauses, in the chapter's language, naming the editions."""
+    language, clause = chapter.language, late.clause
+    words = {
+        "source": _adjective(language, clause.source_language),
+        "target": _adjective(language, language),
+        "changed": late.changed_in_edition or number,
+        "follows": late.follows_edition,
+        "number": clause.number,
+        "title": clause.title,
+    }
+    if clause.missing:
+        return said(language, "clause_missing_edition", **words)
+    if not clause.source_text:
+        return said(language, "clause_dropped_edition", **words)
+    key = "clause_outdated_edition" if late.follows_edition else "clause_outdated_earlier"
+    return said(language, key, **words)
+
+
+def _outdated_marks(
+    edition: PublishedEdition, chapter: PublishedChapter, targets: dict[tuple[str, str], Target]
+) -> dict[str, OutdatedMark]:
+    """The marks of the chapter's outdated clauses (those it has), by anchor; `targets`
+    resolve the references of the source text shown."""
+    language = chapter.language
+    marks = {}
+    for late in chapter.outdated:
+        clause = late.clause
+        if clause.missing:
+            continue
+        source = _adjective(language, clause.source_language)
+        marks[clause.anchor] = OutdatedMark(
+            badge=said(language, "clause_outdated_badge"),
+            notice=outdated_notice(chapter, late, edition.number),
+            source_label=said(language, "source_in_force", source=source),
+            source_language=clause.source_language,
+            source_html=clause_html(clause.source_text, chapter.slug, targets),
+        )
+    return marks
+
+
+def _missing_clauses(
+    edition: PublishedEdition, chapter: PublishedChapter, targets: dict[tuple[str, str], Target]
+) -> list[dict[str, Any]]:
+    """Source clauses the translation lacks, with their notice and the source text."""
+    return [
+        {
+            "anchor": late.clause.anchor,
+            "notice": outdated_notice(chapter, late, edition.number),
+            "language": late.clause.source_language,
+            "html": Markup(clause_html(late.clause.source_text, chapter.slug, targets)),  # noqa: S704
+        }
+        for late in chapter.outdated
+        if late.clause.missing
+    ]
 
 
 _CONTENTS: Memo[tuple[str, frozenset[str], str], Markup] = Memo(1024)
@@ -216,7 +290,9 @@ def chapter_page(
             languages=_languages(edition, slug, urls, number),
         )
     marks = _marks(edition, chapter)
-    body = _finished_body(edition, chapter, urls, marks)
+    targets = _targets_from(edition_targets(edition, language, urls), chapter)
+    outdated = _outdated_marks(edition, chapter, targets)
+    body = _finished_body(edition, chapter, urls, marks, outdated)
     source = translation_outdated(edition, chapter)
     slugs = edition.slugs()
     position = slugs.index(slug)
@@ -236,6 +312,8 @@ def chapter_page(
         contents=_contents(chapter, frozenset(marks), edition.number),
         changed_count=len(marks),
         source=source,
+        outdated_count=len(outdated),
+        missing_clauses=_missing_clauses(edition, chapter, targets),
         source_href=urls.chapter(edition.document, slug, source.language, number) if source else "",
         languages=_languages(edition, slug, urls, number),
         signatures=_signed(chapter.signatures),
@@ -393,17 +471,34 @@ def compare_page(
     )
 
 
-_FRAGMENTS: Memo[tuple[str, str], bytes] = Memo(4096)
+_FRAGMENTS: Memo[tuple[object, ...], bytes] = Memo(4096)
 
 
-def _index_rows(chapter: PublishedChapter, page: str) -> bytes:
-    """One chapter's rows of the search index, kept per chapter text and address: a
-    re-publish builds only the rows of what changed."""
-    key = (page, chapter.outline.key)
+def _search_notes(chapter: PublishedChapter, number: int) -> dict[str, str]:
+    """What a search result from each outdated clause of the chapter says of it."""
+    language = chapter.language
+    return {
+        late.clause.anchor: said(
+            language,
+            "search_outdated",
+            source=_adjective(language, late.clause.source_language),
+            changed=late.changed_in_edition or number,
+        )
+        for late in chapter.outdated
+        if not late.clause.missing
+    }
+
+
+def _index_rows(chapter: PublishedChapter, page: str, number: int) -> bytes:
+    """One chapter's rows of the search index, kept per chapter text, address and outdated
+    clauses (which depend on the edition): a re-publish builds only the rows of what
+    changed."""
+    notes = _search_notes(chapter, number)
+    key = (page, chapter.outline.key, tuple(sorted(notes.items())))
     rows = _FRAGMENTS.get(key)
     if rows is None:
         heading = f"{chapter.number}. {chapter.title}"
-        entries = [[chapter.language, chapter.number, heading, "", page]]
+        entries = [[chapter.language, chapter.number, heading, "", page, ""]]
         entries += [
             [
                 chapter.language,
@@ -411,6 +506,7 @@ def _index_rows(chapter: PublishedChapter, page: str) -> bytes:
                 clause.title,
                 chapter.outline.plain_text.get(clause.anchor, ""),
                 f"{page}#{clause.anchor}",
+                notes.get(clause.anchor, ""),
             ]
             for clause in chapter.outline.clauses
         ]
@@ -421,16 +517,22 @@ def _index_rows(chapter: PublishedChapter, page: str) -> bytes:
 
 
 def search_index(edition: PublishedEdition, urls: SiteUrls) -> bytes:
-    """Every clause of the edition as search data: language, number, title, text and its
-    address (as `urls` gives it). A script rather than JSON, so that a static copy opened
+    """Every clause of the edition as search data: language, number, title, text, its
+    address (as `urls` gives it) and, for an outdated translated clause, what a result says
+    of it ("" otherwise). A script rather than JSON, so that a static copy opened
     from disk (file://, where browsers refuse fetch) can load it with a script tag."""
     rows = b",".join(
-        _index_rows(chapter, urls.chapter(edition.document, chapter.slug, chapter.language))
+        _index_rows(
+            chapter,
+            urls.chapter(edition.document, chapter.slug, chapter.language),
+            edition.number,
+        )
         for chapter in edition.chapters
     )
     return b"".join(
         [
-            b'window.sopSearchIndex = {"fields":["language","number","title","text","href"],',
+            b'window.sopSearchIndex = {"fields":'
+            b'["language","number","title","text","href","outdated"],',
             b'"clauses":[',
             rows,
             b"]};\n",

@@ -4,22 +4,34 @@ the same renderer as the published site (numbered clauses, mapping badges, refer
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from sop_platform.render.markdown import Target, finish_body, own_targets
+from sop_platform.core.translations import OutdatedClause
+from sop_platform.render.markdown import (
+    OutdatedMark,
+    Target,
+    clause_html,
+    finish_body,
+    own_targets,
+)
 from sop_platform.render.outlines import outline_of
-from sop_platform.render.site_text import catalogue
+from sop_platform.render.site_text import catalogue, said
 
 
 def chapter_html(
-    text: str, slug: str, language: str, elsewhere: Mapping[tuple[str, str], Target]
+    text: str,
+    slug: str,
+    language: str,
+    elsewhere: Mapping[tuple[str, str], Target],
+    outdated: Mapping[str, OutdatedMark] | None = None,
 ) -> str:
     """A chapter's whole text as the site would render its body. `elsewhere` holds the
     clauses of other chapters that references may lead to; a reference to anything else
-    shows 'reference not found', as it would on the site."""
+    shows 'reference not found', as it would on the site. `outdated`: the marks of a
+    translation's outdated clauses, by anchor."""
     outline = outline_of(text)
     targets = {**elsewhere, **own_targets(slug, outline.clauses)}
-    body = finish_body(outline.body, targets, None, catalogue(language))
+    body = finish_body(outline.body, targets, None, catalogue(language), outdated)
     # Staff see images of texts not yet issued, which the public /media/ does not serve.
     return body.replace(' src="/media/', ' src="/api/v1/media/')
 
@@ -33,3 +45,60 @@ def targets_of(heads: Mapping[str, str], href: str, language: str) -> dict[tuple
             address = href.format(slug=slug, anchor=clause.anchor, language=language)
             found[(slug, clause.anchor)] = Target(clause.number, clause.title, address)
     return found
+
+
+def outdated_notice(clause: OutdatedClause, language: str, proposed: bool = False) -> str:
+    """What staff reading in `language` are told of an outdated translated clause, naming
+    source revisions; `proposed`: the source text compared with is the one a change request
+    proposes (not yet a revision)."""
+    words = catalogue(language)
+    values: dict[str, object] = {
+        "source": words.get(f"lang_adj_{clause.source_language}", clause.source_language),
+        "target": words.get(f"lang_adj_{clause.language}", clause.language),
+        "follows": clause.matched_source_revision,
+        "now": clause.source_revision,
+        "number": clause.number,
+        "title": clause.title,
+    }
+    if clause.missing:
+        key = "clause_missing_proposed" if proposed else "clause_missing_revision"
+    elif not clause.source_text:
+        key = "clause_dropped_revision"
+    elif proposed:
+        key = "clause_outdated_proposed"
+    elif clause.matched_source_revision is None:
+        key = "clause_outdated_unknown"
+    else:
+        key = "clause_outdated_revision"
+    return said(language, key, **values)
+
+
+def outdated_marks(
+    clauses: Sequence[OutdatedClause],
+    language: str,
+    proposed_source: int | None = None,
+    missing: bool = False,
+    targets: Mapping[tuple[str, str], Target] | None = None,
+) -> dict[str, OutdatedMark]:
+    """Marks for a translation's outdated clauses (those it has; with `missing`, also the
+    source clauses it lacks), in the staff interface's `language`; `proposed_source` is the
+    source revision number that stands for a text a change request proposes; `targets`
+    resolve the references of the source text shown."""
+    marks = {}
+    for clause in clauses:
+        if clause.missing and not missing:
+            continue
+        proposed = proposed_source is not None and clause.source_revision == proposed_source
+        source = catalogue(language).get(
+            f"lang_adj_{clause.source_language}", clause.source_language
+        )
+        marks[clause.anchor] = OutdatedMark(
+            badge=said(language, "clause_outdated_badge"),
+            notice=outdated_notice(clause, language, proposed),
+            source_label=said(
+                language, "source_proposed" if proposed else "source_now", source=source
+            ),
+            source_language=clause.source_language,
+            source_html=clause_html(clause.source_text, clause.chapter, targets or {}),
+        )
+    return marks

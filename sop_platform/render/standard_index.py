@@ -86,7 +86,7 @@ def index_of(rows: list[tuple[str, Chapter, Revision, Outline]], digest: str = "
                 clause.anchor,
                 clause.title,
                 text,
-                level_of(text, chapter.language),
+                level_of(text, chapter.language, clause.attributes),
             )
     grouped: dict[str, list[StandardClause]] = {}
     for found in clauses.values():

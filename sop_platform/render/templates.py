@@ -3,18 +3,42 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
+from sop_platform.render.diff_html import ops_html
 from sop_platform.render.site_text import catalogue, said
 from sop_platform.resources import shipped_dir
 
 
 def day(value: date | datetime) -> str:
     return value.strftime("%Y-%m-%d")
+
+
+def _utc(value: datetime) -> datetime:
+    # Stored times are UTC; a naive one is taken as UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_minute(value: datetime) -> str:
+    """A signature's time as 21 CFR 11.50 shows it: UTC date and time to the minute."""
+    return _utc(value).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def utc_iso(value: datetime) -> str:
+    return _utc(value).isoformat()
+
+
+def word_diff_html(ops: Iterable[tuple[int, str]], words: Mapping[str, str]) -> Markup:
+    """A word diff already computed, as escaped HTML (`words`: the catalogue, for the
+    screen-reader labels of insertions and deletions)."""
+    labels = {"inserted": words["inserted"], "deleted": words["deleted"]}
+    return Markup(ops_html(list(ops), labels))  # noqa: S704  (ops_html escapes)
 
 
 @cache
@@ -27,6 +51,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     templates.filters["day"] = day
+    templates.filters["utc_minute"] = utc_minute
+    templates.filters["utc_iso"] = utc_iso
+    templates.filters["word_diff_html"] = word_diff_html
     return templates
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -24,7 +25,14 @@ from sop_platform.core.errors import (
 )
 from sop_platform.core.front_matter import chapter_header
 from sop_platform.core.hashing import sha256_hex
-from sop_platform.core.models import ChangeRequest, Chapter, Document, Iteration, User
+from sop_platform.core.models import (
+    ChangeRequest,
+    ChangeRequestDescription,
+    Chapter,
+    Document,
+    Iteration,
+    User,
+)
 from sop_platform.core.roles import Role
 from sop_platform.core.version_store import revision_row
 from sop_platform.review.proposal_store import (
@@ -33,7 +41,7 @@ from sop_platform.review.proposal_store import (
     stored_proposal,
 )
 from sop_platform.review.text_checks import problems_of
-from sop_platform.review.workflow import Action, State, next_state
+from sop_platform.review.workflow import OPEN_STATES, Action, State, next_state
 
 IMAS_REFERENCE = re.compile(r"^\d{2}(\.\d{2}){0,3}(#[0-9A-Za-z.]+)?$")
 MAX_IMAS_REFERENCES = 50
@@ -103,6 +111,7 @@ def create_change_request(
     )
     session.add(change_request)
     session.flush()
+    _keep_wording(session, change_request, author.username, change_request.created_at)
     audit.record(
         session,
         actor=author.username,
@@ -372,34 +381,100 @@ def put_proposals(
     return iteration
 
 
+WORDING_FIELDS = ("title", "rationale", "imas_references")
+
+
+def _keep_wording(session: Session, change_request: ChangeRequest, by: str, at: datetime) -> None:
+    """Append the CR's title, rationale and IMAS references as they read now to its history
+    of wordings (the CR row keeps only the current one)."""
+    assert change_request.id is not None
+    session.add(
+        ChangeRequestDescription(
+            change_request_id=change_request.id,
+            title=change_request.title,
+            rationale=change_request.rationale,
+            imas_references=change_request.imas_references,
+            by=by,
+            at=at,
+        )
+    )
+    session.flush()
+
+
 def describe(
     session: Session,
     change_request: ChangeRequest,
     user: User,
     *,
-    rationale: str,
-    imas_references: list[str],
-) -> None:
-    """Say again why the change is needed and which IMAS clauses it concerns, before
-    submitting; only while the CR is still the author's to change."""
+    title: str | None = None,
+    rationale: str | None = None,
+    imas_references: list[str] | None = None,
+) -> bool:
+    """Word the CR's title, rationale or IMAS references anew (None: keep it as it is),
+    while the CR is open, as its author or an admin. The earlier wording is kept: a new one
+    is appended to the CR's wordings and audited. False when nothing changed."""
     _writer_check(change_request, user)
-    if change_request.state not in (State.DRAFT, State.CHANGES_REQUESTED):
+    if change_request.state not in OPEN_STATES:
         raise Conflict(
             f"change request {change_request.id} is {change_request.state}: "
-            "its rationale is fixed once submitted"
+            "its title, rationale and IMAS references are final"
         )
-    if not rationale.strip():
+    wanted = {
+        "title": change_request.title if title is None else title.strip(),
+        "rationale": change_request.rationale if rationale is None else rationale.strip(),
+        "imas_references": (
+            change_request.imas_references
+            if imas_references is None
+            else checked_references(imas_references)
+        ),
+    }
+    if not wanted["title"]:
+        raise InvalidInput("a change request needs a title")
+    if not wanted["rationale"]:
         raise InvalidInput("a change request needs a rationale: why is this change needed?")
-    references = checked_references(imas_references)
-    if (rationale.strip(), references) == (
-        change_request.rationale,
-        change_request.imas_references,
-    ):
-        return
+    changed = [field for field in WORDING_FIELDS if getattr(change_request, field) != wanted[field]]
+    if not changed:
+        return False
     before = cr_state(change_request)
-    change_request.rationale = rationale.strip()
-    change_request.imas_references = references
-    record_change(session, change_request, user, "cr.described", before, {})
+    for field in changed:
+        setattr(change_request, field, wanted[field])
+    _keep_wording(session, change_request, user.username, utc_now())
+    record_change(session, change_request, user, "cr.described", before, {"changed": changed})
+    return True
+
+
+@dataclass(frozen=True)
+class Wording:
+    """One wording of a CR's title, rationale and IMAS references, who gave it and when,
+    and which of the three it changed from the wording before (none for the first)."""
+
+    title: str
+    rationale: str
+    imas_references: str
+    by: str
+    at: datetime
+    changed: tuple[str, ...]
+
+
+def wordings_of(session: Session, change_request: ChangeRequest) -> list[Wording]:
+    """Every wording the CR has had, oldest first; the last is the current one."""
+    rows = session.exec(
+        select(ChangeRequestDescription)
+        .where(ChangeRequestDescription.change_request_id == change_request.id)
+        .order_by(col(ChangeRequestDescription.id))
+    )
+    wordings: list[Wording] = []
+    for row in rows:
+        earlier = wordings[-1] if wordings else None
+        changed = tuple(
+            field
+            for field in WORDING_FIELDS
+            if earlier is not None and getattr(earlier, field) != getattr(row, field)
+        )
+        wordings.append(
+            Wording(row.title, row.rationale, row.imas_references, row.by, row.at, changed)
+        )
+    return wordings
 
 
 def submit(session: Session, change_request: ChangeRequest, user: User) -> None:

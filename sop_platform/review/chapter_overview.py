@@ -4,22 +4,23 @@ revisions, blame per clause, and what calls for work (drift flags, an outdated t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
 from sop_platform.core.chapters import chapters_of, find_chapter, revision_text
-from sop_platform.core.drift import flags_of
+from sop_platform.core.drift import acknowledgement_signature, flags_of
 from sop_platform.core.editions import edition_in_effect, edition_revisions
-from sop_platform.core.models import Chapter, Document, DriftFlag, Edition, Revision
-from sop_platform.core.translations import TranslationStatus, translation_statuses
+from sop_platform.core.models import ChangeRequest, Chapter, Document, DriftFlag, Edition, Revision
+from sop_platform.core.signatures import Signature, signatures_of
+from sop_platform.core.translations import TranslationStatus, translation_status
 from sop_platform.core.version_store import revisions_of
 from sop_platform.core.word_diff import word_diff
 from sop_platform.render.diff_html import ops_html
 from sop_platform.render.markdown import Target
 from sop_platform.render.revision_texts import head_rows, text_of
 from sop_platform.render.site_text import catalogue
-from sop_platform.render.staff_views import chapter_html, targets_of
+from sop_platform.render.staff_views import chapter_html, outdated_marks, targets_of
 from sop_platform.review.blame import ClauseBlame, blame_of, merging_change_requests
 
 # Where a reference in a staff view of a chapter leads: the staff view of its target.
@@ -48,6 +49,10 @@ class ChapterOverview:
     blame: list[ClauseBlame]
     flags: list[DriftFlag]
     translation: TranslationStatus | None
+    # Who signed the head's text (the approvals and any merge signature of the CR whose
+    # merge made it), and the signed acknowledgements of needs-review flags on its clauses.
+    signatures: list[Signature] = field(default_factory=list)
+    acknowledgements: list[tuple[DriftFlag, Signature]] = field(default_factory=list)
 
 
 def document_targets(
@@ -74,13 +79,26 @@ def chapter_overview(
     language: str | None,
     *,
     compare: tuple[int | None, int | None] = (None, None),
+    interface: str = "en",
 ) -> ChapterOverview:
     """The overview of a chapter; `compare` (from, to) asks for the diff of two revisions
-    (either may be left out: the one before the head, the head)."""
+    (either may be left out: the one before the head, the head). A translation's outdated
+    clauses are marked in the `interface` language."""
     document, chapter = find_chapter(session, doc, slug, language)
     assert chapter.id is not None and document.id is not None
+    translation = translation_status(session, chapter)
+    targets = document_targets(session, document, chapter.language)
     _head, head_text = revision_text(session, chapter, chapter.head_revision)
     edition = edition_in_effect(session, document)
+    merged_by = merging_change_requests(session, chapter)
+    head_cr = merged_by.get(chapter.head_revision)
+    behind = session.get(ChangeRequest, head_cr) if head_cr else None
+    acknowledged = [
+        (flag, signature)
+        for flag in flags_of(session, document.id, open_only=False)
+        if flag.chapter_slug == chapter.slug
+        and (signature := acknowledgement_signature(flag)) is not None
+    ]
     old, new = compare
     compared = None
     if old is not None or new is not None:
@@ -98,21 +116,19 @@ def chapter_overview(
             head_text,
             chapter.slug,
             chapter.language,
-            document_targets(session, document, chapter.language),
+            targets,
+            outdated_marks(translation.clauses, interface, targets=targets)
+            if translation
+            else None,
         ),
         edition=edition,
         in_edition=edition_revisions(session, edition).get(chapter.id) if edition else None,
         history=list(reversed(revisions_of(session, chapter.id))),
-        merged_by=merging_change_requests(session, chapter),
+        merged_by=merged_by,
         compared=compared,
         blame=blame_of(session, chapter),
         flags=[f for f in flags_of(session, document.id) if f.chapter_slug == chapter.slug],
-        translation=next(
-            (
-                status
-                for status in translation_statuses(session, document.id)
-                if (status.chapter, status.language) == (chapter.slug, chapter.language)
-            ),
-            None,
-        ),
+        translation=translation,
+        signatures=signatures_of(session, behind) if behind else [],
+        acknowledgements=acknowledged,
     )

@@ -10,9 +10,9 @@ from sqlmodel import Session, col, select
 from sop_platform.core.accounts import role_of
 from sop_platform.core.clock import utc_now
 from sop_platform.core.errors import Forbidden, InvalidInput, NotFound
-from sop_platform.core.models import ChangeRequest, Comment, User
+from sop_platform.core.models import ChangeRequest, Comment, Proposal, User
 from sop_platform.core.roles import Role
-from sop_platform.review.anchoring import Anchor, anchored, quote_position
+from sop_platform.review.anchoring import Anchor, Relocation, anchored, quote_position, relocation
 from sop_platform.review.change_requests import cr_state, record_change
 from sop_platform.review.proposal_store import chapter_key, proposal_text, proposals_at
 from sop_platform.review.workflow import Action, next_state
@@ -69,6 +69,7 @@ def add_comment(
         raise InvalidInput("a comment needs a body")
     before = cr_state(change_request)
     change_request.state = next_state(change_request.state, Action.COMMENT)
+    position = None
     if parent is not None:
         thread = thread_of(session, change_request, parent)
         key = chapter_key(thread.chapter_slug, thread.language)
@@ -80,7 +81,8 @@ def add_comment(
         key = _chapter_in(texts, chapter, language)
         if not quote:
             raise InvalidInput("quote the passage the comment is about")
-        if quote_position(texts[key], quote, prefix, suffix) is None:
+        position = quote_position(texts[key], quote, prefix, suffix)
+        if position is None:
             raise InvalidInput(
                 f"the quoted passage is not in the current text of {key} "
                 f"(iteration {change_request.current_iteration})"
@@ -95,6 +97,7 @@ def add_comment(
         quote=quote,
         prefix=prefix,
         suffix=suffix,
+        position=position,
         body=body.strip(),
         author=user.username,
         created_at=utc_now(),
@@ -153,6 +156,61 @@ class Thread:
     anchor: Anchor
 
 
+class _Placer:
+    """Anchors threads in the current texts of a CR: each from where its passage stood in
+    the iteration it was quoted from, carried over by a diff of that text and the current
+    one. Each text is read, and each pair of texts diffed, once."""
+
+    def __init__(self, session: Session, change_request: ChangeRequest) -> None:
+        self.session = session
+        self.change_request = change_request
+        self.current = {
+            chapter_key(p.chapter_slug, p.language): p
+            for p in proposals_at(session, change_request)
+        }
+        self._at: dict[int, dict[str, Proposal]] = {}
+        self._texts: dict[int, str] = {}
+        self._moves: dict[tuple[int, int], Relocation] = {}
+
+    def _text(self, proposal: Proposal) -> str:
+        assert proposal.id is not None
+        if proposal.id not in self._texts:
+            self._texts[proposal.id] = proposal_text(self.session, proposal)
+        return self._texts[proposal.id]
+
+    def _quoted_from(self, comment: Comment, key: str) -> Proposal | None:
+        if comment.iteration not in self._at:
+            self._at[comment.iteration] = {
+                chapter_key(p.chapter_slug, p.language): p
+                for p in proposals_at(self.session, self.change_request, comment.iteration)
+            }
+        return self._at[comment.iteration].get(key)
+
+    def _relocation(self, was: Proposal, now: Proposal) -> Relocation:
+        assert was.id is not None and now.id is not None
+        if (was.id, now.id) not in self._moves:
+            self._moves[was.id, now.id] = relocation(self._text(was), self._text(now))
+        return self._moves[was.id, now.id]
+
+    def anchor(self, comment: Comment) -> Anchor:
+        key = chapter_key(comment.chapter_slug, comment.language)
+        proposal = self.current.get(key)
+        if proposal is None:
+            return Anchor("outdated")
+        text = self._text(proposal)
+        quote, prefix, suffix = comment.quote, comment.prefix, comment.suffix
+        was = self._quoted_from(comment, key)
+        if was is None or was.id == proposal.id:
+            # Quoted from this very text (or from one no longer kept).
+            return anchored(text, quote, prefix, suffix, comment.position)
+        position = comment.position
+        if position is None:
+            position = quote_position(self._text(was), quote, prefix, suffix)
+        moves = self._relocation(was, proposal)
+        expected = None if position is None else moves.position(position)
+        return anchored(text, quote, prefix, suffix, expected, elsewhere=moves.added())
+
+
 def threads_of(session: Session, change_request: ChangeRequest) -> list[Thread]:
     """Every thread with its replies, anchored in the current iteration's texts."""
     comments = list(
@@ -162,7 +220,6 @@ def threads_of(session: Session, change_request: ChangeRequest) -> list[Thread]:
             .order_by(col(Comment.id))
         )
     )
-    texts = _proposed_texts(session, change_request) if comments else {}
     replies: dict[int, list[Comment]] = {}
     roots: list[Comment] = []
     for comment in comments:
@@ -170,16 +227,11 @@ def threads_of(session: Session, change_request: ChangeRequest) -> list[Thread]:
             roots.append(comment)
         else:
             replies.setdefault(comment.parent_id, []).append(comment)
+    placer = _Placer(session, change_request) if roots else None
     threads = []
     for root in roots:
-        assert root.id is not None
-        text = texts.get(chapter_key(root.chapter_slug, root.language))
-        anchor = (
-            Anchor("outdated")
-            if text is None
-            else anchored(text, root.quote, root.prefix, root.suffix)
-        )
-        threads.append(Thread(root, _all_replies(root.id, replies), anchor))
+        assert root.id is not None and placer is not None
+        threads.append(Thread(root, _all_replies(root.id, replies), placer.anchor(root)))
     return threads
 
 

@@ -4,15 +4,16 @@ the approvals that count and the word diffs against each base."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
 from sop_platform.core.errors import NotFound
+from sop_platform.core.merge_records import MERGED, MergedChapter, merge_subject, merged_chapters
 from sop_platform.core.models import ChangeRequest, Chapter, Document, Iteration, Proposal, Review
-from sop_platform.core.signatures import approvals_of
+from sop_platform.core.signatures import Signature, approvals_of, signatures_on
 from sop_platform.core.word_diff import word_diff
-from sop_platform.review.change_requests import document_of
+from sop_platform.review.change_requests import Wording, document_of, wordings_of
 from sop_platform.review.comments import Thread, threads_of
 from sop_platform.review.proposal_store import (
     base_text,
@@ -20,6 +21,8 @@ from sop_platform.review.proposal_store import (
     proposals_at,
 )
 from sop_platform.review.text_checks import Problem, problems_of
+from sop_platform.review.translations_behind import TranslationBehind, translations_behind
+from sop_platform.review.workflow import OPEN_STATES
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,14 @@ class Details:
     approvals: list[Review]
     threads: list[Thread]
     problems: list[Problem]
+    # Once merged: what the merge wrote (re-applied onto a moved head or not) and the
+    # merging approver's signature when it re-applied the change.
+    merged: list[MergedChapter] = field(default_factory=list)
+    merge_signatures: list[Signature] = field(default_factory=list)
+    # While the CR is open: translated clauses whose source clause it changes but they not.
+    translations_behind: list[TranslationBehind] = field(default_factory=list)
+    # Every wording of its title, rationale and IMAS references, oldest first.
+    wordings: list[Wording] = field(default_factory=list)
 
 
 def details_of(session: Session, change_request: ChangeRequest) -> Details:
@@ -63,6 +74,18 @@ def details_of(session: Session, change_request: ChangeRequest) -> Details:
         approvals=approvals_of(session, change_request),
         threads=threads_of(session, change_request),
         problems=problems_of(session, change_request, proposals),
+        merged=merged_chapters(session, change_request.id) if change_request.id else [],
+        merge_signatures=(
+            signatures_on(session, merge_subject(change_request.id), MERGED)
+            if change_request.id
+            else []
+        ),
+        translations_behind=(
+            translations_behind(session, change_request, proposals)
+            if change_request.state in OPEN_STATES
+            else []
+        ),
+        wordings=wordings_of(session, change_request),
     )
 
 

@@ -14,9 +14,10 @@ from sop_platform.core.chapters import create_chapter, revision_text, save_chapt
 from sop_platform.core.clauses import clauses_touched
 from sop_platform.core.clock import utc_now
 from sop_platform.core.drift import clear_by_merge
-from sop_platform.core.errors import Conflict, Forbidden, MergeConflict
+from sop_platform.core.errors import Conflict, Forbidden, InvalidInput, MergeConflict
 from sop_platform.core.front_matter import chapter_header
 from sop_platform.core.hashing import sha256_hex
+from sop_platform.core.merge_records import MERGED, merge_subject
 from sop_platform.core.models import (
     ChangeRequest,
     Chapter,
@@ -26,7 +27,13 @@ from sop_platform.core.models import (
     User,
 )
 from sop_platform.core.roles import Role
-from sop_platform.core.signatures import approvals_of, signed_texts
+from sop_platform.core.signatures import (
+    approvals_of,
+    confirm_signer,
+    manifest_sha256,
+    record_signature,
+    signed_texts,
+)
 from sop_platform.core.version_store import locked_chapter
 from sop_platform.review.change_requests import cr_state, document_of, record_change
 from sop_platform.review.proposal_store import (
@@ -46,6 +53,9 @@ class _Planned:
     chapter: Chapter | None
     text: str | None  # None: the head already holds exactly this text
     previous: str
+    # The head revision the change is re-applied onto (three-way), when the head moved on
+    # since the CR's base: the merged text is then not the text the approvers signed.
+    reapplied_onto: int | None = None
 
 
 def _planned(
@@ -74,7 +84,9 @@ def _planned(
     outcome = three_way_merge(base_text(session, proposal), proposed, head)
     if outcome.text is None:
         return None, outcome.conflicts
-    return _Planned(proposal, chapter, None if outcome.text == head else outcome.text, head), []
+    if outcome.text == head:
+        return _Planned(proposal, chapter, None, head), []
+    return _Planned(proposal, chapter, outcome.text, head, chapter.head_revision), []
 
 
 def _translation_of(plan: _Planned) -> str | None:
@@ -82,11 +94,41 @@ def _translation_of(plan: _Planned) -> str | None:
     return chapter_header(plan.text, "proposed text").translation_of
 
 
+def _signed_reapplication(
+    session: Session,
+    change_request: ChangeRequest,
+    user: User,
+    plans: list[_Planned],
+    password: str | None,
+) -> None:
+    """A merge that re-applies the change onto a moved head writes a text nobody signed: it
+    is then a signed act of the merging approver (their password again), checked before
+    anything is written."""
+    moved = [plan for plan in plans if plan.text is not None and plan.reapplied_onto is not None]
+    if not moved:
+        return
+    where = ", ".join(
+        f"{chapter_key(plan.proposal.chapter_slug, plan.proposal.language)} onto revision "
+        f"{plan.reapplied_onto} (signed against revision {plan.proposal.base_revision})"
+        for plan in moved
+    )
+    if not password:
+        raise InvalidInput(
+            f"the merge re-applies the change {where}: the merged text is not the text the "
+            "approvers signed, so merging must be signed: give your password"
+        )
+    assert change_request.id is not None
+    confirm_signer(session, user, password, merge_subject(change_request.id), "merge")
+
+
 def merge_change_request(
-    session: Session, change_request: ChangeRequest, user: User
+    session: Session, change_request: ChangeRequest, user: User, password: str | None = None
 ) -> list[Revision]:
     """Write the CR's texts as new revisions. Raises MergeConflict with every conflicting
-    passage of every chapter, having written nothing, if any chapter cannot be merged."""
+    passage of every chapter, having written nothing, if any chapter cannot be merged. A
+    chapter whose head moved on since the CR's base gets the change re-applied (three-way);
+    the merge is then signed by `user` (`password` again, meaning `merged`, bound to the
+    manifest of the merged texts), and refused without it."""
     if not role_of(user).includes(Role.APPROVER):
         raise Forbidden("merging needs the 'approver' role")
     before = cr_state(change_request)
@@ -121,8 +163,11 @@ def merge_change_request(
             "its author must resolve them in a new iteration",
             conflicts,
         )
+    _signed_reapplication(session, change_request, user, plans, password)
     message = f"CR #{change_request.id}: {change_request.title}"
     revisions: list[Revision] = []
+    reapplied: list[dict[str, object]] = []
+    merged_texts: dict[str, str] = {}  # what a merge signature binds
     # Sources before translations: a translation merged with its source matches the source
     # revision this merge writes.
     written: dict[tuple[str, str], int] = {}
@@ -155,6 +200,7 @@ def merge_change_request(
                 written_with=written_with,
             )
         written[(chapter.slug, chapter.language)] = revision.number
+        merged_texts[chapter_key(chapter.slug, chapter.language)] = revision.sha256
         assert chapter.id is not None and change_request.id is not None
         touched = clauses_touched(plan.previous, plan.text)
         session.add(
@@ -163,8 +209,19 @@ def merge_change_request(
                 chapter_id=chapter.id,
                 revision=revision.number,
                 clauses=json.dumps(touched, ensure_ascii=False),
+                signed_sha256=plan.proposal.sha256,
+                reapplied_onto=plan.reapplied_onto,
             )
         )
+        if plan.reapplied_onto is not None:
+            reapplied.append(
+                {
+                    "chapter": chapter_key(chapter.slug, chapter.language),
+                    "onto": plan.reapplied_onto,
+                    "signed_sha256": plan.proposal.sha256,
+                    "sha256": revision.sha256,
+                }
+            )
         clear_by_merge(
             session,
             chapter,
@@ -182,6 +239,12 @@ def merge_change_request(
             details={"revision": revision.number, "change_request": change_request.id},
         )
         revisions.append(revision)
+    assert change_request.id is not None
+    signature = None
+    if reapplied:
+        signature = record_signature(
+            session, user, merge_subject(change_request.id), MERGED, manifest_sha256(merged_texts)
+        )
     change_request.state = after
     change_request.merged_at = utc_now()
     change_request.merged_by = user.username
@@ -197,6 +260,16 @@ def merge_change_request(
                 for r in revisions
             ],
             "approvers": [a.reviewer for a in approvals],
+            "reapplied": reapplied,
+            "merge_signature": (
+                {
+                    "printed_name": signature.printed_name,
+                    "meaning": signature.meaning,
+                    "sha256": signature.sha256,
+                }
+                if signature
+                else None
+            ),
         },
     )
     return revisions

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from sop_platform.core.chapters import revision_text
+from sop_platform.core.clause_sources import source_chapter, stated_source_revision
 from sop_platform.core.clauses import chapter_body
 from sop_platform.core.errors import InvalidInput
 from sop_platform.core.front_matter import header_of
 from sop_platform.core.mapping import mapping_problems
 from sop_platform.core.models import ChangeRequest, Chapter, Proposal
-from sop_platform.core.translations import source_chapter, stated_source_revision
 from sop_platform.render.outlines import Outline, outline_of
 from sop_platform.render.standard_index import standard_index
 from sop_platform.review.proposal_store import proposal_text

@@ -36,7 +36,7 @@ from sop_platform.core.word_convert import WordChapter, converted
 from sop_platform.review.imports import ImportFile, proposed_change_request
 
 _HEADING = re.compile(r"^(#{2,6}) (.+?)[ \t]*$", re.MULTILINE)
-_KEPT_ATTRIBUTES = ("imas", "relation", "justification")
+_KEPT_ATTRIBUTES = ("imas", "relation", "justification", "level")
 
 
 @dataclass

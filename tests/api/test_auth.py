@@ -22,7 +22,15 @@ def test_signing_in_gives_a_bearer_token_that_works(client: TestClient, make_use
 
     assert answer.status_code == 200
     assert answer.json()["token_type"] == "bearer"
-    assert me.json() == {"username": "leyla", "full_name": "Leyla Məmmədova", "role": "reviewer"}
+    assert me.json() | {"attested_at": None} == {
+        "username": "leyla",
+        "full_name": "Leyla Məmmədova",
+        "role": "reviewer",
+        "active": True,
+        "must_change_password": False,
+        "attested_at": None,
+    }
+    assert me.json()["attested_at"].endswith("Z")  # UTC
 
 
 def test_a_wrong_password_is_401(client: TestClient, make_user: MakeUser):
@@ -86,7 +94,14 @@ def test_only_admins_manage_accounts(client: TestClient, auth_for: AuthFor):
 
     assert refused.status_code == 403
     assert created.status_code == 201
-    assert created.json() == {"username": "tural", "full_name": "Tural Rzayev", "role": "author"}
+    assert created.json() == {
+        "username": "tural",
+        "full_name": "Tural Rzayev",
+        "role": "author",
+        "active": True,
+        "must_change_password": False,
+        "attested_at": None,  # an account signs its statement itself
+    }
     assert again.status_code == 409
     assert _sign_in(client, "tural", PASSWORD).status_code == 200
 

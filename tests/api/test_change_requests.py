@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sop_platform.core.clock import utc_today
-from tests.support import CHAPTER, DOCUMENT, Api, edited
+from tests.support import CHAPTER, DOCUMENT, PASSWORD, Api, edited
 
 
 def _proposed(api: Api) -> tuple[str, int]:
@@ -27,7 +27,7 @@ def test_a_change_goes_from_draft_to_a_new_edition(staff: dict[str, Api]) -> Non
     assert cr["state"] == "submitted"
     cr = leyla.approve(cr["id"])
     assert cr["state"] == "approved"
-    assert [s["printed_name"] for s in cr["approvals"]] == ["Elvin", "Leyla"]
+    assert [s["name"] for s in cr["approvals"]] == ["Elvin", "Leyla"]
     assert cr["approvals"][0]["meaning"] == "approved"
     assert cr["approvals"][0]["signed_texts"] == {f"{CHAPTER}/en": cr["proposals"][0]["sha256"]}
 
@@ -41,13 +41,17 @@ def test_a_change_goes_from_draft_to_a_new_edition(staff: dict[str, Api]) -> Non
         "POST",
         f"/api/v1/documents/{DOCUMENT}/editions",
         201,
-        json={"title": "Edition 2", "effective_date": str(utc_today() + timedelta(days=7))},
+        json={
+            "title": "Edition 2",
+            "effective_date": str(utc_today() + timedelta(days=7)),
+            "password": PASSWORD,
+        },
     )
     assert edition["number"] == 2
     [amendment] = edition["amendments"]
     assert amendment["change_request"] == cr["id"]
     assert amendment["chapters"][0]["clauses"] == [["scope", "Scope and purpose"]]
-    assert {a["printed_name"] for a in amendment["approvals"]} == {"Elvin", "Leyla"}
+    assert {a["name"] for a in amendment["approvals"]} == {"Elvin", "Leyla"}
     verified = elvin._call("GET", "/api/v1/audit/verify", 200)
     assert verified["ok"] is True and verified["events"] > 10
 

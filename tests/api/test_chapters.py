@@ -5,6 +5,7 @@ from fastapi.testclient import TestClient
 
 from sop_platform.core.chapters import (
     chapter_by_slug,
+    create_chapter,
     document_by_slug,
     revision_text,
     save_chapter_text,
@@ -18,6 +19,11 @@ CHAPTERS = "/api/v1/documents/anama-sop/chapters"
 @pytest.fixture
 def reader(auth_for: AuthFor) -> dict[str, str]:
     return auth_for("reader")
+
+
+@pytest.fixture
+def author(auth_for: AuthFor) -> dict[str, str]:
+    return auth_for("author")
 
 
 @pytest.fixture
@@ -75,8 +81,10 @@ def test_the_head_is_served_in_the_default_language_with_its_etag(
     assert answer.status_code == 200
     assert body["language"] == "en"
     assert body["markdown"].startswith("---\ndocument: anama-sop\nid: manual-clearance\n")
-    assert answer.headers["ETag"] == f'"{body["sha256"]}"'
+    # The sha256 of the text served, and the edition it is read in.
+    assert answer.headers["ETag"].startswith(f'"{body["sha256"]}-')
     assert (body["revision"], body["number"], body["title"]) == (1, "4", "Manual clearance")
+    assert (body["issued"], body["edition"]) == (True, 1)
 
 
 def test_an_unchanged_head_answers_304(client: TestClient, reader: dict[str, str]):
@@ -95,18 +103,12 @@ def test_a_translation_is_served_with_lang(client: TestClient, reader: dict[str,
     assert "ə" in body["title"]
 
 
-def test_a_chapter_not_translated_is_404(client: TestClient, reader: dict[str, str]):
-    answer = client.get(f"{CHAPTERS}/eod", params={"lang": "az"}, headers=reader)
-
-    assert answer.status_code == 404
-
-
 def test_history_and_any_revision_read_back_exactly(
-    client: TestClient, reader: dict[str, str], edited: Database
+    client: TestClient, author: dict[str, str], edited: Database
 ):
-    history = client.get(f"{CHAPTERS}/manual-clearance/revisions", headers=reader).json()
-    first = client.get(f"{CHAPTERS}/manual-clearance/revisions/1", headers=reader).json()
-    raw = client.get(f"{CHAPTERS}/manual-clearance/revisions/2/raw", headers=reader)
+    history = client.get(f"{CHAPTERS}/manual-clearance/revisions", headers=author).json()
+    first = client.get(f"{CHAPTERS}/manual-clearance/revisions/1", headers=author).json()
+    raw = client.get(f"{CHAPTERS}/manual-clearance/revisions/2/raw", headers=author)
 
     assert [(r["number"], r["parent"], r["message"]) for r in history][1] == (
         2,
@@ -119,12 +121,87 @@ def test_history_and_any_revision_read_back_exactly(
 
 
 def test_the_diff_between_two_revisions_is_word_level(
-    client: TestClient, reader: dict[str, str], edited: Database
+    client: TestClient, author: dict[str, str], edited: Database
 ):
-    answer = client.get(f"{CHAPTERS}/manual-clearance/diff?from=1&to=2", headers=reader)
+    answer = client.get(f"{CHAPTERS}/manual-clearance/diff?from=1&to=2", headers=author)
 
     changes = [op for op in answer.json()["ops"] if op[0] != 0]
     assert changes == [[-1, "20"], [1, "25"]]
+
+
+# Readers read what is in force: the edition's text, never a merged but unissued head.
+
+
+def test_a_reader_gets_the_editions_text_while_an_author_gets_the_unissued_head(
+    client: TestClient, reader: dict[str, str], author: dict[str, str], edited: Database
+):
+    read = client.get(f"{CHAPTERS}/manual-clearance", headers=reader)
+    authored = client.get(f"{CHAPTERS}/manual-clearance", headers=author)
+
+    assert read.status_code == authored.status_code == 200
+    assert (read.json()["revision"], read.json()["issued"], read.json()["edition"]) == (1, True, 1)
+    assert "20 cm" in read.json()["markdown"] and "25 cm" not in read.json()["markdown"]
+    assert (authored.json()["revision"], authored.json()["issued"]) == (2, False)
+    assert authored.json()["edition"] is None
+    assert "25 cm" in authored.json()["markdown"]
+    # Each ETag follows the text served: the reader's still answers 304, the author's differs.
+    assert read.headers["ETag"].startswith(f'"{read.json()["sha256"]}')
+    assert authored.headers["ETag"] == f'"{authored.json()["sha256"]}"'
+    again = client.get(
+        f"{CHAPTERS}/manual-clearance", headers={**reader, "If-None-Match": read.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_an_author_reading_the_issued_head_is_told_so(client: TestClient, author: dict[str, str]):
+    body = client.get(f"{CHAPTERS}/manual-clearance", headers=author).json()
+
+    assert (body["revision"], body["issued"], body["edition"]) == (1, True, 1)
+
+
+def test_a_reader_sees_only_issued_revisions_in_the_history_and_diffs(
+    client: TestClient, reader: dict[str, str], edited: Database
+):
+    base = f"{CHAPTERS}/manual-clearance"
+    history = client.get(f"{base}/revisions", headers=reader).json()
+    refused = [
+        client.get(path, headers=reader)
+        for path in (
+            f"{base}/revisions/2",
+            f"{base}/revisions/2/raw",
+            f"{base}/diff?from=1&to=2",
+            f"{base}/compare?revision=2",
+        )
+    ]
+    diff = client.get(f"{base}/diff?from=0", headers=reader).json()
+
+    assert [row["number"] for row in history] == [1]
+    assert [answer.status_code for answer in refused] == [404, 404, 404, 404]
+    assert "issued in no edition" in refused[0].json()["detail"]
+    assert diff["to_revision"] == 1
+    assert client.get(f"{base}/revisions/1", headers=reader).status_code == 200
+
+
+def test_a_chapter_in_no_edition_in_effect_is_404_for_a_reader(
+    client: TestClient, reader: dict[str, str], author: dict[str, str], loaded: Database
+):
+    with loaded.session(write=True) as session:
+        create_chapter(
+            session,
+            document_by_slug(session, "anama-sop"),
+            "---\ndocument: anama-sop\nid: night-work\nnumber: 99\ntitle: Night work\n"
+            "language: en\n---\n\n## Scope {#scope}\n\nNo clearance at night.\n",
+            author="test",
+            message="New chapter",
+            source="test",
+        )
+
+    read = client.get(f"{CHAPTERS}/night-work", headers=reader)
+    authored = client.get(f"{CHAPTERS}/night-work", headers=author).json()
+
+    assert read.status_code == 404
+    assert "in no edition" in read.json()["detail"]
+    assert (authored["revision"], authored["issued"], authored["edition"]) == (1, False, None)
 
 
 def test_a_diff_from_zero_shows_the_whole_first_text(client: TestClient, reader: dict[str, str]):

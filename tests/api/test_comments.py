@@ -96,3 +96,34 @@ def test_another_author_cannot_comment_but_the_crs_author_can(
     staff["tom"].act(cr["id"], "comments", 403, chapter="manual-clearance", quote=PASSAGE, body="?")
 
     _thread(staff["sarah"], cr["id"], body="Note to reviewers.")
+
+
+def test_a_one_character_edit_4500_characters_in_leaves_the_thread_moved_not_outdated(
+    staff: dict[str, Api], cr: dict[str, Any]
+) -> None:
+    aynur, sarah = staff["aynur"], staff["sarah"]
+    text = sarah._call("GET", f"/api/v1/change-requests/{cr['id']}/chapters/manual-clearance", 200)
+    markdown = text["markdown"]
+    at = markdown.index(" ", 4500) + 1
+    quote = markdown[at : at + 80]
+    thread = _thread(
+        aynur,
+        cr["id"],
+        quote=quote,
+        prefix=markdown[at - 32 : at],
+        suffix=markdown[at + 80 : at + 112],
+    )["comments"][0]
+    assert thread["anchor"] == {"status": "exact", "start": at, "end": at + 80, "text": quote}
+    typo = "#" if markdown[at + 40] != "#" else "%"
+    # One character inside the passage changes, and a sentence is added before it.
+    body_at = markdown.index("\n## ")
+    later = markdown[:body_at] + "\nAdded.\n" + markdown[body_at : at + 40] + typo
+    later += markdown[at + 41 :]
+
+    answer = sarah.put(cr["id"], later, text["base_revision"])
+
+    [thread] = answer["comments"]
+    shift = len("\nAdded.\n")
+    assert thread["anchor"]["status"] == "moved"
+    assert (thread["anchor"]["start"], thread["anchor"]["end"]) == (at + shift, at + shift + 80)
+    assert thread["anchor"]["text"] == later[at + shift : at + shift + 80]

@@ -97,7 +97,7 @@ def test_a_merged_deviation_shows_its_change_request_and_both_approvers(
     assert depth["clause"]["imas"] == ["09.10#6.2"]
     assert depth["change_request"] == cr["id"]
     assert depth["change_request_title"] == "Depth deviates in trench areas"
-    assert sorted(s["printed_name"] for s in depth["approved_by"]) == ["Elvin", "Leyla"]
+    assert sorted(s["name"] for s in depth["approved_by"]) == ["Elvin", "Leyla"]
     assert {s["meaning"] for s in depth["approved_by"]} == {"approved"}
     untouched = _entry(deviations, "handover")
     assert untouched["change_request"] is None and untouched["approved_by"] == []

@@ -5,15 +5,20 @@ merged change to the clause clears a flag."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sop_platform.core.accounts import user_by_name
+from sop_platform.core.clauses import Clause, clauses_of
 from sop_platform.core.database import Database
+from sop_platform.core.hashing import sha256_hex
+from sop_platform.core.signatures import manifest_sha256
 from sop_platform.resources import shipped_dir
 from sop_platform.review.imports import import_chapters, import_files
+from tests.api.web_browser import SignIn
 from tests.support import DOCUMENT, PASSWORD, Api, approved_and_merged, edited
 
 SEED = shipped_dir("content")
@@ -25,7 +30,7 @@ REWORDED = {
 }
 HEADING = re.compile(r"^#{2,6} .*\{#([^\s}]+)[^}]*\bimas=\"([^\"]*)\"", re.MULTILINE)
 NEEDS_REVIEW = f"/api/v1/documents/{DOCUMENT}/needs-review"
-MEANING = "reviewed against the amended standard"
+MEANING = "acknowledged"
 
 
 def _mapped_to(keys: set[str]) -> set[tuple[str, str]]:
@@ -79,6 +84,11 @@ def _flags(api: Api, include_cleared: bool = False) -> list[dict[str, Any]]:
 def _flag(api: Api, anchor: str) -> dict[str, Any]:
     [flag] = [f for f in _flags(api, include_cleared=True) if f["anchor"] == anchor]
     return flag
+
+
+def _clause_sha256(markdown: str, matches: Callable[[Clause], bool]) -> str:
+    [clause] = [clause for clause in clauses_of(markdown) if matches(clause)]
+    return sha256_hex(clause.text.encode("utf-8"))
 
 
 def _acknowledge(api: Api, flag_id: int, expect: int, password: str = PASSWORD) -> Any:
@@ -198,7 +208,20 @@ def test_an_approver_acknowledges_a_flag_with_a_signed_and_audited_note(
     assert acknowledged["cleared_by"] == "elvin"
     assert acknowledged["note"] == "20 cm stays: stricter than the new minimum."
     signature = acknowledged["signature"]
-    assert (signature["printed_name"], signature["meaning"]) == ("Elvin", MEANING)
+    assert (signature["name"], signature["meaning"]) == ("Elvin", MEANING)
+    # It binds the amended standard clause's text and the national clause's text.
+    standard = _clause_sha256(_amended_text(), lambda clause: clause.number == "6.2")
+    national = _clause_sha256(
+        elvin.head_of("manual-clearance")["markdown"],
+        lambda clause: clause.anchor == "clearance-depth",
+    )
+    assert (acknowledged["standard_sha256"], acknowledged["national_sha256"]) == (
+        standard,
+        national,
+    )
+    assert signature["sha256"] == manifest_sha256(
+        {"09.10#6.2": standard, "manual-clearance#clearance-depth": national}
+    )
     assert [f["anchor"] for f in _flags(elvin)] == ["quality-control"]
     assert _flag(elvin, "clearance-depth")["signature"] == signature
     assert elvin.head_of("manual-clearance")["needs_review"] == []
@@ -207,6 +230,7 @@ def test_an_approver_acknowledges_a_flag_with_a_signed_and_audited_note(
     assert (event["actor"], event["object"]) == ("elvin", f"drift:{flag['id']}")
     assert event["details"]["note"] == acknowledged["note"]
     assert event["details"]["standard_clause"] == "09.10#6.2"
+    assert event["details"]["sha256"] == signature["sha256"]
     assert elvin._call("GET", "/api/v1/audit/verify", 200)["ok"] is True
 
 
@@ -310,3 +334,20 @@ def test_a_cached_chapter_is_sent_again_when_a_flag_is_raised(
     assert again.status_code == 200
     assert [flag["anchor"] for flag in again.json()["needs_review"]] == ["clearance-depth"]
     assert again.headers["ETag"] != before
+
+
+@pytest.mark.usefixtures("amended")
+def test_an_acknowledgement_shows_on_the_staff_chapter_page_as_a_signature_with_its_hash(
+    staff: dict[str, Api], sign_in: SignIn
+) -> None:
+    elvin = staff["elvin"]
+    signature = _acknowledge(elvin, _flag(elvin, "clearance-depth")["id"], 200)["signature"]
+
+    page = sign_in("leyla").get(f"/app/documents/{DOCUMENT}/chapters/manual-clearance?lang=en")
+
+    acknowledged = re.search(r'<li class="acknowledgement".*?</li>', page.text, re.DOTALL)
+    assert acknowledged is not None
+    shown = acknowledged.group(0)
+    assert f'data-sha256="{signature["sha256"]}"' in shown
+    assert "Elvin" in shown and "acknowledged against the amended standard" in shown
+    assert signature["sha256"][:12] in shown and "09.10#6.2" in shown

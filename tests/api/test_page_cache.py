@@ -14,7 +14,7 @@ from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.settings import Settings
 from tests.api.test_site import MARKING, NEW_MARKING, PAGE, _revise
-from tests.support import DOCUMENT, AuthFor
+from tests.support import AFTER_RAIN, DOCUMENT, PASSWORD, AuthFor
 
 VARYING = {"x-request-id", "date"}
 
@@ -87,10 +87,11 @@ def test_an_edition_issued_through_this_server_shows_at_once(
 ):
     client.get(PAGE)
     _revise(loaded, MARKING, NEW_MARKING, issue_on=None)
+    _revise(loaded, *AFTER_RAIN["az"], language="az", issue_on=None)  # the translation follows
 
     issued = client.post(
         f"/api/v1/documents/{DOCUMENT}/editions",
-        json={"effective_date": str(utc_today()), "title": "Rain"},
+        json={"effective_date": str(utc_today()), "title": "Rain", "password": PASSWORD},
         headers=auth_for("approver"),
     )
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import DOCUMENT, Api, edited
+from tests.support import DOCUMENT, PASSWORD, Api, edited
 
 FRONT = "---\ndocument: anama-sop\nid: manual-clearance\nnumber: 4\ntitle: T\nlanguage: en\n---\n"
 
@@ -107,13 +107,13 @@ def cr(staff: dict[str, Api]) -> dict[str, Any]:
         (
             "POST",
             f"/api/v1/documents/{DOCUMENT}/editions",
-            {"title": "E", "effective_date": "2001-01-01"},
+            {"title": "E", "effective_date": "2001-01-01", "password": PASSWORD},
             422,
         ),
         (
             "POST",
             f"/api/v1/documents/{DOCUMENT}/editions",
-            {"title": "E", "effective_date": "not a date"},
+            {"title": "E", "effective_date": "not a date", "password": PASSWORD},
             422,
         ),
         ("GET", f"/api/v1/documents/{DOCUMENT}/editions/99", None, 404),

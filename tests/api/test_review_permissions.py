@@ -27,7 +27,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from sop_platform.api.app import create_app
-from sop_platform.core.accounts import add_user, issue_token
+from sop_platform.core.accounts import issue_token
 from sop_platform.core.clock import utc_today
 from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
@@ -41,6 +41,7 @@ from tests.support import (
     PASSWORD,
     SECRET,
     Api,
+    add_attested_user,
     emptied_postgres,
 )
 
@@ -95,7 +96,7 @@ APPROVE = {"decision": "approve", "body": "Checked.", "password": PASSWORD}
 REQUEST_CHANGES = {"decision": "request_changes", "body": "Cite IMAS 09.10."}
 REVIEW_COMMENT = {"decision": "comment", "body": "Reads well."}
 COMMENT = {"chapter": CHAPTER, "body": "Why this wording?", **QUOTE}
-EDITION = {"title": "Amendment", "effective_date": NEXT_WEEK}
+EDITION = {"title": "Amendment", "effective_date": NEXT_WEEK, "password": PASSWORD}
 POLICY = {"approvals": 2}  # the default: the other rows still need two approvals
 
 
@@ -170,7 +171,7 @@ def office(
         if request.param != "sqlite":
             load_content(session, shipped_dir("content"))
         for username, role in STAFF.items():
-            add_user(session, username, full_name=username.title(), role=role, password=PASSWORD)
+            add_attested_user(session, username, full_name=username.title(), role=role)
     settings = Settings(database_url=url, secret_key=SECRET, content_dir=shipped_dir("content"))
     with TestClient(create_app(settings)) as client:
         people = {
@@ -201,10 +202,21 @@ def _proposed(office: dict[str, Api], author: str = AUTHOR) -> tuple[int, str, i
     return cr["id"], f"{head['markdown']}\n{note}, revised.\n", head["revision"]
 
 
+def _translated(office: dict[str, Api], cr: int) -> None:
+    """The CR's note added to the Azerbaijani text as well: merged, it leaves no translation
+    behind (every note in this module ends the last clause), so an edition may be issued."""
+    api = office[AUTHOR]
+    head = api.head_of(lang="az")
+    note = f"Qeyd {uuid.uuid4().hex[:8]}"
+    api.put(cr, f"{head['markdown']}\n{note}.\n", head["revision"], lang="az")
+
+
 def prepare(office: dict[str, Api], needs: str) -> Prepared:
     if needs == NOTHING:
         return Prepared()
     cr, new_text, base = _proposed(office)
+    if needs == MOVED_ON:
+        _translated(office, cr)
     if needs == DRAFT:
         return Prepared(cr, new_text=new_text, base=base)
     office[AUTHOR].act(cr, "submit")

@@ -36,7 +36,7 @@ def test_an_approver_sees_submitted_crs_oldest_first_until_they_sign(
 
     assert [item["id"] for item in _queue(elvin)["items"]] == [second]
     [signature] = _queue(staff["leyla"])["items"][0]["approvals"]
-    assert (signature["signer"], signature["meaning"]) == ("elvin", "approved")
+    assert (signature["username"], signature["meaning"]) == ("elvin", "approved")
 
 
 def test_an_approved_cr_waits_in_the_queue_to_be_merged(staff: dict[str, Api]) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sop_platform.core.clock import utc_today
-from tests.support import CHAPTER, DOCUMENT, Api, approved_and_merged, edited
+from tests.support import CHAPTER, DOCUMENT, PASSWORD, Api, approved_and_merged, edited
 
 EN_OLD = "Marking shall be checked every morning by the section leader"
 EN_NEW = "Marking shall be checked every morning and after rain by the section leader"
@@ -61,12 +61,17 @@ def _queued(api: Api) -> set[tuple[str, str]]:
     return {(row["chapter"], row["language"]) for row in queue["translations_outdated"]}
 
 
-def _issue_edition(api: Api, title: str) -> None:
+def _issue_edition(api: Api, title: str, overrides: list[dict[str, Any]] | None = None) -> None:
     api._call(
         "POST",
         f"/api/v1/documents/{DOCUMENT}/editions",
         201,
-        json={"effective_date": str(utc_today()), "title": title},
+        json={
+            "effective_date": str(utc_today()),
+            "title": title,
+            "password": PASSWORD,
+            "overrides": overrides or [],
+        },
     )
 
 
@@ -94,7 +99,8 @@ def test_a_merged_change_to_the_source_makes_the_translation_outdated(
     translation = rauf.head_of(lang="az")["translation"]
     assert translation["outdated"] is True
     assert (translation["source_revision"], translation["source_head"]) == (1, source_head)
-    diff = rauf._call("GET", translation["source_diff"], 200)
+    # The source's unissued revision is for authors and above (readers read what is in force).
+    diff = sarah._call("GET", translation["source_diff"], 200)
     assert any(op == 1 and "after rain" in text for op, text in diff["ops"])
     assert all("after rain" not in text for op, text in diff["ops"] if op <= 0)
     listed = _listed(rauf)
@@ -120,17 +126,21 @@ def test_a_merged_translation_update_stating_the_source_revision_clears_it(
     assert _queued(sarah) == set()
 
 
-def test_a_merged_translation_change_that_states_no_source_revision_stays_outdated(
+def test_a_merged_translation_change_to_the_changed_clause_clears_it_without_a_statement(
     staff: dict[str, Api],
 ) -> None:
+    """Translation status is per clause (issue 14): a translated clause changed without a
+    `source_revision` statement matches the source's head when it was written, so updating
+    the one clause the source changed brings the chapter up to date. (Before, a chapter
+    stayed outdated until a merged text stated the source revision.)"""
     sarah = staff["sarah"]
-    _english_changed(staff)
+    source_head = _english_changed(staff)
 
     _merged(staff, {"az": edited(sarah.head_of(lang="az")["markdown"], AZ_OLD, AZ_NEW)})
 
     translation = sarah.head_of(lang="az")["translation"]
-    assert translation["outdated"] is True
-    assert translation["source_revision"] == 1
+    assert translation["outdated"] is False
+    assert translation["source_revision"] == source_head
 
 
 def test_a_change_request_changing_both_languages_leaves_the_translation_current(
@@ -182,7 +192,12 @@ def test_the_published_translation_shows_the_outdated_notice_until_it_is_updated
     sarah, elvin = staff["sarah"], staff["elvin"]
     assert NOTICE not in sarah.client.get(PAGE).text
     source_head = _english_changed(staff)
-    _issue_edition(elvin, "Marking after rain (English)")
+    # Published ahead of its translation: the approver issues over that gate, by name.
+    behind = {"kind": "translation_outdated", "chapter": CHAPTER, "language": "az"}
+    reason = "Marking after rain is urgent; the translation follows."
+    _issue_edition(
+        elvin, "Marking after rain (English)", [{**behind, "clause": "marking", "reason": reason}]
+    )
 
     outdated = sarah.client.get(PAGE)
 

@@ -18,7 +18,7 @@ from sop_platform.core.database import Database
 from sop_platform.core.models import ChangeRequest
 from sop_platform.render.site_text import catalogue
 from tests.api.web_browser import HTML, Browser, SignIn, hidden, meta_csrf, textarea
-from tests.support import CHAPTER, DOCUMENT, Api, approved_and_merged, edited
+from tests.support import CHAPTER, DOCUMENT, PASSWORD, Api, approved_and_merged, edited
 
 KEY = f"{CHAPTER}:en"
 WORK_PERIOD = "no more than **30 minutes**"
@@ -551,6 +551,34 @@ def test_a_merge_from_the_cr_page_writes_the_revision(
     assert "**25 minutes**" in staff["sarah"].head_of()["markdown"]
 
 
+def test_a_merge_onto_a_moved_head_asks_for_the_password_and_is_signed(
+    sign_in: SignIn, staff: dict[str, Api]
+) -> None:
+    ours = _approved(staff, "sarah", WORK_PERIOD, "no more than **25 minutes**")
+    theirs = _approved(staff, "tom", "It applies to every deminer", "It binds every deminer")
+    staff["elvin"].act(theirs, "merge")
+    moved = staff["sarah"].head_of()
+    browser = sign_in("elvin")
+    page = browser.get(f"/app/change-requests/{ours}")
+    assert 'id="merge-password"' in page.text
+    version = hidden(page, "version", form="merge-form")
+
+    refused = browser.post(f"/app/change-requests/{ours}/merge", page, version=version)
+    _is_page(refused, 422)
+    assert f"onto revision {moved['revision']}" in refused.text
+    assert staff["sarah"].head_of()["sha256"] == moved["sha256"]
+
+    answer = browser.post(
+        f"/app/change-requests/{ours}/merge", page, version=version, password=PASSWORD
+    )
+
+    assert answer.status_code == 303
+    merged = browser.get(f"/app/change-requests/{ours}").text
+    assert 'id="merge-record"' in merged
+    assert f"re-applied onto revision {moved['revision']}" in merged
+    assert "Elvin" in merged.split('class="merge-signature"', 1)[1]
+
+
 # Editions
 
 
@@ -575,6 +603,7 @@ def test_an_edition_that_cannot_be_issued_shows_the_form_again(
         page,
         title="Edition 2: clearance",
         effective_date=str(effective),
+        password=PASSWORD,
     )
 
     _is_page(answer, 422)
@@ -594,7 +623,11 @@ def test_an_edition_is_issued_with_the_merged_crs(
     today = utc_today().isoformat()
 
     answer = browser.post(
-        f"/app/documents/{DOCUMENT}/editions", page, title="Edition 2", effective_date=today
+        f"/app/documents/{DOCUMENT}/editions",
+        page,
+        title="Edition 2",
+        effective_date=today,
+        password=PASSWORD,
     )
 
     assert answer.status_code == 303

@@ -422,7 +422,7 @@ def test_the_api_reads_with_the_session_cookie(client: TestClient, leyla: User):
     answer = client.get("/api/v1/me")
 
     assert answer.status_code == 200
-    assert answer.json() == {"username": "leyla", "full_name": "Leyla Məmmədova", "role": "author"}
+    assert (answer.json()["username"], answer.json()["role"]) == ("leyla", "author")
 
 
 def test_a_cookie_post_without_the_csrf_header_is_refused_and_changes_nothing(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from datetime import date
@@ -13,7 +14,7 @@ from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
 from sop_platform.core.editions import current_edition, edition_revisions
 from sop_platform.core.errors import InvalidInput
-from sop_platform.core.models import Chapter, Document, Edition, Revision
+from sop_platform.core.models import AuditEvent, Chapter, Document, Edition, Revision
 
 RELATIONS = {"adopts", "adapts", "stricter", "deviates", "national"}
 
@@ -65,6 +66,122 @@ def test_every_standard_says_it_is_a_paraphrase(content_dir: Path):
         assert "Paraphrase" in text.split("---", 2)[2].strip().splitlines()[0]
 
 
+def test_the_seed_sop_prevails_in_azerbaijani_and_is_reviewed_every_three_years(
+    session: Session, content_dir: Path
+) -> None:
+    load_content(session, content_dir)
+
+    sop = document_by_slug(session, "anama-sop")
+    imas = document_by_slug(session, "imas")
+    assert sop.language_list() == ["en", "az"]
+    assert (sop.prevailing_language, sop.prevailing()) == ("az", "az")
+    assert sop.review_interval_months == 36
+    # Without the fields: the first language prevails, and three years between reviews.
+    assert (imas.prevailing_language, imas.review_interval_months) == ("en", 36)
+
+
+def test_document_settings_are_read_from_document_yaml(
+    session: Session, tmp_path: Path, content_dir: Path
+) -> None:
+    changed = _broken_copy(
+        content_dir,
+        tmp_path,
+        "anama-sop/document.yaml",
+        "prevailing_language: az\n",
+        "prevailing_language: en\n",
+    )
+    yaml_file = changed / "sops" / "anama-sop" / "document.yaml"
+    yaml_file.write_text(
+        yaml_file.read_text("utf-8").replace(
+            "review_interval_months: 36", "review_interval_months: 24"
+        ),
+        "utf-8",
+    )
+
+    load_content(session, changed)
+
+    sop = document_by_slug(session, "anama-sop")
+    assert (sop.prevailing_language, sop.review_interval_months) == ("en", 24)
+
+
+def test_without_the_fields_the_first_language_prevails(
+    session: Session, tmp_path: Path, content_dir: Path
+) -> None:
+    plain = _broken_copy(
+        content_dir,
+        tmp_path,
+        "anama-sop/document.yaml",
+        "languages: [en, az]",
+        "languages: [az, en]",
+    )
+    yaml_file = plain / "sops" / "anama-sop" / "document.yaml"
+    kept = [
+        line
+        for line in yaml_file.read_text("utf-8").splitlines()
+        if not line.startswith(("prevailing_language", "review_interval_months"))
+    ]
+    yaml_file.write_text("\n".join(kept) + "\n", "utf-8")
+
+    load_content(session, plain)
+
+    sop = document_by_slug(session, "anama-sop")
+    assert (sop.prevailing(), sop.review_interval_months) == ("az", 36)
+
+
+def test_a_document_loaded_before_it_had_a_prevailing_language_gets_it_once(
+    session: Session, content_dir: Path
+) -> None:
+    load_content(session, content_dir)
+    sop = document_by_slug(session, "anama-sop")
+    sop.prevailing_language = ""  # as migration 0007 leaves a document loaded before it
+    session.add(sop)
+    session.flush()
+    events = session.exec(select(func.count()).select_from(AuditEvent)).one()
+
+    report = load_content(session, content_dir)
+    again = load_content(session, content_dir)
+
+    assert document_by_slug(session, "anama-sop").prevailing() == "az"
+    [event] = session.exec(select(AuditEvent).where(AuditEvent.seq > events)).all()
+    assert (event.action, event.object, event.actor) == (
+        "policy.changed",
+        "document:anama-sop",
+        "sop-platform init",
+    )
+    assert json.loads(event.details) == {"prevailing_language": {"before": "", "after": "az"}}
+    assert any("prevailing language of 'anama-sop' set to az" in n for n in report.notices)
+    assert session.exec(select(func.count()).select_from(AuditEvent)).one() == events + 1
+    assert not any("prevailing" in notice for notice in again.notices)
+
+
+def test_settings_that_differ_from_the_database_are_reported_not_applied(
+    session: Session, tmp_path: Path, content_dir: Path
+) -> None:
+    load_content(session, content_dir)
+    changed = _broken_copy(
+        content_dir,
+        tmp_path,
+        "anama-sop/document.yaml",
+        "review_interval_months: 36",
+        "review_interval_months: 12\nprevailing_language: en",
+    )
+    yaml_file = changed / "sops" / "anama-sop" / "document.yaml"
+    yaml_file.write_text(
+        yaml_file.read_text("utf-8").replace("prevailing_language: az\n", "", 1), "utf-8"
+    )
+
+    report = load_content(session, changed)
+
+    sop = document_by_slug(session, "anama-sop")
+    assert (sop.prevailing(), sop.review_interval_months) == ("az", 36)
+    assert any(
+        "field 'review_interval_months' is 12" in n and "not changed" in n for n in report.notices
+    )
+    assert any(
+        "field 'prevailing_language' is 'en'" in n and "not changed" in n for n in report.notices
+    )
+
+
 def test_loading_twice_changes_nothing(session: Session, content_dir):
     load_content(session, content_dir)
     before = _counts(session)
@@ -99,6 +216,43 @@ def _broken_copy(content_dir: Path, tmp_path: Path, pattern: str, old: str, new:
         ("az/*-general.md", "id: general", "id: generals", "field 'translation_of' names 'en'"),
         ("anama-sop/document.yaml", "approvals: 2", "aprovals: 2", "unknown field 'aprovals'"),
         ("anama-sop/document.yaml", "approvals: 2", "approvals: two", "field 'approvals'"),
+        (
+            "anama-sop/document.yaml",
+            "prevailing_language: az",
+            "prevailing_language: fr",
+            "anama-sop/document.yaml: field 'prevailing_language' must be one of az, en",
+        ),
+        (
+            "anama-sop/document.yaml",
+            "prevailing_language: az",
+            "prevailing_language: [az]",
+            "anama-sop/document.yaml: field 'prevailing_language' must be one of az, en",
+        ),
+        (
+            "imas/document.yaml",
+            "languages: [en]",
+            "languages: [en]\nprevailing_language: az",
+            "imas/document.yaml: field 'prevailing_language' is 'az', "
+            "not one of the document's languages (en)",
+        ),
+        (
+            "anama-sop/document.yaml",
+            "review_interval_months: 36",
+            "review_interval_months: 0",
+            "anama-sop/document.yaml: field 'review_interval_months' must be a whole number",
+        ),
+        (
+            "anama-sop/document.yaml",
+            "review_interval_months: 36",
+            "review_interval_months: three years",
+            "anama-sop/document.yaml: field 'review_interval_months' must be a whole number",
+        ),
+        (
+            "anama-sop/document.yaml",
+            "review_interval_months: 36",
+            "review_interval_months: true",
+            "anama-sop/document.yaml: field 'review_interval_months' must be a whole number",
+        ),
     ],
 )
 def test_a_bad_file_names_itself_and_loads_nothing(
@@ -120,7 +274,7 @@ def test_a_chapter_added_later_is_not_loaded_behind_reviews_back(
     load_content(session, content_dir)
     extra = tmp_path / "content"
     shutil.copytree(content_dir, extra)
-    source = next(iter(sorted((extra / "sops").rglob("*-eod.md"))))
+    source = next(iter(sorted((extra / "sops").rglob("en/*-eod.md"))))
     (source.parent / "99-new.md").write_text(
         source.read_text("utf-8")
         .replace("id: eod", "id: new-chapter")

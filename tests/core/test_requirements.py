@@ -1,10 +1,12 @@
-"""A clause's requirement level, read from its requirement words: shall, should, may."""
+"""A clause's requirement level, read from its requirement words: shall, should, may; and
+a clause marked informative, by its words or its heading, is informative."""
 
 from __future__ import annotations
 
 import pytest
 
-from sop_platform.core.requirements import Level, level_of
+from sop_platform.core.clauses import clauses_of
+from sop_platform.core.requirements import Level, declared_informative, level_of
 
 REQUIREMENT, RECOMMENDATION, INFORMATIVE = (
     Level.REQUIREMENT,
@@ -69,3 +71,76 @@ def test_an_azerbaijani_clause_is_read_by_its_necessitative_mood(
 def test_a_language_without_rules_of_its_own_is_read_as_english() -> None:
     assert level_of("Signs shall be red.", "fr") == REQUIREMENT
     assert level_of("Signs should be red.", "fr") == RECOMMENDATION
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [
+        ("Each operator shall plan its work. This clause is informative.", "en"),
+        ("This clause is informative and lists what each party shall do.", "en"),
+        ("THIS CLAUSE IS INFORMATIVE: deminers should rest.", "en"),
+        ("This clause\nis informative. Signs shall be red.", "en"),
+        ("Bu bənd məlumat xarakterlidir. Nişanlar qırmızı olmalıdır.", "az"),
+        ("Komanda rəhbəri işi dayandırmalıdır. Bu bənd məlumat xarakterlidir.", "az"),
+        ("Daşlardan istifadə olunması tövsiyə olunur. Bu bənd məlumat xarakterlidir.", "az"),
+        # Either language's words mark either language's clause.
+        ("Nişanlar qırmızı olmalıdır. This clause is informative.", "az"),
+    ],
+)
+def test_a_clause_that_says_it_is_informative_is_informative_whatever_its_words(
+    sentence: str, language: str
+) -> None:
+    assert level_of(sentence, language) == INFORMATIVE
+    assert declared_informative(sentence)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "level"),
+    [
+        ("This clause is not informative: signs shall be red.", REQUIREMENT),
+        ("An informative clause is one that explains; deminers shall read it.", REQUIREMENT),
+        ("The team should note which clause is informative.", RECOMMENDATION),
+    ],
+)
+def test_only_the_marking_phrase_makes_a_clause_informative(sentence: str, level: Level) -> None:
+    assert level_of(sentence, "en") == level
+    assert not declared_informative(sentence)
+
+
+def test_a_heading_marked_level_informative_makes_its_clause_informative() -> None:
+    markdown = (
+        "---\nnumber: 4\n---\n\n"
+        "## Residual risk {#residual-risk level=informative}\n\n"
+        "The authority should investigate every item found after handover.\n\n"
+        '## Handover {#handover imas="09.10#8"}\n\n'
+        "Cleared land shall be handed over.\n"
+    )
+
+    residual, handover = clauses_of(markdown)
+
+    # The clause parser keeps the attribute beside the mapping ones.
+    assert residual.attributes == {"level": "informative"}
+    assert level_of(residual.text, "en", residual.attributes) == INFORMATIVE
+    assert level_of(residual.text, "en") == RECOMMENDATION  # without its heading's word
+    assert level_of(handover.text, "en", handover.attributes) == REQUIREMENT
+
+
+@pytest.mark.parametrize(
+    ("attributes", "level"),
+    [
+        ({"level": "informative"}, INFORMATIVE),
+        ({"level": "Informative "}, INFORMATIVE),
+        ({"level": "informative", "imas": "10.20#7", "relation": "adopts"}, INFORMATIVE),
+        # Only `informative` is a level a heading can declare: any other value leaves the
+        # clause to its words.
+        ({"level": "requirement"}, RECOMMENDATION),
+        ({"level": "normative"}, RECOMMENDATION),
+        ({"imas": "10.20#7"}, RECOMMENDATION),
+        ({}, RECOMMENDATION),
+    ],
+)
+def test_only_level_informative_in_the_attributes_overrides_the_words(
+    attributes: dict[str, str], level: Level
+) -> None:
+    assert level_of("Medics should rest between tasks.", "en", attributes) == level
+    assert level_of("Tibb işçilərinin dincəlməsi tövsiyə olunur.", "az", attributes) == level

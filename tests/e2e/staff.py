@@ -16,6 +16,7 @@ from playwright.sync_api import Page, Response, ViewportSize
 
 from sop_platform.core import accounts
 from sop_platform.core.accounts import user_by_name
+from sop_platform.core.attestation import record_attestation
 from sop_platform.core.chapters import find_chapter, revision_text
 from sop_platform.core.database import Database
 from sop_platform.resources import shipped_dir
@@ -61,20 +62,25 @@ class StaffSite:
 _cached_password_hash = functools.lru_cache(maxsize=4)(accounts.password_hash)
 
 
-def add_accounts(database: Database, people: tuple[Account, ...] = ACCOUNTS) -> None:
-    """`people` added to `database` as `sop-platform user add` would add them."""
+def add_accounts(
+    database: Database, people: tuple[Account, ...] = ACCOUNTS, *, attested: bool = True
+) -> None:
+    """`people` added to `database` as `sop-platform user add` would add them; each has
+    signed the statement that its electronic signature binds, unless `attested=False`."""
     with (
         patch.object(accounts, "password_hash", _cached_password_hash),
         database.session(write=True) as session,
     ):
         for person in people:
-            accounts.add_user(
+            user = accounts.add_user(
                 session,
                 person.username,
                 full_name=person.full_name,
                 role=person.role,
                 password=PASSWORD,
             )
+            if attested:
+                record_attestation(session, user)
 
 
 def start_staff_site(database: Database, live_site: LiveSite) -> StaffSite:

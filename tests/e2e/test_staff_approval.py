@@ -26,6 +26,9 @@ from tests.support import CHAPTER, DOCUMENT, PASSWORD, edited
 BASE_SENTENCE = "The clearance depth shall be **20 cm** below the original ground surface"
 FIRST_PROPOSAL = "The clearance depth shall be **25 cm** below the original ground surface"
 SECOND_PROPOSAL = "The clearance depth shall be **30 cm** below the original ground surface"
+# The same clause in Azerbaijani, which prevails: the edition waits for it (release gates).
+AZ_BASE = "təmizləmə dərinliyi torpağın ilkin səthindən **20 sm**"
+AZ_PROPOSAL = "təmizləmə dərinliyi torpağın ilkin səthindən **30 sm**"
 
 
 def approvals_recorded(database: Database, cr_id: int) -> int:
@@ -95,6 +98,17 @@ def test_two_approvers_sign_the_author_revises_and_the_merged_text_is_issued(
     text.fill(edited(text.input_value(), FIRST_PROPOSAL, SECOND_PROPOSAL))
     adam.locator("button#save").click()
     expect(adam.locator(".notice")).to_be_visible()
+    # ... and the Azerbaijani clause with it, so that no translation is left behind.
+    azerbaijani = f"{CHAPTER}:az"
+    adam.goto(
+        staff_site.url(
+            f"/app/change-requests/{cr_id}/edit?chapter={azerbaijani}&open={azerbaijani}"
+        )
+    )
+    text = adam.locator("textarea#markdown")
+    text.fill(edited(text.input_value(), AZ_BASE, AZ_PROPOSAL))
+    adam.locator("button#save").click()
+    expect(adam.locator(".notice")).to_be_visible()
 
     # Alice's signature covered other text: shown void, no longer counted.
     alice.goto(cr_page)
@@ -115,15 +129,20 @@ def test_two_approvers_sign_the_author_revises_and_the_merged_text_is_issued(
     expect(current.filter(has_text="Bahram Babayev")).to_contain_text("approved")
     expect(bahram.locator("#state")).to_have_attribute("data-state", "approved")
 
-    # Bahram merges; the editions page previews the CR and issues edition 2 today.
+    # Bahram merges; the editions page previews the CR, finds no release gate closed, and
+    # issues edition 2 today, signed with his password.
     bahram.locator("button#merge").click()
     expect(bahram.locator("#state")).to_have_attribute("data-state", "merged")
     bahram.goto(staff_site.url(f"/app/documents/{DOCUMENT}/editions"))
     expect(bahram.locator("#amendment-preview")).to_contain_text(f"CR-{cr_id}")
+    expect(bahram.locator("#gates-open")).to_be_visible()
     bahram.locator("#edition-title").fill("Edition 2: clearance depth")
     bahram.locator("#edition-date").fill(utc_today().isoformat())
+    bahram.locator("#issue-password").fill(PASSWORD)
     bahram.locator("button#issue").click()
     expect(bahram.locator(".notice")).to_be_visible()
+    expect(bahram.locator("#edition-2")).to_contain_text("Bahram Babayev")
+    expect(bahram.locator("#edition-2")).to_contain_text("issued")
 
     # The published chapter shows the new depth, and the clause says it changed.
     bahram.goto(staff_site.url(f"/sop/{DOCUMENT}/{CHAPTER}?lang=en"))
@@ -131,5 +150,7 @@ def test_two_approvers_sign_the_author_revises_and_the_merged_text_is_issued(
     expect(clause).to_contain_text("30 cm below the original ground surface")
     expect(clause.locator(".changed-badge")).to_contain_text("Changed in edition 2")
     expect(bahram.locator(".changed-badge")).to_have_count(1)
+    bahram.goto(staff_site.url(f"/sop/{DOCUMENT}/{CHAPTER}?lang=az"))
+    expect(bahram.locator("section.clause:has(> #clearance-depth)")).to_contain_text("30 sm")
 
     story_screenshot(bahram, tmp_path, "approved-merged-and-issued")

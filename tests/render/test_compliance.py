@@ -221,6 +221,19 @@ def test_informative_standard_clauses_are_not_rows() -> None:
     ]
 
 
+def test_a_standard_clause_marked_informative_is_no_row_whatever_its_words() -> None:
+    marked = (
+        CLEARANCE
+        + "\n## 9 Residual risk {#9 level=informative}\n\nThe authority should investigate.\n"
+        + "\n## 10 Notes {#10}\n\nOperators shall read this. This clause is informative.\n"
+    )
+
+    matrix = matrix_of('## Depth {#depth imas="09.10#6.2 09.10#9 09.10#10"}\n\nDig.\n', marked)
+
+    assert [row.standard.key for row in matrix.rows] == ["09.10#5", "09.10#6.1", "09.10#6.2"]
+    assert matrix.unknown_keys == ()
+
+
 def test_only_standard_chapters_the_document_maps_to_appear() -> None:
     matrix = matrix_of(
         '## Layout {#layout imas="10.20#5"}\n\nA control point.\n',

@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 import sop_platform.render.edition_pdf as pdf_module
 from sop_platform.api.app import create_app
-from sop_platform.core.accounts import add_user, issue_token
+from sop_platform.core.accounts import issue_token
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.clock import utc_today
 from sop_platform.core.content_loader import load_content
@@ -43,12 +43,14 @@ from sop_platform.render.publication import (
 from sop_platform.resources import shipped_dir
 from sop_platform.settings import Settings
 from tests.support import (
+    AFTER_RAIN,
     BACKENDS,
     CHAPTER,
     DOCUMENT,
     PASSWORD,
     SECRET,
     Api,
+    add_attested_user,
     approved_and_merged,
     edited,
     emptied_postgres,
@@ -102,26 +104,33 @@ def published(
     url = _seeded_database(request, tmp_path_factory.mktemp("pdf"))
     database = Database(url)
     with database.session(write=True) as session:
-        add_user(session, "sarah", full_name="Sarah Brown", role="author", password=PASSWORD)
+        add_attested_user(session, "sarah", full_name="Sarah Brown", role="author")
         for username, full_name in APPROVERS.items():
-            add_user(session, username, full_name=full_name, role="approver", password=PASSWORD)
+            add_attested_user(session, username, full_name=full_name, role="approver")
     settings = Settings(database_url=url, secret_key=SECRET, site_refresh_seconds=0)
     with TestClient(create_app(settings)) as client:
         staff = {
             name: Api(client, {"Authorization": f"Bearer {issue_token(name, SECRET, 30)}"}, name)
             for name in ("sarah", *APPROVERS)
         }
-        head = staff["sarah"].head_of()
+        head, az = staff["sarah"].head_of(), staff["sarah"].head_of(lang="az")
         cr = staff["sarah"].open_cr("Check marking after rain")
         staff["sarah"].put(
             cr["id"], edited(head["markdown"], MARKING, NEW_MARKING), head["revision"]
+        )
+        staff["sarah"].put(
+            cr["id"], edited(az["markdown"], *AFTER_RAIN["az"]), az["revision"], lang="az"
         )
         approved_and_merged(staff, cr["id"])
         staff["elvin"]._call(
             "POST",
             f"/api/v1/documents/{DOCUMENT}/editions",
             201,
-            json={"effective_date": str(utc_today()), "title": "Marking after rain"},
+            json={
+                "effective_date": str(utc_today()),
+                "title": "Marking after rain",
+                "password": PASSWORD,
+            },
         )
     with database.session(write=False) as session:
         first, second = _editions(session)
@@ -248,8 +257,12 @@ def test_the_changed_chapter_carries_its_approvers_signatures_and_its_mark(
     untouched = _chapter_pages(english_pages, "2. Non-technical survey")
 
     signatures = chapter[chapter.index("Approved by: 4. Manual clearance") :]
+    # Each signature: printed name, UTC date and time to the minute, meaning, bound hash.
     for name in APPROVERS.values():
-        assert re.search(rf"{name}\s+{utc_today():%Y-%m-%d}\s+approved", signatures), name
+        assert re.search(
+            rf"{name} · {utc_today():%Y-%m-%d} \d\d:\d\d UTC · approved · sha256 [0-9a-f]{{12}}",
+            signatures,
+        ), name
     assert "Changed in edition 2" in chapter
     assert "and after rain" in chapter
     assert "part of the first issue" in untouched
@@ -267,7 +280,10 @@ def test_the_amendment_record_lists_the_change_with_its_signatures(
     assert f"CR #{published.change_request}: Check marking after rain" in flat
     assert "4 Manual clearance (en): 4.4 Marking" in flat
     for name in APPROVERS.values():
-        assert f"{name}, {utc_today():%Y-%m-%d}, approved" in flat
+        assert re.search(
+            rf"{name} · {utc_today():%Y-%m-%d} \d\d:\d\d UTC · approved · sha256 [0-9a-f]{{12}}",
+            flat,
+        ), name
 
 
 def test_every_page_but_the_cover_has_the_footer_with_page_x_of_y(english_pages: list[str]):
@@ -288,10 +304,11 @@ def test_the_azerbaijani_edition_has_real_azerbaijani_letters(azerbaijani_pages:
         assert letter in text, letter
     assert "Leyla Həsənova" in text
     assert f"Nəşr 2 · səhifə 2 / {len(azerbaijani_pages)}" in azerbaijani_pages[1]
-    # A chapter not yet translated is printed in English, and says so.
-    assert "2. Non-technical survey" in text
+    # Every chapter of the seed is translated, so none is printed in English.
+    assert "2. Qeyri-texniki tədqiqat" in text
+    assert "2. Non-technical survey" not in text
     flat = " ".join(text.split())
-    assert "Bu fəsil hələ Azərbaycan dilində mövcud deyil. Burada ingilis dilində verilir." in flat
+    assert "Bu fəsil hələ Azərbaycan dilində mövcud deyil." not in flat
 
 
 def _links(pdf: bytes) -> list[tuple[int, Any]]:

@@ -17,6 +17,7 @@ from sop_platform.core.chapters import (
     revision_text,
     save_chapter_text,
 )
+from sop_platform.core.clauses import clauses_of
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.models import Edition
@@ -149,7 +150,10 @@ def test_a_translation_behind_its_source_is_flagged(
     with loaded.session(write=True) as session:
         _document, chapter = find_chapter(session, DOCUMENT, CHAPTER, "en")
         _row, text = revision_text(session, chapter, chapter.head_revision)
-        changed = edited(text, "## Scope {#scope}", "## Scope and purpose {#scope}")
+        # A change to a clause's own text: translation status is per clause (issue 14), and
+        # a change of heading words alone leaves the translated clause current.
+        [scope] = [clause for clause in clauses_of(text) if clause.anchor == "scope"]
+        changed = edited(text, scope.text, f"{scope.text} It applies to every task.")
         save_chapter_text(session, chapter, changed, author="sarah", message="m", source="test")
 
     home = _home(loaded, "sarah")

@@ -6,12 +6,14 @@ from typing import Any
 
 import pytest
 
+from sop_platform.core import word_diff
 from sop_platform.core.accounts import user_by_name
 from sop_platform.core.database import Database
 from sop_platform.core.errors import Forbidden
+from sop_platform.core.signatures import manifest_sha256
 from sop_platform.review.change_requests import locked_change_request
 from sop_platform.review.merge import merge_change_request
-from tests.support import CHAPTER, DOCUMENT, Api, edited
+from tests.support import CHAPTER, DOCUMENT, PASSWORD, Api, edited
 
 GENERAL = "general"
 SCOPE = "It applies to every deminer"
@@ -52,7 +54,8 @@ def test_non_overlapping_edits_from_two_change_requests_both_survive(
     theirs = _approved(tom, [elvin, leyla], {CHAPTER: (COMPLETION, "Perimeter marks shall stay")})
 
     elvin.act(theirs["id"], "merge")
-    elvin.act(ours["id"], "merge")
+    # Re-applied onto the moved head: the merge is a signature, so the password again.
+    elvin.act(ours["id"], "merge", password=PASSWORD)
 
     head = sarah.head_of()
     assert head["revision"] == before["revision"] + 2
@@ -249,3 +252,50 @@ def test_the_domain_refuses_a_merge_by_an_author_whoever_calls_it(
         )
 
     assert sarah.get(cr["id"])["state"] == "approved"
+
+
+def test_a_merge_that_re_applies_the_change_onto_a_moved_head_is_signed(
+    staff: dict[str, Api],
+) -> None:
+    sarah, tom, elvin, leyla = staff["sarah"], staff["tom"], staff["elvin"], staff["leyla"]
+    ours = _approved(sarah, [elvin, leyla], {CHAPTER: (SCOPE, "It binds every deminer")})
+    theirs = _approved(tom, [elvin, leyla], {CHAPTER: (COMPLETION, "Perimeter marks shall stay")})
+    straight = elvin.act(theirs["id"], "merge")
+    moved = sarah.head_of()
+
+    # Without the password: refused, saying onto which revision, and nothing changes.
+    refused = elvin.client.post(
+        f"/api/v1/change-requests/{ours['id']}/merge", headers=elvin.headers
+    )
+    assert refused.status_code == 422
+    assert f"onto revision {moved['revision']}" in refused.json()["detail"]
+    assert "signed" in refused.json()["detail"]
+    elvin.act(ours["id"], "merge", expect=403, password="not the password")
+    assert sarah.head_of()["sha256"] == moved["sha256"]
+    assert sarah.get(ours["id"])["state"] == "approved"
+
+    merged = elvin.act(ours["id"], "merge", password=PASSWORD)
+
+    head = sarah.head_of()
+    signed = ours["proposals"][0]["sha256"]
+    [chapter] = merged["merge"]["chapters"]
+    assert chapter["reapplied_onto"] == moved["revision"]
+    assert chapter["revision"] == head["revision"] == moved["revision"] + 1
+    assert (chapter["signed_sha256"], chapter["sha256"]) == (signed, head["sha256"])
+    assert signed != head["sha256"]
+    # The diff from the text the approvers signed to the merged one: the other CR's change.
+    ops = chapter["signed_vs_merged"]
+    assert word_diff.new_text([tuple(op) for op in ops]) == head["markdown"]
+    assert "marks" in "".join(text for op, text in ops if op == word_diff.INSERT)
+    assert "marking" in "".join(text for op, text in ops if op == word_diff.DELETE)
+    signature = merged["merge"]["signature"]
+    assert (signature["name"], signature["meaning"]) == ("Elvin", "merged")
+    assert signature["sha256"] == manifest_sha256({f"{CHAPTER}/en": head["sha256"]})
+    assert "T" in signature["signed_at"]
+    # The merge signature stands with the approvals behind the text.
+    assert [s["meaning"] for s in merged["approvals"]] == ["approved", "approved"]
+    # A merge onto an unmoved head re-applied nothing: what was signed is what was merged.
+    [plain] = straight["merge"]["chapters"]
+    assert plain["reapplied_onto"] is None and plain["signed_vs_merged"] == []
+    assert plain["signed_sha256"] == plain["sha256"] == theirs["proposals"][0]["sha256"]
+    assert straight["merge"]["signature"] is None

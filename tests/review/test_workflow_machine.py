@@ -36,7 +36,7 @@ from hypothesis.stateful import (
 from sqlmodel import Session, col, func, select
 
 from sop_platform.core import audit
-from sop_platform.core.accounts import THROTTLE_FAILURES, add_user, user_by_name
+from sop_platform.core.accounts import THROTTLE_FAILURES, user_by_name
 from sop_platform.core.chapters import chapter_by_slug, document_by_slug
 from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
@@ -67,7 +67,7 @@ from sop_platform.review.proposal_store import (
 )
 from sop_platform.review.reviews import review
 from sop_platform.review.three_way import three_way_merge
-from tests.support import DOCUMENT, PASSWORD
+from tests.support import DOCUMENT, PASSWORD, add_attested_user
 
 CHAPTERS = ("manual-clearance", "medical-support", "general")
 WRONG_PASSWORD = "not my password at all"
@@ -766,7 +766,7 @@ def team(loaded: Database) -> Database:
     """The seed content and the people of `PEOPLE`, all with `PASSWORD`."""
     with loaded.session(write=True) as session:
         for person, role in PEOPLE.items():
-            add_user(session, person, full_name=person.title(), role=role, password=PASSWORD)
+            add_attested_user(session, person, full_name=person.title(), role=role)
     return loaded
 
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
 
-from sop_platform.api.deps import PUBLIC_MARK, Reader, SessionDep, SettingsDep
-from sop_platform.api.schemas import TokenOut, UserOut
+from sop_platform.api.deps import PUBLIC_MARK, SessionDep, SettingsDep
+from sop_platform.api.schemas import TokenOut
 from sop_platform.core.accounts import issue_token, sign_in
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -34,12 +34,12 @@ def token(
     assert outcome.user is not None
     key = settings.signing_key()
     return TokenOut(
-        access_token=issue_token(outcome.user.username, key, settings.token_minutes),
+        access_token=issue_token(
+            outcome.user.username,
+            key,
+            settings.token_minutes,
+            epoch=outcome.user.credentials_epoch,
+        ),
         expires_in=settings.token_minutes * 60,
+        must_change_password=outcome.user.must_change_password,
     )
-
-
-@router.get("/me")
-def me(user: Reader) -> UserOut:
-    """The signed-in account."""
-    return UserOut.model_validate(user)

@@ -14,12 +14,14 @@ from sqlmodel import Session
 from sop_platform.api.deps import Approver, Author, Reviewer, SessionDep
 from sop_platform.api.review_schemas import (
     ChangeRequestCreate,
+    ChangeRequestDescribe,
     ChangeRequestDiffOut,
     ChangeRequestOut,
     ChangeRequestPage,
     ChangeRequestSummary,
     ChapterDiffOut,
     CommentCreate,
+    MergeBody,
     ProposalOut,
     ProposalPut,
     ProposalTextOut,
@@ -106,6 +108,29 @@ def get_change_request(
     etag = crs.etag_of(change_request)
     if if_none_match == etag:
         return Response(status_code=304, headers={"ETag": etag})
+    return _answer(session, change_request, response)
+
+
+@router.patch("/{cr_id}")
+def describe(
+    cr_id: CrId,
+    body: ChangeRequestDescribe,
+    session: SessionDep,
+    user: Author,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ChangeRequestOut:
+    """Word the title, rationale or IMAS references anew (author or admin, while open); the
+    earlier wording stays in `descriptions`."""
+    change_request = crs.locked_change_request(session, cr_id, if_match)
+    crs.describe(
+        session,
+        change_request,
+        user,
+        title=body.title,
+        rationale=body.rationale,
+        imas_references=body.imas_references,
+    )
     return _answer(session, change_request, response)
 
 
@@ -275,11 +300,17 @@ def resolve_or_reopen(
 
 @router.post("/{cr_id}/merge")
 def merge(
-    cr_id: CrId, session: SessionDep, user: Approver, response: Response, if_match: IfMatch = None
+    cr_id: CrId,
+    session: SessionDep,
+    user: Approver,
+    response: Response,
+    if_match: IfMatch = None,
+    body: MergeBody | None = None,
 ) -> ChangeRequestOut:
     """Write the approved texts as new revisions, all chapters or none. A chapter that moved
     on since the CR's base gets the change re-applied; overlapping edits answer 409 with
-    the conflicting passages (`conflicts`) and change nothing."""
+    the conflicting passages (`conflicts`) and change nothing. A re-applied text is not the
+    text the approvers signed: the merge is then signed (`password`; without it 422)."""
     change_request = crs.locked_change_request(session, cr_id, if_match)
-    merge_change_request(session, change_request, user)
+    merge_change_request(session, change_request, user, body.password if body else None)
     return _answer(session, change_request, response)

@@ -12,22 +12,27 @@ from sop_platform.api.review_schemas import (
     AmendmentOut,
     EditionCreate,
     EditionDetailOut,
+    EditionWithdraw,
     PolicyPut,
     ReviewDueOut,
+    SignedEditionOut,
 )
-from sop_platform.api.schemas import DocumentOut, EditionOut
+from sop_platform.api.schemas import DocumentOut
 from sop_platform.core.chapters import all_documents, document_by_slug
 from sop_platform.core.editions import (
+    Override,
     amendment_record,
     edition_by_number,
     edition_in_effect,
+    edition_record,
     editions_of,
-    issue_edition,
+    withdraw_edition,
 )
 from sop_platform.core.front_matter import SLUG
-from sop_platform.core.models import Edition
-from sop_platform.core.periodic_review import review_due
+from sop_platform.core.models import Document, Edition
+from sop_platform.core.periodic_review import review_due, set_review_interval
 from sop_platform.review.approval_policy import set_required_approvals
+from sop_platform.review.issuing import issue_signed
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
@@ -50,21 +55,30 @@ def get_document(doc: DocSlug, session: SessionDep, _user: Reader) -> DocumentOu
 
 @router.put("/{doc}/policy")
 def put_policy(doc: DocSlug, body: PolicyPut, session: SessionDep, admin: Admin) -> DocumentOut:
-    """Set how many distinct approvers (never the author) a change request needs."""
-    document = set_required_approvals(session, doc, body.approvals, actor=admin.username)
+    """Set how many distinct approvers (never the author) a change request needs, and how
+    many months after its last change or review a chapter falls due for periodic review."""
+    document = document_by_slug(session, doc)
+    if body.approvals is not None:
+        document = set_required_approvals(session, doc, body.approvals, actor=admin.username)
+    if body.review_interval_months is not None:
+        set_review_interval(session, document, body.review_interval_months, actor=admin.username)
     return DocumentOut.of(document, edition_in_effect(session, document))
 
 
 @router.get("/{doc}/editions")
-def list_editions(doc: DocSlug, session: SessionDep, _user: Reader) -> list[EditionOut]:
-    """The document's editions, newest first."""
+def list_editions(doc: DocSlug, session: SessionDep, _user: Reader) -> list[SignedEditionOut]:
+    """The document's editions, newest first (withdrawn ones too, marked), each with the
+    signature that issued it and its overrides."""
     document = document_by_slug(session, doc)
-    return [EditionOut.model_validate(edition) for edition in editions_of(session, document)]
+    return [
+        SignedEditionOut.of(edition_record(session, document, edition))
+        for edition in editions_of(session, document, withdrawn=True)
+    ]
 
 
-def _edition_detail(session: Session, edition: Edition) -> EditionDetailOut:
+def _edition_detail(session: Session, document: Document, edition: Edition) -> EditionDetailOut:
     return EditionDetailOut(
-        **EditionOut.model_validate(edition).model_dump(),
+        **SignedEditionOut.of(edition_record(session, document, edition)).model_dump(),
         amendments=[AmendmentOut.of(a) for a in amendment_record(session, edition)],
     )
 
@@ -78,18 +92,22 @@ def create_edition(
     request: Request,
     response: Response,
 ) -> EditionDetailOut:
-    """Freeze the head of every chapter as the next edition, effective on `effective_date`
-    (UTC; today or later); its amendment record lists the CRs merged since the last one."""
+    """Issue the next edition, signed with your password (meaning `issued`): the head of
+    every chapter frozen, effective on `effective_date` (UTC; today up to 366 days ahead),
+    its amendment record the CRs merged since the last one. Refused with 409 and the
+    `blockers` while a release gate is closed and not overridden by name with a reason."""
     document = document_by_slug(session, doc)
-    edition = issue_edition(
+    edition = issue_signed(
         session,
         document,
+        user,
         title=body.title,
         effective_date=body.effective_date,
-        issued_by=user.username,
+        password=body.password,
+        overrides=[Override(message="", **item.model_dump()) for item in body.overrides],
     )
     response.headers["Location"] = f"/api/v1/documents/{doc}/editions/{edition.number}"
-    detail = _edition_detail(session, edition)
+    detail = _edition_detail(session, document, edition)
     # This server shows the new edition at once; others within the site's refresh interval.
     request.app.state.live_site.forget()
     return detail
@@ -101,7 +119,27 @@ def get_edition(
 ) -> EditionDetailOut:
     """One edition with its amendment record and the signatures behind each change."""
     document = document_by_slug(session, doc)
-    return _edition_detail(session, edition_by_number(session, document, n))
+    return _edition_detail(session, document, edition_by_number(session, document, n))
+
+
+@router.post("/{doc}/editions/{n}/withdraw")
+def withdraw(
+    doc: DocSlug,
+    n: EditionNumber,
+    body: EditionWithdraw,
+    session: SessionDep,
+    user: Approver,
+    request: Request,
+) -> EditionDetailOut:
+    """Withdraw an upcoming edition before its effective date, signed with your password
+    (meaning `withdrawn`) and a reason: it never takes effect."""
+    document = document_by_slug(session, doc)
+    edition = withdraw_edition(
+        session, document, n, user, password=body.password, reason=body.reason
+    )
+    detail = _edition_detail(session, document, edition)
+    request.app.state.live_site.forget()
+    return detail
 
 
 @router.get("/{doc}/review-due")
@@ -111,19 +149,10 @@ def get_review_due(
     _user: Reader,
     within_days: Annotated[int, Query(ge=0, le=3660)] = 0,
 ) -> list[ReviewDueOut]:
-    """Chapters due for periodic review (three years after the edition that last changed
-    them): the overdue ones, or also those due within `within_days`."""
+    """Chapters due for periodic review (the document's `review_interval_months` after the
+    later of the edition that last changed them and their last periodic review): the overdue
+    ones, or also those due within `within_days`; each with its last review's signature."""
     document = document_by_slug(session, doc)
     return [
-        ReviewDueOut(
-            chapter=item.chapter.slug,
-            language=item.chapter.language,
-            number=item.chapter.number,
-            title=item.chapter.title,
-            changed_in_edition=item.changed_in_edition,
-            changed_on=item.changed_on,
-            review_due=item.review_due,
-            overdue=item.overdue,
-        )
-        for item in review_due(session, document, within_days=within_days)
+        ReviewDueOut.of(item) for item in review_due(session, document, within_days=within_days)
     ]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from sop_platform.api.deps import Admin, SessionDep
-from sop_platform.api.schemas import UserCreate, UserOut
-from sop_platform.core.accounts import add_user, all_users
+from sop_platform.api.schemas import PasswordResetOut, UserCreate, UserOut, UserUpdate
+from sop_platform.core.account_lifecycle import AccountChange, change_account, reset_password
+from sop_platform.core.accounts import add_user, all_users, user_by_name
 
 router = APIRouter(prefix="/api/v1/users", tags=["accounts"])
+
+Username = Annotated[str, Path(max_length=80)]
 
 
 @router.get("")
@@ -29,3 +34,22 @@ def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> UserOut:
         actor=admin.username,
     )
     return UserOut.model_validate(user)
+
+
+@router.patch("/{username}")
+def update_user(username: Username, body: UserUpdate, session: SessionDep, admin: Admin) -> UserOut:
+    """Change an account's role, full name or whether it is active. Disabling it or changing
+    its role ends its sessions and tokens at once; the last active administrator stays one,
+    and nobody disables or demotes their own account."""
+    user = user_by_name(session, username)
+    change = AccountChange(role=body.role, full_name=body.full_name, active=body.active)
+    change_account(session, user, change, actor=admin)
+    return UserOut.model_validate(user)
+
+
+@router.post("/{username}/password-reset")
+def password_reset(username: Username, session: SessionDep, admin: Admin) -> PasswordResetOut:
+    """A random temporary password, shown once: the account must change it at its next
+    sign-in; its sessions and tokens end at once."""
+    user = user_by_name(session, username)
+    return PasswordResetOut(temporary_password=reset_password(session, user, actor=admin))

@@ -32,6 +32,7 @@ from sop_platform.review.editing import (
     editor_text,
     preview_html,
 )
+from sop_platform.review.translations_behind import translations_behind
 from sop_platform.review.workflow import Action, allows
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
@@ -184,6 +185,13 @@ def _editor(
         else "",
         addable=[c for c in chapters if Pick(c.slug, c.language) not in tabs],
         tab_query="&".join(f"chapter={pick}" for pick in tabs),
+        # The source clauses this CR changes and the open translation does not (yet).
+        behind=[
+            entry
+            for entry in translations_behind(session, change_request)
+            if current is not None
+            and (entry.chapter, entry.language) == (current.slug, current.language)
+        ],
         **extra,
     )
 

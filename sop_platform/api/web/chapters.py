@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from sqlmodel import Session
 
-from sop_platform.api.deps import Reader, SessionDep
+from sop_platform.api.deps import Approver, Reader, SessionDep
+from sop_platform.api.errors import status_of
 from sop_platform.api.routes.chapters import ChapterSlug, Lang
 from sop_platform.api.routes.documents import DocSlug
-from sop_platform.api.web.pages import staff_page
+from sop_platform.api.web.pages import attempt, interface_language, see_other, staff_page
+from sop_platform.core.models import User
+from sop_platform.core.periodic_review import record_review, review_offered, review_status
 from sop_platform.render.compare import chapter_compare
 from sop_platform.render.diff_html import ops_html
 from sop_platform.render.site_text import catalogue
-from sop_platform.review.chapter_overview import chapter_overview
+from sop_platform.review.chapter_overview import ChapterOverview, chapter_overview
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 
@@ -35,8 +39,66 @@ def chapter_page(
     to_revision: Annotated[int | None, Query(alias="to", ge=1, le=2**31 - 1)] = None,
 ) -> HTMLResponse:
     """A chapter for staff: head, edition in effect, history, compare, blame."""
-    overview = chapter_overview(session, doc, ch, lang, compare=(from_revision, to_revision))
-    return staff_page(request, session, user, "chapter.html", view=overview)
+    overview = chapter_overview(
+        session,
+        doc,
+        ch,
+        lang,
+        compare=(from_revision, to_revision),
+        interface=interface_language(request),
+    )
+    return _chapter_page(request, session, user, overview)
+
+
+def _chapter_page(
+    request: Request,
+    session: Session,
+    user: User,
+    overview: ChapterOverview,
+    *,
+    status: int = 200,
+    error: str = "",
+) -> HTMLResponse:
+    """The chapter page, with its periodic review (and the form to sign it, when offered)."""
+    periodic = review_status(session, overview.document, overview.chapter)
+    return staff_page(
+        request,
+        session,
+        user,
+        "chapter.html",
+        status=status,
+        error=error,
+        view=overview,
+        periodic=periodic,
+        may_review=periodic is not None and review_offered(periodic, user),
+    )
+
+
+@router.post("/app/documents/{doc}/chapters/{ch}/periodic-review")
+def sign_periodic_review(
+    request: Request,
+    doc: DocSlug,
+    ch: ChapterSlug,
+    session: SessionDep,
+    user: Approver,
+    lang: Lang = None,
+    note: Annotated[str, Form(max_length=20000)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    """Sign "reviewed, no change needed" from the chapter page."""
+    _done, error = attempt(
+        session,
+        lambda: record_review(session, doc, ch, lang, user, password=password or None, note=note),
+    )
+    overview = chapter_overview(session, doc, ch, lang, interface=interface_language(request))
+    if error is None:
+        return see_other(
+            f"/app/documents/{doc}/chapters/{ch}?lang={overview.chapter.language}"
+            "&done=periodic_review#periodic-review"
+        )
+    return _chapter_page(
+        request, session, user, overview, status=status_of(error), error=str(error.detail)
+    )
 
 
 @router.get("/app/documents/{doc}/chapters/{ch}/standard")

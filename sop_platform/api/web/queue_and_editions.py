@@ -1,5 +1,6 @@
 """The review queue with its filters, and the editions page where approvers issue the next
-edition of a document after previewing its amendment record."""
+edition of a document (signed, after previewing its amendment record and what the release
+gates say) and withdraw an upcoming one."""
 
 from __future__ import annotations
 
@@ -12,19 +13,23 @@ from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Author, Reader, SessionDep
 from sop_platform.api.errors import status_of
-from sop_platform.api.routes.documents import DocSlug
+from sop_platform.api.routes.documents import DocSlug, EditionNumber
 from sop_platform.api.web.pages import attempt, see_other, staff_page
 from sop_platform.core.chapters import all_documents, chapters_of, document_by_slug
 from sop_platform.core.clock import utc_today
 from sop_platform.core.editions import (
+    MAX_DAYS_AHEAD,
+    Override,
     amendments_of,
     edition_in_effect,
+    edition_record,
     editions_of,
-    issue_edition,
     unissued_change_requests,
+    withdraw_edition,
 )
 from sop_platform.core.errors import InvalidInput
 from sop_platform.core.models import User
+from sop_platform.review.issuing import issue_signed, pending_blockers
 from sop_platform.review.queue import review_queue
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
@@ -71,6 +76,11 @@ def queue(
     )
 
 
+def _override_key(kind: str, chapter: str, language: str, clause: str | None) -> str:
+    """How the editions form names a blocker: `kind|chapter|language|clause`."""
+    return "|".join((kind, chapter, language, clause or ""))
+
+
 def _editions_page(
     request: Request,
     session: Session,
@@ -80,10 +90,12 @@ def _editions_page(
     error: str = "",
     status: int = 200,
     values: dict[str, str] | None = None,
+    reasons: dict[str, str] | None = None,
 ) -> HTMLResponse:
     document = document_by_slug(session, doc)
     pending = unissued_change_requests(session, document)
-    editions = editions_of(session, document)
+    editions = editions_of(session, document, withdrawn=True)
+    today = utc_today()
     return staff_page(
         request,
         session,
@@ -91,12 +103,19 @@ def _editions_page(
         "editions.html",
         status=status,
         document=document,
-        editions=editions,
+        records=[edition_record(session, document, edition) for edition in editions],
+        today=today,
         in_effect=edition_in_effect(session, document),
         preview=amendments_of(session, pending),
+        blockers=[
+            (_override_key(b.kind, b.chapter, b.language, b.clause), b)
+            for b in pending_blockers(session, document)
+        ],
+        reasons=reasons or {},
         next_number=(editions[0].number + 1) if editions else 1,
+        max_days_ahead=MAX_DAYS_AHEAD,
         error=error,
-        values=values or {"effective_date": (utc_today() + timedelta(days=1)).isoformat()},
+        values=values or {"effective_date": (today + timedelta(days=1)).isoformat()},
     )
 
 
@@ -104,8 +123,9 @@ def _editions_page(
 def editions_page(
     request: Request, doc: DocSlug, session: SessionDep, user: Reader
 ) -> HTMLResponse:
-    """Editions issued, what is merged but not yet issued, and (for approvers) the form
-    that issues the next edition."""
+    """Editions issued, what is merged but not yet issued, what would block the next
+    edition, and (for approvers) the forms that issue the next edition and withdraw an
+    upcoming one."""
     return _editions_page(request, session, user, doc)
 
 
@@ -117,18 +137,33 @@ def issue(
     user: Approver,
     title: Annotated[str, Form(max_length=300)] = "",
     effective_date: Annotated[str, Form(max_length=20)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    override: Annotated[list[str], Form(max_length=500)] = [],  # noqa: B006 (FastAPI copies it)
+    reason: Annotated[list[str], Form(max_length=500)] = [],  # noqa: B006
 ) -> Response:
-    """Issue the next edition: the heads of every chapter, frozen, with the amendment
-    record of the CRs merged since the last one."""
+    """Issue the next edition, signed with the approver's password: the heads of every
+    chapter, frozen, with the amendment record of the CRs merged since the last one, over
+    the release-gate blockers given a reason."""
     document = document_by_slug(session, doc)
+    reasons = {key: text for key, text in zip(override, reason, strict=False) if text.strip()}
 
     def issue_it() -> object:
         try:
             effective = date.fromisoformat(effective_date)
         except ValueError:
             raise InvalidInput(f"'{effective_date[:20]}' is not a date (YYYY-MM-DD)") from None
-        return issue_edition(
-            session, document, title=title, effective_date=effective, issued_by=user.username
+        overrides = []
+        for key, text in reasons.items():
+            kind, chapter, language, clause = ([*key.split("|", 3), "", "", ""])[:4]
+            overrides.append(Override(kind, chapter, language, clause or None, "", text[:20000]))
+        return issue_signed(
+            session,
+            document,
+            user,
+            title=title,
+            effective_date=effective,
+            password=password,
+            overrides=overrides,
         )
 
     edition, error = attempt(session, issue_it)
@@ -141,6 +176,31 @@ def issue(
             error=error.detail if error else "",
             status=status_of(error) if error else 422,
             values={"title": title, "effective_date": effective_date},
+            reasons=reasons,
         )
     request.app.state.live_site.forget()
     return see_other(f"/app/documents/{doc}/editions?done=issued")
+
+
+@router.post("/app/documents/{doc}/editions/{n}/withdraw")
+def withdraw(
+    request: Request,
+    doc: DocSlug,
+    n: EditionNumber,
+    session: SessionDep,
+    user: Approver,
+    password: Annotated[str, Form(max_length=1024)] = "",
+    reason: Annotated[str, Form(max_length=20000)] = "",
+) -> Response:
+    """Withdraw an upcoming edition, signed with the approver's password and a reason."""
+    document = document_by_slug(session, doc)
+    _edition, error = attempt(
+        session,
+        lambda: withdraw_edition(session, document, n, user, password=password, reason=reason),
+    )
+    if error is not None:
+        return _editions_page(
+            request, session, user, doc, error=error.detail, status=status_of(error)
+        )
+    request.app.state.live_site.forget()
+    return see_other(f"/app/documents/{doc}/editions?done=edition_withdrawn")

@@ -21,7 +21,7 @@ from sop_platform.api.web.pages import (
 )
 from sop_platform.core.errors import MergeConflict
 from sop_platform.core.models import ChangeRequest, User
-from sop_platform.core.signatures import APPROVE
+from sop_platform.core.signatures import APPROVE, signature_of
 from sop_platform.render.diff_html import anchored_diff_html
 from sop_platform.render.site_text import catalogue
 from sop_platform.review import change_requests as crs
@@ -29,6 +29,7 @@ from sop_platform.review.comments import add_comment, set_resolved
 from sop_platform.review.details import details_of, diffs_of
 from sop_platform.review.merge import merge_change_request
 from sop_platform.review.reviews import review
+from sop_platform.review.translations_behind import behind_by_translation, translation_marks
 from sop_platform.review.workflow import OPEN_STATES, Action, allows
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
@@ -47,9 +48,13 @@ def _cr_page(
     **extra: Any,
 ) -> HTMLResponse:
     details = details_of(session, change_request)
-    words = catalogue(interface_language(request))
+    interface = interface_language(request)
+    words = catalogue(interface)
+    outdated = translation_marks(session, change_request, details.proposals, interface)
     chapters = []
+    head_moved = False
     for diff in diffs_of(session, change_request):
+        head_moved = head_moved or diff.head_revision not in (None, diff.base_revision)
         inline, old, new = anchored_diff_html(diff.ops, words)
         chapters.append(
             {
@@ -64,6 +69,7 @@ def _cr_page(
                     if (thread.comment.chapter_slug, thread.comment.language)
                     == (diff.chapter, diff.language)
                 ],
+                "outdated": outdated.get((diff.chapter, diff.language), []),
             }
         )
     return staff_page(
@@ -80,6 +86,12 @@ def _cr_page(
         submittable=allows(change_request.state, Action.SUBMIT),
         open=change_request.state in OPEN_STATES,
         approve=APPROVE,
+        review_signatures={
+            entry.id: signature_of(entry) for entry in details.reviews if entry.decision == APPROVE
+        },
+        # A chapter moved on since the CR's base: merging re-applies the change and is signed.
+        head_moved=head_moved,
+        behind=behind_by_translation(details.translations_behind),
         **extra,
     )
 
@@ -262,11 +274,19 @@ def resolve_or_reopen(
 
 @router.post("/app/change-requests/{cr_id}/merge")
 def merge(
-    request: Request, cr_id: CrId, session: SessionDep, user: Approver, version: Version
+    request: Request,
+    cr_id: CrId,
+    session: SessionDep,
+    user: Approver,
+    version: Version,
+    password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
-    """Write the approved texts as new revisions; a conflict is shown, nothing is lost."""
+    """Write the approved texts as new revisions; a conflict is shown, nothing is lost. A
+    change re-applied onto a moved head makes the merge a signature (the password again)."""
 
     def write() -> None:
-        merge_change_request(session, crs.locked_change_request(session, cr_id, version), user)
+        merge_change_request(
+            session, crs.locked_change_request(session, cr_id, version), user, password or None
+        )
 
     return _act(request, session, user, cr_id, write, "merged")

@@ -16,11 +16,12 @@ from sop_platform.api.deps import (
     CSRF_FIELD,
     PUBLIC_MARK,
     SESSION_COOKIE,
-    Reader,
+    OwnAccount,
     SessionDep,
     SettingsDep,
     session_limits,
 )
+from sop_platform.api.web.accounts import after_sign_in
 from sop_platform.api.web.pages import (
     INTERFACE_COOKIE,
     bare_page,
@@ -116,7 +117,8 @@ def login(
     csrf: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "",
     next_path: Annotated[str, Form(alias="next", max_length=2000)] = "/app",
 ) -> Response:
-    """Check the password; on success end any old session, open a new one, go on."""
+    """Check the password; on success end any old session, open a new one, go on (by way
+    of changing a password an administrator set, and of the signature statement)."""
     target = local_path(next_path)
     nonce = request.cookies.get(LOGIN_COOKIE, "")
     language = interface_language(request)
@@ -143,7 +145,7 @@ def login(
         close_web_session(session, old)
     purge_ended(session, idle, lifetime, now)
     token = open_web_session(session, outcome.user, now)
-    response = see_other(target)
+    response = see_other(after_sign_in(outcome.user, target))
     _set_private_cookie(
         request, response, SESSION_COOKIE, token, path="/", max_age=int(lifetime.total_seconds())
     )
@@ -152,7 +154,7 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, session: SessionDep, _user: Reader) -> Response:
+def logout(request: Request, session: SessionDep, _user: OwnAccount) -> Response:
     """End this browser's session for good."""
     close_web_session(session, request.cookies.get(SESSION_COOKIE, ""))
     response = see_other("/login?done=signed_out")

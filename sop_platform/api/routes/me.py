@@ -1,0 +1,78 @@
+"""The signed-in account itself: who am I, change my password, sign the statement that my
+electronic signature binds like my handwritten one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from sop_platform.api.deps import OwnAccount, Reader, SessionDep, cookie_session
+from sop_platform.api.review_schemas import SignatureOut
+from sop_platform.api.schemas import AttestationIn, PasswordChange, UserOut
+from sop_platform.core.account_lifecycle import change_own_password
+from sop_platform.core.attestation import attest, statement_for
+from sop_platform.core.hashing import sha256_hex
+from sop_platform.core.signatures import signature_of_record
+
+router = APIRouter(prefix="/api/v1/me", tags=["accounts"])
+
+
+class StatementOut(BaseModel):
+    statement: str
+    language: str
+    sha256: str
+    attested_at: datetime | None
+
+
+class AttestationOut(BaseModel):
+    statement: str
+    language: str
+    signature: SignatureOut
+
+
+@router.get("")
+def me(user: OwnAccount) -> UserOut:
+    """The signed-in account: role, whether it must change its password, when it attested."""
+    return UserOut.model_validate(user)
+
+
+@router.post("/password")
+def change_password(
+    body: PasswordChange,
+    session: SessionDep,
+    user: OwnAccount,
+    browser: Annotated[str, Depends(cookie_session)],
+) -> UserOut:
+    """Replace your password (the current one again, then the new one). Every other session
+    and token of the account ends, this bearer token too: sign in again with the new one."""
+    change_own_password(session, user, body.current, body.new, keep_web_session=browser)
+    return UserOut.model_validate(user)
+
+
+@router.get("/attestation")
+def statement(
+    user: Reader, language: Annotated[str, Query(pattern="^(az|en)$")] = "en"
+) -> StatementOut:
+    """The statement this account signs (or signed) before its first electronic signature."""
+    text = statement_for(user, language)
+    return StatementOut(
+        statement=text,
+        language=language,
+        sha256=sha256_hex(text.encode()),
+        attested_at=user.attested_at,
+    )
+
+
+@router.post("/attestation", status_code=201)
+def sign_statement(body: AttestationIn, session: SessionDep, user: Reader) -> AttestationOut:
+    """Sign, with your password, that your electronic signature is the legally binding
+    equivalent of your handwritten one (21 CFR 11.100(c)); nothing is signed before."""
+    row = attest(session, user, body.password, body.language)
+    return AttestationOut(
+        statement=row.note,
+        language=body.language,
+        signature=SignatureOut.of(signature_of_record(row)),
+    )

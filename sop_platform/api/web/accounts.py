@@ -1,0 +1,252 @@
+"""The staff application's account pages: change my password, sign the statement that my
+electronic signature binds (offered after signing in until it is signed), and, for
+administrators, the accounts: disable, enable, role, full name, reset a password."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from sop_platform.api.deps import Admin, OwnAccount, Reader, SessionDep, cookie_session
+from sop_platform.api.errors import status_of
+from sop_platform.api.web.pages import (
+    attempt,
+    interface_language,
+    local_path,
+    see_other,
+    staff_page,
+)
+from sop_platform.core.account_lifecycle import (
+    AccountChange,
+    change_account,
+    change_own_password,
+    reset_password,
+)
+from sop_platform.core.accounts import all_users, user_by_name
+from sop_platform.core.attestation import attest, statement_for
+from sop_platform.core.errors import DomainError, InvalidInput
+from sop_platform.core.models import User
+from sop_platform.core.roles import Role
+from sop_platform.render.site_text import said
+
+router = APIRouter(tags=["staff application"], include_in_schema=False)
+
+Next = Annotated[str | None, Query(alias="next", max_length=2000)]
+NextField = Annotated[str, Form(alias="next", max_length=2000)]
+Secret = Annotated[str, Form(max_length=1024)]
+Username = Annotated[str, Path(max_length=80)]
+
+
+def after_sign_in(user: User, target: str) -> str:
+    """Where a browser goes once signed in: a password an administrator set is replaced
+    first; then the statement is offered until it is signed; then `target`."""
+    if user.must_change_password:
+        return f"/app/password?next={quote(target, safe='')}"
+    if user.attested_at is None:
+        return f"/app/attestation?next={quote(target, safe='')}"
+    return target
+
+
+def _with_done(target: str, done: str) -> str:
+    return f"{target}{'&' if '?' in target else '?'}done={done}"
+
+
+# Change my password
+
+
+def _password_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    next_path: str,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    return staff_page(
+        request, session, user, "password.html", status=status, next_path=next_path, error=error
+    )
+
+
+@router.get("/app/password")
+def password_form(
+    request: Request, session: SessionDep, user: OwnAccount, next_path: Next = None
+) -> HTMLResponse:
+    """The form that changes your own password."""
+    return _password_page(request, session, user, local_path(next_path))
+
+
+@router.post("/app/password")
+def change_password(
+    request: Request,
+    session: SessionDep,
+    user: OwnAccount,
+    browser: Annotated[str, Depends(cookie_session)],
+    current: Secret = "",
+    new: Secret = "",
+    again: Secret = "",
+    next_path: NextField = "/app",
+) -> Response:
+    """Change your password; every other browser and token of yours is signed out."""
+    target = local_path(next_path)
+
+    def change() -> int:
+        if new != again:
+            raise InvalidInput(said(interface_language(request), "account_passwords_differ"))
+        return change_own_password(session, user, current, new, keep_web_session=browser)
+
+    _ended, error = attempt(session, change)
+    if error is not None:
+        return _password_page(
+            request, session, user, target, error=error.detail, status=status_of(error)
+        )
+    return see_other(_with_done(after_sign_in(user, target), "password_changed"))
+
+
+# The statement behind every electronic signature
+
+
+def _attestation_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    next_path: str,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    return staff_page(
+        request,
+        session,
+        user,
+        "attestation.html",
+        status=status,
+        next_path=next_path,
+        statement=statement_for(user, interface_language(request)),
+        error=error,
+    )
+
+
+@router.get("/app/attestation")
+def attestation_form(
+    request: Request, session: SessionDep, user: Reader, next_path: Next = None
+) -> HTMLResponse:
+    """The statement that your electronic signature binds like your handwritten one: sign
+    it with your password, or go on without signing (read and comment only)."""
+    return _attestation_page(request, session, user, local_path(next_path))
+
+
+@router.post("/app/attestation")
+def sign_attestation(
+    request: Request,
+    session: SessionDep,
+    user: Reader,
+    password: Secret = "",
+    next_path: NextField = "/app",
+) -> Response:
+    """Sign the statement with your password."""
+    target = local_path(next_path)
+    language = interface_language(request)
+    _row, error = attempt(session, lambda: attest(session, user, password, language))
+    if error is not None:
+        return _attestation_page(
+            request, session, user, target, error=error.detail, status=status_of(error)
+        )
+    return see_other(_with_done(target, "attested"))
+
+
+# Administrators: the accounts
+
+
+def _accounts_page(
+    request: Request,
+    session: SessionDep,
+    admin: User,
+    *,
+    error: str = "",
+    status: int = 200,
+    temporary: tuple[str, str] | None = None,
+) -> HTMLResponse:
+    return staff_page(
+        request,
+        session,
+        admin,
+        "accounts.html",
+        status=status,
+        accounts=all_users(session),
+        roles=[role.value for role in Role],
+        error=error,
+        temporary=temporary,
+    )
+
+
+@router.get("/app/accounts")
+def accounts_page(request: Request, session: SessionDep, admin: Admin) -> HTMLResponse:
+    """Every account: its role, full name, status and attestation, with what an
+    administrator may change."""
+    return _accounts_page(request, session, admin)
+
+
+def _changed(
+    request: Request, session: SessionDep, admin: User, username: str, change: AccountChange
+) -> Response:
+    def apply() -> list[str]:
+        return change_account(session, user_by_name(session, username), change, actor=admin)
+
+    _done, error = attempt(session, apply)
+    if error is not None:
+        return _refused(request, session, admin, error)
+    if change.active is None:
+        return see_other("/app/accounts?done=account_saved")
+    return see_other(f"/app/accounts?done=account_{'enabled' if change.active else 'disabled'}")
+
+
+def _refused(request: Request, session: SessionDep, admin: User, error: DomainError) -> Response:
+    return _accounts_page(request, session, admin, error=error.detail, status=status_of(error))
+
+
+@router.post("/app/accounts/{username}")
+def save_account(
+    request: Request,
+    session: SessionDep,
+    admin: Admin,
+    username: Username,
+    full_name: Annotated[str, Form(max_length=200)] = "",
+    role: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    """Save an account's full name and role (a new role signs it out everywhere)."""
+    change = AccountChange(role=role or None, full_name=full_name or None)
+    return _changed(request, session, admin, username, change)
+
+
+@router.post("/app/accounts/{username}/disable")
+def disable_account(
+    request: Request, session: SessionDep, admin: Admin, username: Username
+) -> Response:
+    """Disable an account: it is signed out everywhere at once; its signatures stay."""
+    return _changed(request, session, admin, username, AccountChange(active=False))
+
+
+@router.post("/app/accounts/{username}/enable")
+def enable_account(
+    request: Request, session: SessionDep, admin: Admin, username: Username
+) -> Response:
+    """Enable a disabled account again."""
+    return _changed(request, session, admin, username, AccountChange(active=True))
+
+
+@router.post("/app/accounts/{username}/password-reset")
+def reset_account_password(
+    request: Request, session: SessionDep, admin: Admin, username: Username
+) -> Response:
+    """A temporary password, shown once on the page that answers (never in an address)."""
+    temporary, error = attempt(
+        session, lambda: reset_password(session, user_by_name(session, username), actor=admin)
+    )
+    if error is not None or temporary is None:
+        assert error is not None
+        return _refused(request, session, admin, error)
+    return _accounts_page(request, session, admin, temporary=(username, temporary))

@@ -1,0 +1,236 @@
+"""Translations a change request leaves behind: it changes a source clause (English, say)
+whose counterpart in a translation (Azerbaijani) it does not change.
+
+Compared per clause, as `core/translations.py` compares: the source clause's own text
+(trailing whitespace aside) in the proposal against its base; the translated clause counts
+as changed along with it when the same CR changes that clause's heading or text. A source
+clause the CR adds that the translation lacks, and one it drops that the translation still
+has, are left behind as well. The CR page warns the author, with a link that opens the
+translation in the CR's editor, beside the changed source clauses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from sop_platform.core.chapters import revision_text
+from sop_platform.core.clause_sources import normalised
+from sop_platform.core.clauses import Clause, clauses_of
+from sop_platform.core.errors import DomainError
+from sop_platform.core.front_matter import chapter_header
+from sop_platform.core.models import ChangeRequest, Chapter, Document, Proposal
+from sop_platform.core.translations import OutdatedClause, proposed_outdated_clauses
+from sop_platform.render.staff_views import outdated_marks
+from sop_platform.review.chapter_overview import document_targets
+from sop_platform.review.proposal_store import base_text, proposal_text, proposals_at
+
+
+@dataclass(frozen=True)
+class TranslationBehind:
+    chapter: str  # chapter slug
+    language: str  # the translation's language
+    clause: str  # the clause anchor
+    number: str  # the clause's number (in the translation, or the source's if it lacks it)
+    title: str
+    source_language: str
+    source_text: str  # the source clause as the CR proposes it ("" when the CR drops it)
+    missing: bool  # the translation lacks the clause
+
+
+def _by_anchor(text: str) -> dict[str, Clause]:
+    return {clause.anchor: clause for clause in clauses_of(text)} if text else {}
+
+
+def _changed(before: dict[str, Clause], after: dict[str, Clause], titles: bool) -> set[str]:
+    """Anchors whose clause is new in `after` or differs (own text; with `titles`, heading
+    words as well)."""
+
+    def differs(old: Clause | None, new: Clause) -> bool:
+        if old is None or normalised(old.text) != normalised(new.text):
+            return True
+        return titles and old.title != new.title
+
+    return {anchor for anchor, clause in after.items() if differs(before.get(anchor), clause)}
+
+
+def _translation_of(text: str) -> str | None:
+    try:
+        return chapter_header(text, "proposed text").translation_of
+    except DomainError:
+        return None  # a malformed text is a problem the CR reports on its own
+
+
+def translations_behind(
+    session: Session, change_request: ChangeRequest, proposals: list[Proposal] | None = None
+) -> list[TranslationBehind]:
+    """Every translated clause the CR's current texts leave behind (see the module)."""
+    proposals = proposals if proposals is not None else proposals_at(session, change_request)
+    texts = {(p.chapter_slug, p.language): (p, proposal_text(session, p)) for p in proposals}
+    behind: list[TranslationBehind] = []
+    for (slug, language), (proposal, text) in sorted(texts.items()):
+        before = _by_anchor(base_text(session, proposal))
+        after = _by_anchor(text)
+        changed = _changed(before, after, titles=False)
+        dropped = [anchor for anchor in before if anchor not in after]
+        if not changed and not dropped:
+            continue
+        for translation, translated, also_changed in _translations(
+            session, change_request.document_id, slug, language, texts
+        ):
+            behind.extend(
+                _left(slug, translation, language, translated, clause, clause.text)
+                for anchor, clause in after.items()
+                if anchor in changed and anchor not in also_changed
+            )
+            behind.extend(
+                _left(slug, translation, language, translated, before[anchor], "")
+                for anchor in dropped
+                if anchor in translated
+            )
+    return behind
+
+
+def _left(
+    slug: str,
+    language: str,
+    source_language: str,
+    translated: dict[str, Clause],
+    clause: Clause,
+    source_text: str,
+) -> TranslationBehind:
+    own = translated.get(clause.anchor)
+    return TranslationBehind(
+        chapter=slug,
+        language=language,
+        clause=clause.anchor,
+        number=(own or clause).number,
+        title=(own or clause).title,
+        source_language=source_language,
+        source_text=source_text,
+        missing=own is None,
+    )
+
+
+def _translations(
+    session: Session,
+    document_id: int,
+    slug: str,
+    source_language: str,
+    texts: dict[tuple[str, str], tuple[Proposal, str]],
+) -> list[tuple[str, dict[str, Clause], set[str]]]:
+    """Each translation of the chapter from `source_language`: its language, its clauses
+    (as the CR proposes them, else its head) and the anchors the CR changes in it."""
+    found: dict[str, tuple[dict[str, Clause], set[str]]] = {}
+    for chapter in session.exec(
+        select(Chapter).where(
+            Chapter.document_id == document_id,
+            Chapter.slug == slug,
+            Chapter.translation_of == source_language,
+        )
+    ):
+        if (slug, chapter.language) not in texts and chapter.head_revision:
+            _row, head = revision_text(session, chapter, chapter.head_revision)
+            found[chapter.language] = (_by_anchor(head), set())
+    for (other, language), (proposal, text) in texts.items():
+        if other == slug and _translation_of(text) == source_language:
+            before = _by_anchor(base_text(session, proposal))
+            after = _by_anchor(text)
+            found[language] = (after, _changed(before, after, titles=True))
+    return [(language, *found[language]) for language in sorted(found)]
+
+
+@dataclass(frozen=True)
+class ProposedTranslation:
+    """A translated text a CR proposes, with the clauses it would leave outdated if merged
+    now; `proposed_source` is the revision number standing for the source text the same CR
+    proposes (None: compared with the source's head)."""
+
+    chapter: str
+    language: str
+    clauses: list[OutdatedClause]
+    proposed_source: int | None
+
+
+def proposed_translations(
+    session: Session, change_request: ChangeRequest, proposals: list[Proposal] | None = None
+) -> list[ProposedTranslation]:
+    """Every translated text the CR proposes for an existing chapter, with its outdated
+    clauses (`core/translations.py`), against the source text the CR proposes too or else
+    the source's head."""
+    proposals = proposals if proposals is not None else proposals_at(session, change_request)
+    by_key = {(p.chapter_slug, p.language): p for p in proposals}
+    found = []
+    for proposal in sorted(proposals, key=lambda p: (p.chapter_slug, p.language)):
+        if proposal.chapter_id is None:
+            continue
+        chapter = session.get(Chapter, proposal.chapter_id)
+        if chapter is None or chapter.translation_of is None:
+            continue
+        text = proposal_text(session, proposal)
+        source = by_key.get((proposal.chapter_slug, chapter.translation_of))
+        source_text = proposal_text(session, source) if source is not None else None
+        clauses = proposed_outdated_clauses(
+            session, chapter, text, proposal.base_revision, source_text
+        )
+        proposed = clauses[0].source_revision if clauses and source is not None else None
+        found.append(ProposedTranslation(chapter.slug, chapter.language, clauses, proposed))
+    return found
+
+
+@dataclass(frozen=True)
+class BehindGroup:
+    """The clauses a CR leaves behind in one translation: one warning, one link."""
+
+    chapter: str
+    language: str
+    source_language: str
+    clauses: list[TranslationBehind]
+
+    @property
+    def pick(self) -> str:
+        """How the editor names the translation (`slug:lang`)."""
+        return f"{self.chapter}:{self.language}"
+
+
+def behind_by_translation(behind: list[TranslationBehind]) -> list[BehindGroup]:
+    groups: dict[tuple[str, str], BehindGroup] = {}
+    for entry in behind:
+        key = (entry.chapter, entry.language)
+        if key not in groups:
+            groups[key] = BehindGroup(entry.chapter, entry.language, entry.source_language, [])
+        groups[key].clauses.append(entry)
+    return list(groups.values())
+
+
+@dataclass(frozen=True)
+class ClauseMarkView:
+    """One outdated clause of a proposed translation as the CR page shows it."""
+
+    anchor: str
+    number: str
+    title: str
+    html: str  # the notice and the source text, escaped by the renderer
+
+
+def translation_marks(
+    session: Session,
+    change_request: ChangeRequest,
+    proposals: list[Proposal],
+    language: str,
+) -> dict[tuple[str, str], list[ClauseMarkView]]:
+    """The outdated clauses of each translated text the CR proposes, by (chapter,
+    language), with notices in the staff interface's `language`."""
+    found: dict[tuple[str, str], list[ClauseMarkView]] = {}
+    document = session.get(Document, change_request.document_id)
+    for proposed in proposed_translations(session, change_request, proposals):
+        targets = document_targets(session, document, proposed.language) if document else {}
+        marks = outdated_marks(proposed.clauses, language, proposed.proposed_source, True, targets)
+        views = [
+            ClauseMarkView(clause.anchor, clause.number, clause.title, marks[clause.anchor].html())
+            for clause in proposed.clauses
+        ]
+        if views:
+            found[(proposed.chapter, proposed.language)] = views
+    return found
