@@ -130,11 +130,12 @@ def test_an_azerbaijani_chapter_gets_the_english_standard_text_but_no_diff(
 
 
 def test_an_older_revision_is_compared_with_its_own_clauses(
-    client: TestClient, reader: dict[str, str], revised: Database
+    client: TestClient, auth_for: AuthFor, revised: Database
 ) -> None:
-    head = _row(_compare(client, reader), "clearance-depth")
+    author = auth_for("author")  # a reader reads only issued revisions; the head is not
+    head = _row(_compare(client, author), "clearance-depth")
 
-    first = _compare(client, reader, revision=1)
+    first = _compare(client, author, revision=1)
 
     assert first["revision"] == 1
     depth = _row(first, "clearance-depth")
@@ -144,6 +145,17 @@ def test_an_older_revision_is_compared_with_its_own_clauses(
     assert (head["clause"]["relation"], head["clause"]["imas"]) == ("adopts", ["09.10#6.3"])
     assert "25 cm" in head["text"]
     assert head["standards"][0]["clause"]["title"] == "Determination of depth"
+
+
+def test_a_reader_compares_the_text_in_force_not_the_unissued_head(
+    client: TestClient, reader: dict[str, str], revised: Database
+) -> None:
+    served = _compare(client, reader)
+    unissued = client.get(COMPARE, params={"revision": 2}, headers=reader)
+
+    assert served["revision"] == 1
+    assert "20 cm" in _row(served, "clearance-depth")["text"]
+    assert unissued.status_code == 404
 
 
 def test_an_edition_is_compared_as_it_was_issued(

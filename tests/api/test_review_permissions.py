@@ -97,6 +97,7 @@ REQUEST_CHANGES = {"decision": "request_changes", "body": "Cite IMAS 09.10."}
 REVIEW_COMMENT = {"decision": "comment", "body": "Reads well."}
 COMMENT = {"chapter": CHAPTER, "body": "Why this wording?", **QUOTE}
 EDITION = {"title": "Amendment", "effective_date": NEXT_WEEK, "password": PASSWORD}
+DESCRIBE = {"title": "Clearance depth to 20 cm, reworded"}
 POLICY = {"approvals": 2}  # the default: the other rows still need two approvals
 
 
@@ -116,6 +117,7 @@ MATRIX = [
     row("GET",  CR + "/diff",                    None,            "author",    DRAFT,     200),
     row("GET",  CR + f"/chapters/{CHAPTER}",     None,            "author",    DRAFT,     200),
     row("PUT",  CR + f"/chapters/{CHAPTER}",     PUT_TEXT,        OWNER,       DRAFT,     200),
+    row("PATCH", CR,                             DESCRIBE,        OWNER,       DRAFT,     200),
     row("POST", CR + "/submit",                  None,            OWNER,       DRAFT,     200),
     row("POST", CR + "/withdraw",                None,            OWNER,       SUBMITTED, 200),
     row("POST", CR + "/reject",                  REJECT,          "approver",  SUBMITTED, 200),

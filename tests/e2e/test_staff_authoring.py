@@ -122,7 +122,7 @@ def test_an_author_writes_a_new_clause_and_submits_it(
     page.wait_for_url(re.compile(r"done=submitted"))
     expect(page.locator(".notice")).to_have_text("Submitted for review.")
     expect(state).to_have_attribute("data-state", "submitted")
-    expect(page.locator(".rationale")).to_have_text(
+    expect(page.locator("p.rationale")).to_have_text(
         "Items were found below 20 cm in the 2026 season; two incidents happened at dusk."
     )
     expect(page.locator("section[aria-labelledby=rationale-h]")).to_contain_text(

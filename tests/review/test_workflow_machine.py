@@ -539,7 +539,9 @@ class WorkflowMachine(RuleBasedStateMachine):
 
         def step(session: Session) -> None:
             change_request = crs.locked_change_request(session, cr.id)
-            merge_change_request(session, change_request, user_by_name(session, action.person))
+            # A merge re-applied onto a head that moved on is signed: the merger signs.
+            merger = user_by_name(session, action.person)
+            merge_change_request(session, change_request, merger, PASSWORD)
 
         if self._act(ok, step, f"{action.person} merging CR {cr.id}", refusal) is not None:
             assert self._heads() == heads, f"a refused merge of CR {cr.id} changed a chapter"
