@@ -127,6 +127,21 @@ def record(
     return event
 
 
+def record_policy_change(
+    session: Session, *, actor: str, document: str, setting: str, before: Any, after: Any
+) -> AuditEvent:
+    """One document policy setting changed (approvals, review interval, prevailing language)."""
+    return record(
+        session,
+        actor=actor,
+        action="policy.changed",
+        object=f"document:{document}",
+        before=state_digest({setting: before}),
+        after=state_digest({setting: after}),
+        details={setting: {"before": before, "after": after}},
+    )
+
+
 def events(
     session: Session,
     *,

@@ -260,14 +260,13 @@ def _settings_of_existing(
         document.prevailing_language = given
         session.add(document)
         session.flush()
-        audit.record(
+        audit.record_policy_change(
             session,
             actor=LOADER,
-            action="policy.changed",
-            object=f"document:{plan.slug}",
-            before=audit.state_digest({"prevailing_language": ""}),
-            after=audit.state_digest({"prevailing_language": given}),
-            details={"prevailing_language": {"before": "", "after": given}},
+            document=plan.slug,
+            setting="prevailing_language",
+            before="",
+            after=given,
         )
         report.notices.append(
             f"{plan.settings_file}: prevailing language of '{plan.slug}' set to {given}"

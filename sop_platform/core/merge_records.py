@@ -15,10 +15,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from sop_platform.core import delta
-from sop_platform.core.errors import CorruptRevision
-from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.models import Chapter, MergedRevision, Proposal
+from sop_platform.core.proposals import proposal_text
 from sop_platform.core.version_store import revision_content, revision_row
 from sop_platform.core.word_diff import Ops, word_diff
 
@@ -59,17 +57,7 @@ def _signed_text(session: Session, change_request_id: int, row: MergedRevision) 
     ).first()
     if proposal is None:
         return None
-    if delta.is_snapshot(proposal.payload):
-        content = delta.content_of_snapshot(proposal.payload)
-    else:
-        base = revision_content(session, row.chapter_id, proposal.base_revision)
-        content = delta.apply_delta(base, proposal.payload)
-    if sha256_hex(content) != proposal.sha256:
-        raise CorruptRevision(
-            f"proposed text of {proposal.chapter_slug} in change request "
-            f"{change_request_id} does not match its sha256"
-        )
-    return content.decode("utf-8")
+    return proposal_text(session, proposal)
 
 
 def merged_chapters(session: Session, change_request_id: int) -> list[MergedChapter]:

@@ -231,12 +231,11 @@ def set_review_interval(session: Session, document: Document, months: int, *, ac
     document.review_interval_months = months
     session.add(document)
     session.flush()
-    audit.record(
+    audit.record_policy_change(
         session,
         actor=actor,
-        action="policy.changed",
-        object=f"document:{document.slug}",
-        before=audit.state_digest({"review_interval_months": before}),
-        after=audit.state_digest({"review_interval_months": months}),
-        details={"review_interval_months": {"before": before, "after": months}},
+        document=document.slug,
+        setting="review_interval_months",
+        before=before,
+        after=months,
     )

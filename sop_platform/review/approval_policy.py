@@ -34,14 +34,13 @@ def set_required_approvals(
     document.approvals_required = approvals
     session.add(document)
     session.flush()
-    audit.record(
+    audit.record_policy_change(
         session,
         actor=actor,
-        action="policy.changed",
-        object=f"document:{document.slug}",
-        before=audit.state_digest({"approvals_required": before}),
-        after=audit.state_digest({"approvals_required": approvals}),
-        details={"approvals_required": {"before": before, "after": approvals}},
+        document=document.slug,
+        setting="approvals_required",
+        before=before,
+        after=approvals,
     )
     if approvals < before:
         _apply_quorum(session, document, actor)

@@ -11,9 +11,11 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from sop_platform.core import delta
-from sop_platform.core.errors import CorruptRevision
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.models import ChangeRequest, Proposal
+
+# Read back where the CR's other stored parts are; kept in core for the merge record.
+from sop_platform.core.proposals import proposal_text as proposal_text
 from sop_platform.core.version_store import revision_content
 
 
@@ -74,22 +76,6 @@ def proposals_at(
     for row in rows:
         latest[chapter_key(row.chapter_slug, row.language)] = row
     return list(latest.values())
-
-
-def proposal_text(session: Session, proposal: Proposal) -> str:
-    """The exact proposed text, checked against its sha256."""
-    if delta.is_snapshot(proposal.payload):
-        content = delta.content_of_snapshot(proposal.payload)
-    else:
-        assert proposal.chapter_id is not None
-        base = revision_content(session, proposal.chapter_id, proposal.base_revision)
-        content = delta.apply_delta(base, proposal.payload)
-    if sha256_hex(content) != proposal.sha256:
-        raise CorruptRevision(
-            f"proposed text of {proposal.chapter_slug} in change request "
-            f"{proposal.change_request_id} does not match its sha256"
-        )
-    return content.decode("utf-8")
 
 
 def base_text(session: Session, proposal: Proposal) -> str:
