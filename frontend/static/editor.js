@@ -35,8 +35,9 @@
     }
   };
 
-  // "Line N" in a warning puts the cursor at the start of that line of the text.
-  problems.addEventListener("click", (event) => {
+  // "Line N" in a warning, or beside a source clause to follow, selects that line of the
+  // text.
+  form.addEventListener("click", (event) => {
     const go = event.target.closest(".go-to-line");
     if (!go) return;
     const lines = area.value.split("\n");

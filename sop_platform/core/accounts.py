@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import jwt
@@ -130,6 +130,9 @@ class SignIn:
 
     user: User | None
     error: NotSignedIn | TooManyAttempts | None
+    # The password was right but the account is disabled: said only to whoever knows the
+    # password, so it tells a guesser nothing.
+    disabled: bool = False
 
 
 def sign_in(
@@ -163,11 +166,16 @@ def sign_in(
     user = session.exec(select(User).where(User.username == username)).one_or_none()
     if user is None:
         _password_matches(_DUMMY_HASH, password)
-    if user is None or not user.active or not _password_matches(user.password_hash, password):
+    if user is None or not _password_matches(user.password_hash, password):
         session.add(SignInFailure(username=username[:80], at=now))
         return _failed(
             session, username, purpose, "wrong password", NotSignedIn("wrong username or password")
         )
+    if not user.active:
+        session.add(SignInFailure(username=username[:80], at=now))
+        refused = NotSignedIn("this account is disabled: ask an administrator to enable it")
+        failed = _failed(session, username, purpose, "account disabled", refused)
+        return replace(failed, disabled=True)
     session.exec(delete(SignInFailure).where(col(SignInFailure.username) == username))
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)

@@ -33,7 +33,8 @@ from sop_platform.render.publication import (
     changed_clauses,
     translation_outdated,
 )
-from sop_platform.render.site_text import catalogue, said
+from sop_platform.render.reader_notes import divergence_notes, missing_clauses, outdated_marks
+from sop_platform.render.site_text import catalogue, said, said_count
 from sop_platform.render.templates import day, rendered
 from sop_platform.resources import shipped_dir
 
@@ -110,7 +111,8 @@ def _body(
     targets: dict[tuple[str, str], Target],
 ) -> Markup:
     """The chapter's body as the site renders it, its ids its own, its references filled,
-    and each clause this edition changed marked (the word-level changes are left out)."""
+    each clause this edition changed marked (the word-level changes are left out), and each
+    outdated translated clause marked as the site marks it, with the source text in force."""
     label = said(chapter.language, "changed_in", number=edition.number)
     marks = {clause.anchor: ClauseMark(label, "") for clause, _old in changed_clauses(chapter)}
     body = finish_body(
@@ -118,6 +120,7 @@ def _body(
         targets,
         marks,
         catalogue(chapter.language),
+        outdated_marks(edition, chapter, targets),
     )
     # Every text in the body was escaped by our renderer.
     return Markup(body.replace(_ELSEWHERE, '<a class="xref elsewhere">'))  # noqa: S704
@@ -152,13 +155,17 @@ def _chapter_view(
                 ),
             ]
         )
+    changed = len(changed_clauses(chapter))
     return {
         "chapter": chapter,
         "id": chapter_id(chapter.slug),
         "body": _body(edition, chapter, targets),
-        "changed": len(changed_clauses(chapter)),
+        "changed": changed,
+        "changed_summary": said_count(language, "changed_summary", changed, number=edition.number),
         "fallback": fallback,
         "source": source,
+        "missing": missing_clauses(edition, chapter, targets),
+        "divergences": divergence_notes(edition, edition.divergences_of(chapter.slug), language),
         "signatures": _signed(chapter.signatures),
         "contents": contents or [],
     }
@@ -288,6 +295,7 @@ def edition_html(edition: PublishedEdition, status: EditionStatus, language: str
         contents=contents,
         chapters=[_chapter_view(edition, chapter, language, targets) for chapter in chapters],
         lines=_approvals(edition.amendments),
+        divergences=divergence_notes(edition, list(edition.divergences), language),
         in_this_edition=sum(1 for line in edition.amendments if line.edition == edition.number),
     )
 

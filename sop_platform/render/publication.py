@@ -98,9 +98,12 @@ class KnownDivergence:
     chapter: str
     language: str
     clause: str | None
-    section: str  # "4.9 Clearance depth" or "4 Manual clearance"
+    # The blocker's message as stored (English, for staff): readers are told the
+    # divergence from the fields above (`render/reader_notes.py`), never this.
     message: str
     reason: str
+    # The signature of the issue that accepted it (None only for an unsigned edition).
+    signature: Signature | None = None
 
 
 @dataclass(frozen=True)
@@ -322,7 +325,9 @@ def published_edition(
     for earlier in sorted(editions_of(session, document), key=lambda e: e.number):
         if earlier.number <= edition.number:
             history.extend(_amendment_lines(session, earlier, frozen))
-            divergences.extend(_divergences(earlier, frozen))
+            if overrides_of(earlier):
+                signed = signatures_on(session, subject_of(document, earlier), ISSUED)
+                divergences.extend(_divergences(earlier, signed[0] if signed else None))
     issued = signatures_on(session, subject_of(document, edition), ISSUED)
     return PublishedEdition(
         document=document.slug,
@@ -342,32 +347,21 @@ def published_edition(
     )
 
 
-def _divergences(edition: Edition, chapters: tuple[PublishedChapter, ...]) -> list[KnownDivergence]:
-    """The edition's overrides, each named by its section as `chapters` number it."""
-    found = []
-    for override in overrides_of(edition):
-        variants = [c for c in chapters if c.slug == override.chapter]
-        variants.sort(key=lambda c: c.language != override.language)
-        section = override.chapter
-        if variants:
-            chapter = variants[0]
-            section = f"{chapter.number} {chapter.title}"
-            for clause in chapter.outline.clauses if override.clause else ():
-                if clause.anchor == override.clause:
-                    section = f"{clause.number} {clause.title}"
-        found.append(
-            KnownDivergence(
-                edition=edition.number,
-                kind=override.kind,
-                chapter=override.chapter,
-                language=override.language,
-                clause=override.clause,
-                section=section,
-                message=override.message,
-                reason=override.reason,
-            )
+def _divergences(edition: Edition, signature: Signature | None) -> list[KnownDivergence]:
+    """The edition's overrides, with the `signature` of the issue that accepted them."""
+    return [
+        KnownDivergence(
+            edition=edition.number,
+            kind=override.kind,
+            chapter=override.chapter,
+            language=override.language,
+            clause=override.clause,
+            message=override.message,
+            reason=override.reason,
+            signature=signature,
         )
-    return found
+        for override in overrides_of(edition)
+    ]
 
 
 def changed_clauses(chapter: PublishedChapter) -> list[tuple[Clause, str]]:

@@ -15,7 +15,6 @@ from markupsafe import Markup
 
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.signatures import Signature
-from sop_platform.core.translations import IssuedOutdatedClause
 from sop_platform.render.compare import DriftView, compare_rows
 from sop_platform.render.compliance import (
     STATUSES,
@@ -28,7 +27,6 @@ from sop_platform.render.markdown import (
     ClauseMark,
     OutdatedMark,
     Target,
-    clause_html,
     finish_body,
     own_targets,
 )
@@ -41,7 +39,14 @@ from sop_platform.render.publication import (
     changed_clauses,
     translation_outdated,
 )
-from sop_platform.render.site_text import catalogue, said
+from sop_platform.render.reader_notes import (
+    DivergenceNote,
+    adjective,
+    divergence_notes,
+    missing_clauses,
+    outdated_marks,
+)
+from sop_platform.render.site_text import catalogue, said, said_count
 from sop_platform.render.site_urls import SiteUrls
 from sop_platform.render.templates import rendered
 
@@ -152,68 +157,6 @@ def _marks(edition: PublishedEdition, chapter: PublishedChapter) -> dict[str, Cl
     }
 
 
-def _adjective(language: str, of: str) -> str:
-    return catalogue(language).get(f"lang_adj_{of}", of)
-
-
-def outdated_notice(chapter: PublishedChapter, late: IssuedOutdatedClause, number: int) -> str:
-    """What a reader of `chapter` (a translation in edition `number`) is told of one of its
-    outdated clauses, in the chapter's language, naming the editions."""
-    language, clause = chapter.language, late.clause
-    words = {
-        "source": _adjective(language, clause.source_language),
-        "target": _adjective(language, language),
-        "changed": late.changed_in_edition or number,
-        "follows": late.follows_edition,
-        "number": clause.number,
-        "title": clause.title,
-    }
-    if clause.missing:
-        return said(language, "clause_missing_edition", **words)
-    if not clause.source_text:
-        return said(language, "clause_dropped_edition", **words)
-    key = "clause_outdated_edition" if late.follows_edition else "clause_outdated_earlier"
-    return said(language, key, **words)
-
-
-def _outdated_marks(
-    edition: PublishedEdition, chapter: PublishedChapter, targets: dict[tuple[str, str], Target]
-) -> dict[str, OutdatedMark]:
-    """The marks of the chapter's outdated clauses (those it has), by anchor; `targets`
-    resolve the references of the source text shown."""
-    language = chapter.language
-    marks = {}
-    for late in chapter.outdated:
-        clause = late.clause
-        if clause.missing:
-            continue
-        source = _adjective(language, clause.source_language)
-        marks[clause.anchor] = OutdatedMark(
-            badge=said(language, "clause_outdated_badge"),
-            notice=outdated_notice(chapter, late, edition.number),
-            source_label=said(language, "source_in_force", source=source),
-            source_language=clause.source_language,
-            source_html=clause_html(clause.source_text, chapter.slug, targets),
-        )
-    return marks
-
-
-def _missing_clauses(
-    edition: PublishedEdition, chapter: PublishedChapter, targets: dict[tuple[str, str], Target]
-) -> list[dict[str, Any]]:
-    """Source clauses the translation lacks, with their notice and the source text."""
-    return [
-        {
-            "anchor": late.clause.anchor,
-            "notice": outdated_notice(chapter, late, edition.number),
-            "language": late.clause.source_language,
-            "html": Markup(clause_html(late.clause.source_text, chapter.slug, targets)),  # noqa: S704
-        }
-        for late in chapter.outdated
-        if late.clause.missing
-    ]
-
-
 _CONTENTS: Memo[tuple[str, frozenset[str], str], Markup] = Memo(1024)
 
 
@@ -291,7 +234,7 @@ def chapter_page(
         )
     marks = _marks(edition, chapter)
     targets = _targets_from(edition_targets(edition, language, urls), chapter)
-    outdated = _outdated_marks(edition, chapter, targets)
+    outdated = outdated_marks(edition, chapter, targets)
     body = _finished_body(edition, chapter, urls, marks, outdated)
     source = translation_outdated(edition, chapter)
     slugs = edition.slugs()
@@ -311,9 +254,11 @@ def chapter_page(
         body=Markup(body),  # noqa: S704 -- built by our renderer, every text escaped there
         contents=_contents(chapter, frozenset(marks), edition.number),
         changed_count=len(marks),
+        changed_summary=said_count(language, "changed_summary", len(marks), number=edition.number),
         source=source,
         outdated_count=len(outdated),
-        missing_clauses=_missing_clauses(edition, chapter, targets),
+        missing_clauses=missing_clauses(edition, chapter, targets),
+        divergences=_chapter_divergences(edition, chapter),
         source_href=urls.chapter(edition.document, slug, source.language, number) if source else "",
         languages=_languages(edition, slug, urls, number),
         signatures=_signed(chapter.signatures),
@@ -328,6 +273,26 @@ def chapter_page(
         current_href=urls.chapter(edition.document, slug, language),
         mapped=any("imas" in clause.attributes for clause in chapter.outline.clauses),
     )
+
+
+def _chapter_divergences(
+    edition: PublishedEdition, chapter: PublishedChapter
+) -> list[dict[str, Any]]:
+    """The edition's known divergences in the chapter, as its reader is told them, each
+    with where on the page its clause is (a clause the translation lacks is listed among
+    the missing clauses)."""
+    here = {clause.anchor for clause in chapter.outline.clauses}
+    missing = {late.clause.anchor for late in chapter.outdated if late.clause.missing}
+    notes = divergence_notes(edition, edition.divergences_of(chapter.slug), chapter.language)
+    return [{"note": note, "href": _on_page(note, here, missing)} for note in notes]
+
+
+def _on_page(note: DivergenceNote, here: set[str], missing: set[str]) -> str:
+    if note.clause in here:
+        return f"#{note.clause}"
+    if note.clause in missing:
+        return f"#missing-{note.clause}"
+    return ""
 
 
 def _title_of(edition: PublishedEdition, slug: str, language: str) -> str:
@@ -378,6 +343,7 @@ def edition_page(
         status=status,
         chapters=edition.one_per_chapter(language),
         lines=sorted(edition.amendments, key=lambda line: (-line.edition, -line.change_request)),
+        divergences=divergence_notes(edition, list(edition.divergences), language),
         matrix=edition_matrix(edition, flagged) if kind == "compliance" else None,
         standards=list(edition.standards.chapters.values()),
         statuses=STATUSES,
@@ -481,7 +447,7 @@ def _search_notes(chapter: PublishedChapter, number: int) -> dict[str, str]:
         late.clause.anchor: said(
             language,
             "search_outdated",
-            source=_adjective(language, late.clause.source_language),
+            source=adjective(language, late.clause.source_language),
             changed=late.changed_in_edition or number,
         )
         for late in chapter.outdated

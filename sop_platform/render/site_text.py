@@ -22,3 +22,10 @@ def catalogue(language: str) -> dict[str, str]:
 def said(language: str, key: str, **values: object) -> str:
     """One interface string with its `{placeholders}` filled."""
     return catalogue(language)[key].format(**values)
+
+
+def said_count(language: str, key: str, count: int, **values: object) -> str:
+    """A catalogue entry that counts something: `key_one` when there is one and the
+    catalogue has that form ("1 clause changed"), else `key` ("3 clauses changed")."""
+    chosen = f"{key}_one" if count == 1 and f"{key}_one" in catalogue(language) else key
+    return said(language, chosen, count=count, **values)

@@ -5,6 +5,8 @@ the same renderer as the published site (numbered clauses, mapping badges, refer
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
 
 from sop_platform.core.translations import OutdatedClause
 from sop_platform.render.markdown import (
@@ -73,18 +75,46 @@ def outdated_notice(clause: OutdatedClause, language: str, proposed: bool = Fals
     return said(language, key, **values)
 
 
+@dataclass(frozen=True)
+class UpdateButton:
+    """A button under an outdated clause that submits the page's form `form` (which
+    carries the CSRF token) with `clause` set to the clause: one click to update it."""
+
+    form: str
+    label: str  # with `{number}`: the clause's number
+
+    def html(self, anchor: str, number: str) -> str:
+        return (
+            f'<p class="clause-update"><button type="submit" class="button" '
+            f'form="{escape(self.form)}" name="clause" value="{escape(anchor)}">'
+            f"{escape(self.label.format(number=number))}</button></p>\n"
+        )
+
+
+@dataclass(frozen=True)
+class ActionableMark(OutdatedMark):
+    """An outdated clause's mark with its one-click update (`action_html`, escaped)."""
+
+    action_html: str = ""
+
+    def html(self) -> str:
+        return super().html() + self.action_html
+
+
 def outdated_marks(
     clauses: Sequence[OutdatedClause],
     language: str,
     proposed_source: int | None = None,
     missing: bool = False,
     targets: Mapping[tuple[str, str], Target] | None = None,
+    update: UpdateButton | None = None,
 ) -> dict[str, OutdatedMark]:
     """Marks for a translation's outdated clauses (those it has; with `missing`, also the
     source clauses it lacks), in the staff interface's `language`; `proposed_source` is the
     source revision number that stands for a text a change request proposes; `targets`
-    resolve the references of the source text shown."""
-    marks = {}
+    resolve the references of the source text shown; `update`, when given, puts the
+    button that updates the clause under each mark."""
+    marks: dict[str, OutdatedMark] = {}
     for clause in clauses:
         if clause.missing and not missing:
             continue
@@ -92,7 +122,8 @@ def outdated_marks(
         source = catalogue(language).get(
             f"lang_adj_{clause.source_language}", clause.source_language
         )
-        marks[clause.anchor] = OutdatedMark(
+        marks[clause.anchor] = ActionableMark(
+            action_html=update.html(clause.anchor, clause.number) if update else "",
             badge=said(language, "clause_outdated_badge"),
             notice=outdated_notice(clause, language, proposed),
             source_label=said(

@@ -20,7 +20,12 @@ from sop_platform.render.diff_html import ops_html
 from sop_platform.render.markdown import Target
 from sop_platform.render.revision_texts import head_rows, text_of
 from sop_platform.render.site_text import catalogue
-from sop_platform.render.staff_views import chapter_html, outdated_marks, targets_of
+from sop_platform.render.staff_views import (
+    UpdateButton,
+    chapter_html,
+    outdated_marks,
+    targets_of,
+)
 from sop_platform.review.blame import ClauseBlame, blame_of, merging_change_requests
 
 # Where a reference in a staff view of a chapter leads: the staff view of its target.
@@ -53,6 +58,9 @@ class ChapterOverview:
     # merge made it), and the signed acknowledgements of needs-review flags on its clauses.
     signatures: list[Signature] = field(default_factory=list)
     acknowledgements: list[tuple[DriftFlag, Signature]] = field(default_factory=list)
+    # The source clauses a translation lacks, rendered with their notice (by anchor): they
+    # have no place in its body to be marked at.
+    missing_html: dict[str, str] = field(default_factory=dict)
 
 
 def document_targets(
@@ -80,10 +88,12 @@ def chapter_overview(
     *,
     compare: tuple[int | None, int | None] = (None, None),
     interface: str = "en",
+    update: UpdateButton | None = None,
 ) -> ChapterOverview:
     """The overview of a chapter; `compare` (from, to) asks for the diff of two revisions
     (either may be left out: the one before the head, the head). A translation's outdated
-    clauses are marked in the `interface` language."""
+    clauses are marked in the `interface` language, each with the `update` button when
+    the reader may start a change request."""
     document, chapter = find_chapter(session, doc, slug, language)
     assert chapter.id is not None and document.id is not None
     translation = translation_status(session, chapter)
@@ -99,6 +109,11 @@ def chapter_overview(
         if flag.chapter_slug == chapter.slug
         and (signature := acknowledgement_signature(flag)) is not None
     ]
+    marks = (
+        outdated_marks(translation.clauses, interface, missing=True, targets=targets, update=update)
+        if translation
+        else {}
+    )
     old, new = compare
     compared = None
     if old is not None or new is not None:
@@ -117,7 +132,7 @@ def chapter_overview(
             chapter.slug,
             chapter.language,
             targets,
-            outdated_marks(translation.clauses, interface, targets=targets)
+            {c.anchor: marks[c.anchor] for c in translation.clauses if not c.missing}
             if translation
             else None,
         ),
@@ -131,4 +146,7 @@ def chapter_overview(
         translation=translation,
         signatures=signatures_of(session, behind) if behind else [],
         acknowledgements=acknowledged,
+        missing_html={c.anchor: marks[c.anchor].html() for c in translation.clauses if c.missing}
+        if translation
+        else {},
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, func, select
 
-from sop_platform.core.chapters import all_documents
+from sop_platform.core.chapters import all_documents, chapters_of
 from sop_platform.core.drift import flags_of
 from sop_platform.core.models import ChangeRequest, Document, DriftFlag, User
 from sop_platform.core.periodic_review import ReviewDue, review_due
@@ -28,6 +28,8 @@ class Home:
     translations_outdated: list[tuple[Document, TranslationStatus]] = field(default_factory=list)
     overdue: list[tuple[Document, ReviewDue]] = field(default_factory=list)
     documents: dict[int, Document] = field(default_factory=dict)
+    # "4 Manual clearance" of each chapter variant named above: (document, chapter, language).
+    chapter_names: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
 
 def _mine(session: Session, user: User, states: tuple[State, ...]) -> list[ChangeRequest]:
@@ -76,4 +78,12 @@ def home_of(session: Session, user: User) -> Home:
             if status.outdated
         )
         home.overdue.extend((document, due) for due in review_due(session, document))
+        if any(listed is document for listed, _status in home.translations_outdated):
+            home.chapter_names.update(
+                (
+                    (document.slug, chapter.slug, chapter.language),
+                    f"{chapter.number} {chapter.title}",
+                )
+                for chapter in chapters_of(session, document)
+            )
     return home

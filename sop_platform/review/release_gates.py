@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from sop_platform.core.drift import flags_of
-from sop_platform.core.editions import Override
+from sop_platform.core.editions import Override, edition_revisions, editions_of
 from sop_platform.core.errors import InvalidInput
 from sop_platform.core.models import Chapter, Document
-from sop_platform.core.translations import outdated_clauses
+from sop_platform.core.translations import IssuedOutdatedClause, outdated_in_editions
 from sop_platform.render.outlines import Outline, shared_cache
 from sop_platform.render.revision_texts import revision_rows, text_of
+from sop_platform.render.site_text import catalogue
 
 TRANSLATION_OUTDATED = "translation_outdated"
 TRANSLATION_MISSING = "translation_missing"
@@ -79,44 +80,79 @@ class _Frozen:
             return slug
         chapter, outline = pair
         if anchor is None:
-            return f"chapter {chapter.number} {chapter.title}"
+            return f"Chapter {chapter.number} {chapter.title}"
         for clause in outline.clauses:
             if clause.anchor == anchor:
                 return f"{clause.number} {clause.title}".strip()
         return f"{slug}#{anchor}"
 
 
+def _language(code: str) -> str:
+    """A language by its English name ("Azerbaijani"): staff read these messages."""
+    return catalogue("en").get(f"language_name_{code}", code)
+
+
+def _issued_and_next(session: Session, frozen: _Frozen) -> list[tuple[int, dict[int, int]]]:
+    """The document's standing editions (number, frozen revisions; oldest first), then the
+    texts issuing would freeze under the next number."""
+    document = frozen.document
+    every = editions_of(session, document, withdrawn=True)
+    upcoming = max((edition.number for edition in every), default=0) + 1
+    issued = [
+        (edition.number, edition_revisions(session, edition))
+        for edition in sorted(every, key=lambda edition: edition.number)
+        if edition.withdrawn_at is None
+    ]
+    return [*issued, (upcoming, frozen.revisions)]
+
+
+def _outdated_said(late: IssuedOutdatedClause, upcoming: int) -> str:
+    """What staff are told of an outdated translated clause, naming editions (`upcoming`:
+    the number the edition being checked would take)."""
+    clause = late.clause
+    what = f"{clause.number} {clause.title}".strip()
+    source, target = _language(clause.source_language), _language(clause.language)
+    head = f"{what} ({target} text): the {source} text"
+    if clause.missing:
+        return f"{head} has this clause; the {target} text lacks it"
+    if not clause.source_text:
+        return f"{head} no longer has this clause; the {target} text still has it"
+    changed, follows = late.changed_in_edition, late.follows_edition
+    if changed is not None and changed < upcoming:  # issued before, over an override
+        behind = f"still follows edition {follows}" if follows else "does not follow it yet"
+        return f"{head} of this clause changed in edition {changed}; the {target} text {behind}"
+    since = f" since edition {follows}" if follows else ""
+    return f"{head} of this clause has changed{since}; the {target} text does not follow it yet"
+
+
 def _translation_outdated(session: Session, frozen: _Frozen) -> list[Blocker]:
     document = frozen.document
     assert document.id is not None
     published = {document.prevailing(), *document.language_list()}
+    editions = _issued_and_next(session, frozen)
+    upcoming = editions[-1][0]
     found = []
-    for clause in outdated_clauses(session, document.id, frozen.revisions):
-        if clause.language not in published:
-            continue
-        what = f"{clause.number} {clause.title}".strip()
-        if clause.missing:
-            said = (
-                f"{what} ({clause.language}): the {clause.language} text lacks this clause of "
-                f"the {clause.source_language} text (revision {clause.source_revision})"
+    for outdated in outdated_in_editions(session, document.id, editions).values():
+        for late in outdated:
+            clause = late.clause
+            if clause.language not in published:
+                continue
+            found.append(
+                Blocker(
+                    TRANSLATION_OUTDATED,
+                    clause.chapter,
+                    clause.language,
+                    clause.anchor,
+                    _outdated_said(late, upcoming),
+                )
             )
-        else:
-            matched = clause.matched_source_revision
-            since = f" since revision {matched}" if matched else ""
-            said = (
-                f"{what} ({clause.language}): the {clause.source_language} clause changed"
-                f"{since}; the {clause.language} text does not follow it yet "
-                f"({clause.source_language} revision {clause.source_revision})"
-            )
-        found.append(
-            Blocker(TRANSLATION_OUTDATED, clause.chapter, clause.language, clause.anchor, said)
-        )
     return found
 
 
 def _translation_missing(session: Session, frozen: _Frozen) -> list[Blocker]:
     prevailing = frozen.document.prevailing()
     have = {(chapter.slug, chapter.language) for chapter, _outline in frozen.chapters}
+    named = _language(prevailing)
     found = []
     for slug in dict.fromkeys(chapter.slug for chapter, _outline in frozen.chapters):
         if (slug, prevailing) not in have:
@@ -126,8 +162,8 @@ def _translation_missing(session: Session, frozen: _Frozen) -> list[Blocker]:
                     slug,
                     prevailing,
                     None,
-                    f"{frozen.label(slug, prevailing)} has no {prevailing} text, and the "
-                    f"{prevailing} text prevails",
+                    f"{frozen.label(slug, prevailing)} has no {named} text, and the "
+                    f"{named} text prevails",
                 )
             )
     return found
@@ -147,8 +183,10 @@ def _needs_review(session: Session, frozen: _Frozen) -> list[Blocker]:
                 slug,
                 language,
                 anchor,
-                f"{frozen.label(slug, language, anchor)} ({language}) needs review: the "
-                f"standard clause {', '.join(sorted(set(standards)))} it maps to has changed",
+                f"{frozen.label(slug, language, anchor)} needs review: the standard "
+                f"{_clauses(sorted(set(standards)))} it implements "
+                f"{'was' if len(set(standards)) == 1 else 'were'} amended, and the clause "
+                "has not been checked against the amendment",
             )
         )
     return found
@@ -171,11 +209,15 @@ def _broken_references(session: Session, frozen: _Frozen) -> list[Blocker]:
             slug,
             language,
             anchor,
-            f"{frozen.label(slug, language, anchor)} ({language}) refers to "
-            f"{', '.join(dict.fromkeys(targets))}: no such clause in this edition",
+            f"{frozen.label(slug, language, anchor)} ({_language(language)} text) refers to "
+            f"{', '.join(dict.fromkeys(targets))}, which is not a clause of this edition",
         )
         for (slug, language, anchor), targets in found.items()
     ]
+
+
+def _clauses(keys: list[str]) -> str:
+    return f"clause {keys[0]}" if len(keys) == 1 else f"clauses {', '.join(keys)}"
 
 
 # The gates, in the order their blockers are listed.

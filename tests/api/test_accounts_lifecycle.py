@@ -506,22 +506,23 @@ def test_an_admin_manages_accounts_on_the_accounts_page(client: TestClient, staf
     assert page.status_code == 200
     assert "Disable tom" in page.text
 
-    disabled = nigar.post("/app/accounts/tom/disable", page)
+    disabled = nigar.post("/app/accounts/tom/disable", page, confirmed="yes")
     staff["tom"]._call("GET", "/api/v1/me", 401)
     enabled = nigar.post("/app/accounts/tom/enable", page)
     saved = nigar.post("/app/accounts/tom", page, full_name="Tom Tailor", role="reviewer")
-    reset = nigar.post("/app/accounts/tom/password-reset", page)
-    own = nigar.post("/app/accounts/nigar/disable", page)
+    reset = nigar.post("/app/accounts/tom/password-reset", page, confirmed="yes")
+    own = nigar.post("/app/accounts/nigar/disable", page, confirmed="yes")
     forged = client.post("/app/accounts/rauf/disable", headers=HTML, follow_redirects=False)
 
-    assert disabled.headers["location"] == "/app/accounts?done=account_disabled"
-    assert enabled.headers["location"] == "/app/accounts?done=account_enabled"
-    assert saved.headers["location"] == "/app/accounts?done=account_saved"
+    assert disabled.headers["location"] == "/app/accounts?done=account_disabled&account=tom"
+    assert enabled.headers["location"] == "/app/accounts?done=account_enabled&account=tom"
+    assert saved.headers["location"] == "/app/accounts?done=account_saved&account=tom"
     users = {u["username"]: u for u in staff["nigar"]._call("GET", "/api/v1/users", 200)}
     assert (users["tom"]["full_name"], users["tom"]["role"]) == ("Tom Tailor", "reviewer")
     assert users["tom"]["must_change_password"] is True
-    shown = re.search(r"Temporary password for tom: (\S+) Give it", reset.text)
+    shown = re.search(r'<code id="temporary-password" translate="no">([^<]+)</code>', reset.text)
     assert reset.status_code == 200 and shown
+    assert reset.headers["cache-control"] == "no-store"
     assert client.post(
         "/api/v1/auth/token", data={"username": "tom", "password": shown.group(1)}
     ).json()["must_change_password"]

@@ -11,6 +11,7 @@ record, the chapter page, the PDF). Every refusal freezes nothing.
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,19 @@ OUTDATED_4_9 = {
     "clause": "clearance-depth",
 }
 REASON = "The Azerbaijani clause follows in edition 3; team leaders brief every crew in person."
+BEHIND_4_9 = (
+    "4.9 Təmizləmə dərinliyi (Azerbaijani text): the English text of this clause has changed "
+    "since edition 1; the Azerbaijani text does not follow it yet"
+)
+# A known divergence as readers are told it, in each language: the clause as they see it.
+TOLD = {
+    "en": (
+        "4.9 Clearance depth</a>: the English text of this clause changed; the Azerbaijani text "
+        "does not follow it yet."
+    ),
+    "az": "4.9 Təmizləmə dərinliyi</a>: ingiliscə mətn dəyişib, azərbaycanca mətn hələ ona "
+    "uyğunlaşdırılmayıb.",
+}
 
 
 def _change(api: Api, cr_id: int, old: str, new: str, lang: str) -> None:
@@ -89,7 +103,8 @@ def test_an_english_only_change_waits_for_the_azerbaijani_clause_then_issues_sig
     refused = elvin.issue(expect=409)
 
     assert [_key(blocker) for blocker in refused["blockers"]] == [OUTDATED_4_9]
-    assert "4.9" in refused["blockers"][0]["message"]
+    # Staff read the blocker: the clause by number and title, languages by name, editions.
+    assert refused["blockers"][0]["message"] == BEHIND_4_9
     assert "blocks" in refused["detail"]
     assert _numbers(elvin) == [1]
 
@@ -122,37 +137,88 @@ def test_the_bootstrap_edition_is_unsigned(staff: dict[str, Api]) -> None:
     assert first["withdrawn"] is None
 
 
+def _flat_pdf(content: bytes) -> str:
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return " ".join(text.split())
+
+
 def test_an_approver_may_issue_over_a_blocker_named_with_a_reason(
     staff: dict[str, Api], client: TestClient
 ) -> None:
     elvin = staff["elvin"]
     _merged(staff, "en")
+    [blocker] = elvin.issue(expect=409)["blockers"]
 
     edition = elvin.issue(overrides=[{**OUTDATED_4_9, "reason": f"  {REASON}  "}])
 
     [override] = edition["overrides"]
     assert _key(override) == OUTDATED_4_9
-    assert override["reason"] == REASON and "4.9" in override["message"]
+    # The API keeps the blocker's message as it was stored; readers are told otherwise.
+    assert override["reason"] == REASON and override["message"] == blocker["message"]
     assert edition["signature"]["sha256"] == edition["manifest_sha256"]
     assert elvin._call("GET", f"{EDITIONS}/2", 200)["overrides"] == [override]
+    issued = edition["signature"]["sha256"][:12]
 
-    record = client.get(f"/sop/{DOCUMENT}/amendments").text
-    assert catalogue("en")["known_divergence"] in record and REASON in record
-    assert f"{CHAPTER}?lang=az#clearance-depth" in record
-    for lang in ("az", "en"):
+    for lang, clause in (("en", "4.9 Clearance depth"), ("az", "4.9 Təmizləmə dərinliyi")):
+        record = client.get(f"/sop/{DOCUMENT}/amendments?lang={lang}").text
+        [row] = re.findall(r'<tr data-kind="translation_outdated".*?</tr>', record, re.DOTALL)
+        assert catalogue(lang)["known_divergence"] in record
+        assert f'{CHAPTER}?lang=az#clearance-depth">{clause}</a>' in row
+        assert TOLD[lang].split("</a>: ", 1)[1] in row
+        assert f'<q class="divergence-reason" lang="en">{REASON}</q>' in row
+        assert f'<span class="meaning">{catalogue(lang)["meaning_issued"]}</span>' in row
+        assert f"sha256 {issued}" in row
         page = client.get(f"/sop/{DOCUMENT}/{CHAPTER}?lang={lang}").text
         notice = page.split('class="known-divergence"', 1)[1].split("</aside>", 1)[0]
         assert catalogue(lang)["known_divergence"] in notice
-        assert REASON in notice and 'href="#clearance-depth"' in notice
+        assert f'href="#clearance-depth">{TOLD[lang]}' in notice
+        assert f'<q lang="en">{REASON}</q>' in notice and f"sha256 {issued}" in notice
+        for shown in (row, notice):
+            # Never the stored developer message, language codes or revisions.
+            assert blocker["message"] not in shown and "revision" not in shown
+            assert "(az)" not in shown and "(en)" not in shown
     other = client.get(f"/sop/{DOCUMENT}/general?lang=en").text
     assert 'class="known-divergence"' not in other
 
     pdf = client.get(f"/sop/{DOCUMENT}/pdf?lang=en")
     assert pdf.status_code == 200
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
-    words = " ".join(text.split())
-    assert "Known divergence" in words and "4.9 Təmizləmə dərinliyi (az)" in words
-    assert " ".join(REASON.split()) in words
+    words = _flat_pdf(pdf.content)
+    assert "Known divergence" in words
+    assert (
+        "4.9 Clearance depth Translation behind its source: the English text of this clause "
+        "changed; the Azerbaijani text does not follow it yet."
+    ) in words
+    assert " ".join(REASON.split()) in words and blocker["message"] not in words
+
+    # The Azerbaijani chapter PDF: the divergence in Azerbaijani, the clause marked as the
+    # site marks it (the English text in force beside it), the issue as its signature.
+    chapter = _flat_pdf(client.get(f"/sop/{DOCUMENT}/{CHAPTER}/pdf?lang=az").content)
+    assert (
+        "4.9 Təmizləmə dərinliyi: ingiliscə mətn dəyişib, azərbaycanca mətn hələ ona "
+        "uyğunlaşdırılmayıb."
+    ) in chapter
+    assert (
+        "Bu bəndin ingiliscə mətni 2 nömrəli nəşrdə dəyişib; bu azərbaycanca mətn isə hələ 1 "
+        "nömrəli nəşrin mətninə uyğundur. Qüvvədə olan ingiliscə mətn:"
+    ) in chapter
+    assert "30 cm below" in chapter and "20 sm" in chapter
+    assert "Buraxılıb və imzalanıb: Elvin · " in chapter and f"sha256 {issued}" in chapter
+    assert "Nəşr edən" not in chapter and "elvin" not in chapter
+
+
+def test_a_blocker_issued_over_names_the_edition_that_changed_the_source(
+    staff: dict[str, Api],
+) -> None:
+    elvin = staff["elvin"]
+    _merged(staff, "en")
+    elvin.issue(overrides=[{**OUTDATED_4_9, "reason": REASON}])
+
+    [blocker] = elvin.issue(title="Edition 3", expect=409)["blockers"]
+
+    assert blocker["message"] == (
+        "4.9 Təmizləmə dərinliyi (Azerbaijani text): the English text of this clause changed "
+        "in edition 2; the Azerbaijani text still follows edition 1"
+    )
 
 
 @pytest.mark.parametrize(

@@ -21,8 +21,17 @@ from sop_platform.core.chapters import (
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.editions import issue_edition
+from sop_platform.render.site_text import catalogue
 from sop_platform.settings import Settings
-from tests.support import AFTER_RAIN, CHAPTER, DOCUMENT, PASSWORD, Api, edited
+from tests.support import (
+    AFTER_RAIN,
+    CHAPTER,
+    DOCUMENT,
+    PASSWORD,
+    Api,
+    approved_and_merged,
+    edited,
+)
 
 PAGE = f"/sop/{DOCUMENT}/{CHAPTER}"
 MARKING = "Marking shall be checked every morning by the section leader"
@@ -121,7 +130,9 @@ def test_a_new_edition_marks_what_changed_and_shows_the_words(client: TestClient
     assert '<details class="what-changed"><summary>Show what changed</summary>' in marking
     assert re.search(r"<ins><span class=\"sr-only\">\[inserted: </span>\s*and after rain", marking)
     assert page.count('class="changed-badge"') == 1
-    assert "1 clauses changed in edition 2." in page
+    assert "1 clause changed in edition 2." in page and "clauses changed" not in page
+    # An edition issued unsigned (core `issue_edition`) says who issued it, as before.
+    assert '<p class="issued">Issued by elvin on' in page and "issue-signature" not in page
 
 
 def test_an_older_edition_is_marked_superseded_with_a_link_to_the_current_text(
@@ -198,10 +209,50 @@ def test_the_amendment_record_lists_each_merged_change_with_its_approvals(
     assert f"CR #{cr['id']}: Check marking after rain" in record
     assert "4 Manual clearance (en): 4.4 Marking" in record
     signatures = chapter[chapter.index('<section class="signatures">') :]
-    approvals, issue = signatures.split('<p class="issued">', 1)
+    approvals, issue = signatures.split('<p class="issue-signature">', 1)
     assert approvals.count('<span class="signer">') == 2
     assert '<span class="meaning">approved</span>' in approvals
-    assert 'class="issue-signature"' in issue and '<span class="meaning">issued</span>' in issue
+    assert '<span class="meaning">issued</span>' in issue.split("</p>", 1)[0]
+    # The signature is the record of the issue: no "Issued by elvin" beside it.
+    assert 'class="issued"' not in chapter and "Issued by" not in chapter
+
+
+def _cells(table: str) -> list[tuple[str, str]]:
+    """(the `data-label`, the column heading) of every cell of a table."""
+    headings = re.findall(r'<th scope="col">([^<]*)</th>', table)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody>", 1)[1], re.DOTALL)
+    return [
+        (label, headings[column])
+        for row in rows
+        for column, label in enumerate(re.findall(r'<td data-label="([^"]*)"', row))
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "az"])
+def test_on_a_phone_each_amendment_is_a_card_with_its_cells_named(
+    client: TestClient, staff: dict[str, Api], lang: str
+):
+    sarah = staff["sarah"]
+    head, az = sarah.head_of(), sarah.head_of(lang="az")
+    cr = sarah.open_cr("Check marking after rain")
+    sarah.put(cr["id"], edited(head["markdown"], MARKING, NEW_MARKING), head["revision"])
+    sarah.put(cr["id"], edited(az["markdown"], *AFTER_RAIN["az"]), az["revision"], lang="az")
+    approved_and_merged(staff, cr["id"])
+    staff["elvin"].issue(title="Rain")
+
+    record = client.get(f"/sop/{DOCUMENT}/amendments?lang={lang}").text
+    style = client.get(re.findall(r'href="([^"]*site\.css[^"]*)"', record)[0]).text
+
+    [table] = re.findall(r'<table class="amendments record">.*?</table>', record, re.DOTALL)
+    cells = _cells(table)
+    assert len(cells) == 5 and all(label == heading for label, heading in cells)
+    assert cells[-1][0] == catalogue(lang)["col_approved"]
+    # Under 600 px the rows stack as cards, each cell under its column's name: the
+    # signatures never sit in a table scrolled sideways.
+    phone = style.split("@media (max-width: 37.5em)", 1)[1]
+    assert "table.record > tbody > tr > td::before { content: attr(data-label);" in " ".join(
+        phone.split()
+    )
 
 
 def test_pages_carry_an_etag_and_answer_304_to_a_conditional_request(client: TestClient):

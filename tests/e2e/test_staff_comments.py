@@ -125,7 +125,7 @@ def test_a_comment_on_a_passage_follows_it_until_it_is_deleted(
     submitted_cr: str,
     proposed_text: str,
     tmp_path: Path,
-):
+) -> None:
     reviewer, author = page, author_page
     sign_in(reviewer, staff_site.base_url, "rena")
     sign_in(author, staff_site.base_url, "adam")
@@ -177,7 +177,8 @@ def test_a_comment_on_a_passage_follows_it_until_it_is_deleted(
     expect(thread).to_have_attribute("data-anchor", re.compile(r"^(exact|moved)$"))
     expect(thread.locator(".quote")).to_have_text(PASSAGE)
     expect(thread.locator(".outdated")).to_have_count(0)
-    expect(thread.locator(".reply")).to_contain_text("adam")
+    expect(thread.locator(".reply")).to_contain_text("Adam Advisor")
+    expect(thread.locator(".reply .person")).to_have_attribute("title", "adam")
     expect(thread.locator(".reply")).to_contain_text("The team leader; I added the test record.")
     moved_by = reviewer.locator(".side-view .proposed ins").filter(has_text=ADDED_BEFORE)
     expect(moved_by).to_have_count(1)

@@ -31,15 +31,18 @@ from sop_platform.core.clock import utc_today
 from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
 from sop_platform.core.editions import edition_by_number
+from sop_platform.core.translations import IssuedOutdatedClause, OutdatedClause
 from sop_platform.render.edition_pdf import chapter_pdf, data_only_fetcher, edition_pdf
 from sop_platform.render.outlines import rendered_outline
 from sop_platform.render.publication import (
     EditionStatus,
+    KnownDivergence,
     PublishedEdition,
     edition_status,
     editions_summary,
     published_edition,
 )
+from sop_platform.render.site_text import catalogue
 from sop_platform.resources import shipped_dir
 from sop_platform.settings import Settings
 from tests.support import (
@@ -207,7 +210,13 @@ def test_the_cover_names_the_document_the_edition_and_its_dates(
     assert "Edition 2" in cover
     assert "Marking after rain" in cover
     assert f"In effect since {utc_today():%Y-%m-%d}" in cover
-    assert f"Issued by elvin on {utc_today():%Y-%m-%d}" in cover
+    # The issue is shown as its signature, not as the account that issued it.
+    assert re.search(
+        rf"Issued and signed: Elvin Məmmədov · {utc_today():%Y-%m-%d} \d\d:\d\d UTC · issued · "
+        rf"sha256 {published.second.issue_signature.sha256[:12]}",
+        " ".join(cover.split()),
+    )
+    assert "Issued by" not in cover
     assert "SUPERSEDED" not in cover and "UPCOMING" not in cover
 
 
@@ -359,6 +368,126 @@ def test_a_chapter_pdf_holds_that_chapter_only(published: Published):
     # References to other chapters show their clause but lead nowhere outside the PDF.
     assert "(5.5 Safety distances)" in " ".join(text.split())
     assert all(str(name).startswith(f"{CHAPTER}:") for _, name in _links(pdf))
+
+
+def test_a_chapter_pdf_shows_the_issue_as_its_signature_only(published: Published) -> None:
+    signature = published.second.issue_signature
+    assert signature is not None
+
+    for language, said in (("en", "Issued and signed"), ("az", "Buraxılıb və imzalanıb")):
+        text = " ".join(
+            "\n".join(
+                _pages(chapter_pdf(published.second, published.second_status, CHAPTER, language))
+            ).split()
+        )
+        shown = re.findall(
+            rf"{said}: Elvin Məmmədov · {signature.signed_at:%Y-%m-%d %H:%M} UTC · "
+            rf"{catalogue(language)['meaning_issued']} · sha256 {signature.sha256[:12]}",
+            text,
+        )
+        # On its cover and under the chapter's approvals; never as "Issued by elvin".
+        assert len(shown) == 2, (language, text[:600])
+        assert "elvin" not in text
+    # An edition issued unsigned (`init`) still says who loaded it.
+    first = " ".join(
+        "\n".join(
+            _pages(chapter_pdf(published.first, published.first_status, CHAPTER, "en"))
+        ).split()
+    )
+    assert "Issued by sop-platform init on" in first and "Issued and signed" not in first
+
+
+def _behind(edition: PublishedEdition) -> PublishedEdition:
+    """`edition` with the Azerbaijani clause 4.9 behind a changed English clause, a clause
+    the Azerbaijani text lacks, and the first issued over by an approver (as the site and
+    PDF are given them by `published_edition`)."""
+    az = edition.chapter(CHAPTER, "az")
+    assert az is not None
+    [depth] = [c for c in az.outline.clauses if c.anchor == "clearance-depth"]
+    late = IssuedOutdatedClause(
+        OutdatedClause(
+            CHAPTER, "az", "clearance-depth", depth.number, depth.title, "en", 1, 3, DEPTH_30
+        ),
+        follows_edition=1,
+        changed_in_edition=2,
+    )
+    lacking = IssuedOutdatedClause(
+        OutdatedClause(
+            CHAPTER, "az", "night-work", "4.15", "Night work", "en", None, 3, NIGHT, True
+        ),
+        follows_edition=None,
+        changed_in_edition=2,
+    )
+    divergence = KnownDivergence(
+        2,
+        "translation_outdated",
+        CHAPTER,
+        "az",
+        "clearance-depth",
+        STORED,
+        REASON,
+        edition.issue_signature,
+    )
+    return dataclasses.replace(
+        edition,
+        chapters=tuple(
+            dataclasses.replace(c, outdated=(late, lacking)) if c is az else c
+            for c in edition.chapters
+        ),
+        divergences=(divergence,),
+    )
+
+
+DEPTH_30 = "The clearance depth shall be **30 cm** below the original ground surface."
+NIGHT = "Clearance shall not take place at night."
+STORED = "4.9 (az): the en clause changed since revision 1; the az text does not follow it yet"
+REASON = "Azərbaycan dilində bənd 3-cü nəşrdə gələcək."
+
+
+def test_the_pdfs_mark_an_outdated_translated_clause_as_the_site_does(published: Published) -> None:
+    edition = _behind(published.second)
+
+    chapter = " ".join(
+        "\n".join(_pages(chapter_pdf(edition, published.second_status, CHAPTER, "az"))).split()
+    )
+    whole = " ".join("\n".join(_pages(edition_pdf(edition, published.second_status, "az"))).split())
+
+    for text in (chapter, whole):
+        # The clause's own note names the editions and shows the English text in force.
+        assert (
+            "Bu bəndin ingiliscə mətni 2 nömrəli nəşrdə dəyişib; bu azərbaycanca mətn isə hələ "
+            "1 nömrəli nəşrin mətninə uyğundur. Qüvvədə olan ingiliscə mətn: The clearance "
+            "depth shall be 30 cm below the original ground surface."
+        ) in text
+        assert "Tərcümə köhnəlib" in text
+        assert "Hələ tərcümə edilməmiş bəndlər" in text and NIGHT in text
+        # The known divergence, told in Azerbaijani from its fields, with the issue's signature.
+        assert (
+            "4.9 Təmizləmə dərinliyi: ingiliscə mətn dəyişib, azərbaycanca mətn hələ ona "
+            f"uyğunlaşdırılmayıb. Səbəb: “{REASON}”"
+        ) in text
+        assert "revision" not in text and STORED not in text
+    assert chapter.count("Buraxılıb və imzalanıb: Elvin Məmmədov") == 3  # cover, note, approvals
+
+
+def test_the_edition_pdf_lists_a_known_divergence_in_the_readers_language(
+    published: Published,
+) -> None:
+    edition = _behind(published.second)
+
+    record = next(
+        text
+        for text in _pages(edition_pdf(edition, published.second_status, "en"))
+        if text.lstrip().startswith("Amendment record")
+    )
+    flat = " ".join(record.split()).split("Known divergence", 1)[1]
+
+    assert (
+        "4.9 Clearance depth Translation behind its source: the English text of this clause "
+        "changed; the Azerbaijani text does not follow it yet."
+    ) in flat
+    assert REASON in flat and STORED not in flat and "(az)" not in flat
+    assert re.search(rf"{REASON}” Elvin Məmmədov · [0-9-]+ \d\d:\d\d UTC · issued · sha256", flat)
 
 
 def test_a_language_or_chapter_the_edition_lacks_is_refused(published: Published):

@@ -69,7 +69,7 @@ def test_a_chapter_without_a_text_in_the_prevailing_language_blocks(session: Ses
     [blocker] = pending_blockers(session, document)
 
     assert blocker.key == ("translation_missing", "night-work", "az", None)
-    assert "10 Night work has no az text" in blocker.message
+    assert "Chapter 10 Night work has no Azerbaijani text, and the Azerbaijani" in blocker.message
 
 
 def test_a_changed_source_clause_blocks_its_translation_until_it_follows(

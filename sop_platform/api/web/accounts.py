@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import select
 
 from sop_platform.api.deps import Admin, OwnAccount, Reader, SessionDep, cookie_session
 from sop_platform.api.errors import status_of
@@ -27,7 +28,7 @@ from sop_platform.core.account_lifecycle import (
 )
 from sop_platform.core.accounts import all_users, user_by_name
 from sop_platform.core.attestation import attest, statement_for
-from sop_platform.core.errors import DomainError, InvalidInput
+from sop_platform.core.errors import DomainError, Forbidden, InvalidInput
 from sop_platform.core.models import User
 from sop_platform.core.roles import Role
 from sop_platform.render.site_text import said
@@ -159,6 +160,28 @@ def sign_attestation(
 
 
 # Administrators: the accounts
+#
+# Disabling an account and resetting its password each take a second step: the accounts
+# page links to a page that says what will happen to whom, whose form (marked
+# `confirmed=yes`) does it; a post without the mark is sent to that page. An administrator
+# is offered neither disabling nor a role change of their own account (the core refuses
+# both anyway: another administrator must).
+#
+# The temporary password of a reset is shown once, on the answer to the confirmed post,
+# and nowhere else: not kept on the server (not even for one view, which would mean a
+# plaintext password in the database or in one app server's memory, when any server may
+# answer the next request), not in an address, not in a cookie, and not in the browser's
+# cache (`Cache-Control: no-store`). Reloading that answer can only post again, which
+# makes a new password (audited) and voids the one shown: a password is never shown twice.
+
+CONFIRMED = "yes"
+Confirmed = Annotated[str, Form(max_length=8)]
+# What `?done=` on the accounts page says, naming the account (`?account=`).
+NAMED_DONE = {
+    "account_saved": "accounts_saved_named",
+    "account_disabled": "accounts_disabled_named",
+    "account_enabled": "accounts_enabled_named",
+}
 
 
 def _accounts_page(
@@ -168,7 +191,7 @@ def _accounts_page(
     *,
     error: str = "",
     status: int = 200,
-    temporary: tuple[str, str] | None = None,
+    notice: str = "",
 ) -> HTMLResponse:
     return staff_page(
         request,
@@ -179,15 +202,31 @@ def _accounts_page(
         accounts=all_users(session),
         roles=[role.value for role in Role],
         error=error,
-        temporary=temporary,
+        notice=notice,
     )
 
 
+def _named(language: str, done: str, account: User | None) -> str:
+    key = NAMED_DONE.get(done)
+    if key is None or account is None:
+        return ""
+    return said(language, key, name=account.full_name, username=account.username)
+
+
 @router.get("/app/accounts")
-def accounts_page(request: Request, session: SessionDep, admin: Admin) -> HTMLResponse:
+def accounts_page(
+    request: Request,
+    session: SessionDep,
+    admin: Admin,
+    account: Annotated[str, Query(max_length=80)] = "",
+) -> HTMLResponse:
     """Every account: its role, full name, status and attestation, with what an
     administrator may change."""
-    return _accounts_page(request, session, admin)
+    done = request.query_params.get("done", "")
+    named = next(iter(session.exec(select(User).where(User.username == account))), None)
+    return _accounts_page(
+        request, session, admin, notice=_named(interface_language(request), done, named)
+    )
 
 
 def _changed(
@@ -199,13 +238,30 @@ def _changed(
     _done, error = attempt(session, apply)
     if error is not None:
         return _refused(request, session, admin, error)
-    if change.active is None:
-        return see_other("/app/accounts?done=account_saved")
-    return see_other(f"/app/accounts?done=account_{'enabled' if change.active else 'disabled'}")
+    done = "account_saved"
+    if change.active is not None:
+        done = f"account_{'enabled' if change.active else 'disabled'}"
+    return see_other(f"/app/accounts?done={done}&account={quote(username, safe='')}")
 
 
 def _refused(request: Request, session: SessionDep, admin: User, error: DomainError) -> Response:
     return _accounts_page(request, session, admin, error=error.detail, status=status_of(error))
+
+
+def _not_own(request: Request, admin: User, username: str) -> None:
+    """Disabling or resetting one's own account is not offered (see above)."""
+    if username == admin.username:
+        raise Forbidden(said(interface_language(request), "accounts_not_own"))
+
+
+def _confirm_page(
+    request: Request, session: SessionDep, admin: User, username: str, action: str
+) -> HTMLResponse:
+    _not_own(request, admin, username)
+    account = user_by_name(session, username)
+    return staff_page(
+        request, session, admin, "account_confirm.html", account=account, action=action
+    )
 
 
 @router.post("/app/accounts/{username}")
@@ -222,11 +278,26 @@ def save_account(
     return _changed(request, session, admin, username, change)
 
 
+@router.get("/app/accounts/{username}/disable")
+def confirm_disable(
+    request: Request, session: SessionDep, admin: Admin, username: Username
+) -> HTMLResponse:
+    """What disabling this account does, and the button that does it."""
+    return _confirm_page(request, session, admin, username, "disable")
+
+
 @router.post("/app/accounts/{username}/disable")
 def disable_account(
-    request: Request, session: SessionDep, admin: Admin, username: Username
+    request: Request,
+    session: SessionDep,
+    admin: Admin,
+    username: Username,
+    confirmed: Confirmed = "",
 ) -> Response:
-    """Disable an account: it is signed out everywhere at once; its signatures stay."""
+    """Disable an account, once confirmed: it is signed out everywhere at once; its
+    signatures stay."""
+    if confirmed != CONFIRMED:
+        return see_other(f"/app/accounts/{quote(username, safe='')}/disable")
     return _changed(request, session, admin, username, AccountChange(active=False))
 
 
@@ -238,15 +309,32 @@ def enable_account(
     return _changed(request, session, admin, username, AccountChange(active=True))
 
 
+@router.get("/app/accounts/{username}/password-reset")
+def confirm_reset(
+    request: Request, session: SessionDep, admin: Admin, username: Username
+) -> HTMLResponse:
+    """What resetting this account's password does, and the button that does it."""
+    return _confirm_page(request, session, admin, username, "password-reset")
+
+
 @router.post("/app/accounts/{username}/password-reset")
 def reset_account_password(
-    request: Request, session: SessionDep, admin: Admin, username: Username
+    request: Request,
+    session: SessionDep,
+    admin: Admin,
+    username: Username,
+    confirmed: Confirmed = "",
 ) -> Response:
-    """A temporary password, shown once on the page that answers (never in an address)."""
-    temporary, error = attempt(
-        session, lambda: reset_password(session, user_by_name(session, username), actor=admin)
-    )
+    """Once confirmed, a temporary password, shown once on the page that answers (see
+    above)."""
+    if confirmed != CONFIRMED:
+        return see_other(f"/app/accounts/{quote(username, safe='')}/password-reset")
+    _not_own(request, admin, username)
+    account = user_by_name(session, username)
+    temporary, error = attempt(session, lambda: reset_password(session, account, actor=admin))
     if error is not None or temporary is None:
         assert error is not None
         return _refused(request, session, admin, error)
-    return _accounts_page(request, session, admin, temporary=(username, temporary))
+    return staff_page(
+        request, session, admin, "account_temporary.html", account=account, temporary=temporary
+    )

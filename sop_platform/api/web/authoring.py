@@ -8,6 +8,7 @@ and the difference between them."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -16,7 +17,9 @@ from sqlmodel import Session
 
 from sop_platform.api.deps import Author, SessionDep
 from sop_platform.api.errors import status_of
-from sop_platform.api.web.pages import attempt, see_other, staff_page
+from sop_platform.api.routes.chapters import ChapterSlug, Lang
+from sop_platform.api.routes.documents import DocSlug
+from sop_platform.api.web.pages import attempt, interface_language, see_other, staff_page
 from sop_platform.core.chapters import chapters_of, document_by_slug, find_chapter
 from sop_platform.core.errors import PreconditionFailed
 from sop_platform.core.models import ChangeRequest, Document, User
@@ -31,8 +34,9 @@ from sop_platform.review.editing import (
     editor_tabs,
     editor_text,
     preview_html,
+    source_to_follow,
+    start_translation_update,
 )
-from sop_platform.review.translations_behind import translations_behind
 from sop_platform.review.workflow import Action, allows
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
@@ -135,6 +139,26 @@ def create_change_request(
     return see_other(_editor_address(created, picks, picks[0] if picks else None))
 
 
+@router.post("/app/documents/{doc}/chapters/{ch}/update-translation")
+def update_translation(
+    request: Request,
+    doc: DocSlug,
+    ch: ChapterSlug,
+    session: SessionDep,
+    user: Author,
+    lang: Lang = None,
+    clause: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """One click from an outdated translation: the change request that updates it (yours
+    already open on it, else a new draft), opened in the editor beside the source clauses
+    it does not follow yet (at `clause`, when one was clicked)."""
+    change_request, pick = start_translation_update(
+        session, doc, ch, lang, user, interface_language(request)
+    )
+    at = f"#follow-{quote(clause, safe='')}" if clause else "#source-behind"
+    return see_other(_editor_address(change_request, [pick], pick) + at)
+
+
 def _editor_address(change_request: ChangeRequest, picks: list[Pick], open_: Pick | None) -> str:
     query = "&".join(f"chapter={pick}" for pick in picks)
     if open_ is not None:
@@ -185,13 +209,13 @@ def _editor(
         else "",
         addable=[c for c in chapters if Pick(c.slug, c.language) not in tabs],
         tab_query="&".join(f"chapter={pick}" for pick in tabs),
-        # The source clauses this CR changes and the open translation does not (yet).
-        behind=[
-            entry
-            for entry in translations_behind(session, change_request)
-            if current is not None
-            and (entry.chapter, entry.language) == (current.slug, current.language)
-        ],
+        # The source clauses the open translation does not follow (yet), rendered: those
+        # this CR changes, and those changed since the translation was last brought up.
+        to_follow=source_to_follow(
+            session, change_request, document, shown, interface_language(request)
+        )
+        if current and shown
+        else [],
         **extra,
     )
 

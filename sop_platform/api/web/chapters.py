@@ -15,16 +15,20 @@ from sop_platform.api.errors import status_of
 from sop_platform.api.routes.chapters import ChapterSlug, Lang
 from sop_platform.api.routes.documents import DocSlug
 from sop_platform.api.web.pages import attempt, interface_language, see_other, staff_page
+from sop_platform.core.accounts import role_of
 from sop_platform.core.models import User
 from sop_platform.core.periodic_review import record_review, review_offered, review_status
+from sop_platform.core.roles import Role
 from sop_platform.render.compare import chapter_compare
 from sop_platform.render.diff_html import ops_html
 from sop_platform.render.site_text import catalogue
+from sop_platform.render.staff_views import UpdateButton
 from sop_platform.review.chapter_overview import ChapterOverview, chapter_overview
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 
 RevisionNumber = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+UPDATE_FORM = "update-translation"
 
 
 @router.get("/app/documents/{doc}/chapters/{ch}")
@@ -46,8 +50,20 @@ def chapter_page(
         lang,
         compare=(from_revision, to_revision),
         interface=interface_language(request),
+        update=_update_button(request, user),
     )
     return _chapter_page(request, session, user, overview)
+
+
+def _update_button(request: Request, user: User) -> UpdateButton | None:
+    """Under each outdated translated clause, for those who may start a change request:
+    the button that starts the one updating the translation (the page's form
+    `update-translation` carries the CSRF token)."""
+    if not role_of(user).includes(Role.AUTHOR):
+        return None
+    return UpdateButton(
+        UPDATE_FORM, catalogue(interface_language(request))["update_translation_clause"]
+    )
 
 
 def _chapter_page(
@@ -90,7 +106,14 @@ def sign_periodic_review(
         session,
         lambda: record_review(session, doc, ch, lang, user, password=password or None, note=note),
     )
-    overview = chapter_overview(session, doc, ch, lang, interface=interface_language(request))
+    overview = chapter_overview(
+        session,
+        doc,
+        ch,
+        lang,
+        interface=interface_language(request),
+        update=_update_button(request, user),
+    )
     if error is None:
         return see_other(
             f"/app/documents/{doc}/chapters/{ch}?lang={overview.chapter.language}"

@@ -9,9 +9,11 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 from sqlmodel import Session
 
 from sop_platform.api.deps import SESSION_COOKIE
+from sop_platform.core.accounts import all_users
 from sop_platform.core.errors import DomainError
 from sop_platform.core.front_matter import LANGUAGES
 from sop_platform.core.models import User
@@ -24,6 +26,7 @@ from sop_platform.settings import Settings
 T = TypeVar("T")
 INTERFACE_COOKIE = "sop_interface"
 NO_STORE = {"Cache-Control": "no-store", "Vary": "Cookie"}
+PASSWORD_PAGE = "/app/password"  # noqa: S105 (an address, not a secret)
 
 
 def interface_language(request: Request) -> str:
@@ -59,6 +62,36 @@ def session_csrf(request: Request, settings: Settings) -> str:
     return csrf_token(settings.signing_key(), cookie) if cookie else ""
 
 
+class People:
+    """How staff pages show a person: the full name, with the username in a `title`
+    (`person(username)`); inside a sentence of the catalogue, the sentence said with
+    `PERSON` in the person's place, then `within(sentence, username)`. A name that is no
+    account (`sop-platform init`, `cli`) is shown as it is."""
+
+    MARK = "\x00person\x00"
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def name(self, username: str) -> str:
+        return self.names.get(username, username)
+
+    def __call__(self, username: str) -> Markup:
+        name = self.names.get(username)
+        if not name or name == username:
+            return escape(username)
+        return Markup('<span class="person" title="{}">{}</span>').format(username, name)
+
+    def within(self, sentence: str, username: str) -> Markup:
+        before, _mark, after = sentence.partition(self.MARK)
+        return escape(before) + self(username) + escape(after) if _mark else escape(sentence)
+
+
+def people_of(session: Session) -> People:
+    """Every account's full name, for the pages that name people (a small table)."""
+    return People({user.username: user.full_name for user in all_users(session)})
+
+
 def queue_count(session: Session, user: User) -> int:
     _items, total = review_queue(session, user, limit=1)
     return total
@@ -77,11 +110,21 @@ def staff_page(
     settings: Settings = request.app.state.settings
     language = interface_language(request)
     # What a page shows only after a refused form post.
-    context = {"error": "", "conflicts": [], "concurrent": None, "signed_in": True, **context}
+    context = {
+        "error": "",
+        "conflicts": [],
+        "concurrent": None,
+        "signed_in": True,
+        "notice": "",
+        **context,
+    }
+    people = people_of(session)
     html = rendered(
         f"app/{template}",
         language,
         user=user,
+        person=people,
+        PERSON=People.MARK,
         csrf=session_csrf(request, settings),
         queue_count=queue_count(session, user),
         here=_here(request),
@@ -111,6 +154,9 @@ def staff_error(
             for problem in (detail if isinstance(detail, list) else [detail])
         )
     )
+    # The one refusal a signed-in person can always act on at once: an administrator set
+    # their password (api/deps.py `_password_first` names the page to change it on).
+    password_first = status == 403 and PASSWORD_PAGE in said
     return bare_page(
         request,
         "error.html",
@@ -118,6 +164,8 @@ def staff_error(
         headers=headers,
         heading=catalogue(interface_language(request)).get(f"app_error_{status}", str(status)),
         detail=said,
+        password_first=password_first,
+        next_path=_here(request) if request.method in ("GET", "HEAD") else "/app",
         # A refusal names no user (it has no session to read one with), but a signed-in
         # browser keeps its way around and its sign-out.
         signed_in=bool(request.cookies.get(SESSION_COOKIE)) and status != 401,
@@ -140,7 +188,10 @@ def bare_page(
         "csrf": "",
         "here": request.url.path,
         "done": "",
+        "notice": "",
         "queue_count": 0,
+        "person": People({}),
+        "PERSON": People.MARK,
         **context,
     }
     html = rendered(f"app/{template}", interface_language(request), status=status, **context)

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from sop_platform.api.deps import Approver, Author, Reader, SessionDep
 from sop_platform.api.errors import status_of
 from sop_platform.api.routes.documents import DocSlug, EditionNumber
-from sop_platform.api.web.pages import attempt, see_other, staff_page
+from sop_platform.api.web.pages import attempt, interface_language, see_other, staff_page
 from sop_platform.core.chapters import all_documents, chapters_of, document_by_slug
 from sop_platform.core.clock import utc_today
 from sop_platform.core.editions import (
@@ -27,8 +27,10 @@ from sop_platform.core.editions import (
     unissued_change_requests,
     withdraw_edition,
 )
-from sop_platform.core.errors import InvalidInput
+from sop_platform.core.errors import DomainError, InvalidInput, ReleaseBlocked
 from sop_platform.core.models import User
+from sop_platform.render.site_text import said
+from sop_platform.review.blocker_rows import Places, blocker_rows, language_names
 from sop_platform.review.issuing import issue_signed, pending_blockers
 from sop_platform.review.queue import review_queue
 
@@ -76,11 +78,6 @@ def queue(
     )
 
 
-def _override_key(kind: str, chapter: str, language: str, clause: str | None) -> str:
-    """How the editions form names a blocker: `kind|chapter|language|clause`."""
-    return "|".join((kind, chapter, language, clause or ""))
-
-
 def _editions_page(
     request: Request,
     session: Session,
@@ -96,6 +93,7 @@ def _editions_page(
     pending = unissued_change_requests(session, document)
     editions = editions_of(session, document, withdrawn=True)
     today = utc_today()
+    language = interface_language(request)
     return staff_page(
         request,
         session,
@@ -107,10 +105,9 @@ def _editions_page(
         today=today,
         in_effect=edition_in_effect(session, document),
         preview=amendments_of(session, pending),
-        blockers=[
-            (_override_key(b.kind, b.chapter, b.language, b.clause), b)
-            for b in pending_blockers(session, document)
-        ],
+        blockers=blocker_rows(session, document, pending_blockers(session, document), language),
+        places=Places(session, document),
+        language_names=language_names(language),
         reasons=reasons or {},
         next_number=(editions[0].number + 1) if editions else 1,
         max_days_ahead=MAX_DAYS_AHEAD,
@@ -173,13 +170,21 @@ def issue(
             session,
             user,
             doc,
-            error=error.detail if error else "",
+            error=_refusal(request, error),
             status=status_of(error) if error else 422,
             values={"title": title, "effective_date": effective_date},
             reasons=reasons,
         )
     request.app.state.live_site.forget()
     return see_other(f"/app/documents/{doc}/editions?done=issued")
+
+
+def _refusal(request: Request, error: DomainError | None) -> str:
+    """What the editions page says of a refused issue: the release gates' refusal in the
+    interface language (the page lists the blockers beside it); any other, as it is."""
+    if isinstance(error, ReleaseBlocked):
+        return said(interface_language(request), "release_refused", count=len(error.blockers))
+    return error.detail if error is not None else ""
 
 
 @router.post("/app/documents/{doc}/editions/{n}/withdraw")

@@ -131,6 +131,9 @@ def login(
         # The failure is counted and audited in this request's transaction, which commits.
         wait = getattr(outcome.error, "retry_after_seconds", 0)
         key = "app_sign_in_throttled" if wait else "app_sign_in_failed"
+        if outcome.disabled:
+            # Only with the right password: the person, not a guesser, learns why.
+            key = "app_sign_in_disabled"
         status = 429 if wait else 401
         page = _login_page(
             request, settings, next_path=target, error=said(language, key), status=status
