@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from sop_platform.core.accounts import role_of
-from sop_platform.core.editions import edition_in_effect, edition_revisions
+from sop_platform.core.clause_sources import source_chapter
+from sop_platform.core.editions import edition_by_number, edition_in_effect, edition_revisions
 from sop_platform.core.errors import NotFound
 from sop_platform.core.models import Chapter, Document, Edition, EditionChapter, User
 from sop_platform.core.roles import Role
+from sop_platform.core.translations import TranslationStatus, translation_status
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,21 @@ def served_revision(session: Session, document: Document, chapter: Chapter, user
         return Served(frozen, True, edition.number)
     issued = edition is not None and frozen == chapter.head_revision
     return Served(chapter.head_revision, issued, edition.number if edition and issued else None)
+
+
+def served_translation_status(
+    session: Session, document: Document, chapter: Chapter, user: User, served: Served
+) -> TranslationStatus | None:
+    """The translation status of the text `user` is served: a reader's edition text against
+    the source text that edition froze (what the published site marks), anyone else's head
+    against the source's head."""
+    if not reads_issued_only(user) or served.edition is None:
+        return translation_status(session, chapter)
+    source = source_chapter(session, chapter, chapter.document_id)
+    frozen = edition_revisions(session, edition_by_number(session, document, served.edition))
+    if source is None or source.id not in frozen:
+        return None
+    return translation_status(session, chapter, served.revision, frozen[source.id])
 
 
 def readable_revisions(

@@ -153,6 +153,18 @@ def test_a_reader_gets_the_editions_text_while_an_author_gets_the_unissued_head(
     assert again.status_code == 304
 
 
+def test_a_readers_translation_status_is_of_the_edition_an_authors_of_the_heads(
+    client: TestClient, reader: dict[str, str], author: dict[str, str], edited: Database
+):
+    params = {"lang": "az"}
+    read = client.get(f"{CHAPTERS}/manual-clearance", params=params, headers=reader).json()
+    authored = client.get(f"{CHAPTERS}/manual-clearance", params=params, headers=author).json()
+
+    # Edition 1 froze both languages in step; only the unissued English head moved on.
+    assert read["translation"]["outdated"] is False
+    assert authored["translation"]["outdated"] is True
+
+
 def test_an_author_reading_the_issued_head_is_told_so(client: TestClient, author: dict[str, str]):
     body = client.get(f"{CHAPTERS}/manual-clearance", headers=author).json()
 

@@ -96,9 +96,11 @@ def test_a_merged_change_to_the_source_makes_the_translation_outdated(
 
     source_head = _english_changed(staff)
 
-    translation = rauf.head_of(lang="az")["translation"]
+    translation = sarah.head_of(lang="az")["translation"]
     assert translation["outdated"] is True
     assert (translation["source_revision"], translation["source_head"]) == (1, source_head)
+    # A reader reads edition 1, where both languages are still in step.
+    assert rauf.head_of(lang="az")["translation"]["outdated"] is False
     # The source's unissued revision is for authors and above (readers read what is in force).
     diff = sarah._call("GET", translation["source_diff"], 200)
     assert any(op == 1 and "after rain" in text for op, text in diff["ops"])

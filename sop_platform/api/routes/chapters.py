@@ -27,9 +27,9 @@ from sop_platform.core.in_force import (
     readable_revisions,
     reads_issued_only,
     served_revision,
+    served_translation_status,
 )
 from sop_platform.core.periodic_review import record_review
-from sop_platform.core.translations import translation_status
 from sop_platform.core.version_store import revision_content, revision_row, revisions_of
 from sop_platform.core.word_diff import word_diff
 from sop_platform.render.compare import chapter_compare
@@ -72,7 +72,7 @@ def get_chapter(
     document, chapter = find_chapter(session, doc, ch, lang)
     assert chapter.id is not None and document.id is not None
     served = served_revision(session, document, chapter, user)
-    status = translation_status(session, chapter)
+    status = served_translation_status(session, document, chapter, user, served)
     open_flags = [flag for flag in flags_of(session, document.id) if flag.chapter_slug == ch]
     sha256 = revision_row(session, chapter.id, served.revision).sha256
     volatile: list[list[object]] = [[flag.id, flag.to_revision] for flag in open_flags]
