@@ -145,11 +145,59 @@ class SignInFailure(SQLModel, table=True):
 
     __tablename__ = "sign_in_failure"
 
-    __table_args__ = (Index("ix_sign_in_failure_username_at", "username", "at"),)
+    __table_args__ = (
+        Index("ix_sign_in_failure_username_at", "username", "at"),
+        Index("ix_sign_in_failure_client_at", "client", "at"),
+        Index("ix_sign_in_failure_at", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The account's name, or for a name no account has, a keyed hash of what was typed (it
+    # is often a password typed into the wrong field).
+    username: str = Field(max_length=80)
+    at: datetime = _utc_column()
+    # The client's address as the app server saw it (after a trusted proxy's header).
+    client: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    # How many characters the unknown name had; None for a known account.
+    typed_length: int | None = Field(default=None)
+
+
+class SignInRefusalWindow(SQLModel, table=True):
+    """Refused sign-ins against one locked or unknown account in one throttle window:
+    counted here, recorded in the audit chain once per window rather than once per try."""
+
+    __tablename__ = "sign_in_refusal_window"
+
+    __table_args__ = (UniqueConstraint("account", "reason", "window_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # As SignInFailure.username: an account's name or the keyed hash of an unknown one.
+    account: str = Field(max_length=80)
+    reason: str = Field(max_length=40)
+    window_start: datetime = _utc_column()
+    attempts: int = 0
+    last_at: datetime = _utc_column()
+    typed_length: int | None = Field(default=None)
+
+
+class IdempotentRequest(SQLModel, table=True):
+    """A creating POST that carried an `Idempotency-Key`: its answer, stored in the same
+    transaction as what it created, so a retry gets the same answer instead of a twin."""
+
+    __tablename__ = "idempotent_request"
+
+    __table_args__ = (UniqueConstraint("username", "key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=80)
-    at: datetime = _utc_column()
+    key: str = Field(max_length=200)
+    method: str = Field(max_length=10)
+    path: str = Field(max_length=500)
+    request_sha256: str = Field(max_length=64)
+    status_code: int
+    content_type: str = Field(default="", max_length=100)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _utc_column()
 
 
 class WebSession(SQLModel, table=True):
