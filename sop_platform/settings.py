@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     public_site: bool = True
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     max_body_bytes: int = 5 * 1024 * 1024
+    # The proxies (comma-separated addresses, or "*") whose X-Forwarded-For and
+    # X-Forwarded-Proto `serve` believes: the client's address and https come from them.
+    forwarded_allow_ips: str = Field(default="127.0.0.1,::1", max_length=2000)
     # A staff browser session ends after this long without a request, and in any case
     # after `session_hours`.
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)

@@ -80,6 +80,35 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     return url
 
 
+@pytest.fixture(scope="session")
+def scratch_postgres_database(postgres_database: str) -> Iterator[str]:
+    """A second PostgreSQL database of our own, left without a schema, dropped at the end
+    (once: a DROP DATABASE waits for a checkpoint)."""
+    name = f"sop_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(_admin_url(postgres_database), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(postgres_database).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def empty_database_url(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A database of the same backend as `database_url` with no tables at all: where a
+    restore goes."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'restored.db'}"
+    url: str = request.getfixturevalue("scratch_postgres_database")
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
 @pytest.fixture
 def database(database_url: str) -> Iterator[Database]:
     database = Database(database_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,8 +14,10 @@ from sqlmodel import Session
 
 from sop_platform.core.accounts import add_user
 from sop_platform.core.attestation import record_attestation
+from sop_platform.core.audit import record
 from sop_platform.core.database import Database
 from sop_platform.core.models import Chapter, Document, User
+from sop_platform.core.version_store import append_revision, locked_chapter, revision_content
 
 BACKENDS = ["sqlite", "postgres"]
 SECRET = "test-secret-key-that-is-long-enough-for-hs256"
@@ -180,20 +183,20 @@ def raw_sql(database: Database, *statements: str, **params: Any) -> None:
 
 
 @contextmanager
-def triggers_off(database: Database) -> Iterator[None]:
-    """`audit_event` without the triggers that refuse UPDATE and DELETE, as an attacker with
-    database access would leave it; guarded again afterwards, because the PostgreSQL test
-    database outlives the test."""
+def triggers_off(database: Database, table: str = "audit_event") -> Iterator[None]:
+    """`table` (a frozen one: `audit_event`, `revision`, `proposal`, `media`, ...) without the
+    triggers that refuse UPDATE and DELETE, as an attacker with database access would leave
+    it; guarded again afterwards, because the PostgreSQL test database outlives the test."""
     if database.is_sqlite:
-        off = [f"DROP TRIGGER audit_event_no_{verb.lower()}" for verb in ("UPDATE", "DELETE")]
+        off = [f"DROP TRIGGER {table}_no_{verb.lower()}" for verb in ("UPDATE", "DELETE")]
         on = [
-            f"CREATE TRIGGER audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
-            "BEGIN SELECT RAISE(ABORT, 'audit_event rows are immutable'); END"
+            f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} rows are immutable'); END"
             for verb in ("UPDATE", "DELETE")
         ]
     else:
-        off = ["ALTER TABLE audit_event DISABLE TRIGGER audit_event_immutable"]
-        on = ["ALTER TABLE audit_event ENABLE TRIGGER audit_event_immutable"]
+        off = [f"ALTER TABLE {table} DISABLE TRIGGER {table}_immutable"]
+        on = [f"ALTER TABLE {table} ENABLE TRIGGER {table}_immutable"]
     raw_sql(database, *off)
     try:
         yield
@@ -214,3 +217,62 @@ def emptied_postgres(url: str) -> None:
         names = ", ".join(f'"{table}"' for table in tables)
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+class Writer:
+    """Appends revisions to one chapter, each with its audit event, in a thread, as a busy
+    server would, until the `writing` block ends. `wait_for_next()` returns once one more
+    write has committed."""
+
+    def __init__(self, database: Database, chapter_id: int) -> None:
+        self.database = database
+        self.chapter_id = chapter_id
+        self.written = 0
+        self.error: BaseException | None = None
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stop.wait(0.002):
+                with self.database.session(write=True) as session:
+                    chapter = locked_chapter(session, self.chapter_id)
+                    text = revision_content(session, self.chapter_id, chapter.head_revision)
+                    append_revision(
+                        session, chapter, text + b"\nMore.\n", author="writer", message="more"
+                    )
+                    record(
+                        session,
+                        actor="writer",
+                        action="chapter.revised",
+                        object=f"chapter:{self.chapter_id}",
+                    )
+                with self._changed:
+                    self.written += 1
+                    self._changed.notify_all()
+        except BaseException as error:
+            self.error = error
+            with self._changed:
+                self._changed.notify_all()
+
+    def wait_for_next(self, timeout: float = 10) -> None:
+        with self._changed:
+            seen = self.written
+            assert self._changed.wait_for(
+                lambda: self.written > seen or self.error is not None, timeout
+            )
+        assert self.error is None, self.error
+
+
+@contextmanager
+def writing(database: Database, chapter_id: int) -> Iterator[Writer]:
+    """A `Writer` at work on the chapter for the duration of the block."""
+    writer = Writer(database, chapter_id)
+    thread = threading.Thread(target=writer.run, daemon=True)
+    thread.start()
+    try:
+        yield writer
+    finally:
+        writer._stop.set()
+        thread.join(timeout=30)
+    assert writer.error is None, writer.error

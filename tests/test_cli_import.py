@@ -12,10 +12,11 @@ from typer.testing import CliRunner
 
 from sop_platform.cli import app
 from sop_platform.core.audit import event_count, events
-from sop_platform.core.chapters import chapter_by_slug, document_by_slug
+from sop_platform.core.chapters import TEXT_LIMIT, chapter_by_slug, document_by_slug
 from sop_platform.core.database import Database
 from sop_platform.core.models import ChangeRequest, DriftFlag, Media, Revision
 from sop_platform.core.word_safety import MAX_UPLOAD_BYTES
+from tests.core.test_word_convert import long_docx
 from tests.core.test_word_safety import XXE, _docx_with, _with_doctype
 from tests.review.test_word_import import PROPOSED as WORD_CHAPTERS
 from tests.review.test_word_import import sop_docx
@@ -319,6 +320,24 @@ def test_a_hostile_word_file_exits_1_with_the_reason_and_stores_nothing(
     assert "Traceback" not in result.output
     assert _count(initialised, ChangeRequest) == 0
     assert _count(initialised, Media) == 0
+    assert _events(initialised) == events
+
+
+def test_a_word_file_converting_past_the_text_limit_exits_1_with_its_length(
+    env: dict[str, str], initialised: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "long.docx"
+    path.write_bytes(long_docx(TEXT_LIMIT + 50_000))
+    events = _events(initialised)
+
+    result = _import_word(env, path, "--document", DOCUMENT)
+
+    assert result.exit_code == 1
+    assert f"long.docx: the converted text is longer than {TEXT_LIMIT:,} characters" in (
+        _said(result.output)
+    )
+    assert "Traceback" not in result.output
+    assert _count(initialised, ChangeRequest) == 0
     assert _events(initialised) == events
 
 

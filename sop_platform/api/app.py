@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from sop_platform.api.body_limit import BodyLimitMiddleware
 from sop_platform.api.deps import PublicSite
+from sop_platform.api.error_schemas import install_error_schemas
 from sop_platform.api.errors import install_error_handlers
+from sop_platform.api.explorer import router as explorer
+from sop_platform.api.input_guard import InputGuardMiddleware
 from sop_platform.api.page_cache import PublishedPageCache
 from sop_platform.api.request_id import RequestIdMiddleware
 from sop_platform.api.routes import (
@@ -31,6 +30,7 @@ from sop_platform.api.routes import (
     users,
 )
 from sop_platform.api.security_headers import SecurityHeadersMiddleware
+from sop_platform.api.slash_redirect import install_slash_redirect
 from sop_platform.api.web import (
     accounts,
     authoring,
@@ -73,7 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_error_schemas(app)
     app.add_middleware(PublishedPageCache)
+    # Inside the body limit, which counts what the guard collects.
+    app.add_middleware(InputGuardMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
@@ -105,9 +108,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         review_pages.router,
         queue_and_editions.router,
         word_upload.router,
+        explorer,
     )
     for router in routers:
         app.include_router(router)
+    install_slash_redirect(app)
 
     # The API's description holds no SOP text and no account data: public with the site.
     described = [PublicSite]
@@ -116,28 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def openapi() -> JSONResponse:
         return JSONResponse(app.openapi())
 
-    @app.get("/docs", include_in_schema=False, dependencies=described)
-    def docs() -> HTMLResponse:
-        page = get_swagger_ui_html(openapi_url="/openapi.json", title=f"{TITLE}: API")
-        page.headers["Content-Security-Policy"] = explorer_policy(bytes(page.body).decode())
-        return page
-
     return app
-
-
-def explorer_policy(html: str) -> str:
-    """The API explorer loads Swagger UI from its CDN and starts it with one inline script:
-    that script is allowed by its hash, nothing else inline."""
-    hashes = " ".join(
-        f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
-        for script in re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
-    )
-    cdn = "https://cdn.jsdelivr.net"
-    return (
-        f"default-src 'self'; script-src 'self' {cdn} {hashes}; style-src 'self' {cdn}; "
-        "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; "
-        "base-uri 'none'; frame-ancestors 'none'"
-    )
 
 
 def app_from_environment() -> FastAPI:

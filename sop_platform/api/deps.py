@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from sop_platform.core.accounts import role_of, user_of_token
 from sop_platform.core.database import Database
@@ -93,7 +94,7 @@ def current_user(
         raise Forbidden(
             "this form's security token is missing or out of date; reload the page and try again"
         )
-    if needs_touch(row):
+    if needs_touch(row, idle):
         if writes:
             touch(session, cookie)
         else:
@@ -116,7 +117,7 @@ def cookie_session(request: Request) -> str:
 def _password_first(request: Request) -> Forbidden:
     where = (
         "on the page /app/password"
-        if request.url.path.startswith("/app")
+        if not request.url.path.startswith("/api/")  # the staff application, or the site
         else 'with POST /api/v1/me/password {"current", "new"}'
     )
     return Forbidden(
@@ -125,26 +126,44 @@ def _password_first(request: Request) -> Forbidden:
     )
 
 
+def _permitted(request: Request, user: User, role: Role, *, before_password_change: bool) -> User:
+    if user.must_change_password and not before_password_change:
+        raise _password_first(request)
+    if not role_of(user).includes(role):
+        raise Forbidden(f"this needs the '{role.value}' role")
+    return user
+
+
 def requires(role: Role, *, before_password_change: bool = False) -> Any:
     """`Depends(...)` on the signed-in user holding at least `role`. An account whose
     password an administrator set must change it before anything else: only routes made
     with `before_password_change` (who am I, change my password, sign out) let it in."""
 
     def permitted_user(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
-        if user.must_change_password and not before_password_change:
-            raise _password_first(request)
-        if not role_of(user).includes(role):
-            raise Forbidden(f"this needs the '{role.value}' role")
-        return user
+        return _permitted(request, user, role, before_password_change=before_password_change)
 
     setattr(permitted_user, PERMISSION_MARK, role)
     return Depends(permitted_user)
 
 
-async def public_site(settings: SettingsDep) -> None:
-    """Marks a published-site page: open without signing in while SOP_PUBLIC_SITE is on."""
-    if not settings.public_site:
-        raise NotSignedIn("the published site is not public here; sign in first")
+def _site_reader(request: Request, settings: Settings, token: str | None) -> None:
+    if not token and not request.cookies.get(SESSION_COOKIE):
+        raise NotSignedIn("the published site here is open to signed-in staff only; sign in first")
+    database: Database = request.app.state.database
+    with database.session(write=False) as session:
+        user = current_user(request, session, settings, token, csrf="")
+    _permitted(request, user, Role.READER, before_password_change=False)
+
+
+async def public_site(request: Request, settings: SettingsDep) -> None:
+    """Marks a published-site page: open to everyone while SOP_PUBLIC_SITE is on, else to
+    whoever is signed in (a reader too), by bearer token or session cookie, as the API."""
+    if settings.public_site:
+        return
+    token = await _bearer(request)
+    # Only a private site reads the account: a public page never waits for the database,
+    # and a private one reads it off the event loop, as a route's dependency would.
+    await run_in_threadpool(_site_reader, request, settings, token)
 
 
 setattr(public_site, PUBLIC_MARK, True)

@@ -89,6 +89,11 @@ def _answer(
     return _json(status, detail, headers, **extra)
 
 
+def refusal(request: Request, status: int, detail: str) -> Response:
+    """A refusal said outside the routes (by a middleware) as the handlers say it."""
+    return _answer(request, status, detail)
+
+
 async def _domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
     status = status_of(error)

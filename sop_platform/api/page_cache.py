@@ -30,11 +30,23 @@ _RESERVED = frozenset(
 )
 
 
-def conditional(page: Page, if_none_match: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+def kept_privately(cache_control: str) -> str:
+    """How a page of a site open only to signed-in staff may be kept: by the reader's own
+    browser alone (never a shared proxy), which asks again each time (so an ended session
+    reads nothing more) unless the address names the very bytes, as an image's does."""
+    if "immutable" in cache_control:
+        return "private, max-age=31536000, immutable"
+    return "private, no-cache"
+
+
+def conditional(
+    page: Page, if_none_match: str, *, private: bool = False
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """Status, headers and body for `page`: 304 and no body when the client holds it."""
+    cache_control = kept_privately(page.cache_control) if private else page.cache_control
     headers = [
         (b"etag", page.etag.encode()),
-        (b"cache-control", page.cache_control.encode()),
+        (b"cache-control", cache_control.encode()),
     ]
     if page.status == 200 and page.etag in {tag.strip() for tag in if_none_match.split(",")}:
         return 304, headers, b""
@@ -72,6 +84,7 @@ class PublishedPageCache:
         application = scope["app"]
         site: LiveSite | None = getattr(application.state, "live_site", None)
         page = None
+        # A private site's pages need the reader signed in, which only the routes check.
         if site is not None and application.state.settings.public_site:
             page = _page_in_memory(site, scope["path"], scope.get("query_string", b""))
         if page is None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from sop_platform.api.schemas import EditionOut
 from sop_platform.core.audit import ChainReport
+from sop_platform.core.chapters import TEXT_LIMIT
 from sop_platform.core.editions import Amendment, EditionRecord
 from sop_platform.core.merge_records import MergedChapter
 from sop_platform.core.models import AuditEvent, ChangeRequest, Comment, Proposal, Review
@@ -19,8 +20,6 @@ from sop_platform.review.comments import Thread
 from sop_platform.review.details import ChapterDiff, Details
 from sop_platform.review.queue import QueueItem
 from sop_platform.review.translations_behind import TranslationBehind
-
-TEXT_LIMIT = 2_000_000
 
 
 class ChangeRequestCreate(BaseModel):
@@ -313,7 +312,7 @@ class ProblemOut(BaseModel):
 
     chapter: str
     language: str
-    kind: str = Field(description="broken_reference, mapping or source_revision")
+    kind: str = Field(description="broken_reference, mapping, source_revision or remote_image")
     line: int
     message: str
     blocking: bool = Field(description="true: the CR cannot be submitted until it is fixed")

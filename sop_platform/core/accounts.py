@@ -9,13 +9,17 @@ from datetime import datetime, timedelta
 import jwt
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, select
 
 from sop_platform.core import audit
+from sop_platform.core import sign_in_throttle as throttle
 from sop_platform.core.clock import utc_now
 from sop_platform.core.errors import Conflict, InvalidInput, NotFound, NotSignedIn, TooManyAttempts
-from sop_platform.core.models import SignInFailure, User
+from sop_platform.core.models import User
 from sop_platform.core.roles import Role, role_named
+from sop_platform.core.sign_in_throttle import THROTTLE_FAILURES as THROTTLE_FAILURES
+from sop_platform.core.sign_in_throttle import THROTTLE_WINDOW as THROTTLE_WINDOW
+from sop_platform.core.sign_in_throttle import Origin
 from sop_platform.core.web_sessions import end_web_sessions
 
 # OWASP's Argon2id recommendation: 19 MiB of memory, 2 iterations, 1 lane.
@@ -23,8 +27,7 @@ _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type
 # Verified when the username is unknown, so that timing does not reveal which names exist.
 _DUMMY_HASH = _HASHER.hash("no such account, but the same work")
 
-THROTTLE_FAILURES = 10
-THROTTLE_WINDOW = timedelta(minutes=15)
+WRONG_CREDENTIALS = "wrong username or password"
 MIN_PASSWORD_LENGTH = 10
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,79}$")
 TOKEN_ALGORITHM = "HS256"  # noqa: S105 (an algorithm name, not a secret)
@@ -133,6 +136,8 @@ class SignIn:
     # The password was right but the account is disabled: said only to whoever knows the
     # password, so it tells a guesser nothing.
     disabled: bool = False
+    # Which limit refused the attempt (a `sign_in_throttle` reason), if one did.
+    refused_by: str = ""
 
 
 def sign_in(
@@ -142,68 +147,92 @@ def sign_in(
     now: datetime | None = None,
     *,
     purpose: str = "sign-in",
+    origin: Origin | None = None,
 ) -> SignIn:
-    """Check a password, counting failures per account name; `purpose` says what for (a
-    sign-in, or a signature), in the audit event of a failure.
+    """Check a password under the limits of `core/sign_in_throttle.py`; `purpose` says what
+    for (a sign-in, a signature, ...) in the audit trail.
+
+    `origin` comes with an attempt from outside (the sign-in API and form): its client
+    address and everyone's attempts are limited too, and its key hashes a name no account
+    has. Without it the attempt is a signed-in account confirming its own password (a
+    signature, the attestation, a password change): limited per account only, on the same
+    locked count as a sign-in, so a signature password is guessed no faster than a sign-in
+    while a flood of strangers cannot stop people signing.
 
     Failures are returned rather than raised because the failure itself must be stored:
     the returned error is marked `keep_changes`, so the transaction commits as it fails.
     """
     now = now or utc_now()
-    window_start = now - THROTTLE_WINDOW
-    recent = session.exec(
-        select(func.count(), func.min(SignInFailure.at)).where(
-            SignInFailure.username == username, SignInFailure.at > window_start
-        )
-    ).one()
-    count, oldest = recent
-    if count >= THROTTLE_FAILURES and oldest is not None:
-        wait = int((oldest + THROTTLE_WINDOW - now).total_seconds()) + 1
-        throttled = TooManyAttempts(
-            "too many failed sign-ins for this account; try again later", max(wait, 1)
-        )
-        return _failed(session, username, purpose, "throttled", throttled)
-    user = session.exec(select(User).where(User.username == username)).one_or_none()
+    client = origin.client if origin is not None else None
+    if origin is not None:
+        refusal = throttle.outside_refusal(session, origin.client, now)
+        if refusal is not None:
+            return _refused(session, refusal, now, purpose, client)
+    user, account = throttle.locked_account(
+        session, username, origin.name_key if origin is not None else None
+    )
+    refusal = throttle.account_refusal(session, account, now)
+    if refusal is not None:
+        return _refused(session, refusal, now, purpose, client)
     if user is None:
         _password_matches(_DUMMY_HASH, password)
-    if user is None or not _password_matches(user.password_hash, password):
-        session.add(SignInFailure(username=username[:80], at=now))
-        return _failed(
-            session, username, purpose, "wrong password", NotSignedIn("wrong username or password")
+        throttle.record_failure(session, account, client or "", now)
+        throttle.count_refusal(
+            session, account, throttle.UNKNOWN_ACCOUNT, now, purpose=purpose, client=client
         )
+        return SignIn(None, _kept(NotSignedIn(WRONG_CREDENTIALS)))
+    if not _password_matches(user.password_hash, password):
+        throttle.record_failure(session, account, client or "", now)
+        return _failed(session, user, purpose, "wrong password", NotSignedIn(WRONG_CREDENTIALS))
     if not user.active:
-        session.add(SignInFailure(username=username[:80], at=now))
+        throttle.record_failure(session, account, client or "", now)
         refused = NotSignedIn("this account is disabled: ask an administrator to enable it")
-        failed = _failed(session, username, purpose, "account disabled", refused)
+        failed = _failed(session, user, purpose, "account disabled", refused)
         return replace(failed, disabled=True)
-    session.exec(delete(SignInFailure).where(col(SignInFailure.username) == username))
+    throttle.forget_failures(session, account)
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)
         session.add(user)
     return SignIn(user, None)
 
 
+def _kept(error: NotSignedIn | TooManyAttempts) -> NotSignedIn | TooManyAttempts:
+    error.keep_changes = True
+    return error
+
+
+def _refused(
+    session: Session,
+    refusal: throttle.Refusal,
+    now: datetime,
+    purpose: str,
+    client: str | None,
+) -> SignIn:
+    """A refusal by a limit: counted in its window, no password checked."""
+    throttle.count_refusal(
+        session, refusal.account, refusal.reason, now, purpose=purpose, client=client
+    )
+    error = TooManyAttempts(refusal.message, refusal.retry_after_seconds)
+    return SignIn(None, _kept(error), refused_by=refusal.reason)
+
+
 def _failed(
     session: Session,
-    username: str,
+    user: User,
     purpose: str,
     reason: str,
-    error: NotSignedIn | TooManyAttempts,
+    error: NotSignedIn,
 ) -> SignIn:
+    """A wrong password for an account: audited one by one, as the account limit stops
+    them after a few."""
     audit.record(
         session,
-        actor=username[:80],
+        actor=user.username,
         action="auth.failed",
-        object=f"user:{username[:80]}",
+        object=f"user:{user.username}",
         details={"purpose": purpose, "reason": reason},
     )
-    error.keep_changes = True
-    return SignIn(None, error)
-
-
-def password_confirms(user: User, password: str) -> bool:
-    """For signatures: the signer's password again, at the moment of signing."""
-    return _password_matches(user.password_hash, password)
+    return SignIn(None, _kept(error))
 
 
 def issue_token(

@@ -18,6 +18,9 @@ from sop_platform.core.version_store import (
 )
 
 DOCUMENT_KINDS = ("sop", "standard")
+# The longest chapter text (Markdown with its front matter, in characters) a writer may store:
+# a proposal saved through the API and the text a Word file converts to are held to it.
+TEXT_LIMIT = 2_000_000
 
 
 def all_documents(session: Session) -> list[Document]:

@@ -1,12 +1,21 @@
 """A checked .docx as our Markdown: one chapter per top-level heading.
 
-`converted` walks the document body in order with python-docx's parsed XML (the file has
-passed `checked_docx` first, so no part declares a DTD or entity). Headings become chapters
-(`Heading 1`, `Title`) and clauses (`Heading 2` → `##`, ...), paragraphs keep bold and
-italic, lists keep their kind and nesting, tables become pipe tables and pictures become
+`converted` walks the document body in order as its XML streams out of the zip (the file
+has passed `checked_docx` first, so no part declares a DTD or entity). Headings become
+chapters (`Heading 1`, `Title`) and clauses (`Heading 2` → `##`, ...), paragraphs keep bold
+and italic, lists keep their kind and nesting, tables become pipe tables and pictures become
 content-addressed images. What has no Markdown form (tracked changes, comments, text boxes,
 footnotes, fields, equations, objects, charts) is listed in `notes`, one line each, with
 where it occurs. The same file always gives the same bytes.
+
+Bounds, each refused with 413 and its reason (`TooLarge`):
+- the Markdown made may be at most TEXT_LIMIT characters, the most one chapter text may hold;
+  conversion stops as soon as it is past that;
+- each XML part is read at most MAX_XML_PART_BYTES (checked before unpacking), and each
+  paragraph or table row, the most held in memory at once, at most MAX_ELEMENT_XML_BYTES:
+  so memory stays near 15 times that plus the text made, whatever the part's length
+  (bench/word_import.py measures it);
+- the converting thread may spend at most MAX_CONVERSION_SECONDS of processor time.
 """
 
 from __future__ import annotations
@@ -14,15 +23,28 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import time
 import unicodedata
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib.resources import files
 from typing import Any, NamedTuple
+from xml.etree.ElementTree import Element
 
-import docx
+from defusedxml.ElementTree import fromstring
 
+from sop_platform.core.chapters import TEXT_LIMIT
 from sop_platform.core.clauses import block_parser
-from sop_platform.core.errors import InvalidInput
-from sop_platform.core.word_safety import checked_docx
+from sop_platform.core.errors import InvalidInput, TooLarge
+from sop_platform.core.word_package import Unreadable, WordPackage
+from sop_platform.core.word_safety import (
+    MAX_ELEMENT_XML_BYTES,
+    MIB,
+    XmlStream,
+    checked_docx,
+    shown,
+)
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -32,6 +54,7 @@ _M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _COMMENTS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
 _NUMBERING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering"
+_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
 
 _IMAGE_TYPES = {
     "image/png": ("png", (b"\x89PNG\r\n\x1a\n",)),
@@ -52,6 +75,11 @@ _OFF = ("0", "false", "off", "none")
 _MAX_COLUMNS = 63  # as in Word
 _MAX_START = 999_999  # a list number CommonMark still reads as one
 _LONGEST_CHECKED = 20_000
+# Processor time of the converting thread (not wall time, which other requests would take
+# from it). A file at the text limit converts in about 3 s (bench/word_import.py).
+MAX_CONVERSION_SECONDS = 20.0
+# Notes past this many are not listed (each names its paragraph): more helps nobody.
+MAX_NOTES = 200
 
 _RUN_ISSUES = {
     f"{_W}object": "object",
@@ -60,7 +88,7 @@ _RUN_ISSUES = {
     f"{_W}sym": "symbol",
 }
 
-_El = Any  # an lxml element of python-docx's parsed document
+_El = Any  # an ElementTree element of the part being streamed
 _INLINE = block_parser()
 
 _SAID = {
@@ -115,14 +143,45 @@ class WordConversion:
 
 def converted(data: bytes, name: str = "upload.docx") -> WordConversion:
     """The chapters, images and conversion notes of a .docx; refuses what `checked_docx`
-    refuses. `name` is how messages call the file."""
+    refuses, and a file past the bounds above. `name` is how messages call the file."""
+    budget = _Budget(shown(name))
     checked_docx(data, name)
+    budget.check()
     try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as e:  # python-docx on a file it cannot read: any error, one answer
-        said = " ".join(str(e).split())[:200]
-        raise InvalidInput(f"{name}: not a Word document python-docx can read ({said})") from e
-    return _Converter(document).conversion()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return _Converter(WordPackage(archive, name, budget.check), budget).conversion()
+    except Unreadable as e:
+        raise InvalidInput(
+            f"{shown(name)}: not a Word document we can read ({shown(str(e))})"
+        ) from e
+
+
+class _Budget:
+    """The bounds of one conversion: processor time and the Markdown made so far."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.started = time.thread_time()
+        self.made = 0
+
+    def check(self) -> None:
+        if time.thread_time() - self.started > MAX_CONVERSION_SECONDS:
+            raise TooLarge(
+                f"{self.name}: converting it took more than {MAX_CONVERSION_SECONDS:g} s of "
+                "processor time; split it into smaller files"
+            )
+
+    def grow(self, characters: int) -> None:
+        self.made += characters
+        if self.made > TEXT_LIMIT:
+            self.refuse(f"{self.made:,} when conversion stopped")
+
+    def refuse(self, length: str) -> None:
+        raise TooLarge(
+            f"{self.name}: the converted text is longer than {TEXT_LIMIT:,} characters "
+            f"({length}); a Word file may convert to at most {TEXT_LIMIT:,} characters, the "
+            "most one chapter text may hold: split it into smaller files"
+        )
 
 
 def heading_of(text: str, level: int) -> WordHeading:
@@ -307,10 +366,22 @@ def _num_pr(ppr: _El | None) -> tuple[str, int] | None:
     return num_id, int(level) if level.isdigit() else 0
 
 
-def _styles(document: Any) -> tuple[dict[str, _Style], str | None]:
+def _style_elements(package: WordPackage) -> Iterator[Element]:
+    """The children of the styles part; without one, python-docx's default styles (which
+    python-docx gave such a file before)."""
+    found = package.related(_STYLES)
+    if len(found) > 1:
+        raise Unreadable(f"{len(found)} styles parts")
+    if found:
+        return package.stream(found[0]).children()
+    default = files("docx").joinpath("templates", "default-styles.xml").read_bytes()
+    return iter(fromstring(default))
+
+
+def _styles(elements: Iterator[Element]) -> tuple[dict[str, _Style], str | None]:
     styles: dict[str, _Style] = {}
     default = None
-    for element in document.styles.element.iter(f"{_W}style"):
+    for element in (style for child in elements for style in child.iter(f"{_W}style")):
         style_id = _val(element, "styleId") or ""
         ppr = element.find(f"{_W}pPr")
         rpr = element.find(f"{_W}rPr")
@@ -328,21 +399,26 @@ def _styles(document: Any) -> tuple[dict[str, _Style], str | None]:
     return styles, default
 
 
-def _numbering(document: Any) -> dict[str, dict[int, tuple[str, int]]]:
+def _numbering(package: WordPackage) -> dict[str, dict[int, tuple[str, int]]]:
     """numId → level → (number format, start)."""
-    try:
-        root = document.part.part_related_by(_NUMBERING).element
-    except (KeyError, ValueError):
+    found = package.related(_NUMBERING)
+    if len(found) != 1:
         return {}
     abstract: dict[str, dict[int, tuple[str, int]]] = {}
-    for element in root.iter(f"{_W}abstractNum"):
-        abstract[_val(element, "abstractNumId") or ""] = _levels(element)
+    numbers: list[tuple[str, str, list[dict[int, tuple[str, int]]]]] = []
+    for child in package.stream(found[0]).children():
+        for element in child.iter(f"{_W}abstractNum"):
+            abstract[_val(element, "abstractNumId") or ""] = _levels(element)
+        for element in child.iter(f"{_W}num"):
+            overrides = [_levels(override) for override in element.iter(f"{_W}lvlOverride")]
+            based_on = _val(element.find(f"{_W}abstractNumId")) or ""
+            numbers.append((_val(element, "numId") or "", based_on, overrides))
     numbering: dict[str, dict[int, tuple[str, int]]] = {}
-    for element in root.iter(f"{_W}num"):
-        levels = dict(abstract.get(_val(element.find(f"{_W}abstractNumId")) or "", {}))
-        for override in element.iter(f"{_W}lvlOverride"):
-            levels.update(_levels(override))
-        numbering[_val(element, "numId") or ""] = levels
+    for number, based_on, overrides in numbers:  # a num may come before its abstractNum
+        levels = dict(abstract.get(based_on, {}))
+        for override in overrides:
+            levels.update(override)
+        numbering[number] = levels
     return numbering
 
 
@@ -376,18 +452,31 @@ class _Chapter:
     blocks: list[str | _Item] = field(default_factory=list)
 
 
+# What an open element of the document is to the walk (`_Converter.read`).
+_ROOT = 0  # w:document
+_BLOCKS = 1  # its children are blocks: w:body, and what holds blocks inside it
+_SKIPPED = 2  # its children are dropped: a table of contents
+_CONTROL = 3  # a block-level content control (w:sdt)
+_TABLE = 4  # a block-level table: rows are converted one at a time
+_HELD = 5  # anything else: held whole until its block (a paragraph, a row) is complete
+
+
 class _Converter:
-    def __init__(self, document: Any) -> None:
-        self.document = document
-        self.part = document.part
-        self.styles, self.default_style = _styles(document)
-        self.numbering = _numbering(document)
+    def __init__(self, package: WordPackage, budget: _Budget) -> None:
+        self.package = package
+        self.budget = budget
+        self.styles, self.default_style = _styles(_style_elements(package))
+        self.numbering = _numbering(package)
         self.counters: dict[str, dict[int, int]] = {}
         self.images: dict[str, WordImage] = {}
+        self.image_parts: dict[str, tuple[str, str] | None] = {}  # entry → (sha256, extension)
         self.notes: list[str] = []
         self.noted: set[str] = set()
+        self.unlisted = False  # notes past MAX_NOTES were left out
         self.chapters: list[_Chapter] = []
-        self.before: list[str] = []  # text ahead of the first chapter heading
+        self.before: list[str] = []  # the first text ahead of the first chapter heading
+        self.rows: list[list[list[str]]] = []  # of the open block-level tables
+        self.body_seen = False
         self.issues: list[str] = []  # what the paragraph being read could not convert
         self.fields: list[bool] = []  # open complex fields: True once in their result
         self.instructions = 0  # how many open fields are still in their instructions
@@ -395,17 +484,13 @@ class _Converter:
         self.contents_skipped = False
 
     def conversion(self) -> WordConversion:
-        self.blocks(self.document.element.body)
+        self.read(self.package.stream(self.package.main))
         if not self.chapters:
             self.note("no chapter heading (style Heading 1 or Title) found: nothing imported")
         elif self.before:
             self.note(f'text before the first chapter heading was dropped: "{self.before[0]}"')
-        try:
-            self.part.part_related_by(_COMMENTS)
-            if not self.comments_seen:
-                self.note("the document's comments (word/comments.xml) were not imported")
-        except (KeyError, ValueError):
-            pass
+        if len(self.package.related(_COMMENTS)) == 1 and not self.comments_seen:
+            self.note("the document's comments (word/comments.xml) were not imported")
         chapters = []
         for chapter in self.chapters:
             body = _body(chapter.blocks)
@@ -414,13 +499,22 @@ class _Converter:
                 continue
             number, title = chapter.heading.number, chapter.heading.title
             chapters.append(WordChapter(_nfc(number), _nfc(title), _nfc(body)))
+        made = sum(len(chapter.body) for chapter in chapters)
+        if made > TEXT_LIMIT:
+            self.budget.refuse(f"{made:,} in all")
+        if self.unlisted:
+            self.notes.append(f"more than {MAX_NOTES} notes: only the first {MAX_NOTES} are listed")
         return WordConversion(tuple(chapters), tuple(self.images.values()), tuple(self.notes))
 
     def note(self, text: str) -> None:
         line = _nfc(" ".join(text.split()))
-        if line not in self.noted:
-            self.noted.add(line)
-            self.notes.append(line)
+        if line in self.noted:
+            return
+        if len(self.notes) >= MAX_NOTES:
+            self.unlisted = True
+            return
+        self.noted.add(line)
+        self.notes.append(line)
 
     def where(self, text: str, what: str = "paragraph") -> str:
         quoted = _quoted(text)
@@ -438,28 +532,94 @@ class _Converter:
             said = _SAID.get(issue, issue)
             self.note(f"{self.where(text, what)}: {said}")
 
-    def blocks(self, parent: _El) -> None:
-        for element in parent:
-            if element.tag == f"{_W}p":
-                self.paragraph(element)
-            elif element.tag == f"{_W}tbl":
-                self.table(element)
-            elif element.tag == f"{_W}sdt":
-                gallery = element.find(f"{_W}sdtPr/{_W}docPartObj/{_W}docPartGallery")
-                if "contents" in (_val(gallery) or "").lower():
-                    self.skip_contents()
+    # -- the document as it streams ------------------------------------------------
+
+    def read(self, stream: XmlStream) -> None:
+        """Convert each block of the body as soon as its end tag is read, then drop it
+        from the tree: what is in memory at once is one paragraph or table row (at most
+        MAX_ELEMENT_XML_BYTES of XML) and the Markdown made so far."""
+        path: list[_El] = []  # the open elements down to the innermost container
+        kinds: list[int] = []
+        inside = 0  # how deep in the element held whole (a paragraph, a row), if in one
+        held = 0  # where it began (bytes read)
+        for event, element in stream:
+            if inside:  # most events: kept simple
+                inside += 1 if event == "start" else -1
+                if not inside:
+                    self.ended(element, path[-1], kinds[-1])
+                    self.budget.check()
+                elif stream.read - held > MAX_ELEMENT_XML_BYTES:
+                    raise TooLarge(
+                        f"{self.budget.name}: a paragraph or table row of {stream.part} "
+                        f"holds more than {MAX_ELEMENT_XML_BYTES // MIB} MiB of XML; split it"
+                    )
+            elif event == "start":
+                kind = self.kind_of(element, path, kinds)
+                if kind == _HELD:
+                    inside, held = 1, stream.read
                 else:
-                    self.blocks(_content(element))
-            elif element.tag == f"{_W}customXml":
-                self.blocks(element)
+                    path.append(element)
+                    kinds.append(kind)
+            else:
+                kinds.pop()
+                path.pop()
+                if path:
+                    self.ended(element, path[-1], kinds[-1])
+
+    def kind_of(self, element: _El, path: list[_El], kinds: list[int]) -> int:
+        """What a starting element is, from what its parent is."""
+        if not path:
+            return _ROOT
+        parent, tag = kinds[-1], element.tag
+        if parent == _ROOT:
+            if tag == f"{_W}body" and path[0].tag == f"{_W}document" and not self.body_seen:
+                self.body_seen = True
+                return _BLOCKS
+        elif parent == _BLOCKS:
+            if tag == f"{_W}sdt":
+                return _CONTROL
+            if tag == f"{_W}customXml":
+                return _BLOCKS
+            if tag == f"{_W}tbl":
+                self.rows.append([])
+                return _TABLE
+        elif parent == _CONTROL and tag == f"{_W}sdtContent":
+            # Its properties came first and are kept; only its first content counts.
+            if path[-1].find(f"{_W}sdtContent") is not element:
+                return _HELD
+            if _is_contents(path[-1]):
+                self.skip_contents()
+                return _SKIPPED
+            return _BLOCKS
+        return _HELD
+
+    def ended(self, element: _El, parent: _El, kind: int) -> None:
+        """Convert a complete element of a container of `kind`, and drop it when done."""
+        tag = element.tag
+        if kind == _BLOCKS:
+            if tag == f"{_W}p":
+                self.paragraph(element)
+            elif tag == f"{_W}tbl":
+                self.table(self.rows.pop())
+            elif tag == f"{_W}sdt" and _is_contents(element):
+                self.skip_contents()
+        elif kind == _TABLE and tag == f"{_W}tr":
+            self.rows[-1].append(self.row(element))
+        # A control's properties and its (emptied) first content are kept: they say what
+        # it is, and which content counts.
+        kept = tag in (f"{_W}sdtPr", f"{_W}sdtContent") and parent.find(tag) is element
+        if not (kind == _CONTROL and kept):
+            parent.remove(element)
 
     def skip_contents(self) -> None:
         if not self.contents_skipped:
             self.contents_skipped = True
             self.note("the table of contents was skipped: the site makes its own")
 
-    def add(self, block: str | _Item) -> None:
+    def add(self, block: str | _Item, counted: bool = False) -> None:
         if self.chapters:
+            if not counted:
+                self.budget.grow(_length(block))
             self.chapters[-1].blocks.append(block)
 
     # -- paragraphs ----------------------------------------------------------------
@@ -491,7 +651,7 @@ class _Converter:
         if not lines:
             self.report(text)
             return
-        if not self.chapters:
+        if not self.chapters and not self.before:
             self.before.append(_quoted(text))
         listed = self.list_marker(ppr, chain)
         if listed is None:
@@ -514,7 +674,7 @@ class _Converter:
         if level > 6:
             self.issues.append(f"heading level {level} shown as level 6")
             level = 6
-        if not self.chapters:
+        if not self.chapters and not self.before:
             self.before.append(_quoted(text))
         self.add(f"{'#' * level} {_heading_text(heading_of(text, level).title)}")
         self.report(text, "heading")
@@ -595,8 +755,8 @@ class _Converter:
     def hyperlink(self, element: _El) -> list[_Token]:
         """A link to a web or mail address keeps its target; any other keeps its text."""
         inner = self.inline(element)
-        rel = self.part.rels.get(element.get(f"{_R}id") or "")
-        url = str(rel.target_ref) if rel is not None and rel.is_external else ""
+        rel = self.package.rels.get(element.get(f"{_R}id") or "")
+        url = rel.target if rel is not None and rel.external else ""
         if not _SAFE_URL.match(url) or not _plain(inner):
             return inner
         destination = re.sub(r"([()\\])", r"\\\1", url)
@@ -686,45 +846,59 @@ class _Converter:
         return tokens
 
     def image(self, rel_id: str, alt: str) -> list[_Token]:
-        part = self.part.related_parts.get(rel_id)
-        if part is None:
+        rel = self.package.rels.get(rel_id)
+        if rel is None or rel.external:
             self.issues.append("image missing from the file, not imported")
             return []
-        media_type = str(part.content_type)
-        blob = bytes(part.blob)
-        known = _IMAGE_TYPES.get(media_type)
-        if known is None or not blob.startswith(known[1]):
+        media_type = self.package.content_type(rel.part)
+        if rel.part not in self.image_parts:
+            self.image_parts[rel.part] = self.stored_image(rel.part, media_type)
+        stored = self.image_parts[rel.part]
+        if stored is None:
             self.issues.append(f"image of type {media_type} not imported (only PNG, JPEG, GIF)")
             return []
+        sha, extension = stored
+        return [_Token(f"![{_escaped(alt)}](/media/{sha}.{extension})", raw=True)]
+
+    def stored_image(self, entry: str, media_type: str) -> tuple[str, str] | None:
+        """The image's name, once it is kept; None if it is not an image we serve. It is
+        unpacked once, and only when the text shows it."""
+        known = _IMAGE_TYPES.get(media_type)
+        if known is None:
+            return None
+        blob = self.package.blob(entry)
+        if not blob.startswith(known[1]):
+            return None
         sha = hashlib.sha256(blob).hexdigest()
         self.images.setdefault(sha, WordImage(sha, media_type, known[0], blob))
-        return [_Token(f"![{_escaped(alt)}](/media/{sha}.{known[0]})", raw=True)]
+        return sha, known[0]
 
     # -- tables ----------------------------------------------------------------------
 
-    def table(self, table: _El) -> None:
-        rows: list[list[str]] = []
-        for row in table.iter(f"{_W}tr"):
-            if row.getparent() is not table:
+    def row(self, row: _El) -> list[str]:
+        """A table row's cells as Markdown, counted as made."""
+        cells: list[str] = []
+        for cell in row:
+            if cell.tag != f"{_W}tc":
                 continue
-            cells: list[str] = []
-            for cell in row.iter(f"{_W}tc"):
-                if cell.getparent() is not row:
-                    continue
-                tcpr = cell.find(f"{_W}tcPr")
-                merged = None if tcpr is None else tcpr.find(f"{_W}vMerge")
-                span = _val(None if tcpr is None else tcpr.find(f"{_W}gridSpan")) or "1"
-                text = "" if merged is not None and _val(merged) != "restart" else self.cell(cell)
-                cells.append(text)
-                cells.extend([""] * (min(int(span), _MAX_COLUMNS) - 1 if span.isdigit() else 0))
-            rows.append(cells)
+            tcpr = cell.find(f"{_W}tcPr")
+            merged = None if tcpr is None else tcpr.find(f"{_W}vMerge")
+            span = _val(None if tcpr is None else tcpr.find(f"{_W}gridSpan")) or "1"
+            text = "" if merged is not None and _val(merged) != "restart" else self.cell(cell)
+            cells.append(text)
+            cells.extend([""] * (min(int(span), _MAX_COLUMNS) - 1 if span.isdigit() else 0))
+        if self.chapters and cells:  # "| a | b |" and its newline
+            self.budget.grow(sum(len(_nfc(text)) + 3 for text in cells) + 2)
+        return cells
+
+    def table(self, rows: list[list[str]]) -> None:
         rows = [row for row in rows if row]
         if not rows:
             return
         width = max(len(row) for row in rows)
         lines = [_table_row(row + [""] * (width - len(row))) for row in rows]
         lines.insert(1, _table_row(["---"] * width))
-        self.add("\n".join(lines))
+        self.add("\n".join(lines), counted=True)
 
     def cell(self, cell: _El) -> str:
         parts: list[str] = []
@@ -744,6 +918,20 @@ def _content(sdt: _El) -> _El | list[_El]:
     """What a content control holds."""
     content = sdt.find(f"{_W}sdtContent")
     return [] if content is None else content
+
+
+def _is_contents(sdt: _El) -> bool:
+    """Whether a content control is a table of contents."""
+    gallery = sdt.find(f"{_W}sdtPr/{_W}docPartObj/{_W}docPartGallery")
+    return "contents" in (_val(gallery) or "").lower()
+
+
+def _length(block: str | _Item) -> int:
+    """At most the characters a block takes in its chapter's Markdown (composed, with at
+    least one newline after it)."""
+    lines = [block] if isinstance(block, str) else block.lines
+    marker = "" if isinstance(block, str) else block.marker
+    return sum(len(_nfc(line)) + 1 for line in lines) + len(marker)
 
 
 def _chosen(alternate: _El) -> _El:

@@ -1,10 +1,11 @@
 """Markdown to HTML for chapters: pure functions of text.
 
 Raw HTML is escaped, links are limited to http, https, mailto and in-site relative links,
-and heading attributes keep only the anchor and our own keys. Each heading becomes a clause
-with its automatic number, a stable id and a link to itself; cross-references
-(`[see](#anchor)`, `[see](manual-clearance#anchor)`) show the target clause's number and
-title.
+images to addresses on this site (one from another host would tell it who reads the text:
+it becomes a visible note with a link instead), and heading attributes keep only the anchor
+and our own keys. Each heading becomes a clause with its automatic number, a stable id and a
+link to itself; cross-references (`[see](#anchor)`, `[see](manual-clearance#anchor)`) show
+the target clause's number and title.
 
 Parsing and rendering are separate steps so that a publish parses every chapter once, learns
 every clause's number, and only then renders the cross-references between them.
@@ -45,6 +46,12 @@ _CHAPTER_REFERENCE = re.compile(r"^([a-z0-9][a-z0-9.-]{0,79})?#([\w.:-]+)$")
 _ALIGN = re.compile(r"text-align:(left|right|center)")
 
 
+def remote(url: str) -> bool:
+    """An address on another host (a scheme, or protocol-relative): never loaded as an
+    image, whose request would tell that host who reads the page, when and where."""
+    return url.startswith(("//", "\\", "/\\")) or _SCHEME.match(url) is not None
+
+
 def safe_link(url: str) -> bool:
     """http, https and mailto, or a relative link within the site. Called on the URL after
     markdown-it has decoded entities and percent-encoded it, so control characters and
@@ -68,6 +75,14 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class RemoteImage:
+    """An image a chapter names by an address on another host; rendered as a note."""
+
+    address: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Target:
     """What a cross-reference shows and where it leads."""
 
@@ -85,6 +100,7 @@ class ParsedChapter:
     references: list[Reference]
     plain_text: dict[str, str]
     tokens: list[Token] = field(repr=False, compare=False)
+    remote_images: list[RemoteImage] = field(default_factory=list)
 
 
 def _attributes_and_clauses(state: StateCore) -> None:
@@ -154,6 +170,19 @@ def _references(tokens: Sequence[Token]) -> list[Reference]:
     return found
 
 
+def _remote_images(tokens: Sequence[Token]) -> list[RemoteImage]:
+    found = []
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        line = token.map[0] if token.map else 0
+        for child in token.children:
+            address = str(child.attrGet("src") or "") if child.type == "image" else ""
+            if remote(address):
+                found.append(RemoteImage(address, line))
+    return found
+
+
 def parse_chapter(markdown: str) -> ParsedChapter:
     """Parse a chapter file (front matter optional) into what rendering and search need."""
     front, body = chapter_body(markdown)
@@ -167,6 +196,7 @@ def parse_chapter(markdown: str) -> ParsedChapter:
         references=_references(tokens),
         plain_text=_plain_text(tokens, clauses),
         tokens=tokens,
+        remote_images=_remote_images(tokens),
     )
 
 
@@ -252,6 +282,8 @@ class _ChapterRenderer:
                 out.append(self.link_open(child))
             elif child.type == "link_close":
                 out.append(self.link_close())
+            elif child.type == "image" and remote(str(child.attrGet("src") or "")):
+                out.append(self.remote_image(child, options))
             elif child.type in renderer.rules:
                 out.append(renderer.rules[child.type](children, index, options, {}))
             else:
@@ -313,6 +345,17 @@ class _ChapterRenderer:
         titled = f' title="{escape(str(title))}"' if title else ""
         external = ' rel="noopener noreferrer"' if _SCHEME.match(href) else ""
         return f'<a href="{escape(href)}"{titled}{external}>'
+
+    def remote_image(self, token: Token, options: OptionsDict) -> str:
+        address = str(token.attrGet("src") or "")
+        described = _HTML.renderInlineAsText(token.children or [], options, {}) or address
+        note = escape(self.labels.get("remote_image", "Image from another site, not shown"))
+        if self.open_links:  # inside a link already: a link of its own would nest
+            return f'<span class="remote-image" role="note">{note}: {escape(described)}</span>'
+        return (
+            f'<span class="remote-image" role="note">{note}: <a href="{escape(address)}" '
+            f'rel="noopener noreferrer">{escape(described)}</a></span>'
+        )
 
     def link_close(self) -> str:
         key = self.open_links.pop() if self.open_links else None

@@ -11,7 +11,7 @@ import json
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,12 +19,12 @@ from typing import Any
 from sop_platform.core.clauses import Clause
 from sop_platform.core.files import write_whole
 from sop_platform.core.hashing import sha256_hex
-from sop_platform.render.markdown import Reference, parse_chapter, render_body
+from sop_platform.render.markdown import Reference, RemoteImage, parse_chapter, render_body
 from sop_platform.render.memo import Memo
 from sop_platform.render.site_text import catalogue
 
 # Bumped whenever the renderer's output changes, so stale cached bodies are never reused.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class Outline:
     body: str
     # The sha256 of the text (and renderer version) it was rendered from.
     key: str = ""
+    remote_images: list[RemoteImage] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -49,6 +50,7 @@ class Outline:
                 "plain_text": self.plain_text,
                 "body": self.body,
                 "key": self.key,
+                "remote_images": [asdict(image) for image in self.remote_images],
             },
             ensure_ascii=False,
             default=str,
@@ -64,6 +66,7 @@ class Outline:
             plain_text=data["plain_text"],
             body=data["body"],
             key=data["key"],
+            remote_images=[RemoteImage(**image) for image in data["remote_images"]],
         )
 
 
@@ -78,6 +81,7 @@ def rendered_outline(text: str, key: str = "") -> Outline:
         plain_text=parsed.plain_text,
         body=render_body(parsed, catalogue(language)),
         key=key or _key(text),
+        remote_images=parsed.remote_images,
     )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Protocol
 from urllib.parse import quote
 
+from sop_platform.render.content_policy import meta_policy
+
 
 class SiteUrls(Protocol):
     def home(self) -> str: ...
@@ -25,6 +27,7 @@ class SiteUrls(Protocol):
     def media(self, name: str) -> str: ...
     def pdf(self, doc: str, language: str, slug: str | None = None) -> str: ...
     def root(self) -> str: ...
+    def page_policy(self) -> str: ...
 
 
 def _q(part: str) -> str:
@@ -39,6 +42,9 @@ class AppUrls:
 
     def root(self) -> str:
         return "/"
+
+    def page_policy(self) -> str:
+        return ""  # the app sends the policy as a header, with what only a header can say
 
     def home(self) -> str:
         return "/"
@@ -94,6 +100,10 @@ class StaticUrls:
 
     def root(self) -> str:
         return self.prefix or "./"
+
+    def page_policy(self) -> str:
+        # No server sends this page's headers: it states the app's policy itself.
+        return meta_policy()
 
     def home(self) -> str:
         return f"{self.prefix}index.html"

@@ -1,8 +1,10 @@
 """What is wrong in a CR's proposed texts that reviewers should see before they read it:
 cross-references to clauses that do not exist (in the document as the CR would leave it),
-clause mappings that name no standard clause or no valid relation, and a translation's
-`source_revision` that its source does not have. Mapping and source-revision problems block
-submission; a broken reference is a warning (its target may be on its way in another CR)."""
+clause mappings that name no standard clause or no valid relation, a translation's
+`source_revision` that its source does not have, and images from another host (which the
+site never loads: it shows a note instead). Mapping, source-revision and remote-image
+problems block submission; a broken reference is a warning (its target may be on its way in
+another CR)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ from sop_platform.review.proposal_store import proposal_text
 BROKEN_REFERENCE = "broken_reference"
 MAPPING = "mapping"
 SOURCE_REVISION = "source_revision"
-BLOCKING = (MAPPING, SOURCE_REVISION)
+REMOTE_IMAGE = "remote_image"
+BLOCKING = (MAPPING, SOURCE_REVISION, REMOTE_IMAGE)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,17 @@ def problems_in(
             for found in mapping_problems(outline.clauses, index.clauses, known_standards)
         )
         problems.extend(_source_revision_problems(session, document_id, slug, language, outline))
+        problems.extend(
+            Problem(
+                slug,
+                language,
+                REMOTE_IMAGE,
+                image.line + offset,
+                f"image from another site '{image.address[:200]}': it is never shown (it would "
+                "tell that site who reads the text); bring the image in with a Word import instead",
+            )
+            for image in outline.remote_images
+        )
     return problems
 
 

@@ -8,7 +8,8 @@ matched to an existing chapter by number, else by title; it keeps that chapter's
 matter, and each heading whose title matches one of the chapter's clauses keeps that
 clause's anchor and mapping attributes (`imas=`, `relation=`, `justification=`), which Word
 cannot carry. So a file exported, edited in Word and imported again proposes only what was
-edited, and an unchanged file proposes nothing.
+edited, and an unchanged file proposes nothing. A chapter longer than a PUT of a proposal
+accepts (TEXT_LIMIT, with its front matter) is refused, as that PUT would be.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from sqlmodel import Session
 
 from sop_platform.core.accounts import role_of
 from sop_platform.core.chapters import (
+    TEXT_LIMIT,
     chapters_of,
     checked_language,
     document_by_slug,
     revision_text,
 )
 from sop_platform.core.clauses import Clause, chapter_body, clauses_of, slug_of
-from sop_platform.core.errors import Forbidden, InvalidInput
+from sop_platform.core.errors import Forbidden, InvalidInput, TooLarge
 from sop_platform.core.front_matter import SLUG, chapter_header
 from sop_platform.core.media_store import stored_media
 from sop_platform.core.models import Chapter, Document, User
@@ -182,6 +184,12 @@ def import_word(
                 )
             claimed[existing.slug] = word.title
         text = _chapter_text(session, document, language, word, existing, taken, next_number)
+        if len(text) > TEXT_LIMIT:  # as a PUT of the same text would be refused
+            raise TooLarge(
+                f"{name}: chapter '{f'{word.number} {word.title}'.strip()}' would be "
+                f"{len(text):,} characters with its front matter; a chapter text may be at "
+                f"most {TEXT_LIMIT:,} characters"
+            )
         if existing is None and not word.number:
             next_number += 1
         header = chapter_header(text, f"{name}: chapter '{word.title}'")

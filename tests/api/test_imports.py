@@ -14,14 +14,14 @@ from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
 from sop_platform.api.routes.imports import UPLOAD_BODY_BYTES
-from sop_platform.core.chapters import document_by_slug
+from sop_platform.core.chapters import TEXT_LIMIT, document_by_slug
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.editions import issue_edition
-from sop_platform.core.models import ChangeRequest, Media
+from sop_platform.core.models import AuditEvent, ChangeRequest, Media, Proposal
 from sop_platform.core.word_safety import MAX_UPLOAD_BYTES, MIB
 from sop_platform.settings import Settings
-from tests.core.test_word_convert import _chapter, _png, _saved, _with_xml
+from tests.core.test_word_convert import _chapter, _png, _saved, _with_xml, long_docx
 from tests.core.test_word_safety import XXE, _docx_with, _with_doctype
 from tests.review.test_word_import import FIXTURES, PNG_NAME, PROPOSED, sop_docx
 from tests.support import CHAPTER, DOCUMENT, Api, approved_and_merged
@@ -148,6 +148,29 @@ def test_a_refused_upload_answers_its_status_and_message_and_stores_nothing(
 
     assert said in answer["detail"]
     assert _stored(loaded) == (0, 0)
+
+
+def _rows(database: Database) -> list[int]:
+    """How many change requests, proposals, images and audit events exist."""
+    with database.session(write=False) as session:
+        return [
+            session.exec(select(func.count()).select_from(model)).one()
+            for model in (ChangeRequest, Proposal, Media, AuditEvent)
+        ]
+
+
+def test_a_file_converting_past_the_text_limit_gets_413_with_its_length_and_stores_nothing(
+    staff: dict[str, Api], loaded: Database
+):
+    before = _rows(loaded)
+
+    answer = _upload(staff["sarah"], long_docx(TEXT_LIMIT + 50_000), expect=413)
+
+    assert answer["detail"].startswith(
+        f"sop.docx: the converted text is longer than {TEXT_LIMIT:,} characters ("
+    )
+    assert f"a Word file may convert to at most {TEXT_LIMIT:,} characters" in answer["detail"]
+    assert _rows(loaded) == before
 
 
 def test_a_reader_gets_403_and_nothing_is_stored(staff: dict[str, Api], loaded: Database):

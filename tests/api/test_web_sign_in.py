@@ -383,6 +383,32 @@ def test_a_request_within_the_timeout_keeps_the_session_alive(
     assert after.last_seen_at > before.last_seen_at + timedelta(minutes=1)
 
 
+def _time_passes(database: Database, amount: timedelta) -> None:
+    """As if `amount` passed: every session's times move that much further back."""
+    with database.session(write=True) as session:
+        for row in session.exec(select(WebSession)):
+            row.last_seen_at -= amount
+            row.created_at -= amount
+            session.add(row)
+
+
+def test_an_active_session_lives_on_under_a_one_minute_idle_limit(
+    settings: Settings, loaded: Database, leyla: User
+):
+    short = settings.model_copy(update={"session_idle_minutes": 1})
+    with TestClient(create_app(short)) as client:
+        token = _signed_in(client)
+        answers = []
+        for _ in range(5):
+            _time_passes(loaded, timedelta(seconds=50))
+            answers.append(_me(client, token).status_code)
+        _time_passes(loaded, timedelta(seconds=61))
+        idle = _me(client, token)
+
+    assert answers == [200] * 5
+    assert idle.status_code == 401
+
+
 def test_a_session_ends_after_its_lifetime_however_active(
     client: TestClient, database: Database, settings: Settings, leyla: User
 ):

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 
+from sop_platform.core.chapters import TEXT_LIMIT
 from sop_platform.core.database import Database
 from tests.api.test_imports import DOCX, _annotated, _stored
 from tests.api.web_browser import Browser, SignIn, hidden
+from tests.core.test_word_convert import long_docx
 from tests.review.test_word_import import sop_docx
 from tests.support import DOCUMENT, Api
 
@@ -57,6 +59,19 @@ def test_a_file_that_is_not_word_is_refused_on_the_page_and_nothing_is_stored(
 
     assert page.status_code == 422
     assert 'role="alert"' in page.text
+    assert _stored(database) == before
+
+
+def test_a_file_converting_past_the_text_limit_is_refused_on_the_page_with_413(
+    sign_in: SignIn, database: Database
+):
+    before = _stored(database)
+
+    page = _upload(sign_in("sarah"), long_docx(TEXT_LIMIT + 50_000))
+
+    assert page.status_code == 413
+    assert 'role="alert"' in page.text
+    assert f"the converted text is longer than {TEXT_LIMIT:,} characters" in page.text
     assert _stored(database) == before
 
 

@@ -141,8 +141,27 @@ def test_a_session_is_touched_at_most_once_a_minute(session: Session, leyla: Use
     token = open_web_session(session, leyla, now=start)
     row, _user = _live(session, token, now=start)
 
-    assert not needs_touch(row, now=start + TOUCH_INTERVAL - timedelta(seconds=1))
-    assert needs_touch(row, now=start + TOUCH_INTERVAL)
+    assert not needs_touch(row, IDLE, now=start + TOUCH_INTERVAL - timedelta(seconds=1))
+    assert needs_touch(row, IDLE, now=start + TOUCH_INTERVAL)
+
+
+@pytest.mark.parametrize("idle_minutes", [1, 2, 30])
+def test_requests_a_little_quicker_than_the_idle_limit_keep_a_session_alive(
+    session: Session, leyla: User, idle_minutes: int
+):
+    idle = timedelta(minutes=idle_minutes)
+    start = utc_now()
+    token = open_web_session(session, leyla, now=start)
+    every = idle * 0.85
+
+    for n in range(1, 12):  # what `current_user` does on each request
+        now = start + every * n
+        row, _user = web_session_of(session, token, idle=idle, lifetime=LIFETIME, now=now)
+        if needs_touch(row, idle, now=now):
+            touch(session, token, now=now)
+
+    with pytest.raises(NotSignedIn, match="without activity"):
+        web_session_of(session, token, idle=idle, lifetime=LIFETIME, now=now + idle * 1.01)
 
 
 def test_touching_an_unknown_token_does_nothing(session: Session, leyla: User):

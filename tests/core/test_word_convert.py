@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import random
 import re
 import struct
 import unicodedata
@@ -21,9 +22,13 @@ from docx.oxml import parse_xml
 from docx.shared import Inches
 from docx.text.paragraph import Paragraph
 
+from sop_platform.core import word_convert
+from sop_platform.core.chapters import TEXT_LIMIT
 from sop_platform.core.clauses import block_parser, clauses_of
-from sop_platform.core.errors import InvalidInput
+from sop_platform.core.errors import InvalidInput, TooLarge
 from sop_platform.core.word_convert import WordConversion, converted
+from sop_platform.core.word_safety import MAX_ELEMENT_XML_BYTES, MIB
+from tests.core.test_word_safety import _docx_with
 
 FIXTURES = Path(__file__).parent / "fixtures" / "word"
 AZERBAIJANI = "Minaaxtaran təhlükəsizlik zolağından çıxmamalıdır; ə, ı, ğ, ö, ü, ş, ç, İ"
@@ -582,7 +587,7 @@ def test_what_has_no_markdown_form_is_reported_with_its_paragraph(xml: str, said
     assert conversion.notes == (f'chapter "4 Manual clearance", paragraph "{text}": {said}',)
 
 
-def test_a_safe_file_python_docx_cannot_read_is_refused_not_crashed():
+def test_a_safe_file_that_is_no_readable_word_document_is_refused_not_crashed():
     with zipfile.ZipFile(io.BytesIO(_saved(_chapter("Text.")))) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
     parts["word/_rels/document.xml.rels"] = parts["word/_rels/document.xml.rels"].replace(
@@ -593,10 +598,101 @@ def test_a_safe_file_python_docx_cannot_read_is_refused_not_crashed():
         for name, data in parts.items():
             archive.writestr(name, data)
 
-    with pytest.raises(InvalidInput, match="not a Word document python-docx can read"):
-        converted(out.getvalue())
+    with pytest.raises(InvalidInput) as refusal:
+        converted(out.getvalue(), "sop.docx")
+
+    assert refusal.value.detail == (
+        "sop.docx: not a Word document we can read (there is no item named "
+        "'word/missing.xml' in the archive)"
+    )
 
 
 def test_a_hostile_file_is_refused_before_conversion():
     with pytest.raises(InvalidInput, match=r"not a \.docx"):
         converted(b"%PDF-1.7")
+
+
+# -- size, time and memory bounds -------------------------------------------------------
+
+_WORDS = "mine lane depth marker team leader detector prodder survey area safety sign".split()
+
+
+def _text(rng: random.Random, length: int) -> str:
+    """`length` characters of words and single spaces, neither starting nor ending in one:
+    Markdown that reads back as itself, character for character."""
+    words = rng.choices(_WORDS, k=length // 4 + 1)  # words average over 5 letters
+    return " ".join(words)[:length].rstrip().ljust(length, "x")
+
+
+def _plain_xml(paragraphs: list[str], heading: str = "4 Manual clearance") -> bytes:
+    """word/document.xml as Word writes it: a Heading 1, then one run per paragraph."""
+    body = "".join(f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>" for text in paragraphs)
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f"<w:document {NAMESPACES}><w:body><w:p><w:pPr><w:pStyle w:val=\"Heading1\"/></w:pPr>"
+        f"<w:r><w:t>{heading}</w:t></w:r></w:p>{body}<w:sectPr/></w:body></w:document>"
+    ).encode()
+
+
+def long_docx(characters: int, heading: str = "4 Manual clearance") -> bytes:
+    """A real Word file (python-docx's package, its document.xml written here) whose one
+    chapter converts to exactly `characters` of Markdown: paragraphs of 1,000 characters of
+    a dozen words, which deflate well (a small upload) but not like a bomb."""
+    rng = random.Random(15)
+    count = max(1, (characters + 1) // 1002)
+    lengths = [1000] * (count - 1) + [characters - 1 - 1002 * (count - 1)]
+    return _docx_with({"word/document.xml": _plain_xml([_text(rng, n) for n in lengths], heading)})
+
+
+def test_the_long_test_file_converts_to_exactly_the_length_asked():
+    [chapter] = converted(long_docx(20_000)).chapters
+
+    assert len(chapter.body) == 20_000
+
+
+def test_a_file_converting_past_the_chapter_text_limit_is_refused_with_both_lengths():
+    data = long_docx(TEXT_LIMIT + 50_000)
+    assert len(data) < TEXT_LIMIT // 2  # a small upload
+
+    with pytest.raises(TooLarge) as refusal:
+        converted(data, "sop.docx")
+
+    said = refusal.value.detail
+    assert said.startswith(f"sop.docx: the converted text is longer than {TEXT_LIMIT:,} characters")
+    assert f"a Word file may convert to at most {TEXT_LIMIT:,} characters" in said
+    assert "\n" not in said
+
+
+def test_a_file_converting_to_exactly_the_limit_is_converted():
+    [chapter] = converted(long_docx(TEXT_LIMIT)).chapters
+
+    assert len(chapter.body) == TEXT_LIMIT
+
+
+def test_one_paragraph_of_more_xml_than_the_budget_is_refused_before_it_is_read_whole():
+    rng = random.Random(15)
+    runs = "".join(
+        f"<w:r><w:t>{rng.randbytes(8).hex()}</w:t></w:r>"
+        for _ in range(MAX_ELEMENT_XML_BYTES // 37)
+    )
+    xml = _plain_xml([]).replace(b"<w:sectPr/>", f"<w:p>{runs}</w:p><w:sectPr/>".encode())
+
+    with pytest.raises(TooLarge) as refusal:
+        converted(_docx_with({"word/document.xml": xml}), "sop.docx")
+
+    assert refusal.value.detail == (
+        "sop.docx: a paragraph or table row of word/document.xml holds more than "
+        f"{MAX_ELEMENT_XML_BYTES // MIB} MiB of XML; split it"
+    )
+
+
+def test_a_conversion_over_its_time_budget_is_refused(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(word_convert, "MAX_CONVERSION_SECONDS", 0.0)
+
+    with pytest.raises(TooLarge) as refusal:
+        converted(_saved(_chapter("Text.")), "sop.docx")
+
+    assert refusal.value.detail == (
+        "sop.docx: converting it took more than 0 s of processor time; split it into "
+        "smaller files"
+    )

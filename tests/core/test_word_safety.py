@@ -4,6 +4,7 @@ with its own reason, and without the memory a bomb would cost."""
 from __future__ import annotations
 
 import io
+import random
 import struct
 import tracemalloc
 import zipfile
@@ -16,6 +17,7 @@ from sop_platform.core.errors import InvalidInput, TooLarge
 from sop_platform.core.word_safety import (
     MAX_ENTRIES,
     MAX_UPLOAD_BYTES,
+    MAX_XML_PART_BYTES,
     MIB,
     checked_docx,
 )
@@ -327,3 +329,42 @@ def test_the_refusal_names_the_file_it_was_given_on_one_line():
         checked_docx(b"not a zip", "Fəsil 4\nclearance.docx")
 
     assert refusal.value.detail == "Fəsil 4\\nclearance.docx: not a .docx (zip) file"
+
+
+def _xml_over_the_part_budget() -> bytes:
+    """A real Word file whose document.xml, of plain paragraphs, unpacks to just over the
+    XML budget at about 13:1: under every other limit (upload, unpacked total, ratio)."""
+    rng = random.Random(15)
+    pool = [
+        f"<w:p><w:r><w:t>{rng.randbytes(40).hex()} {'lane ' * 180}</w:t></w:r></w:p>".encode()
+        for _ in range(4096)
+    ]
+    head = _parts()[DOCUMENT].split(b"<w:body>")[0] + b"<w:body>"
+    paragraphs, size = [], len(head)
+    while size <= MAX_XML_PART_BYTES:
+        paragraphs.append(pool[len(paragraphs) % len(pool)])
+        size += len(paragraphs[-1])
+    parts = _parts()
+    parts[DOCUMENT] = head + b"".join(paragraphs) + b"</w:body></w:document>"
+    return _zipped(parts, level=1)
+
+
+def test_an_xml_part_over_the_budget_is_refused_from_the_directory_alone():
+    data = _xml_over_the_part_budget()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(DOCUMENT)
+    assert len(data) < MAX_UPLOAD_BYTES and info.file_size / info.compress_size < 100
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooLarge) as refusal:
+            checked_docx(data, "sop.docx")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert refusal.value.detail == (
+        f"sop.docx: word/document.xml would unpack to {info.file_size:,} bytes; an XML part "
+        f"may hold at most {MAX_XML_PART_BYTES:,} bytes, 32 for each character a Word file "
+        "may convert to"
+    )
+    assert peak < MIB  # nothing was unpacked

@@ -16,16 +16,21 @@ from docx.document import Document
 from sqlmodel import func, select
 
 from sop_platform.core.accounts import user_by_name
-from sop_platform.core.chapters import chapter_by_slug, document_by_slug, revision_text
+from sop_platform.core.chapters import (
+    TEXT_LIMIT,
+    chapter_by_slug,
+    document_by_slug,
+    revision_text,
+)
 from sop_platform.core.clauses import clauses_of
 from sop_platform.core.database import Database
-from sop_platform.core.errors import Forbidden, InvalidInput, NotFound
+from sop_platform.core.errors import Forbidden, InvalidInput, NotFound, TooLarge
 from sop_platform.core.front_matter import chapter_header
 from sop_platform.core.models import ChangeRequest, Media, Proposal
 from sop_platform.review.change_requests import change_request_by_id
 from sop_platform.review.proposal_store import proposal_text, proposals_at
 from sop_platform.review.word_import import WordImportReport, import_word
-from tests.core.test_word_convert import AZERBAIJANI, _picture, _png, _saved
+from tests.core.test_word_convert import AZERBAIJANI, _picture, _png, _saved, long_docx
 from tests.core.test_word_safety import XXE, _docx_with, _slipped, _with_doctype
 from tests.support import CHAPTER, DOCUMENT, Api, MakeUser, approved_and_merged
 
@@ -333,3 +338,17 @@ def test_hostile_bytes_are_refused_and_store_nothing(
     assert reason in refusal.value.detail
     assert _count(sarah, ChangeRequest) == 0
     assert _count(sarah, Media) == 0
+
+
+def test_a_chapter_its_front_matter_takes_past_the_text_limit_is_refused(sarah: Database):
+    # Chapter 4 keeps its front matter: what a PUT of the same text would refuse.
+    with pytest.raises(TooLarge) as refusal:
+        _import(sarah, long_docx(TEXT_LIMIT - 10))
+
+    said = refusal.value.detail
+    assert said.startswith("sop.docx: chapter '4 Manual clearance' would be 2,000,")
+    assert said.endswith(
+        f"characters with its front matter; a chapter text may be at most {TEXT_LIMIT:,} "
+        "characters"
+    )
+    assert _count(sarah, ChangeRequest) == 0

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends, Form, Request
 
 from sop_platform.api.deps import PUBLIC_MARK, SessionDep, SettingsDep
 from sop_platform.api.schemas import TokenOut
 from sop_platform.core.accounts import issue_token, sign_in
+from sop_platform.core.sign_in_throttle import Origin
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -20,15 +21,26 @@ def sign_in_is_open() -> None:
 setattr(sign_in_is_open, PUBLIC_MARK, True)
 
 
+def origin_of(request: Request, settings: SettingsDep) -> Origin:
+    """Where a sign-in comes from, for its limits: the client's address (behind a trusted
+    proxy, the one its X-Forwarded-For names) and the key that hashes unknown names."""
+    client = request.client.host if request.client is not None else ""
+    return Origin(client=client, name_key=settings.signing_key())
+
+
+OriginDep = Annotated[Origin, Depends(origin_of)]
+
+
 @router.post("/auth/token", dependencies=[Depends(sign_in_is_open)])
 def token(
     session: SessionDep,
     settings: SettingsDep,
+    origin: OriginDep,
     username: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1024)],
 ) -> TokenOut:
     """Exchange a username and password for a bearer token that expires."""
-    outcome = sign_in(session, username, password)
+    outcome = sign_in(session, username, password, origin=origin)
     if outcome.error is not None:
         raise outcome.error  # marked keep_changes: the failure is counted and audited
     assert outcome.user is not None

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Author, Reviewer, SessionDep
+from sop_platform.api.idempotency import Idempotent, IdempotentRoute
 from sop_platform.api.review_schemas import (
     ChangeRequestCreate,
     ChangeRequestDescribe,
@@ -38,7 +39,9 @@ from sop_platform.review.merge import merge_change_request
 from sop_platform.review.proposal_store import proposal_text
 from sop_platform.review.reviews import review
 
-router = APIRouter(prefix="/api/v1/change-requests", tags=["change requests"])
+router = APIRouter(
+    prefix="/api/v1/change-requests", tags=["change requests"], route_class=IdempotentRoute
+)
 
 CrId = Annotated[int, Path(ge=1, le=2**31 - 1, description="change request number")]
 IfMatch = Annotated[
@@ -55,7 +58,7 @@ def _answer(
     return ChangeRequestOut.of_details(details_of(session, change_request), etag)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, dependencies=[Idempotent])
 def create(
     body: ChangeRequestCreate, session: SessionDep, user: Author, response: Response
 ) -> ChangeRequestOut:
@@ -167,7 +170,7 @@ def get_proposed_text(
     )
 
 
-@router.put("/{cr_id}/chapters/{ch}")
+@router.put("/{cr_id}/chapters/{ch}", dependencies=[Idempotent])
 def put_chapter(
     cr_id: CrId,
     ch: ChapterSlug,
@@ -228,7 +231,7 @@ def reject(
     return _answer(session, change_request, response)
 
 
-@router.post("/{cr_id}/reviews", status_code=201)
+@router.post("/{cr_id}/reviews", status_code=201, dependencies=[Idempotent])
 def add_review(
     cr_id: CrId,
     body: ReviewCreate,
@@ -252,7 +255,7 @@ def add_review(
     return _answer(session, change_request, response)
 
 
-@router.post("/{cr_id}/comments", status_code=201)
+@router.post("/{cr_id}/comments", status_code=201, dependencies=[Idempotent])
 def comment(
     cr_id: CrId,
     body: CommentCreate,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from sop_platform.api.deps import Approver, Reader, SessionDep
+from sop_platform.api.idempotency import Idempotent, IdempotentRoute
 from sop_platform.api.mapping_schemas import ChapterStateOut, CompareOut, TranslationOut
 from sop_platform.api.review_schemas import PeriodicReviewCreate, ReviewDueOut
 from sop_platform.api.routes.compliance import drift_out
@@ -34,7 +35,9 @@ from sop_platform.core.version_store import revision_content, revision_row, revi
 from sop_platform.core.word_diff import word_diff
 from sop_platform.render.compare import chapter_compare
 
-router = APIRouter(prefix="/api/v1/documents/{doc}/chapters", tags=["chapters"])
+router = APIRouter(
+    prefix="/api/v1/documents/{doc}/chapters", tags=["chapters"], route_class=IdempotentRoute
+)
 
 ChapterSlug = Annotated[str, Path(pattern=SLUG.pattern, description="chapter id")]
 Lang = Annotated[str | None, Query(pattern=r"^[a-z]{2}$", description="az or en")]
@@ -207,7 +210,7 @@ def get_diff(
     return DiffOut(from_revision=from_, to_revision=to_number, ops=word_diff(old, new))
 
 
-@router.post("/{ch}/periodic-review", status_code=201)
+@router.post("/{ch}/periodic-review", status_code=201, dependencies=[Idempotent])
 def periodic_review(
     doc: DocSlug,
     ch: ChapterSlug,

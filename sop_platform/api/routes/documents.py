@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from sqlmodel import Session
 
 from sop_platform.api.deps import Admin, Approver, Reader, SessionDep
+from sop_platform.api.idempotency import Idempotent, IdempotentRoute
 from sop_platform.api.review_schemas import (
     AmendmentOut,
     EditionCreate,
@@ -34,7 +35,7 @@ from sop_platform.core.periodic_review import review_due, set_review_interval
 from sop_platform.review.approval_policy import set_required_approvals
 from sop_platform.review.issuing import issue_signed
 
-router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+router = APIRouter(prefix="/api/v1/documents", tags=["documents"], route_class=IdempotentRoute)
 
 DocSlug = Annotated[str, Path(pattern=SLUG.pattern, description="document id, e.g. anama-sop")]
 EditionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -83,7 +84,7 @@ def _edition_detail(session: Session, document: Document, edition: Edition) -> E
     )
 
 
-@router.post("/{doc}/editions", status_code=201)
+@router.post("/{doc}/editions", status_code=201, dependencies=[Idempotent])
 def create_edition(
     doc: DocSlug,
     body: EditionCreate,

@@ -8,12 +8,13 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel
 
 from sop_platform.api.deps import Author, Reader, SessionDep
+from sop_platform.api.idempotency import Idempotent, IdempotentRoute
 from sop_platform.core.errors import TooLarge
 from sop_platform.core.media_store import media_by_name
 from sop_platform.core.word_safety import MAX_UPLOAD_BYTES
 from sop_platform.review.word_import import import_word
 
-router = APIRouter(prefix="/api/v1", tags=["imports"])
+router = APIRouter(prefix="/api/v1", tags=["imports"], route_class=IdempotentRoute)
 # Multipart framing around the file; the middleware refuses a larger body before it is read.
 UPLOAD_BODY_BYTES = MAX_UPLOAD_BYTES + 256 * 1024
 IMMUTABLE = "private, max-age=31536000, immutable"
@@ -28,7 +29,7 @@ class WordImportOut(BaseModel):
     notes: list[str]
 
 
-@router.post("/imports", status_code=201)
+@router.post("/imports", status_code=201, dependencies=[Idempotent])
 def post_import(
     session: SessionDep,
     user: Author,

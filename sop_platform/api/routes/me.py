@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from sop_platform.api.deps import OwnAccount, Reader, SessionDep, cookie_session
+from sop_platform.api.idempotency import Idempotent, IdempotentRoute
 from sop_platform.api.review_schemas import SignatureOut
 from sop_platform.api.schemas import AttestationIn, PasswordChange, UserOut
 from sop_platform.core.account_lifecycle import change_own_password
@@ -17,7 +18,7 @@ from sop_platform.core.attestation import attest, statement_for
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.signatures import signature_of_record
 
-router = APIRouter(prefix="/api/v1/me", tags=["accounts"])
+router = APIRouter(prefix="/api/v1/me", tags=["accounts"], route_class=IdempotentRoute)
 
 
 class StatementOut(BaseModel):
@@ -66,7 +67,7 @@ def statement(
     )
 
 
-@router.post("/attestation", status_code=201)
+@router.post("/attestation", status_code=201, dependencies=[Idempotent])
 def sign_statement(body: AttestationIn, session: SessionDep, user: Reader) -> AttestationOut:
     """Sign, with your password, that your electronic signature is the legally binding
     equivalent of your handwritten one (21 CFR 11.100(c)); nothing is signed before."""

@@ -31,7 +31,10 @@ READ = ["GET", "HEAD"]
 
 def answer(request: Request, page: Page) -> Response:
     """The page, or 304 when the client already holds these very bytes."""
-    status, headers, body = conditional(page, request.headers.get("if-none-match", ""))
+    private = not request.app.state.settings.public_site
+    status, headers, body = conditional(
+        page, request.headers.get("if-none-match", ""), private=private
+    )
     response = Response(body, status_code=status)
     response.raw_headers = headers
     return response

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from sop_platform.api.deps import Admin, SessionDep
+from sop_platform.api.idempotency import Idempotent, IdempotentRoute
 from sop_platform.api.schemas import PasswordResetOut, UserCreate, UserOut, UserUpdate
 from sop_platform.core.account_lifecycle import AccountChange, change_account, reset_password
 from sop_platform.core.accounts import add_user, all_users, user_by_name
 
-router = APIRouter(prefix="/api/v1/users", tags=["accounts"])
+router = APIRouter(prefix="/api/v1/users", tags=["accounts"], route_class=IdempotentRoute)
 
 Username = Annotated[str, Path(max_length=80)]
 
@@ -22,7 +23,7 @@ def list_users(session: SessionDep, _admin: Admin) -> list[UserOut]:
     return [UserOut.model_validate(user) for user in all_users(session)]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, dependencies=[Idempotent])
 def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> UserOut:
     """Add an account; the password is stored only as an Argon2id hash."""
     user = add_user(

@@ -21,6 +21,7 @@ from sop_platform.api.deps import (
     SettingsDep,
     session_limits,
 )
+from sop_platform.api.routes.auth import OriginDep
 from sop_platform.api.web.accounts import after_sign_in
 from sop_platform.api.web.pages import (
     INTERFACE_COOKIE,
@@ -33,6 +34,7 @@ from sop_platform.core.accounts import sign_in
 from sop_platform.core.clock import utc_now
 from sop_platform.core.errors import NotFound
 from sop_platform.core.front_matter import LANGUAGES
+from sop_platform.core.sign_in_throttle import ACCOUNT_LOCKED
 from sop_platform.core.web_sessions import (
     close_web_session,
     csrf_matches,
@@ -112,6 +114,7 @@ def login(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    origin: OriginDep,
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     csrf: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "",
@@ -126,11 +129,14 @@ def login(
         return _login_page(
             request, settings, next_path=target, error=said(language, "app_csrf_failed"), status=403
         )
-    outcome = sign_in(session, username, password)
+    outcome = sign_in(session, username, password, origin=origin)
     if outcome.error is not None or outcome.user is None:
         # The failure is counted and audited in this request's transaction, which commits.
         wait = getattr(outcome.error, "retry_after_seconds", 0)
-        key = "app_sign_in_throttled" if wait else "app_sign_in_failed"
+        key = "app_sign_in_failed"
+        if wait:
+            locked = outcome.refused_by == ACCOUNT_LOCKED
+            key = "app_sign_in_throttled" if locked else "app_sign_in_busy"
         if outcome.disabled:
             # Only with the right password: the person, not a guesser, learns why.
             key = "app_sign_in_disabled"
