@@ -332,6 +332,8 @@ def run_one(
         "--report-json-path",
         str(report),
         "--no-color",
+        # Every case runs: a first failure of an operation must not hide a later 500.
+        "--continue-on-failure",
         "--suppress-health-check",
         "all",
     ]

@@ -17,8 +17,8 @@ Each writer (a thread with its own keep-alive connection) makes `--edits` edits,
 `GET /api/v1/change-requests/{id}` for the `ETag`, then `GET .../chapters/manual-clearance`
 for the text (in that order: a text newer than the ETag fails the PUT, never the other
 way round), its line set to `edit K`, `PUT .../chapters/manual-clearance` with `If-Match`;
-on 412 it waits a random moment (exponential backoff with jitter: up to 10 ms after the
-first 412 in a row, doubling, at most 0.5 s), reads both again and retries; a 5xx is
+on 412 it waits a random moment (exponential backoff with jitter: up to 40 ms after the
+first 412 in a row, doubling, at most 4 s), reads both again and retries; a 5xx is
 counted and the edit retried; any other answer stops the writer and is reported.
 
 Checked afterwards, from the API alone:
@@ -49,6 +49,7 @@ import http.client
 import json
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -80,7 +81,7 @@ AUTHOR = "soak-author"
 MAX_CONNECTION_FAILURES = 50
 # After a 412 a writer waits a random moment up to this, doubling with each 412 in a row
 # (exponential backoff with jitter, as a well-behaved client does), then reads again.
-BACKOFF_S = (0.005, 0.5)
+BACKOFF_S = (0.02, 4.0)
 SERVER_SETTINGS = {"secret_key": SECRET, "token_minutes": str(24 * 60)}
 
 
@@ -342,7 +343,9 @@ def run_shape(port: int, token: str, shape: str, args: argparse.Namespace) -> Ou
     tallies = [WriterTally() for _ in range(writers)]
     threads = [
         threading.Thread(
-            target=write, args=(port, token, w, cr_of[w], edits, args.if_match, tallies[w])
+            target=write,
+            args=(port, token, w, cr_of[w], edits, args.if_match, tallies[w]),
+            daemon=True,  # a battery stopped by a signal does not wait for its writers
         )
         for w in range(writers)
     ]
@@ -447,6 +450,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.shape = args.shape or ["one", "many"]
+    # Stopped with SIGTERM, it still stops its server and drops its database.
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(143))
     with scratch_database(args.database, args.postgres_url) as url:
         outcomes = battery(url, args)
     failed = any(

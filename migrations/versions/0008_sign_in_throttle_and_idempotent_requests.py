@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.Column('request_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=False),
     sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('headers', sqlmodel.sql.sqltypes.AutoString(length=2000), server_default='{}', nullable=False),
     sa.Column('body', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),

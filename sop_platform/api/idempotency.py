@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -192,6 +193,9 @@ def idempotency_key(
     )
 
 
+# What a client acts on besides the body: the new version's tag and the new thing's address.
+_REPLAYED_HEADERS = ("etag", "location")
+
 # On a route: `@router.post(..., dependencies=[Idempotent])`, in a router made with
 # `route_class=IdempotentRoute`.
 Idempotent = Depends(idempotency_key)
@@ -207,6 +211,9 @@ def _remember(pending: _Pending, response: Response) -> None:
         request_sha256=pending.fingerprint,
         status_code=response.status_code,
         content_type=response.headers.get("content-type", "")[:100],
+        headers=json.dumps(
+            {name: response.headers[name] for name in _REPLAYED_HEADERS if name in response.headers}
+        ),
         body=bytes(response.body),
         created_at=now,
     )
@@ -219,7 +226,7 @@ def _remember(pending: _Pending, response: Response) -> None:
 
 
 def _replayed(row: IdempotentRequest) -> Response:
-    headers = {REPLAYED_HEADER: "true"}
+    headers = {**json.loads(row.headers), REPLAYED_HEADER: "true"}
     if row.content_type:
         headers["Content-Type"] = row.content_type
     return Response(row.body, status_code=row.status_code, headers=headers)

@@ -176,7 +176,9 @@ def _guarded(scope: Scope, receive: Receive, answered: Callable[[], bool]) -> Re
     answer has started (a route that never read its body), messages pass unchecked."""
     # The first Content-Type, as the route's parser reads it (a second one must not choose
     # how the guard reads the body).
-    content_type = dict(scope.get("headers", [])).get(b"content-type", b"")
+    content_type = next(
+        (value for name, value in scope.get("headers", []) if name == b"content-type"), b""
+    )
     kind, options = parse_options_header(content_type)
     if kind == b"multipart/form-data" and b"boundary" in options:
         charset = options.get(b"charset", b"utf-8").decode("latin-1")

@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from sop_platform.api.review_schemas import QueuePage, SignatureOut
-from sop_platform.api.schemas import ChapterHeadOut
+from sop_platform.api.schemas import ChapterHeadOut, DiffOps
 from sop_platform.core.drift import acknowledgement_signature
 from sop_platform.core.models import DriftFlag
 from sop_platform.core.translations import OutdatedClause, TranslationStatus
@@ -18,7 +18,7 @@ from sop_platform.render.deviations import Deviation
 from sop_platform.render.national_clauses import NationalClause
 from sop_platform.render.standard_index import StandardClause
 
-Ops = list[tuple[int, str]]
+Ops = DiffOps
 
 
 class StandardClauseOut(BaseModel):

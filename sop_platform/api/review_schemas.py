@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from sop_platform.api.schemas import EditionOut
+from sop_platform.api.schemas import DiffOps, EditionOut, pairs
 from sop_platform.core.audit import ChainReport
 from sop_platform.core.chapters import TEXT_LIMIT
 from sop_platform.core.editions import Amendment, EditionRecord
@@ -328,7 +328,7 @@ class MergedChapterOut(BaseModel):
     reapplied_onto: int | None = Field(
         description="the head revision the change was re-applied onto (three-way), if it moved"
     )
-    signed_vs_merged: list[tuple[int, str]] = Field(
+    signed_vs_merged: DiffOps = Field(
         description="word diff from the signed text to the merged text; [] when the same"
     )
 
@@ -464,7 +464,7 @@ class ChapterDiffOut(BaseModel):
     language: str
     base_revision: int
     head_revision: int | None
-    ops: list[tuple[int, str]]
+    ops: DiffOps
 
     @classmethod
     def of(cls, diff: ChapterDiff) -> ChapterDiffOut:
@@ -585,11 +585,13 @@ class AmendedChapterOut(BaseModel):
     number: str
     title: str
     revision: int
-    clauses: list[tuple[str, str]] = Field(description="[anchor, heading] of each clause touched")
+    clauses: Annotated[list[tuple[str, str]], pairs("string", "string")] = Field(
+        description="[anchor, heading] of each clause touched"
+    )
     reapplied_onto: int | None = Field(
         default=None, description="the head revision the change was re-applied onto, if it moved"
     )
-    signed_vs_merged: list[tuple[int, str]] = Field(
+    signed_vs_merged: DiffOps = Field(
         default_factory=list, description="word diff from the signed text to the merged text"
     )
 

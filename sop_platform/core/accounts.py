@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from sop_platform.core import audit
 from sop_platform.core import sign_in_throttle as throttle
 from sop_platform.core.clock import utc_now
+from sop_platform.core.database import Database
 from sop_platform.core.errors import Conflict, InvalidInput, NotFound, NotSignedIn, TooManyAttempts
 from sop_platform.core.models import User
 from sop_platform.core.roles import Role, role_named
@@ -149,20 +150,64 @@ def sign_in(
     purpose: str = "sign-in",
     origin: Origin | None = None,
 ) -> SignIn:
-    """Check a password under the limits of `core/sign_in_throttle.py`; `purpose` says what
-    for (a sign-in, a signature, ...) in the audit trail.
+    """Check a password under the limits of `core/sign_in_throttle.py`, in the caller's
+    transaction; `purpose` says what for (a sign-in, a signature, ...) in the audit trail.
 
-    `origin` comes with an attempt from outside (the sign-in API and form): its client
-    address and everyone's attempts are limited too, and its key hashes a name no account
-    has. Without it the attempt is a signed-in account confirming its own password (a
-    signature, the attestation, a password change): limited per account only, on the same
-    locked count as a sign-in, so a signature password is guessed no faster than a sign-in
-    while a flood of strangers cannot stop people signing.
+    `origin` comes with an attempt from outside (the sign-in API and form, which use
+    `sign_in_from_outside`): its client address and everyone's attempts are limited too,
+    and its key hashes a name no account has. Without it the attempt is a signed-in account
+    confirming its own password (a signature, the attestation, a password change): limited
+    per account only, on the same locked count as a sign-in, so a signature password is
+    guessed no faster than a sign-in while a flood of strangers cannot stop people signing.
 
     Failures are returned rather than raised because the failure itself must be stored:
     the returned error is marked `keep_changes`, so the transaction commits as it fails.
     """
     now = now or utc_now()
+    admitted = _admit(session, username, now, purpose, origin)
+    if isinstance(admitted, SignIn):
+        return admitted
+    matches = _password_matches(admitted.password_hash, password)
+    return _conclude(session, admitted, matches, password, now, purpose)
+
+
+def sign_in_from_outside(
+    database: Database,
+    username: str,
+    password: str,
+    origin: Origin,
+    now: datetime | None = None,
+) -> SignIn:
+    """`sign_in` for the sign-in API and form, in two short transactions of its own with the
+    Argon2 check between them, so that no lock is held while it works: on SQLite every other
+    write would wait for each guess. The first counts the attempt as a failure before the
+    check (under the account's lock), so parallel guesses still check no more passwords
+    than the account limit allows; the second keeps it as a failure and audits it, or for
+    the right password forgets the account's failures. Both have committed on return."""
+    now = now or utc_now()
+    with database.session(write=True) as session:
+        admitted = _admit(session, username, now, "sign-in", origin)
+    if isinstance(admitted, SignIn):
+        return admitted
+    matches = _password_matches(admitted.password_hash, password)
+    with database.session(write=True) as session:
+        return _conclude(session, admitted, matches, password, now, "sign-in")
+
+
+@dataclass(frozen=True)
+class _Admitted:
+    """An attempt the limits let through, already counted as a failure."""
+
+    user_id: int | None
+    account: throttle.Account
+    password_hash: str
+    client: str | None
+
+
+def _admit(
+    session: Session, username: str, now: datetime, purpose: str, origin: Origin | None
+) -> _Admitted | SignIn:
+    """The limits, then the attempt counted as a failure until its password proves right."""
     client = origin.client if origin is not None else None
     if origin is not None:
         refusal = throttle.outside_refusal(session, origin.client, now)
@@ -174,22 +219,35 @@ def sign_in(
     refusal = throttle.account_refusal(session, account, now)
     if refusal is not None:
         return _refused(session, refusal, now, purpose, client)
+    throttle.record_failure(session, account, client or "", now)
     if user is None:
-        _password_matches(_DUMMY_HASH, password)
-        throttle.record_failure(session, account, client or "", now)
+        return _Admitted(None, account, _DUMMY_HASH, client)
+    return _Admitted(user.id, account, user.password_hash, client)
+
+
+def _conclude(
+    session: Session,
+    admitted: _Admitted,
+    matches: bool,
+    password: str,
+    now: datetime,
+    purpose: str,
+) -> SignIn:
+    """What the checked password comes to; its failure is counted already."""
+    user = session.get(User, admitted.user_id) if admitted.user_id is not None else None
+    if user is None:
+        reason = throttle.UNKNOWN_ACCOUNT
         throttle.count_refusal(
-            session, account, throttle.UNKNOWN_ACCOUNT, now, purpose=purpose, client=client
+            session, admitted.account, reason, now, purpose=purpose, client=admitted.client
         )
         return SignIn(None, _kept(NotSignedIn(WRONG_CREDENTIALS)))
-    if not _password_matches(user.password_hash, password):
-        throttle.record_failure(session, account, client or "", now)
+    if not matches:
         return _failed(session, user, purpose, "wrong password", NotSignedIn(WRONG_CREDENTIALS))
     if not user.active:
-        throttle.record_failure(session, account, client or "", now)
         refused = NotSignedIn("this account is disabled: ask an administrator to enable it")
         failed = _failed(session, user, purpose, "account disabled", refused)
         return replace(failed, disabled=True)
-    throttle.forget_failures(session, account)
+    throttle.forget_failures(session, admitted.account)
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)
         session.add(user)

@@ -196,6 +196,8 @@ class IdempotentRequest(SQLModel, table=True):
     request_sha256: str = Field(max_length=64)
     status_code: int
     content_type: str = Field(default="", max_length=100)
+    # The answer's headers a client acts on (ETag, Location), as a JSON object.
+    headers: str = Field(default="{}", max_length=2000, sa_column_kwargs={"server_default": "{}"})
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = _utc_column()
 

@@ -15,7 +15,9 @@ Bounds, each refused with 413 and its reason (`TooLarge`):
   paragraph or table row, the most held in memory at once, at most MAX_ELEMENT_XML_BYTES:
   so memory stays near 15 times that plus the text made, whatever the part's length
   (bench/word_import.py measures it);
-- the converting thread may spend at most MAX_CONVERSION_SECONDS of processor time.
+- the converting thread may spend at most MAX_CONVERSION_SECONDS of processor time;
+- what is kept for the whole conversion is bounded too: MAX_DEFINITIONS styles and list
+  definitions, MAX_NOTES notes, and images only as many as the archive's entries.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 from xml.etree.ElementTree import Element
 
 from defusedxml.ElementTree import fromstring
@@ -76,10 +78,13 @@ _MAX_COLUMNS = 63  # as in Word
 _MAX_START = 999_999  # a list number CommonMark still reads as one
 _LONGEST_CHECKED = 20_000
 # Processor time of the converting thread (not wall time, which other requests would take
-# from it). A file at the text limit converts in about 3 s (bench/word_import.py).
+# from it). A file at the text limit converts in under 2 s (bench/word_import.py).
 MAX_CONVERSION_SECONDS = 20.0
 # Notes past this many are not listed (each names its paragraph): more helps nobody.
 MAX_NOTES = 200
+# Styles, list definitions and their levels, kept for the whole conversion: a long document
+# has a few thousand; this bounds what a styles or numbering part can make us keep.
+MAX_DEFINITIONS = 100_000
 
 _RUN_ISSUES = {
     f"{_W}object": "object",
@@ -162,7 +167,8 @@ class _Budget:
     def __init__(self, name: str) -> None:
         self.name = name
         self.started = time.thread_time()
-        self.made = 0
+        self.made = 0  # characters of Markdown
+        self.kept = 0  # styles, list definitions and levels
 
     def check(self) -> None:
         if time.thread_time() - self.started > MAX_CONVERSION_SECONDS:
@@ -171,12 +177,20 @@ class _Budget:
                 "processor time; split it into smaller files"
             )
 
+    def keep(self, definitions: int) -> None:
+        self.kept += definitions
+        if self.kept > MAX_DEFINITIONS:
+            raise TooLarge(
+                f"{self.name}: more than {MAX_DEFINITIONS:,} styles and list definitions; "
+                "a Word document needs far fewer"
+            )
+
     def grow(self, characters: int) -> None:
         self.made += characters
         if self.made > TEXT_LIMIT:
             self.refuse(f"{self.made:,} when conversion stopped")
 
-    def refuse(self, length: str) -> None:
+    def refuse(self, length: str) -> NoReturn:
         raise TooLarge(
             f"{self.name}: the converted text is longer than {TEXT_LIMIT:,} characters "
             f"({length}); a Word file may convert to at most {TEXT_LIMIT:,} characters, the "
@@ -371,17 +385,18 @@ def _style_elements(package: WordPackage) -> Iterator[Element]:
     python-docx gave such a file before)."""
     found = package.related(_STYLES)
     if len(found) > 1:
-        raise Unreadable(f"{len(found)} styles parts")
+        raise Unreadable(f"the document relates to {len(found)} styles parts")
     if found:
         return package.stream(found[0]).children()
     default = files("docx").joinpath("templates", "default-styles.xml").read_bytes()
     return iter(fromstring(default))
 
 
-def _styles(elements: Iterator[Element]) -> tuple[dict[str, _Style], str | None]:
+def _styles(elements: Iterator[Element], budget: _Budget) -> tuple[dict[str, _Style], str | None]:
     styles: dict[str, _Style] = {}
     default = None
     for element in (style for child in elements for style in child.iter(f"{_W}style")):
+        budget.keep(1)
         style_id = _val(element, "styleId") or ""
         ppr = element.find(f"{_W}pPr")
         rpr = element.find(f"{_W}rPr")
@@ -399,7 +414,7 @@ def _styles(elements: Iterator[Element]) -> tuple[dict[str, _Style], str | None]
     return styles, default
 
 
-def _numbering(package: WordPackage) -> dict[str, dict[int, tuple[str, int]]]:
+def _numbering(package: WordPackage, budget: _Budget) -> dict[str, dict[int, tuple[str, int]]]:
     """numId → level → (number format, start)."""
     found = package.related(_NUMBERING)
     if len(found) != 1:
@@ -408,9 +423,12 @@ def _numbering(package: WordPackage) -> dict[str, dict[int, tuple[str, int]]]:
     numbers: list[tuple[str, str, list[dict[int, tuple[str, int]]]]] = []
     for child in package.stream(found[0]).children():
         for element in child.iter(f"{_W}abstractNum"):
-            abstract[_val(element, "abstractNumId") or ""] = _levels(element)
+            levels = _levels(element)
+            budget.keep(1 + len(levels))
+            abstract[_val(element, "abstractNumId") or ""] = levels
         for element in child.iter(f"{_W}num"):
             overrides = [_levels(override) for override in element.iter(f"{_W}lvlOverride")]
+            budget.keep(1 + sum(map(len, overrides)))
             based_on = _val(element.find(f"{_W}abstractNumId")) or ""
             numbers.append((_val(element, "numId") or "", based_on, overrides))
     numbering: dict[str, dict[int, tuple[str, int]]] = {}
@@ -418,6 +436,7 @@ def _numbering(package: WordPackage) -> dict[str, dict[int, tuple[str, int]]]:
         levels = dict(abstract.get(based_on, {}))
         for override in overrides:
             levels.update(override)
+        budget.keep(len(levels))
         numbering[number] = levels
     return numbering
 
@@ -465,8 +484,8 @@ class _Converter:
     def __init__(self, package: WordPackage, budget: _Budget) -> None:
         self.package = package
         self.budget = budget
-        self.styles, self.default_style = _styles(_style_elements(package))
-        self.numbering = _numbering(package)
+        self.styles, self.default_style = _styles(_style_elements(package), budget)
+        self.numbering = _numbering(package, budget)
         self.counters: dict[str, dict[int, int]] = {}
         self.images: dict[str, WordImage] = {}
         self.image_parts: dict[str, tuple[str, str] | None] = {}  # entry → (sha256, extension)
@@ -647,13 +666,17 @@ class _Converter:
         if level:
             self.heading(level, name == "title", tokens, text)
             return
-        lines = [self.markdown(line) for line in _lines(tokens)]
-        if not lines:
+        split = _lines(tokens)
+        if not split:
             self.report(text)
             return
         if not self.chapters and not self.before:
             self.before.append(_quoted(text))
-        listed = self.list_marker(ppr, chain)
+        listed = self.list_marker(ppr, chain)  # a list may go on into the first chapter
+        if not self.chapters:  # dropped: not worth making its Markdown
+            self.report(text)
+            return
+        lines = [self.markdown(line) for line in split]
         if listed is None:
             self.add("\\\n".join(_line_start_escaped(line) for line in lines))
         else:

@@ -207,6 +207,7 @@ def test_a_retried_save_gets_its_answer_not_a_stale_if_match(
 
     assert (first.status_code, again.status_code) == (200, 200)
     assert again.json() == first.json()
+    assert again.headers["ETag"] == first.headers["ETag"]
     assert sarah.get(cr["id"])["current_iteration"] == 1
 
 

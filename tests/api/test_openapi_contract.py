@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 
 from sop_platform.core.clock import utc_today
 from tests.api.test_release_gates import _merged
-from tests.support import DOCUMENT, PASSWORD, Api
+from tests.support import CHAPTER, DOCUMENT, PASSWORD, Api
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
@@ -99,6 +99,20 @@ def test_a_blocked_edition_names_its_blockers_as_documented(
 
     assert answer.status_code == 409 and answer.json()["blockers"]
     _conforms(api, "POST", "/api/v1/documents/{doc}/editions", answer)
+
+
+def test_a_diff_is_checked_against_its_schema(
+    client: TestClient, staff: dict[str, Api], api: Any
+) -> None:
+    """A diff's [operation, text] pairs are described as Schemathesis can check them."""
+    answer = client.get(
+        f"/api/v1/documents/{DOCUMENT}/chapters/{CHAPTER}/diff",
+        params={"from": 0},
+        headers=staff["rauf"].headers,
+    )
+
+    assert answer.status_code == 200 and answer.json()["ops"]
+    _conforms(api, "GET", "/api/v1/documents/{doc}/chapters/{ch}/diff", answer)
 
 
 @pytest.mark.parametrize(

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from sop_platform.core import accounts
-from sop_platform.core.accounts import add_user, sign_in
+from sop_platform.core.accounts import add_user, sign_in, sign_in_from_outside
 from sop_platform.core.audit import verify_chain
 from sop_platform.core.clock import utc_now
+from sop_platform.core.database import Database
 from sop_platform.core.errors import NotSignedIn, TooManyAttempts
 from sop_platform.core.models import AuditEvent, SignInFailure, SignInRefusalWindow, User
 from sop_platform.core.sign_in_throttle import (
@@ -296,3 +300,57 @@ def test_windows_are_aligned_so_every_server_opens_the_same_one():
 
     assert window_start(at(14)) == at(0).replace(second=0)
     assert window_start(at(15)) == at(15).replace(second=0)
+
+
+# No lock during the Argon2 work
+
+
+@pytest.fixture
+def leyla_stored(database: Database) -> str:
+    with database.session(write=True) as session:
+        add_user(session, "leyla", full_name="Leyla", role="author", password=PASSWORD)
+    return "leyla"
+
+
+def _writable_at_once(database: Database) -> bool:
+    """Whether another connection can lock leyla's row for writing without waiting."""
+    if database.is_sqlite:
+        other = sqlite3.connect(make_url(database.url).database or "", timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.rollback()
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            other.close()
+    with database.engine.connect() as connection:
+        try:
+            connection.exec_driver_sql(
+                "SELECT 1 FROM app_user WHERE username = 'leyla' FOR UPDATE NOWAIT"
+            )
+            return True
+        except OperationalError:
+            return False
+
+
+@pytest.mark.parametrize("password", [PASSWORD, WRONG])
+def test_a_sign_in_from_outside_holds_no_lock_while_checking_the_password(
+    database: Database, leyla_stored: str, monkeypatch: pytest.MonkeyPatch, password: str
+):
+    seen: list[bool] = []
+    real = accounts._password_matches
+
+    def checking(hashed: str, typed: str) -> bool:
+        seen.append(_writable_at_once(database))
+        return real(hashed, typed)
+
+    monkeypatch.setattr(accounts, "_password_matches", checking)
+
+    outcome = sign_in_from_outside(database, leyla_stored, password, HERE)
+
+    assert seen == [True]
+    assert (outcome.user is not None) == (password == PASSWORD)
+    with database.session(write=False) as session:
+        failures = session.exec(select(SignInFailure)).all()
+    assert len(failures) == (0 if password == PASSWORD else 1)

@@ -614,7 +614,20 @@ def test_a_hostile_file_is_refused_before_conversion():
 
 # -- size, time and memory bounds -------------------------------------------------------
 
-_WORDS = "mine lane depth marker team leader detector prodder survey area safety sign".split()
+_WORDS = [
+    "mine",
+    "lane",
+    "depth",
+    "marker",
+    "team",
+    "leader",
+    "detector",
+    "prodder",
+    "survey",
+    "area",
+    "safety",
+    "sign",
+]
 
 
 def _text(rng: random.Random, length: int) -> str:
@@ -629,7 +642,7 @@ def _plain_xml(paragraphs: list[str], heading: str = "4 Manual clearance") -> by
     body = "".join(f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>" for text in paragraphs)
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f"<w:document {NAMESPACES}><w:body><w:p><w:pPr><w:pStyle w:val=\"Heading1\"/></w:pPr>"
+        f'<w:document {NAMESPACES}><w:body><w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr>'
         f"<w:r><w:t>{heading}</w:t></w:r></w:p>{body}<w:sectPr/></w:body></w:document>"
     ).encode()
 
@@ -686,6 +699,31 @@ def test_one_paragraph_of_more_xml_than_the_budget_is_refused_before_it_is_read_
     )
 
 
+def test_notes_past_the_most_listed_are_counted_as_one_line():
+    document = _chapter()
+    stamp = 'w:id="{}" w:author="QA" w:date="2024-05-01T00:00:00Z"'
+    for number in range(word_convert.MAX_NOTES + 50):
+        paragraph = document.add_paragraph(f"Step {number}: clear to ")
+        _with_xml(paragraph, f"<w:ins {stamp.format(number)}><w:r><w:t>20 cm</w:t></w:r></w:ins>")
+
+    notes = converted(_saved(document)).notes
+
+    assert len(notes) == word_convert.MAX_NOTES + 1
+    assert notes[0].startswith('chapter "4 Manual clearance", paragraph "Step 0: clear to 20 cm"')
+    assert notes[-1] == "more than 200 notes: only the first 200 are listed"
+
+
+def test_a_file_defining_more_styles_than_kept_is_refused(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(word_convert, "MAX_DEFINITIONS", 10)  # python-docx defines 164
+
+    with pytest.raises(TooLarge) as refusal:
+        converted(_saved(_chapter("Text.")), "sop.docx")
+
+    assert refusal.value.detail == (
+        "sop.docx: more than 10 styles and list definitions; a Word document needs far fewer"
+    )
+
+
 def test_a_conversion_over_its_time_budget_is_refused(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(word_convert, "MAX_CONVERSION_SECONDS", 0.0)
 
@@ -693,6 +731,5 @@ def test_a_conversion_over_its_time_budget_is_refused(monkeypatch: pytest.Monkey
         converted(_saved(_chapter("Text.")), "sop.docx")
 
     assert refusal.value.detail == (
-        "sop.docx: converting it took more than 0 s of processor time; split it into "
-        "smaller files"
+        "sop.docx: converting it took more than 0 s of processor time; split it into smaller files"
     )

@@ -348,7 +348,6 @@ def test_a_chapter_its_front_matter_takes_past_the_text_limit_is_refused(sarah: 
     said = refusal.value.detail
     assert said.startswith("sop.docx: chapter '4 Manual clearance' would be 2,000,")
     assert said.endswith(
-        f"characters with its front matter; a chapter text may be at most {TEXT_LIMIT:,} "
-        "characters"
+        f"characters with its front matter; a chapter text may be at most {TEXT_LIMIT:,} characters"
     )
     assert _count(sarah, ChangeRequest) == 0

@@ -21,7 +21,7 @@ from sop_platform.api.deps import (
     SettingsDep,
     session_limits,
 )
-from sop_platform.api.routes.auth import OriginDep
+from sop_platform.api.routes.auth import DatabaseDep, OriginDep
 from sop_platform.api.web.accounts import after_sign_in
 from sop_platform.api.web.pages import (
     INTERFACE_COOKIE,
@@ -30,7 +30,7 @@ from sop_platform.api.web.pages import (
     local_path,
     see_other,
 )
-from sop_platform.core.accounts import sign_in
+from sop_platform.core.accounts import sign_in_from_outside
 from sop_platform.core.clock import utc_now
 from sop_platform.core.errors import NotFound
 from sop_platform.core.front_matter import LANGUAGES
@@ -114,6 +114,7 @@ def login(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    database: DatabaseDep,
     origin: OriginDep,
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
@@ -129,9 +130,9 @@ def login(
         return _login_page(
             request, settings, next_path=target, error=said(language, "app_csrf_failed"), status=403
         )
-    outcome = sign_in(session, username, password, origin=origin)
+    outcome = sign_in_from_outside(database, username, password, origin)
     if outcome.error is not None or outcome.user is None:
-        # The failure is counted and audited in this request's transaction, which commits.
+        # The failure is counted and audited already, in the sign-in's own transactions.
         wait = getattr(outcome.error, "retry_after_seconds", 0)
         key = "app_sign_in_failed"
         if wait:
