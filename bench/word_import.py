@@ -173,8 +173,9 @@ def _old_converter(folder: Path) -> Callable[[bytes, str], Any]:
 def child(which: str, path: str, old_folder: str) -> None:
     """Convert the file once and print what it cost, as JSON."""
     from sop_platform.core.errors import DomainError
-    from sop_platform.core.word_convert import converted as convert  # the same imports for both
+    from sop_platform.core.word_convert import converted  # the same imports for both
 
+    convert: Callable[[bytes, str], Any] = converted
     if which == "old":
         convert = _old_converter(Path(old_folder))
     data = Path(path).read_bytes()

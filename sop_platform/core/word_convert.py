@@ -561,17 +561,21 @@ class _Converter:
         kinds: list[int] = []
         inside = 0  # how deep in the element held whole (a paragraph, a row), if in one
         held = 0  # where it began (bytes read)
+
+        def check() -> None:  # after each chunk, so also inside one long piece of text
+            self.budget.check()
+            if inside and stream.read - held > MAX_ELEMENT_XML_BYTES:
+                raise TooLarge(
+                    f"{self.budget.name}: a paragraph or table row of {stream.part} holds "
+                    f"more than {MAX_ELEMENT_XML_BYTES // MIB} MiB of XML; split it"
+                )
+
+        stream.check = check
         for event, element in stream:
             if inside:  # most events: kept simple
                 inside += 1 if event == "start" else -1
                 if not inside:
                     self.ended(element, path[-1], kinds[-1])
-                    self.budget.check()
-                elif stream.read - held > MAX_ELEMENT_XML_BYTES:
-                    raise TooLarge(
-                        f"{self.budget.name}: a paragraph or table row of {stream.part} "
-                        f"holds more than {MAX_ELEMENT_XML_BYTES // MIB} MiB of XML; split it"
-                    )
             elif event == "start":
                 kind = self.kind_of(element, path, kinds)
                 if kind == _HELD:
