@@ -1,7 +1,8 @@
 """Limits on guessing passwords, and what a refused guess leaves behind.
 
-Three limits, each counted from `sign_in_failure` (one row per password actually checked
-and found wrong), so that every app server sees the same counts:
+Three limits, each counted from `sign_in_failure` (one row per password checked: written
+before the check, deleted with the account's others when the password is right), so that
+every app server sees the same counts:
 
     per account   THROTTLE_FAILURES in THROTTLE_WINDOW   sign-ins and every password
                                                         confirmation (signatures)
@@ -9,12 +10,14 @@ and found wrong), so that every app server sees the same counts:
     everyone      GLOBAL_FAILURES in GLOBAL_WINDOW       attempts from outside only
 
 A limit refuses by counting, before any password is checked: a refusal costs no Argon2
-work and adds no failure row, so a flood can neither fill the table nor hold SQLite's write
-lock with hashing. An account's count is taken under a lock on that account (its
-`app_user` row, or an advisory lock on an unknown name's hash, on PostgreSQL; SQLite's
-`BEGIN IMMEDIATE` serializes every writer anyway), so parallel guesses check at most
-THROTTLE_FAILURES passwords. The client and global counts are taken without a lock: they
-may overshoot by the number of requests in flight, which is harmless at their size.
+work and adds no failure row. An account's count, and the row that counts the attempt let
+through, are taken under a lock on that account (its `app_user` row, or an advisory lock
+on an unknown name's hash, on PostgreSQL; SQLite's `BEGIN IMMEDIATE` serializes every
+writer anyway), so parallel guesses check at most THROTTLE_FAILURES passwords. The sign-in
+API and form check the password after that transaction has committed
+(`accounts.sign_in_from_outside`): no lock is held during Argon2, so guesses do not make
+other writes wait. The client and global counts are taken without a lock: they may
+overshoot by the number of requests in flight, which is harmless at their size.
 
 Refused attempts, and wrong passwords for a name no account has, are not audited one by
 one (that flooded the audit chain). Each (account, reason) has one `sign_in_refusal_window`
@@ -189,8 +192,8 @@ def account_refusal(session: Session, account: Account, now: datetime) -> Refusa
 
 
 def record_failure(session: Session, account: Account, client: str, now: datetime) -> None:
-    """A password checked and found wrong: it counts towards every limit. Rows that no
-    longer count anywhere go."""
+    """An attempt about to be checked: a failure towards every limit unless its password
+    proves right (`forget_failures`). Rows that no longer count anywhere go."""
     session.exec(delete(SignInFailure).where(col(SignInFailure.at) < now - _FAILURES_KEPT))
     session.add(
         SignInFailure(

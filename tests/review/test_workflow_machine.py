@@ -51,6 +51,7 @@ from sop_platform.core.models import (
     Review,
     Revision,
     SignInFailure,
+    SignInRefusalWindow,
 )
 from sop_platform.core.roles import Role
 from sop_platform.core.signatures import approvals_of
@@ -456,11 +457,16 @@ class WorkflowMachine(RuleBasedStateMachine):
             if cr.state == "submitted" and len(cr.approvals) >= self.policy:
                 cr.state, cr.quorum_policy = "approved", self.policy
             return
-        if signing:  # the refused signature is kept in the audit chain
+        if signing:
             self.failures[who] += 0 if throttled else 1
             with self.database.session(write=False) as session:
-                head = audit.chain_head(session)
-                assert head is not None and (head.action, head.actor) == ("auth.failed", who)
+                if throttled:  # a locked account's refusals are counted, one event a window
+                    assert session.exec(
+                        select(SignInRefusalWindow).where(SignInRefusalWindow.account == who)
+                    ).first()
+                else:  # the wrong password is kept in the audit chain
+                    head = audit.chain_head(session)
+                    assert head is not None and (head.action, head.actor) == ("auth.failed", who)
 
     def review_without_signing(self, action: ReviewWithoutSigning) -> None:
         cr = self._pick(action, lambda c: c.state in UNDER_REVIEW)
