@@ -221,12 +221,20 @@ class WriterTally:
 
 
 def write(
-    port: int, token: str, writer: int, cr_id: int, edits: int, guard: bool, tally: WriterTally
+    port: int,
+    token: str,
+    writer: int,
+    cr_id: int,
+    args: argparse.Namespace,
+    deadline: float,
+    tally: WriterTally,
 ) -> None:
     client = Client(port, token)
     jitter = random.Random(writer)
     try:
-        for edit in range(1, edits + 1):
+        for edit in range(1, args.edits + 1):
+            if time.monotonic() > deadline:
+                return  # the time budget is spent: what was acknowledged is checked
             refused = 0
             while True:
                 started = time.perf_counter()
@@ -246,7 +254,7 @@ def write(
                     "PUT",
                     text_path(cr_id),
                     {"markdown": text, "base_revision": current["base_revision"]},
-                    {"If-Match": etag} if guard else {},
+                    {"If-Match": etag} if args.if_match else {},
                 )
                 tally.put_seconds.append(time.perf_counter() - started)
                 if answer.status == 200:
@@ -341,10 +349,11 @@ def run_shape(port: int, token: str, shape: str, args: argparse.Namespace) -> Ou
         crs.append(cr_id)
     cr_of = [crs[0] if shape == "one" else crs[writer] for writer in range(writers)]
     tallies = [WriterTally() for _ in range(writers)]
+    deadline = time.monotonic() + (args.max_minutes or float("inf")) * 60
     threads = [
         threading.Thread(
             target=write,
-            args=(port, token, w, cr_of[w], edits, args.if_match, tallies[w]),
+            args=(port, token, w, cr_of[w], args, deadline, tallies[w]),
             daemon=True,  # a battery stopped by a signal does not wait for its writers
         )
         for w in range(writers)
@@ -379,9 +388,11 @@ def print_outcome(outcome: Outcome, database: str) -> None:
     puts = [s for tally in outcome.tallies for s in tally.put_seconds]
     reads = [s for tally in outcome.tallies for s in tally.read_seconds]
     crs = "one CR" if outcome.shape == "one" else f"{outcome.writers} CRs"
+    done = sum(len(t.acks) for t in outcome.tallies)
+    short = "" if done == outcome.writers * outcome.edits else " (the time budget ran out)"
     print(
         f"\n{outcome.writers} writers x {outcome.edits} edits on {crs}, {database}:\n"
-        f"  successful edits      {sum(len(t.acks) for t in outcome.tallies)}\n"
+        f"  successful edits      {done}{short}\n"
         f"  412 retries           {sum(t.retries_412 for t in outcome.tallies)}\n"
         f"  lost updates          {len(outcome.lost)}  (target 0)\n"
         f"  5xx                   {sum(server_errors.values())}  (target 0)"
@@ -441,6 +452,11 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=250, help="per writer")
     parser.add_argument(
         "--shape", choices=["one", "many"], action="append", help="default: one, then many"
+    )
+    parser.add_argument(
+        "--max-minutes",
+        type=float,
+        help="per shape: no edit is begun after this; the edits made are checked",
     )
     parser.add_argument(
         "--no-if-match",

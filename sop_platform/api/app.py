@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The published site first: its pages are the most requested, and routes match in order.
     routers = (
         site.router,
+        site.assets_router,
         auth.router,
         me.router,
         users.router,

@@ -168,6 +168,14 @@ async def public_site(request: Request, settings: SettingsDep) -> None:
 
 setattr(public_site, PUBLIC_MARK, True)
 
+
+async def open_asset() -> None:
+    """Marks a file that holds no SOP text (the stylesheet, scripts, icons): open even
+    while the site is private, so that the sign-in form a visitor is sent to looks right."""
+
+
+setattr(open_asset, PUBLIC_MARK, True)
+
 Reader = Annotated[User, requires(Role.READER)]
 Author = Annotated[User, requires(Role.AUTHOR)]
 Reviewer = Annotated[User, requires(Role.REVIEWER)]
@@ -177,6 +185,7 @@ Admin = Annotated[User, requires(Role.ADMIN)]
 # administrator set.
 OwnAccount = Annotated[User, requires(Role.READER, before_password_change=True)]
 PublicSite = Depends(public_site)
+OpenAsset = Depends(open_asset)
 
 
 def declared_access(call: Callable[..., Any]) -> Role | bool | None:

@@ -80,7 +80,9 @@ def _answer(
     headers: dict[str, str] | None = None,
     **extra: object,
 ) -> Response:
-    if _wants_page(request) and _staff(request):
+    # A browser not signed in at a private site's page is asked to sign in, and comes back.
+    signing_in = status == 401 and request.method in ("GET", "HEAD")
+    if _wants_page(request) and (_staff(request) or signing_in):
         return staff_error(request, status, detail, headers)
     if _wants_page(request):
         said = detail if isinstance(detail, str) else "the address is not valid"

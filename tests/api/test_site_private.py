@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -33,7 +34,6 @@ SITE = [
     f"/sop/{DOCUMENT}/compliance.csv",
     "/sw.js",
     "/offline-manifest.json",
-    "/static/site.css",
 ]
 
 
@@ -63,11 +63,17 @@ def test_a_reader_with_a_token_reads_the_private_site_kept_only_by_their_browser
     assert {path: answer.status_code for path, answer in answers.items()} == dict.fromkeys(
         SITE, 200
     )
-    assert {path: answer.headers["cache-control"] for path, answer in answers.items()} == {
-        path: "private, max-age=31536000, immutable"
-        if path.startswith("/static/")
-        else "private, no-cache"
-        for path in SITE
+    assert {
+        path: answer.headers["cache-control"] for path, answer in answers.items()
+    } == dict.fromkeys(SITE, "private, no-cache")
+
+
+def test_the_sites_own_files_stay_open_for_the_sign_in_form(private: TestClient):
+    answers = [private.get(f"/static/{name}") for name in ("site.css", "icon.svg")]
+
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert {answer.headers["cache-control"] for answer in answers} == {
+        "public, max-age=31536000, immutable"
     }
 
 
@@ -107,12 +113,11 @@ def test_an_image_of_the_edition_is_for_signed_in_readers_only(
     assert private.get(image).status_code == 401
 
 
-def test_an_anonymous_browser_is_told_to_sign_in_on_a_page(private: TestClient):
-    answer = private.get(PAGE, headers=HTML)
+def test_an_anonymous_browser_is_sent_to_sign_in_and_back_to_the_page(private: TestClient):
+    answer = private.get(PAGE, headers=HTML, follow_redirects=False)
 
-    assert answer.status_code == 401
-    assert answer.headers["content-type"].startswith("text/html")
-    assert 'href="/login?next=/"' in answer.text
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/login?next={quote(PAGE, safe='')}"
     assert "Manual clearance" not in answer.text
 
 
@@ -187,3 +192,27 @@ def test_the_public_site_stays_open_and_publicly_cacheable(client: TestClient):
 
     assert answer.status_code == 200
     assert answer.headers["cache-control"] == "public, no-cache"
+
+
+def test_signing_out_of_a_private_site_clears_the_browsers_offline_copy(
+    private: TestClient, make_user: MakeUser
+):
+    make_user("rauf", "reader")
+    browser = signed_in_browser(private, "rauf")
+
+    out = browser.post("/logout", browser.get("/app/password"))
+
+    assert out.status_code == 303
+    assert out.headers["clear-site-data"] == '"cache", "storage"'
+
+
+def test_signing_out_of_a_public_site_keeps_the_offline_copy_for_the_field(
+    client: TestClient, make_user: MakeUser
+):
+    make_user("rauf", "reader")
+    browser = signed_in_browser(client, "rauf")
+
+    out = browser.post("/logout", browser.get("/app/password"))
+
+    assert out.status_code == 303
+    assert "clear-site-data" not in out.headers

@@ -15,13 +15,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from sop_platform.api.deps import PublicSite
+from sop_platform.api.deps import OpenAsset, PublicSite
 from sop_platform.api.page_cache import conditional
 from sop_platform.core.errors import NotFound
 from sop_platform.render.live_site import LiveSite, NotInMemory, Page
 from sop_platform.render.site_assets import ASSETS, MEDIA_TYPES, asset_bytes
 
 router = APIRouter(tags=["published site"], include_in_schema=False, dependencies=[PublicSite])
+# The site's own files, which hold no SOP text: open whether or not the site is.
+assets_router = APIRouter(
+    tags=["published site"], include_in_schema=False, dependencies=[OpenAsset]
+)
 
 Language = Annotated[str | None, Query(alias="lang", max_length=8)]
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -69,12 +73,16 @@ async def offline_manifest(request: Request) -> Response:
     return await serve(request, _site(request).manifest)
 
 
-@router.api_route("/static/{name}", methods=READ)
+@assets_router.api_route("/static/{name}", methods=READ)
 async def static_file(request: Request, name: str) -> Response:
     if name not in ASSETS:
         raise NotFound(f"no file '{name}'")
     suffix = name[name.rindex(".") :]
-    return answer(request, Page(asset_bytes(name), MEDIA_TYPES[suffix], IMMUTABLE))
+    page = Page(asset_bytes(name), MEDIA_TYPES[suffix], IMMUTABLE)
+    status, headers, body = conditional(page, request.headers.get("if-none-match", ""))
+    response = Response(body, status_code=status)
+    response.raw_headers = headers
+    return response
 
 
 @router.api_route("/media/{name}", methods=READ)

@@ -164,11 +164,16 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, session: SessionDep, _user: OwnAccount) -> Response:
+def logout(
+    request: Request, session: SessionDep, settings: SettingsDep, _user: OwnAccount
+) -> Response:
     """End this browser's session for good."""
     close_web_session(session, request.cookies.get(SESSION_COOKIE, ""))
     response = see_other("/login?done=signed_out")
     response.delete_cookie(SESSION_COOKIE, path="/")
+    if not settings.public_site:
+        # The offline copy of a private site must not stay readable on a shared computer.
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 
