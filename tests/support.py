@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import create_engine, text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from sop_platform.core.accounts import add_user
 from sop_platform.core.attestation import record_attestation
@@ -167,6 +167,16 @@ def approved_and_merged(staff: dict[str, Api], cr_id: int) -> Any:
     merged = staff["elvin"].act(cr_id, "merge")
     assert merged["state"] == "merged"
     return merged
+
+
+def seed_chapter_id(database: Database, slug: str = CHAPTER, language: str = "en") -> int:
+    """The id of a chapter of the seed content."""
+    with database.session(write=False) as session:
+        found = session.exec(
+            select(Chapter.id).where(Chapter.slug == slug, Chapter.language == language)
+        ).one()
+    assert found is not None
+    return found
 
 
 def edited(text: str, old: str, new: str) -> str:

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect
-from sqlmodel import select
 from typer.testing import CliRunner
 
 from sop_platform.api.app import create_app
@@ -18,20 +17,19 @@ from sop_platform.cli import app
 from sop_platform.core import delta
 from sop_platform.core.backup import read_manifest
 from sop_platform.core.database import Database, normalized_url
-from sop_platform.core.models import Chapter
 from sop_platform.settings import Settings
-from tests.support import CHAPTER, DOCUMENT, SECRET, AuthFor, raw_sql, triggers_off, writing
+from tests.support import (
+    CHAPTER,
+    DOCUMENT,
+    SECRET,
+    AuthFor,
+    raw_sql,
+    seed_chapter_id,
+    triggers_off,
+    writing,
+)
 
 runner = CliRunner()
-
-
-def _chapter_id(database: Database) -> int:
-    with database.session(write=False) as session:
-        found = session.exec(
-            select(Chapter.id).where(Chapter.slug == CHAPTER, Chapter.language == "en")
-        ).one()
-    assert found is not None
-    return found
 
 
 def _tables(url: str) -> dict[str, int]:
@@ -85,7 +83,7 @@ def test_a_backup_taken_while_a_writer_writes_restores_checks_clean_and_serves_t
     auth_for: AuthFor,
 ):
     reader = auth_for("reader")
-    with writing(loaded, _chapter_id(loaded)) as writer:
+    with writing(loaded, seed_chapter_id(loaded)) as writer:
         writer.wait_for_next()
         backed_up = runner.invoke(app, ["backup", "--out", str(backup_file)], env=env)
         writer.wait_for_next()
@@ -169,7 +167,7 @@ def test_check_passes_a_sound_database_and_names_the_first_bad_object(
             loaded,
             "UPDATE revision SET payload = :payload WHERE chapter_id = :chapter",
             payload=delta.snapshot(b"---\ntitle: Forged\n---\n"),
-            chapter=_chapter_id(loaded),
+            chapter=seed_chapter_id(loaded),
         )
     damaged = runner.invoke(app, ["check"], env=env)
 

@@ -14,7 +14,7 @@ every clause's number, and only then renders the cross-references between them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any, cast
@@ -156,30 +156,31 @@ def _plain_text(tokens: Sequence[Token], clauses: Sequence[Clause]) -> dict[str,
     return {anchor: "\n".join(lines) for anchor, lines in text.items()}
 
 
+def _inline_children(tokens: Sequence[Token]) -> Iterator[tuple[int, Token]]:
+    """Each inline token's children, with the source line of their paragraph."""
+    for token in tokens:
+        if token.type == "inline" and token.children:
+            line = token.map[0] if token.map else 0
+            for child in token.children:
+                yield line, child
+
+
 def _references(tokens: Sequence[Token]) -> list[Reference]:
     found = []
-    for token in tokens:
-        if token.type != "inline" or not token.children:
-            continue
-        line = token.map[0] if token.map else 0
-        for child in token.children:
-            if child.type == "link_open":
-                target = _CHAPTER_REFERENCE.match(unquote(str(child.attrGet("href") or "")))
-                if target:
-                    found.append(Reference(target.group(1), target.group(2), line))
+    for line, child in _inline_children(tokens):
+        if child.type == "link_open":
+            target = _CHAPTER_REFERENCE.match(unquote(str(child.attrGet("href") or "")))
+            if target:
+                found.append(Reference(target.group(1), target.group(2), line))
     return found
 
 
 def _remote_images(tokens: Sequence[Token]) -> list[RemoteImage]:
     found = []
-    for token in tokens:
-        if token.type != "inline" or not token.children:
-            continue
-        line = token.map[0] if token.map else 0
-        for child in token.children:
-            address = str(child.attrGet("src") or "") if child.type == "image" else ""
-            if remote(address):
-                found.append(RemoteImage(address, line))
+    for line, child in _inline_children(tokens):
+        address = str(child.attrGet("src") or "") if child.type == "image" else ""
+        if remote(address):
+            found.append(RemoteImage(address, line))
     return found
 
 

@@ -198,9 +198,7 @@ def test_a_request_without_a_usable_id_gets_a_fresh_one_on_its_events(
     assert response.status_code == 401
     given = response.headers["X-Request-ID"]
     assert given != "no spaces; allowed" and len(given) >= 8
-    listed = client.get(
-        "/api/v1/audit?action=auth.failed", headers=auth_for("approver")
-    )
+    listed = client.get("/api/v1/audit?action=auth.failed", headers=auth_for("approver"))
     assert [event["request_id"] for event in listed.json()["items"]] == [given]
 
 

@@ -29,7 +29,7 @@ from sop_platform.core.errors import Conflict
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.models import Chapter
 from sop_platform.resources import shipped_dir
-from tests.support import CHAPTER, raw_sql, writing
+from tests.support import raw_sql, seed_chapter_id, writing
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +40,6 @@ def seed_backup(sqlite_loaded_template: Path, tmp_path_factory: pytest.TempPathF
     shutil.copyfile(sqlite_loaded_template, source)
     create_backup(f"sqlite:///{source}", folder / "seed.sop-backup")
     return folder / "seed.sop-backup"
-
-
-def _chapter_id(database: Database) -> int:
-    with database.session(write=False) as session:
-        found = session.exec(
-            select(Chapter.id).where(Chapter.slug == CHAPTER, Chapter.language == "en")
-        ).one()
-    assert found is not None
-    return found
 
 
 def test_a_backup_restored_into_an_empty_database_is_the_same_database(
@@ -85,7 +76,7 @@ def _chapters(database: Database) -> list[tuple[int | None, str, str, int]]:
 def test_the_snapshot_is_one_moment_while_a_writer_carries_on(
     loaded: Database, empty_database_url: str, tmp_path: Path
 ):
-    with writing(loaded, _chapter_id(loaded)) as writer:
+    with writing(loaded, seed_chapter_id(loaded)) as writer:
         writer.wait_for_next()
 
         def meanwhile(step: str, _done: int, _total: int | None) -> None:
