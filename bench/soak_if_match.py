@@ -116,7 +116,11 @@ def served(url: str, log: Path) -> Iterator[int]:
             yield port
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # still answering requests that hang
+                server.kill()
+                server.wait()
 
 
 @dataclass(frozen=True)
@@ -440,8 +444,23 @@ def battery(url: str, args: argparse.Namespace) -> list[Outcome]:
                 print_outcome(outcome, args.database)
                 outcomes.append(outcome)
         if any(_status(a) >= 500 for outcome in outcomes for a in outcome.statuses()):
-            print(f"server log:\n{log.read_text()[-20000:]}")
+            print_server_errors(log)
     return outcomes
+
+
+def print_server_errors(log: Path) -> None:
+    """The server's lines about its 5xx answers (its access log left out), and where the
+    whole log is kept."""
+    kept = Path(tempfile.mkdtemp(prefix="sop-soak-server-log-")) / "server.log"
+    kept.write_bytes(log.read_bytes())
+    lines = kept.read_text().splitlines()
+    shown = [
+        line
+        for line in lines
+        if not line.startswith("INFO:") or re.search(r'HTTP/1\.1" 5\d\d ', line)
+    ]
+    print(f"server log (kept whole at {kept}), all but its 2xx-4xx access lines:")
+    print("\n".join(shown[-200:]))
 
 
 def main() -> None:
