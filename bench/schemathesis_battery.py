@@ -34,7 +34,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -55,6 +54,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _site import free_port  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from sop_platform.api.app import create_app  # noqa: E402
@@ -225,17 +225,10 @@ class PostgresCopies:
 # --- the server ----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def served(url: str, log: Path) -> Iterator[str]:
     """uvicorn on `url`'s database, in a process group of its own; its base URL."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SOP_DATABASE_URL": url, "SOP_SECRET_KEY": SECRET}
     with log.open("wb") as output:
         server = subprocess.Popen(

@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from _site import free_port
 from _soak import (
     PASSWORD,
     POSTGRES_URL,
@@ -85,17 +86,10 @@ BACKOFF_S = (0.02, 4.0)
 SERVER_SETTINGS = {"secret_key": SECRET, "token_minutes": str(24 * 60)}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def served(url: str, log: Path) -> Iterator[int]:
     """`sop-platform serve` on `url` at a free port, its output in `log`; the port."""
-    port = _free_port()
+    port = free_port()
     with log.open("w") as output:
         server = subprocess.Popen(
             [SOP_PLATFORM, "serve", "--port", str(port)],

@@ -20,6 +20,7 @@ from sop_platform.core.database import Database
 from sop_platform.core.errors import Forbidden, NotSignedIn
 from sop_platform.core.models import User
 from sop_platform.core.roles import Role
+from sop_platform.core.sign_in_throttle import Origin
 from sop_platform.core.web_sessions import csrf_matches, needs_touch, touch, web_session_of
 from sop_platform.settings import Settings
 
@@ -39,10 +40,16 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+def database_of(request: Request) -> Database:
+    """The app's database, for what runs transactions of its own (a sign-in: none of them
+    open while Argon2 works)."""
+    database: Database = request.app.state.database
+    return database
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """The request's one session: reads for GET/HEAD, one committed write otherwise."""
-    database: Database = request.app.state.database
-    with database.session(write=request.method not in _READ_METHODS) as session:
+    with database_of(request).session(write=request.method not in _READ_METHODS) as session:
         yield session
 
 
@@ -50,6 +57,17 @@ def get_session(request: Request) -> Iterator[Session]:
 # success that a failed commit then undoes (and a redirect never outruns its commit).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(database_of)]
+
+
+def origin_of(request: Request, settings: SettingsDep) -> Origin:
+    """Where a sign-in comes from, for its limits: the client's address (behind a trusted
+    proxy, the one its X-Forwarded-For names) and the key that hashes unknown names."""
+    client = request.client.host if request.client is not None else ""
+    return Origin(client=client, name_key=settings.signing_key())
+
+
+OriginDep = Annotated[Origin, Depends(origin_of)]
 
 
 async def presented_csrf(request: Request) -> str:
@@ -99,8 +117,7 @@ def current_user(
             touch(session, cookie)
         else:
             # A read's session cannot write; a short write of its own keeps the session alive.
-            database: Database = request.app.state.database
-            with database.session(write=True) as writer:
+            with database_of(request).session(write=True) as writer:
                 touch(writer, cookie)
     return user
 
@@ -149,8 +166,7 @@ def requires(role: Role, *, before_password_change: bool = False) -> Any:
 def _site_reader(request: Request, settings: Settings, token: str | None) -> None:
     if not token and not request.cookies.get(SESSION_COOKIE):
         raise NotSignedIn("the published site here is open to signed-in staff only; sign in first")
-    database: Database = request.app.state.database
-    with database.session(write=False) as session:
+    with database_of(request).session(write=False) as session:
         user = current_user(request, session, settings, token, csrf="")
     _permitted(request, user, Role.READER, before_password_change=False)
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form
 
-from sop_platform.api.deps import PUBLIC_MARK, SettingsDep
+from sop_platform.api.deps import PUBLIC_MARK, DatabaseDep, OriginDep, SettingsDep
 from sop_platform.api.schemas import TokenOut
 from sop_platform.core.accounts import issue_token, sign_in_from_outside
-from sop_platform.core.database import Database
-from sop_platform.core.sign_in_throttle import Origin
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -20,25 +18,6 @@ def sign_in_is_open() -> None:
 
 
 setattr(sign_in_is_open, PUBLIC_MARK, True)
-
-
-def origin_of(request: Request, settings: SettingsDep) -> Origin:
-    """Where a sign-in comes from, for its limits: the client's address (behind a trusted
-    proxy, the one its X-Forwarded-For names) and the key that hashes unknown names."""
-    client = request.client.host if request.client is not None else ""
-    return Origin(client=client, name_key=settings.signing_key())
-
-
-OriginDep = Annotated[Origin, Depends(origin_of)]
-
-
-def database_of(request: Request) -> Database:
-    """The database itself: a sign-in runs transactions of its own, none during Argon2."""
-    database: Database = request.app.state.database
-    return database
-
-
-DatabaseDep = Annotated[Database, Depends(database_of)]
 
 
 @router.post("/auth/token", dependencies=[Depends(sign_in_is_open)])

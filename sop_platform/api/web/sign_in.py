@@ -16,12 +16,13 @@ from sop_platform.api.deps import (
     CSRF_FIELD,
     PUBLIC_MARK,
     SESSION_COOKIE,
+    DatabaseDep,
+    OriginDep,
     OwnAccount,
     SessionDep,
     SettingsDep,
     session_limits,
 )
-from sop_platform.api.routes.auth import DatabaseDep, OriginDep
 from sop_platform.api.web.accounts import after_sign_in
 from sop_platform.api.web.pages import (
     INTERFACE_COOKIE,
