@@ -9,9 +9,12 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
+import fastapi.routing
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -28,9 +31,59 @@ from sop_platform.core.database import Database
 from sop_platform.core.models import User
 from sop_platform.resources import shipped_dir
 from sop_platform.settings import Settings
-from tests.support import BACKENDS, PASSWORD, SECRET, Api, AuthFor, MakeUser, emptied_postgres
+from tests.support import (
+    BACKENDS,
+    CHEAP_DUMMY_HASH,
+    CHEAP_HASHER,
+    PASSWORD,
+    SECRET,
+    Api,
+    AuthFor,
+    MakeUser,
+    PostgresRows,
+    may_restore_rows,
+    reset_postgres,
+)
 
 POSTGRES_URL = os.environ.get("SOP_TEST_POSTGRES_URL")
+SHARED_SCOPES = ("package", "module", "class")
+
+
+def _shared_fixtures_group(item: pytest.Item) -> str | None:
+    """The tests that share a fixture set up once per module (or class, or package) and
+    the same parameters of it: a name for them, else None."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    shared = sorted(
+        name
+        for name, definitions in info.name2fixturedefs.items()
+        if definitions and definitions[-1].scope in SHARED_SCOPES
+    )
+    if not shared:
+        return None
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    # No "@" nor "]" in it: xdist finds the group after the last "@" of a test's id.
+    chosen = ",".join(f"{name}={params[name]}" for name in shared if name in params)
+    module = item.nodeid.split("::", 1)[0]
+    return f"{module}:{chosen}".replace("@", "_").replace("]", "_")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With xdist's `--dist loadgroup` (pyproject.toml), the tests that share a module's
+    fixture go to one worker, which sets it up once (a PDF of a whole edition takes a
+    minute); the tests marked `slow` start first, so that neither worker is left alone
+    with one at the end."""
+    grouped: set[int] = set()
+    if config.pluginmanager.hasplugin("xdist"):
+        for item in items:
+            group = _shared_fixtures_group(item)
+            if group is not None:
+                item.add_marker(pytest.mark.xdist_group(group))
+                grouped.add(id(item))
+    # A stable sort: the order of everything else is kept.
+    items.sort(key=lambda item: id(item) in grouped or item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")
@@ -58,9 +111,26 @@ def postgres_database() -> Iterator[str]:
     admin = create_engine(_admin_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+        # Our own database: a commit need not wait for its WAL to reach the disk (only a
+        # crash of the server could lose it; no test crashes PostgreSQL).
+        connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     database = Database(url)
     database.upgrade()
+    with database.engine.begin() as connection:
+        # `reset_postgres` empties tables with DELETE: without vacuum, the space the
+        # deleted rows leave is never reused, so rows lie in the order they were written,
+        # as in a new table.
+        tables = connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        ).scalars()
+        for table in list(tables):
+            connection.execute(
+                text(
+                    f'ALTER TABLE "{table}" SET '
+                    "(autovacuum_enabled = false, toast.autovacuum_enabled = false)"
+                )
+            )
     database.dispose()
     yield url
     with admin.connect() as connection:
@@ -68,15 +138,49 @@ def postgres_database() -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_seed(postgres_database: str) -> PostgresRows | None:
+    """The rows of `postgres_database` with the seed content loaded, loaded and taken once;
+    None where the test role may not put rows back (then `loaded` loads for each test)."""
+    if not may_restore_rows(postgres_database):
+        return None
+    reset_postgres(postgres_database)
+    database = Database(postgres_database)
+    with database.session(write=True) as session:
+        load_content(session, shipped_dir("content"))
+    database.dispose()
+    return PostgresRows.of(postgres_database)
+
+
+# The PostgreSQL databases that `database_url` left holding the seed content, for `loaded`.
+_seeded: set[str] = set()
+
+
+def _starts_from_the_seed(request: pytest.FixtureRequest) -> bool:
+    """Whether the test asks for `loaded` (or `initialised`) with the shipped content."""
+    return (
+        not {"loaded", "initialised"}.isdisjoint(request.fixturenames)
+        and request.getfixturevalue("content_dir") == shipped_dir("content")
+        and request.getfixturevalue("postgres_seed") is not None
+    )
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
-    """A migrated, empty database of each backend."""
+    """A migrated, empty database of each backend. (On PostgreSQL, a test that asks for
+    `loaded` gets the seed content here already: putting those rows back costs no more
+    than emptying the tables.)"""
     if request.param == "sqlite":
         path = tmp_path / "sop.db"
         shutil.copyfile(sqlite_template, path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_database")
-    emptied_postgres(url)
+    _seeded.discard(url)
+    if _starts_from_the_seed(request):
+        reset_postgres(url, request.getfixturevalue("postgres_seed"))
+        _seeded.add(url)
+    else:
+        reset_postgres(url)
     return url
 
 
@@ -156,6 +260,18 @@ def loaded(database: Database, content_dir: Path, request: pytest.FixtureRequest
             leftover.unlink(missing_ok=True)
         shutil.copyfile(request.getfixturevalue("sqlite_loaded_template"), target)
         return database
+    if not database.is_sqlite and content_dir == shipped_dir("content"):
+        url = request.getfixturevalue("postgres_database")
+        if url in _seeded:
+            return database
+        seed = request.getfixturevalue("postgres_seed")
+        if seed is not None:
+            # Same result as loading, as the SQLite copy above: what was written before
+            # is gone.
+            database.dispose()
+            reset_postgres(url, seed)
+            _seeded.add(url)
+            return database
     with database.session(write=True) as session:
         load_content(session, content_dir)
     return database
@@ -178,8 +294,14 @@ def env(database_url: str, content_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def initialised(env: dict[str, str], database: Database) -> Database:
-    """The database as `sop-platform init` leaves it."""
+def initialised(
+    env: dict[str, str], database: Database, content_dir: Path, request: pytest.FixtureRequest
+) -> Database:
+    """The database as `sop-platform init` leaves it: with the shipped content, `loaded`'s
+    copy of it, which is the same (tests/test_cli.py runs `init` itself)."""
+    if content_dir == shipped_dir("content"):
+        same: Database = request.getfixturevalue("loaded")
+        return same
     result = CliRunner().invoke(cli_app, ["init"], env=env)
     assert result.exit_code == 0, result.output
     return database
@@ -191,7 +313,74 @@ def client(settings: Settings, loaded: Database) -> Iterator[TestClient]:
         yield client
 
 
-_cached_password_hash = functools.lru_cache(maxsize=4)(accounts.password_hash)
+@pytest.fixture(scope="session", autouse=True)
+def routes_analysed_once() -> Iterator[None]:
+    """At its first request an app works out, for every route of each router it walks,
+    the route's parameters, dependencies and response model (pydantic schemas): 0.2 s of
+    each test that makes an app (nearly a fifth of the API tests' time), and the same
+    answer for every app. Worked out once per route for the whole run instead, as one
+    server process does: FastAPI's two functions that do it answer from what they answered
+    before for the same arguments. A FastAPI without them is left as it is."""
+    build = getattr(fastapi.routing, "_build_dependant_with_parameterless_dependencies", None)
+    field = getattr(fastapi.routing, "create_model_field", None)
+    if build is None or field is None:
+        yield
+        return
+    dependants: dict[Any, Any] = {}
+    fields: dict[Any, Any] = {}
+
+    def once(made: dict[Any, Any], key: Any, make: Any) -> Any:
+        try:
+            found = made.get(key)
+        except TypeError:  # not hashable (a field's own FieldInfo, say): not kept
+            return make()
+        if found is None:
+            found = made[key] = make()
+        return found
+
+    def dependant_once(*, path: str, call: Any, dependencies: Any) -> Any:
+        return once(
+            dependants,
+            (path, call, tuple(dependencies)),
+            lambda: build(path=path, call=call, dependencies=dependencies),
+        )
+
+    def field_once(name: str, type_: Any, *args: Any, **kwargs: Any) -> Any:
+        return once(
+            fields,
+            (name, type_, args, tuple(sorted(kwargs.items()))),
+            lambda: field(name, type_, *args, **kwargs),
+        )
+
+    with patch.multiple(
+        fastapi.routing,
+        _build_dependant_with_parameterless_dependencies=dependant_once,
+        create_model_field=field_once,
+    ):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def password_hashing() -> Iterator[PasswordHasher]:
+    """The Argon2id profile that accounts hash and check passwords with: production's
+    type and lengths with the least work Argon2 allows (the tests sign in and sign
+    thousands of times; a production hash costs 0.05-0.1 s). tests/core and tests/deploy,
+    which test accounts and run real servers, override it with production's parameters."""
+    with patch.multiple(accounts, _HASHER=CHEAP_HASHER, _DUMMY_HASH=CHEAP_DUMMY_HASH):
+        yield CHEAP_HASHER
+
+
+_password_hash = accounts.password_hash
+
+
+@functools.cache
+def _hash_once(hasher: PasswordHasher, password: str) -> str:
+    assert accounts._HASHER is hasher
+    return _password_hash(password)
+
+
+def _cached_password_hash(password: str) -> str:
+    return _hash_once(accounts._HASHER, password)
 
 
 @pytest.fixture
@@ -203,7 +392,8 @@ def make_user(database: Database) -> MakeUser:
     def make(
         username: str, role: str = "reader", full_name: str | None = None, *, attested: bool = True
     ) -> User:
-        # Every test account has the same password: hash it once per run, not per account.
+        # Every test account has the same password: hash it once per run (and Argon2
+        # profile), not per account.
         with (
             patch.object(accounts, "password_hash", _cached_password_hash),
             database.session(write=True) as session,

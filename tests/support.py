@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import create_engine, text
+import psycopg
+from argon2 import PasswordHasher
+from psycopg import sql
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
+from sop_platform.core import accounts
 from sop_platform.core.accounts import add_user
 from sop_platform.core.attestation import record_attestation
 from sop_platform.core.audit import record
@@ -22,6 +29,22 @@ from sop_platform.core.version_store import append_revision, locked_chapter, rev
 BACKENDS = ["sqlite", "postgres"]
 SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 PASSWORD = "correct horse battery staple"
+
+# Argon2id with production's parameters (`accounts._HASHER`, as imported), and with the
+# least work Argon2 allows, which the tests use wherever they do not test the hashing
+# itself (see `password_hashing` in tests/conftest.py): they sign in and sign thousands of
+# times.
+PRODUCTION_HASHER = accounts._HASHER
+PRODUCTION_DUMMY_HASH = accounts._DUMMY_HASH
+CHEAP_HASHER = PasswordHasher(
+    time_cost=1,
+    memory_cost=8,
+    parallelism=1,
+    hash_len=PRODUCTION_HASHER.hash_len,
+    salt_len=PRODUCTION_HASHER.salt_len,
+    type=PRODUCTION_HASHER.type,
+)
+CHEAP_DUMMY_HASH = CHEAP_HASHER.hash("no such account, but the same work")
 
 MakeUser = Callable[..., User]
 AuthFor = Callable[..., dict[str, str]]
@@ -214,19 +237,126 @@ def triggers_off(database: Database, table: str = "audit_event") -> Iterator[Non
         raw_sql(database, *on)
 
 
-def emptied_postgres(url: str) -> None:
-    """Every table of a test database emptied, its schema (and triggers) kept."""
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as connection:
-        tables = connection.execute(
-            text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'"
+# The tables of a test database whose rows belong to a test (`alembic_version` belongs to
+# the schema).
+_TABLES = (
+    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+    "AND tablename <> 'alembic_version' ORDER BY tablename"
+)
+# The sequences of those tables' columns, which `TRUNCATE ... RESTART IDENTITY` restarts:
+# each with its first value and its last one (NULL until first used).
+_SEQUENCES = """
+    SELECT DISTINCT s.oid::regclass::text, q.seqstart, pg_sequence_last_value(s.oid)
+    FROM pg_class s
+    JOIN pg_sequence q ON q.seqrelid = s.oid
+    JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid
+        AND d.deptype IN ('a', 'i')
+    JOIN pg_class t ON t.oid = d.refobjid
+    JOIN pg_namespace n ON n.oid = t.relnamespace
+    WHERE n.nspname = 'public' AND t.relname <> 'alembic_version'
+"""
+# A test database is emptied with DELETE, which is ten times quicker than TRUNCATE (that
+# makes new files for every table and index), and with TRUNCATE every so often, so that
+# the dead rows DELETE leaves stay few. (`postgres_database` turns autovacuum off: the
+# space of deleted rows is not reused, and rows lie in the order written, as in a new
+# table.)
+TRUNCATE_EVERY = 25
+_resets: Counter[str] = Counter()
+
+
+def libpq_url(url: str) -> str:
+    """A database URL as libpq reads it: `postgresql://`, without SQLAlchemy's driver."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _may_skip_triggers(connection: psycopg.Connection[Any]) -> bool:
+    """Whether this role may turn triggers and foreign key checks off for its session
+    (`session_replication_role`), as a superuser may."""
+    row = connection.execute("SELECT current_setting('is_superuser')").fetchone()
+    return row is not None and row[0] == "on"
+
+
+def may_restore_rows(url: str) -> bool:
+    """Whether `reset_postgres` can put rows back into the database at `url`: it needs
+    the triggers (the immutable tables' guards, the foreign key checks) off."""
+    with psycopg.connect(libpq_url(url)) as connection:
+        return _may_skip_triggers(connection)
+
+
+@dataclass(frozen=True)
+class PostgresRows:
+    """The rows of a test database's tables, in COPY's binary form, and where its
+    sequences stood: taken once (`PostgresRows.of`), put back by `reset_postgres` for each
+    test that starts from them."""
+
+    tables: dict[str, bytes] = field(default_factory=dict)
+    sequences: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, url: str) -> PostgresRows:
+        tables: dict[str, bytes] = {}
+        with psycopg.connect(libpq_url(url)) as connection:
+            for (table,) in connection.execute(_TABLES).fetchall():
+                name = sql.Identifier(table)
+                found = connection.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(name))
+                if not (row := found.fetchone()) or not row[0]:
+                    continue
+                copy_out = sql.SQL("COPY {} TO STDOUT (FORMAT BINARY)").format(name)
+                with connection.cursor().copy(copy_out) as copy:
+                    tables[table] = b"".join(bytes(chunk) for chunk in copy)
+            sequences = {
+                name: last
+                for name, _first, last in connection.execute(_SEQUENCES).fetchall()
+                if last is not None
+            }
+        return cls(tables, sequences)
+
+
+def reset_postgres(url: str, rows: PostgresRows | None = None) -> None:
+    """The test database at `url` holding `rows` alone (no rows by default), its sequences
+    where they stood when `rows` were taken (else at their start), its schema and triggers
+    kept. What the tests before left is gone, as after TRUNCATE ... RESTART IDENTITY.
+
+    Rows are deleted and copied back with triggers and foreign key checks off (a
+    superuser's `session_replication_role = replica`, for this transaction only); a role
+    that may not turn them off gets TRUNCATE, and no `rows`."""
+    rows = rows or PostgresRows()
+    _resets[url] += 1
+    with psycopg.connect(libpq_url(url)) as connection:
+        tables = [sql.Identifier(table) for (table,) in connection.execute(_TABLES).fetchall()]
+        skips_triggers = _may_skip_triggers(connection)
+        if rows.tables and not skips_triggers:
+            raise RuntimeError("putting rows back needs a superuser: see may_restore_rows")
+        if skips_triggers:
+            connection.execute("SET LOCAL session_replication_role = replica")
+        if tables and (not skips_triggers or _resets[url] % TRUNCATE_EVERY == 1):
+            connection.execute(
+                sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(sql.SQL(", ").join(tables))
             )
-        ).scalars()
-        names = ", ".join(f'"{table}"' for table in tables)
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        elif tables:
+            connection.execute(
+                sql.SQL("; ").join(sql.SQL("DELETE FROM {}").format(table) for table in tables)
+            )
+        for table, data in rows.tables.items():
+            copy_in = sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(sql.Identifier(table))
+            with connection.cursor().copy(copy_in) as copy:
+                copy.write(data)
+        positions = [
+            sql.SQL("setval({}::regclass, {}, {})").format(
+                sql.Literal(name),
+                sql.Literal(rows.sequences.get(name, first)),
+                sql.Literal(name in rows.sequences),
+            )
+            for name, first, _last in connection.execute(_SEQUENCES).fetchall()
+        ]
+        if positions:
+            connection.execute(sql.SQL("SELECT ") + sql.SQL(", ").join(positions))
+
+
+def emptied_postgres(url: str) -> None:
+    """Every table of a test database emptied, its sequences restarted, its schema (and
+    triggers) kept."""
+    reset_postgres(url)
 
 
 class Writer:

@@ -22,13 +22,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from sop_platform.core import accounts
 from sop_platform.core.database import Database
-from tests.support import SECRET, add_attested_user
+from tests.support import (
+    PRODUCTION_DUMMY_HASH,
+    PRODUCTION_HASHER,
+    SECRET,
+    add_attested_user,
+)
 
 POSTGRES_URL = os.environ.get("SOP_TEST_POSTGRES_URL")
 NGINX = Path("/usr/sbin/nginx")
@@ -74,6 +82,14 @@ http {{
     }}
 }}
 """
+
+
+@pytest.fixture(autouse=True)
+def password_hashing() -> Iterator[PasswordHasher]:
+    """Production's Argon2id parameters, as the servers this test starts hash with: the
+    accounts added here are the deployment's own."""
+    with patch.multiple(accounts, _HASHER=PRODUCTION_HASHER, _DUMMY_HASH=PRODUCTION_DUMMY_HASH):
+        yield PRODUCTION_HASHER
 
 
 def free_port() -> int:
