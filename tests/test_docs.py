@@ -34,6 +34,15 @@ def test_ci_runs_the_readme_test_command():
     assert _quick_start_commands()[1] in ci.splitlines()
 
 
+def test_ci_fails_on_lint_and_type_findings_before_the_tests():
+    lines = (ROOT / ".ci" / "run").read_text("utf-8").splitlines()
+    tests = lines.index(_quick_start_commands()[1])
+
+    for check in (".venv/bin/ruff check .", ".venv/bin/ruff format --check .", ".venv/bin/mypy"):
+        assert lines.index(check) < tests
+    assert "set -euo pipefail" in lines
+
+
 def test_every_setting_is_documented():
     for name in Settings.model_fields:
         assert f"`SOP_{name.upper()}`" in README
