@@ -1,4 +1,5 @@
-"""Layers, checked: `core/` imports no web framework; only `api/` touches Starlette."""
+"""Layers, checked: `core/` imports no web framework; only `api/` touches Starlette; the
+workflow (`review/`) knows nothing of the pages that show it (`staff/`, `api/`)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,18 @@ def test_core_imports_no_web_framework_and_no_upper_layer(path: Path):
         name
         for name in imported
         if name.startswith(("sop_platform.api", "sop_platform.review", "sop_platform.render"))
+    }
+    assert not {
+        name for name in imported if name.startswith(("sop_platform.staff", "sop_platform.word"))
+    }
+
+
+@pytest.mark.parametrize("path", _modules("review"), ids=lambda p: p.name)
+def test_the_workflow_imports_no_staff_view_and_no_api(path: Path):
+    assert not {
+        name
+        for name in _imports(path)
+        if name.startswith(("sop_platform.staff", "sop_platform.api"))
     }
 
 
