@@ -1,4 +1,4 @@
-"""Time and memory of converting a Word file (`core/word_convert.converted`), with the
+"""Time and memory of converting a Word file (`word/convert.converted`), with the
 converter before streaming (python-docx, from git) as the baseline measured in the same run.
 
 Cases, built here as real .docx files:
@@ -173,7 +173,7 @@ def _old_converter(folder: Path) -> Callable[[bytes, str], Any]:
 def child(which: str, path: str, old_folder: str) -> None:
     """Convert the file once and print what it cost, as JSON."""
     from sop_platform.core.errors import DomainError
-    from sop_platform.core.word_convert import converted  # the same imports for both
+    from sop_platform.word.convert import converted  # the same imports for both
 
     convert: Callable[[bytes, str], Any] = converted
     if which == "old":

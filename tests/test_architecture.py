@@ -1,4 +1,6 @@
-"""Layers, checked: `core/` imports no web framework; only `api/` touches Starlette."""
+"""Layers, checked: `core/` imports no web framework; only `api/` touches Starlette; the
+workflow (`review/`) and Word files (`word/`) know nothing of the pages that show them
+(`staff/`, `api/`)."""
 
 from __future__ import annotations
 
@@ -35,6 +37,20 @@ def test_core_imports_no_web_framework_and_no_upper_layer(path: Path):
         name
         for name in imported
         if name.startswith(("sop_platform.api", "sop_platform.review", "sop_platform.render"))
+    }
+    assert not {
+        name for name in imported if name.startswith(("sop_platform.staff", "sop_platform.word"))
+    }
+
+
+@pytest.mark.parametrize(
+    "path", _modules("review") + _modules("word"), ids=lambda p: f"{p.parent.name}/{p.name}"
+)
+def test_the_workflow_and_word_files_import_no_staff_view_and_no_api(path: Path):
+    assert not {
+        name
+        for name in _imports(path)
+        if name.startswith(("sop_platform.staff", "sop_platform.api"))
     }
 
 

@@ -15,12 +15,12 @@ from sop_platform.core.audit import event_count, events
 from sop_platform.core.chapters import TEXT_LIMIT, chapter_by_slug, document_by_slug
 from sop_platform.core.database import Database
 from sop_platform.core.models import ChangeRequest, DriftFlag, Media, Revision
-from sop_platform.core.word_safety import MAX_UPLOAD_BYTES
-from tests.core.test_word_convert import long_docx
-from tests.core.test_word_safety import XXE, _docx_with, _with_doctype
-from tests.review.test_word_import import PROPOSED as WORD_CHAPTERS
-from tests.review.test_word_import import sop_docx
+from sop_platform.word.safety import MAX_UPLOAD_BYTES
 from tests.support import CHAPTER, DOCUMENT, MakeUser, edited
+from tests.word.test_convert import long_docx
+from tests.word.test_imports import PROPOSED as WORD_CHAPTERS
+from tests.word.test_imports import sop_docx
+from tests.word.test_safety import XXE, _docx_with, _with_doctype
 
 runner = CliRunner()
 

@@ -19,8 +19,8 @@ from sop_platform.api.idempotency import IdempotentRoute, idempotency_key
 from sop_platform.core.database import Database
 from sop_platform.core.models import AuditEvent, ChangeRequest, IdempotentRequest
 from sop_platform.settings import Settings
-from tests.review.test_word_import import sop_docx
 from tests.support import CHAPTER, DOCUMENT, Api, raw_sql
+from tests.word.test_imports import sop_docx
 
 CRS = "/api/v1/change-requests"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

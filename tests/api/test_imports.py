@@ -19,12 +19,12 @@ from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.editions import issue_edition
 from sop_platform.core.models import AuditEvent, ChangeRequest, Media, Proposal
-from sop_platform.core.word_safety import MAX_UPLOAD_BYTES, MIB
 from sop_platform.settings import Settings
-from tests.core.test_word_convert import _chapter, _png, _saved, _with_xml, long_docx
-from tests.core.test_word_safety import XXE, _docx_with, _with_doctype
-from tests.review.test_word_import import FIXTURES, PNG_NAME, PROPOSED, sop_docx
+from sop_platform.word.safety import MAX_UPLOAD_BYTES, MIB
 from tests.support import CHAPTER, DOCUMENT, Api, approved_and_merged
+from tests.word.test_convert import _chapter, _png, _saved, _with_xml, long_docx
+from tests.word.test_imports import FIXTURES, PNG_NAME, PROPOSED, sop_docx
+from tests.word.test_safety import XXE, _docx_with, _with_doctype
 
 IMPORTS = "/api/v1/imports"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

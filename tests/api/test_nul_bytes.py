@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from sop_platform.core.database import Database
-from tests.review.test_word_import import sop_docx
 from tests.support import CHAPTER, DOCUMENT, PASSWORD, Api
+from tests.word.test_imports import sop_docx
 
 NUL = "\x00"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -10,9 +10,9 @@ from sop_platform.core.chapters import TEXT_LIMIT
 from sop_platform.core.database import Database
 from tests.api.test_imports import DOCX, _annotated, _stored
 from tests.api.web_browser import Browser, SignIn, hidden
-from tests.core.test_word_convert import long_docx
-from tests.review.test_word_import import sop_docx
 from tests.support import DOCUMENT, Api
+from tests.word.test_convert import long_docx
+from tests.word.test_imports import sop_docx
 
 UPLOAD = "/app/imports"
 

@@ -11,8 +11,8 @@ from sop_platform.api.deps import Author, Reader, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
 from sop_platform.core.errors import TooLarge
 from sop_platform.core.media_store import media_by_name
-from sop_platform.core.word_safety import MAX_UPLOAD_BYTES
-from sop_platform.review.word_import import import_word
+from sop_platform.word.imports import import_word
+from sop_platform.word.safety import MAX_UPLOAD_BYTES
 
 router = APIRouter(prefix="/api/v1", tags=["imports"], route_class=IdempotentRoute)
 # Multipart framing around the file; the middleware refuses a larger body before it is read.

@@ -27,7 +27,8 @@ from sop_platform.core.word_diff import word_diff
 from sop_platform.render.diff_html import ops_html
 from sop_platform.render.site_text import catalogue
 from sop_platform.review import change_requests as crs
-from sop_platform.review.editing import (
+from sop_platform.review.workflow import Action, allows
+from sop_platform.staff.editing import (
     EditorText,
     Pick,
     draft_problems,
@@ -37,7 +38,6 @@ from sop_platform.review.editing import (
     source_to_follow,
     start_translation_update,
 )
-from sop_platform.review.workflow import Action, allows
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 

@@ -22,8 +22,8 @@ from sop_platform.core.roles import Role
 from sop_platform.render.compare import chapter_compare
 from sop_platform.render.diff_html import ops_html
 from sop_platform.render.site_text import catalogue
-from sop_platform.render.staff_views import UpdateButton
-from sop_platform.review.chapter_overview import ChapterOverview, chapter_overview
+from sop_platform.staff.chapter_overview import ChapterOverview, chapter_overview
+from sop_platform.staff.text_html import UpdateButton
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from sop_platform.api.deps import Reader, SessionDep
 from sop_platform.api.web.pages import staff_page
 from sop_platform.core.chapters import all_documents, chapters_of
-from sop_platform.review.home import home_of
+from sop_platform.staff.home import home_of
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 

@@ -30,9 +30,9 @@ from sop_platform.core.editions import (
 from sop_platform.core.errors import DomainError, InvalidInput, ReleaseBlocked
 from sop_platform.core.models import User
 from sop_platform.render.site_text import said
-from sop_platform.review.blocker_rows import Places, blocker_rows, language_names
 from sop_platform.review.issuing import issue_signed, pending_blockers
 from sop_platform.review.queue import review_queue
+from sop_platform.staff.blocker_rows import Places, blocker_rows, language_names
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 

@@ -29,8 +29,8 @@ from sop_platform.review.comments import add_comment, set_resolved
 from sop_platform.review.details import details_of, diffs_of
 from sop_platform.review.merge import merge_change_request
 from sop_platform.review.reviews import review
-from sop_platform.review.translations_behind import behind_by_translation, translation_marks
 from sop_platform.review.workflow import OPEN_STATES, Action, allows
+from sop_platform.staff.translation_marks import behind_by_translation, translation_marks
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 

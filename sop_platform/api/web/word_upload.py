@@ -12,8 +12,8 @@ from sop_platform.api.deps import Author, SessionDep
 from sop_platform.api.errors import status_of
 from sop_platform.api.web.pages import attempt, staff_page
 from sop_platform.core.errors import TooLarge
-from sop_platform.core.word_safety import MAX_UPLOAD_BYTES
-from sop_platform.review.word_import import import_word
+from sop_platform.word.imports import import_word
+from sop_platform.word.safety import MAX_UPLOAD_BYTES
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 

@@ -1,5 +1,5 @@
 """Word files built here with python-docx come out as the Markdown in
-`fixtures/word/`, and what has no Markdown form is reported, never silently lost."""
+`fixtures/convert/`, and what has no Markdown form is reported, never silently lost."""
 
 from __future__ import annotations
 
@@ -22,15 +22,16 @@ from docx.oxml import parse_xml
 from docx.shared import Inches
 from docx.text.paragraph import Paragraph
 
-from sop_platform.core import word_convert
 from sop_platform.core.chapters import TEXT_LIMIT
 from sop_platform.core.clauses import block_parser, clauses_of
 from sop_platform.core.errors import InvalidInput, TooLarge
-from sop_platform.core.word_convert import WordConversion, converted
-from sop_platform.core.word_safety import MAX_ELEMENT_XML_BYTES, MIB
-from tests.core.test_word_safety import _docx_with
+from sop_platform.word import budget
+from sop_platform.word.convert import WordConversion, converted
+from sop_platform.word.notes import MAX_NOTES
+from sop_platform.word.safety import MAX_ELEMENT_XML_BYTES, MIB
+from tests.word.test_safety import _docx_with
 
-FIXTURES = Path(__file__).parent / "fixtures" / "word"
+FIXTURES = Path(__file__).parent / "fixtures" / "convert"
 AZERBAIJANI = "Minaaxtaran təhlükəsizlik zolağından çıxmamalıdır; ə, ı, ğ, ö, ü, ş, ç, İ"
 FRONT = "---\ndocument: d\nid: c\nnumber: 4\ntitle: T\nlanguage: en\n---\n\n"
 NAMESPACES = (
@@ -702,19 +703,19 @@ def test_one_paragraph_of_more_xml_than_the_budget_is_refused_before_it_is_read_
 def test_notes_past_the_most_listed_are_counted_as_one_line():
     document = _chapter()
     stamp = 'w:id="{}" w:author="QA" w:date="2024-05-01T00:00:00Z"'
-    for number in range(word_convert.MAX_NOTES + 50):
+    for number in range(MAX_NOTES + 50):
         paragraph = document.add_paragraph(f"Step {number}: clear to ")
         _with_xml(paragraph, f"<w:ins {stamp.format(number)}><w:r><w:t>20 cm</w:t></w:r></w:ins>")
 
     notes = converted(_saved(document)).notes
 
-    assert len(notes) == word_convert.MAX_NOTES + 1
+    assert len(notes) == MAX_NOTES + 1
     assert notes[0].startswith('chapter "4 Manual clearance", paragraph "Step 0: clear to 20 cm"')
     assert notes[-1] == "more than 200 notes: only the first 200 are listed"
 
 
 def test_a_file_defining_more_styles_than_kept_is_refused(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(word_convert, "MAX_DEFINITIONS", 10)  # python-docx defines 164
+    monkeypatch.setattr(budget, "MAX_DEFINITIONS", 10)  # python-docx defines 164
 
     with pytest.raises(TooLarge) as refusal:
         converted(_saved(_chapter("Text.")), "sop.docx")
@@ -725,7 +726,7 @@ def test_a_file_defining_more_styles_than_kept_is_refused(monkeypatch: pytest.Mo
 
 
 def test_a_conversion_over_its_time_budget_is_refused(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(word_convert, "MAX_CONVERSION_SECONDS", 0.0)
+    monkeypatch.setattr(budget, "MAX_CONVERSION_SECONDS", 0.0)
 
     with pytest.raises(TooLarge) as refusal:
         converted(_saved(_chapter("Text.")), "sop.docx")

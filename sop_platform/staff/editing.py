@@ -16,12 +16,12 @@ from sop_platform.core.front_matter import LANGUAGES
 from sop_platform.core.models import ChangeRequest, Chapter, Document, User
 from sop_platform.core.translations import proposed_outdated_clauses, translation_status
 from sop_platform.render.site_text import catalogue, said
-from sop_platform.render.staff_views import chapter_html, outdated_marks
 from sop_platform.review import change_requests as crs
-from sop_platform.review.chapter_overview import document_targets
 from sop_platform.review.proposal_store import proposal_text, proposals_at
 from sop_platform.review.text_checks import Problem, problems_in
 from sop_platform.review.workflow import State
+from sop_platform.staff.chapter_overview import document_targets
+from sop_platform.staff.text_html import chapter_html, outdated_marks
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,6 @@ from sop_platform.core.models import Chapter, Document
 from sop_platform.core.translations import OutdatedClause, outdated_clauses
 from sop_platform.render.markdown import Target
 from sop_platform.render.site_text import catalogue, said
-from sop_platform.render.staff_views import outdated_notice
-from sop_platform.review.chapter_overview import document_targets
 from sop_platform.review.release_gates import (
     BROKEN_REFERENCE,
     NEEDS_REVIEW,
@@ -26,6 +24,8 @@ from sop_platform.review.release_gates import (
     TRANSLATION_OUTDATED,
     Blocker,
 )
+from sop_platform.staff.chapter_overview import document_targets
+from sop_platform.staff.text_html import outdated_notice
 
 CHAPTER_PAGE = "/app/documents/{doc}/chapters/{slug}?lang={language}"
 

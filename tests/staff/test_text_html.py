@@ -12,7 +12,7 @@ from sop_platform.core.word_diff import word_diff
 from sop_platform.render.diff_html import anchored_diff_html
 from sop_platform.render.markdown import Target
 from sop_platform.render.site_text import catalogue
-from sop_platform.render.staff_views import chapter_html, targets_of
+from sop_platform.staff.text_html import chapter_html, targets_of
 
 OLD = """## Depth {#depth}
 

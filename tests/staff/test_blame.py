@@ -10,7 +10,7 @@ import pytest
 from sop_platform.core.chapters import find_chapter
 from sop_platform.core.content_loader import LOADER
 from sop_platform.core.database import Database
-from sop_platform.review.blame import ClauseBlame, blame_of
+from sop_platform.staff.blame import ClauseBlame, blame_of
 from tests.support import CHAPTER, DOCUMENT, Api, approved_and_merged, edited
 
 SCOPE = ("It applies to every deminer", "It binds every deminer")

@@ -29,12 +29,12 @@ from sop_platform.core.front_matter import chapter_header
 from sop_platform.core.models import ChangeRequest, Media, Proposal
 from sop_platform.review.change_requests import change_request_by_id
 from sop_platform.review.proposal_store import proposal_text, proposals_at
-from sop_platform.review.word_import import WordImportReport, import_word
-from tests.core.test_word_convert import AZERBAIJANI, _picture, _png, _saved, long_docx
-from tests.core.test_word_safety import XXE, _docx_with, _slipped, _with_doctype
+from sop_platform.word.imports import WordImportReport, import_word
 from tests.support import CHAPTER, DOCUMENT, Api, MakeUser, approved_and_merged
+from tests.word.test_convert import AZERBAIJANI, _picture, _png, _saved, long_docx
+from tests.word.test_safety import XXE, _docx_with, _slipped, _with_doctype
 
-FIXTURES = Path(__file__).parent / "fixtures" / "word"
+FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 PROPOSED = ["manual-clearance/en", "technical-survey/en", "night-work/en"]
 PNG_NAME = f"{hashlib.sha256(_png()).hexdigest()}.png"
 

@@ -14,7 +14,7 @@ import docx
 import pytest
 
 from sop_platform.core.errors import InvalidInput, TooLarge
-from sop_platform.core.word_safety import (
+from sop_platform.word.safety import (
     MAX_ENTRIES,
     MAX_UPLOAD_BYTES,
     MAX_XML_PART_BYTES,

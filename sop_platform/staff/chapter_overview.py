@@ -20,13 +20,13 @@ from sop_platform.render.diff_html import ops_html
 from sop_platform.render.markdown import Target
 from sop_platform.render.revision_texts import head_rows, text_of
 from sop_platform.render.site_text import catalogue
-from sop_platform.render.staff_views import (
+from sop_platform.staff.blame import ClauseBlame, blame_of, merging_change_requests
+from sop_platform.staff.text_html import (
     UpdateButton,
     chapter_html,
     outdated_marks,
     targets_of,
 )
-from sop_platform.review.blame import ClauseBlame, blame_of, merging_change_requests
 
 # Where a reference in a staff view of a chapter leads: the staff view of its target.
 CHAPTER_HREF = "/app/documents/{doc}/chapters/{{slug}}?lang={{language}}#{{anchor}}"

@@ -23,8 +23,8 @@ from sop_platform.core.database import Database
 from sop_platform.core.models import Edition
 from sop_platform.core.periodic_review import years_after
 from sop_platform.resources import shipped_dir
-from sop_platform.review.home import Home, home_of
 from sop_platform.review.imports import import_chapters, import_files
+from sop_platform.staff.home import Home, home_of
 from tests.support import CHAPTER, DOCUMENT, Api, edited
 
 STANDARD = shipped_dir("content") / "standards" / "imas" / "09.10-clearance-requirements.md"

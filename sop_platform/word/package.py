@@ -5,7 +5,7 @@ gives each part's content type, `_rels/.rels` points to the main document part, 
 `word/_rels/document.xml.rels` to the styles, numbering, comments, images and web links the
 document uses. `WordPackage` reads the content types and the relationships, keeping only
 what conversion asks about, and unpacks a part only when asked: the document and its styles
-as streams (`word_safety.XmlStream`), an image when the text shows it. Every part a
+as streams (`safety.XmlStream`), an image when the text shows it. Every part a
 relationship points to must be there and have a content type, as python-docx, which read
 these files before, required; a package that fails this is `Unreadable`.
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 from sop_platform.core.errors import TooLarge
-from sop_platform.core.word_safety import XmlStream, is_xml_part, unpacked
+from sop_platform.word.safety import XmlStream, is_xml_part, unpacked
 
 _RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"

@@ -1,8 +1,8 @@
 """Importing a Word (.docx) file into an SOP document: never directly, always as a draft
 change request with one proposed text per chapter.
 
-The file is checked before anything is unpacked (`core/word_safety.py`, which
-`core/word_convert.py` runs first), converted to our Markdown and split at its top-level
+The file is checked before anything is unpacked (`word/safety.py`, which
+`word/convert.py` runs first), converted to our Markdown and split at its top-level
 headings. A Word chapter is
 matched to an existing chapter by number, else by title; it keeps that chapter's front
 matter, and each heading whose title matches one of the chapter's clauses keeps that
@@ -34,8 +34,8 @@ from sop_platform.core.front_matter import SLUG, chapter_header
 from sop_platform.core.media_store import stored_media
 from sop_platform.core.models import Chapter, Document, User
 from sop_platform.core.roles import Role
-from sop_platform.core.word_convert import WordChapter, converted
 from sop_platform.review.imports import ImportFile, proposed_change_request
+from sop_platform.word.convert import WordChapter, converted
 
 _HEADING = re.compile(r"^(#{2,6}) (.+?)[ \t]*$", re.MULTILINE)
 _KEPT_ATTRIBUTES = ("imas", "relation", "justification", "level")

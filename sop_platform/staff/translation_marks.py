@@ -1,0 +1,110 @@
+"""What a CR page shows of translations: the clauses the CR leaves behind, grouped into one
+warning per translation, and the outdated clauses of each translated text it proposes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from sop_platform.core.models import ChangeRequest, Chapter, Document, Proposal
+from sop_platform.core.translations import OutdatedClause, proposed_outdated_clauses
+from sop_platform.review.proposal_store import proposal_text, proposals_at
+from sop_platform.review.translations_behind import TranslationBehind
+from sop_platform.staff.chapter_overview import document_targets
+from sop_platform.staff.text_html import outdated_marks
+
+
+@dataclass(frozen=True)
+class ProposedTranslation:
+    """A translated text a CR proposes, with the clauses it would leave outdated if merged
+    now; `proposed_source` is the revision number standing for the source text the same CR
+    proposes (None: compared with the source's head)."""
+
+    chapter: str
+    language: str
+    clauses: list[OutdatedClause]
+    proposed_source: int | None
+
+
+def proposed_translations(
+    session: Session, change_request: ChangeRequest, proposals: list[Proposal] | None = None
+) -> list[ProposedTranslation]:
+    """Every translated text the CR proposes for an existing chapter, with its outdated
+    clauses (`core/translations.py`), against the source text the CR proposes too or else
+    the source's head."""
+    proposals = proposals if proposals is not None else proposals_at(session, change_request)
+    by_key = {(p.chapter_slug, p.language): p for p in proposals}
+    found = []
+    for proposal in sorted(proposals, key=lambda p: (p.chapter_slug, p.language)):
+        if proposal.chapter_id is None:
+            continue
+        chapter = session.get(Chapter, proposal.chapter_id)
+        if chapter is None or chapter.translation_of is None:
+            continue
+        text = proposal_text(session, proposal)
+        source = by_key.get((proposal.chapter_slug, chapter.translation_of))
+        source_text = proposal_text(session, source) if source is not None else None
+        clauses = proposed_outdated_clauses(
+            session, chapter, text, proposal.base_revision, source_text
+        )
+        proposed = clauses[0].source_revision if clauses and source is not None else None
+        found.append(ProposedTranslation(chapter.slug, chapter.language, clauses, proposed))
+    return found
+
+
+@dataclass(frozen=True)
+class BehindGroup:
+    """The clauses a CR leaves behind in one translation: one warning, one link."""
+
+    chapter: str
+    language: str
+    source_language: str
+    clauses: list[TranslationBehind]
+
+    @property
+    def pick(self) -> str:
+        """How the editor names the translation (`slug:lang`)."""
+        return f"{self.chapter}:{self.language}"
+
+
+def behind_by_translation(behind: list[TranslationBehind]) -> list[BehindGroup]:
+    groups: dict[tuple[str, str], BehindGroup] = {}
+    for entry in behind:
+        key = (entry.chapter, entry.language)
+        if key not in groups:
+            groups[key] = BehindGroup(entry.chapter, entry.language, entry.source_language, [])
+        groups[key].clauses.append(entry)
+    return list(groups.values())
+
+
+@dataclass(frozen=True)
+class ClauseMarkView:
+    """One outdated clause of a proposed translation as the CR page shows it."""
+
+    anchor: str
+    number: str
+    title: str
+    html: str  # the notice and the source text, escaped by the renderer
+
+
+def translation_marks(
+    session: Session,
+    change_request: ChangeRequest,
+    proposals: list[Proposal],
+    language: str,
+) -> dict[tuple[str, str], list[ClauseMarkView]]:
+    """The outdated clauses of each translated text the CR proposes, by (chapter,
+    language), with notices in the staff interface's `language`."""
+    found: dict[tuple[str, str], list[ClauseMarkView]] = {}
+    document = session.get(Document, change_request.document_id)
+    for proposed in proposed_translations(session, change_request, proposals):
+        targets = document_targets(session, document, proposed.language) if document else {}
+        marks = outdated_marks(proposed.clauses, language, proposed.proposed_source, True, targets)
+        views = [
+            ClauseMarkView(clause.anchor, clause.number, clause.title, marks[clause.anchor].html())
+            for clause in proposed.clauses
+        ]
+        if views:
+            found[(proposed.chapter, proposed.language)] = views
+    return found
