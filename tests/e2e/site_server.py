@@ -4,6 +4,7 @@ they did that a reader did not ask for."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import threading
 import time
@@ -163,8 +164,25 @@ class LiveServer:
             timeout_graceful_shutdown=5,
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="live-site", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="live-site", daemon=True)
         self.base_url = ""
+
+    def _run(self) -> None:
+        with asyncio.Runner(loop_factory=self._server.config.get_loop_factory()) as runner:
+            runner.run(self._serve())
+
+    async def _serve(self) -> None:
+        try:
+            await self._server.serve()
+        finally:
+            # A connection still open when the server stops waiting for it (a browser's
+            # keep-alive, a request cut short by force_exit) would be closed by the garbage
+            # collector, whose ResourceWarning then fails whichever test runs at that moment.
+            for connection in list(self._server.server_state.connections):
+                transport = getattr(connection, "transport", None)
+                if transport is not None:
+                    transport.abort()
+            await asyncio.sleep(0)
 
     def start(self) -> str:
         self._thread.start()
