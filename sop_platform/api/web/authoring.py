@@ -37,7 +37,7 @@ from sop_platform.review.editing import (
     source_to_follow,
     start_translation_update,
 )
-from sop_platform.review.workflow import Action, allows
+from sop_platform.review.permissions import permissions_in
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 
@@ -198,8 +198,7 @@ def _editor(
         tabs=tabs,
         current=current,
         shown=shown,
-        editable=allows(change_request.state, Action.REVISE)
-        and change_request.author == user.username,
+        editable=permissions_in(session, user, change_request).revise,
         version=crs.etag_of(change_request),
         problems=draft_problems(session, change_request, current, shown.text)
         if current and shown
