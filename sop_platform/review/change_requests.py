@@ -12,12 +12,10 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from sop_platform.core import audit
-from sop_platform.core.accounts import role_of
 from sop_platform.core.chapters import checked_language, document_by_slug
 from sop_platform.core.clock import utc_now
 from sop_platform.core.errors import (
     Conflict,
-    Forbidden,
     InvalidInput,
     NoChange,
     NotFound,
@@ -33,15 +31,15 @@ from sop_platform.core.models import (
     Iteration,
     User,
 )
-from sop_platform.core.roles import Role
 from sop_platform.core.version_store import revision_row
+from sop_platform.review.permissions import Step, require
 from sop_platform.review.proposal_store import (
     chapter_key,
     proposals_at,
     stored_proposal,
 )
 from sop_platform.review.text_checks import problems_of
-from sop_platform.review.workflow import OPEN_STATES, Action, State, next_state
+from sop_platform.review.workflow import Action, State, next_state
 
 IMAS_REFERENCE = re.compile(r"^\d{2}(\.\d{2}){0,3}(#[0-9A-Za-z.]+)?$")
 MAX_IMAS_REFERENCES = 50
@@ -205,14 +203,6 @@ def record_change(
     )
 
 
-def _writer_check(change_request: ChangeRequest, user: User) -> None:
-    if user.username != change_request.author and not role_of(user).includes(Role.ADMIN):
-        raise Forbidden(
-            f"only the author of change request {change_request.id} "
-            f"({change_request.author}) or an admin may change it"
-        )
-
-
 @dataclass(frozen=True)
 class _Target:
     chapter: Chapter | None
@@ -301,7 +291,7 @@ def put_proposals(
     """Save proposed texts for one or more chapters as the CR's next iteration (one audit
     event per chapter). A new iteration voids every earlier approval: signatures bind the
     texts they saw. Every text is checked before anything is stored."""
-    _writer_check(change_request, user)
+    require(session, user, change_request, Step.REVISE)
     after = next_state(change_request.state, Action.REVISE)
     document = document_of(session, change_request)
     current = proposals_at(session, change_request)
@@ -413,12 +403,7 @@ def describe(
     """Word the CR's title, rationale or IMAS references anew (None: keep it as it is),
     while the CR is open, as its author or an admin. The earlier wording is kept: a new one
     is appended to the CR's wordings and audited. False when nothing changed."""
-    _writer_check(change_request, user)
-    if change_request.state not in OPEN_STATES:
-        raise Conflict(
-            f"change request {change_request.id} is {change_request.state}: "
-            "its title, rationale and IMAS references are final"
-        )
+    require(session, user, change_request, Step.REVISE)
     wanted = {
         "title": change_request.title if title is None else title.strip(),
         "rationale": change_request.rationale if rationale is None else rationale.strip(),
@@ -478,7 +463,7 @@ def wordings_of(session: Session, change_request: ChangeRequest) -> list[Wording
 
 
 def submit(session: Session, change_request: ChangeRequest, user: User) -> None:
-    _writer_check(change_request, user)
+    require(session, user, change_request, Step.SUBMIT)
     if change_request.current_iteration == 0:
         raise InvalidInput("nothing to submit: propose a text for at least one chapter first")
     before = cr_state(change_request)
@@ -506,7 +491,7 @@ def submit(session: Session, change_request: ChangeRequest, user: User) -> None:
 
 
 def withdraw(session: Session, change_request: ChangeRequest, user: User) -> None:
-    _writer_check(change_request, user)
+    require(session, user, change_request, Step.WITHDRAW)
     before = cr_state(change_request)
     change_request.state = next_state(change_request.state, Action.WITHDRAW)
     record_change(session, change_request, user, "cr.withdrawn", before, {})
@@ -514,8 +499,7 @@ def withdraw(session: Session, change_request: ChangeRequest, user: User) -> Non
 
 def reject(session: Session, change_request: ChangeRequest, user: User, reason: str) -> None:
     """An approver closes the CR for good; the reason is kept in the audit chain."""
-    if not role_of(user).includes(Role.APPROVER):
-        raise Forbidden("rejecting a change request needs the 'approver' role")
+    require(session, user, change_request, Step.REJECT)
     if not reason.strip():
         raise InvalidInput("say why the change request is rejected")
     before = cr_state(change_request)

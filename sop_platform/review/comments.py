@@ -7,20 +7,14 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from sop_platform.core.accounts import role_of
 from sop_platform.core.clock import utc_now
-from sop_platform.core.errors import Forbidden, InvalidInput, NotFound
+from sop_platform.core.errors import InvalidInput, NotFound
 from sop_platform.core.models import ChangeRequest, Comment, Proposal, User
-from sop_platform.core.roles import Role
 from sop_platform.review.anchoring import Anchor, Relocation, anchored, quote_position, relocation
 from sop_platform.review.change_requests import cr_state, record_change
+from sop_platform.review.permissions import Step, require
 from sop_platform.review.proposal_store import chapter_key, proposal_text, proposals_at
 from sop_platform.review.workflow import Action, next_state
-
-
-def _may_discuss(change_request: ChangeRequest, user: User) -> None:
-    if user.username != change_request.author and not role_of(user).includes(Role.REVIEWER):
-        raise Forbidden("commenting needs the 'reviewer' role, or being the CR's author")
 
 
 def _proposed_texts(session: Session, change_request: ChangeRequest) -> dict[str, str]:
@@ -64,7 +58,7 @@ def add_comment(
     parent: int | None = None,
 ) -> Comment:
     """A new thread on a passage of the current iteration, or a reply to a thread."""
-    _may_discuss(change_request, user)
+    require(session, user, change_request, Step.COMMENT)
     if not body.strip():
         raise InvalidInput("a comment needs a body")
     before = cr_state(change_request)
@@ -130,7 +124,7 @@ def thread_of(session: Session, change_request: ChangeRequest, comment_id: int) 
 def set_resolved(
     session: Session, change_request: ChangeRequest, user: User, comment_id: int, resolved: bool
 ) -> Comment:
-    _may_discuss(change_request, user)
+    require(session, user, change_request, Step.RESOLVE)
     thread = thread_of(session, change_request, comment_id)
     if thread.resolved == resolved:
         return thread

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from sop_platform.core import audit
-from sop_platform.core.accounts import role_of
 from sop_platform.core.chapters import create_chapter, revision_text, save_chapter_text
 from sop_platform.core.clauses import clauses_touched
 from sop_platform.core.clock import utc_now
 from sop_platform.core.drift import clear_by_merge
-from sop_platform.core.errors import Conflict, Forbidden, InvalidInput, MergeConflict
+from sop_platform.core.errors import Conflict, InvalidInput, MergeConflict
 from sop_platform.core.front_matter import chapter_header
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.merge_records import MERGED, merge_subject
@@ -26,7 +25,6 @@ from sop_platform.core.models import (
     Revision,
     User,
 )
-from sop_platform.core.roles import Role
 from sop_platform.core.signatures import (
     approvals_of,
     confirm_signer,
@@ -36,6 +34,7 @@ from sop_platform.core.signatures import (
 )
 from sop_platform.core.version_store import locked_chapter
 from sop_platform.review.change_requests import cr_state, document_of, record_change
+from sop_platform.review.permissions import Step, require
 from sop_platform.review.proposal_store import (
     base_text,
     chapter_key,
@@ -129,8 +128,7 @@ def merge_change_request(
     chapter whose head moved on since the CR's base gets the change re-applied (three-way);
     the merge is then signed by `user` (`password` again, meaning `merged`, bound to the
     manifest of the merged texts), and refused without it."""
-    if not role_of(user).includes(Role.APPROVER):
-        raise Forbidden("merging needs the 'approver' role")
+    require(session, user, change_request, Step.MERGE)
     before = cr_state(change_request)
     after = next_state(change_request.state, Action.MERGE)
     document = document_of(session, change_request)

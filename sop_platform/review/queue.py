@@ -4,6 +4,9 @@
   (to merge);
 - a reviewer: submitted CRs of others (to comment on or send back);
 - anyone: their own CRs in draft or with changes requested (to revise and submit).
+
+The selection is `review/permissions.py`'s rules written as SQL, so that a page of the
+queue is read from indexes; each item's action is then the permission answer itself.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sop_platform.core.signatures import (
     counting_approvals,
     signature_of,
 )
+from sop_platform.review.permissions import permissions_for
 from sop_platform.review.proposal_store import chapter_key
 from sop_platform.review.workflow import State
 
@@ -127,7 +131,7 @@ def review_queue(
         for cr in session.exec(select(ChangeRequest).where(col(ChangeRequest.id).in_(ids)))
     }
     page = [found[cr_id] for cr_id in ids]
-    return _items(session, page, me, role.includes(Role.APPROVER), now), total
+    return _items(session, page, user, now), total
 
 
 def _count(session: Session, *conditions: ColumnElement[bool]) -> int:
@@ -135,7 +139,7 @@ def _count(session: Session, *conditions: ColumnElement[bool]) -> int:
 
 
 def _items(
-    session: Session, page: list[ChangeRequest], me: str, can_approve: bool, now: datetime
+    session: Session, page: list[ChangeRequest], user: User, now: datetime
 ) -> list[QueueItem]:
     ids = [cr.id for cr in page]
     chapters: dict[int, list[str]] = {}
@@ -177,14 +181,14 @@ def _items(
         assert cr.id is not None
         since = cr.submitted_at or cr.created_at
         document = documents[cr.document_id]
-        if cr.author == me and cr.state in (State.DRAFT, State.CHANGES_REQUESTED):
+        may = permissions_for(user, cr, writers[cr.id])
+        if may.submit:
             action = "revise"
-        elif cr.state == State.APPROVED:
+        elif may.merge:
             action = "merge"
         else:
             # An admin who saved an iteration of someone's CR wrote text in it: no signing.
-            signs = can_approve and me not in writers.get(cr.id, set())
-            action = "approve" if signs else "review"
+            action = "approve" if may.approve else "review"
         items.append(
             QueueItem(
                 change_request=cr,

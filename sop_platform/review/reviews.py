@@ -12,17 +12,14 @@ import json
 
 from sqlmodel import Session
 
-from sop_platform.core.accounts import role_of
 from sop_platform.core.clock import utc_now
-from sop_platform.core.errors import Conflict, Forbidden, InvalidInput
+from sop_platform.core.errors import Conflict, InvalidInput
 from sop_platform.core.models import ChangeRequest, Review, User
-from sop_platform.core.roles import Role
 from sop_platform.core.signatures import (
     APPROVE,
     REQUEST_CHANGES,
     approvals_of,
     confirm_signer,
-    text_writers,
 )
 from sop_platform.review.approval_policy import quorum_met
 from sop_platform.review.change_requests import (
@@ -30,6 +27,7 @@ from sop_platform.review.change_requests import (
     document_of,
     record_change,
 )
+from sop_platform.review.permissions import Step, require
 from sop_platform.review.proposal_store import proposals_at, signed_manifest
 from sop_platform.review.workflow import Action, State, next_state
 
@@ -41,6 +39,7 @@ _DECISIONS = {
     COMMENT: (Action.COMMENT, "review.commented"),
 }
 DECISIONS = tuple(_DECISIONS)
+_STEPS = {APPROVE: Step.APPROVE, REQUEST_CHANGES: Step.REQUEST_CHANGES, COMMENT: Step.REVIEW}
 SIGNATURE_MEANING = "approved"
 
 
@@ -57,18 +56,13 @@ def review(
     """Record one decision on the CR's current iteration."""
     if decision not in DECISIONS:
         raise InvalidInput(f"unknown decision '{decision}': use one of {', '.join(DECISIONS)}")
-    if not role_of(reviewer).includes(Role.REVIEWER):
-        raise Forbidden("reviewing needs the 'reviewer' role")
     # Who may sign is settled before what state the CR is in: a reviewer can never approve.
-    if decision == APPROVE and not role_of(reviewer).includes(Role.APPROVER):
-        raise Forbidden("approving needs the 'approver' role")
+    require(session, reviewer, change_request, _STEPS[decision])
     if iteration is not None and iteration != change_request.current_iteration:
         raise Conflict(
             f"you reviewed iteration {iteration}, but the change request is now at "
             f"iteration {change_request.current_iteration}: read it again"
         )
-    if decision != COMMENT and reviewer.username in text_writers(session, change_request):
-        raise Forbidden("four eyes: someone who wrote text in a change request cannot review it")
     if decision == REQUEST_CHANGES and not body.strip():
         raise InvalidInput("say what needs to change")
     if decision == COMMENT and not body.strip():

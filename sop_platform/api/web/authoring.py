@@ -27,7 +27,7 @@ from sop_platform.core.word_diff import word_diff
 from sop_platform.render.diff_html import ops_html
 from sop_platform.render.site_text import catalogue
 from sop_platform.review import change_requests as crs
-from sop_platform.review.workflow import Action, allows
+from sop_platform.review.permissions import permissions_in
 from sop_platform.staff.editing import (
     EditorText,
     Pick,
@@ -198,8 +198,7 @@ def _editor(
         tabs=tabs,
         current=current,
         shown=shown,
-        editable=allows(change_request.state, Action.REVISE)
-        and change_request.author == user.username,
+        editable=permissions_in(session, user, change_request).revise,
         version=crs.etag_of(change_request),
         problems=draft_problems(session, change_request, current, shown.text)
         if current and shown

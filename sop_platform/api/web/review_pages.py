@@ -28,8 +28,8 @@ from sop_platform.review import change_requests as crs
 from sop_platform.review.comments import add_comment, set_resolved
 from sop_platform.review.details import details_of, diffs_of
 from sop_platform.review.merge import merge_change_request
+from sop_platform.review.permissions import permissions_in
 from sop_platform.review.reviews import review
-from sop_platform.review.workflow import OPEN_STATES, Action, allows
 from sop_platform.staff.translation_marks import behind_by_translation, translation_marks
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
@@ -82,9 +82,7 @@ def _cr_page(
         details=details,
         chapters=chapters,
         version=crs.etag_of(change_request),
-        is_author=user.username == change_request.author,
-        submittable=allows(change_request.state, Action.SUBMIT),
-        open=change_request.state in OPEN_STATES,
+        may=permissions_in(session, user, change_request),
         approve=APPROVE,
         review_signatures={
             entry.id: signature_of(entry) for entry in details.reviews if entry.decision == APPROVE
