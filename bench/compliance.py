@@ -21,7 +21,7 @@ else is a setup error (exit status 2).
 
 Measured, each call timed with `time.perf_counter`:
 
-* ours: `render.compliance.compliance_of(session, document)` at the heads, each call in a
+* ours: `reading.compliance_reports.compliance_of(session, document)` at the heads, each call in a
   fresh read session (opening it and looking the document up by slug are in the time, as a
   request pays them): once cold (every in-process render memo forgotten, so outlines are
   parsed and rendered), then `--runs` times warm (outlines, clause lists and the standard
@@ -77,10 +77,11 @@ from sop_platform.core.database import Database
 from sop_platform.core.errors import DomainError
 from sop_platform.core.models import Document
 from sop_platform.core.requirements import Level
-from sop_platform.render.compliance import STATUSES, ComplianceMatrix, compliance_of
-from sop_platform.render.live_site import LiveSite
+from sop_platform.reading.compliance_reports import compliance_of
+from sop_platform.reading.document_clauses import document_clauses
+from sop_platform.reading.live_site import LiveSite
+from sop_platform.render.compliance import STATUSES, ComplianceMatrix
 from sop_platform.render.memo import forget_all
-from sop_platform.render.national_clauses import document_clauses
 
 TARGET_MS = 100.0
 STANDARD = "bench-imas"

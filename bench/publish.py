@@ -16,7 +16,7 @@ Measured, each `--runs` times after `--warmup` untimed runs, median (and min-max
 * ours, whole process: `sop-platform publish --out DIR` on the database as `init` left it,
   each run into a new empty DIR (the render cache lives in `DIR/.render-cache`), so
   nothing is cached;
-* ours, in process: `sop_platform.render.static_site.publish_site(Database(url), DIR)`,
+* ours, in process: `sop_platform.reading.static_site.publish_site(Database(url), DIR)`,
   the same way, with every in-process memo forgotten first (`render.memo.forget_all`), so
   only the interpreter, its imports and compiled templates are warm; chapters are rendered
   in as many processes as there are CPUs, as `sop-platform publish` does;
@@ -65,8 +65,8 @@ from sop_platform.core.chapters import find_chapter, revision_text, save_chapter
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.editions import issue_edition
+from sop_platform.reading.static_site import PublishReport, publish_site
 from sop_platform.render.memo import forget_all
-from sop_platform.render.static_site import PublishReport, publish_site
 
 RATIO_TARGET = 3.0
 REPUBLISH_TARGET_MS = 100.0

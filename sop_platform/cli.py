@@ -32,7 +32,7 @@ from sop_platform.core.models import Document
 from sop_platform.core.periodic_review import set_review_interval
 from sop_platform.core.roles import Role
 from sop_platform.core.word_safety import MAX_UPLOAD_BYTES
-from sop_platform.render.static_site import publish_site, zip_site
+from sop_platform.reading.static_site import publish_site, zip_site
 from sop_platform.review.approval_policy import MAX_APPROVALS, set_required_approvals
 from sop_platform.review.imports import import_chapters, import_files
 from sop_platform.review.word_import import import_word

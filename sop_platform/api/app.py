@@ -44,7 +44,7 @@ from sop_platform.api.web import (
     chapters as staff_chapters,
 )
 from sop_platform.core.database import Database
-from sop_platform.render.live_site import LiveSite
+from sop_platform.reading.live_site import LiveSite
 from sop_platform.settings import Settings
 
 TITLE = "SOP platform"

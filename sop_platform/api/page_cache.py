@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sop_platform.core.errors import DomainError
-from sop_platform.render.live_site import LiveSite, NotInMemory, Page
+from sop_platform.reading.live_site import LiveSite, NotInMemory, Page
 
 # Words after /sop/{doc}/ that name a page of their own, not a chapter.
 _RESERVED = frozenset(

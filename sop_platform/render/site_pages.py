@@ -15,13 +15,9 @@ from markupsafe import Markup
 
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.signatures import Signature
+from sop_platform.render import compliance
 from sop_platform.render.compare import DriftView, compare_rows
-from sop_platform.render.compliance import (
-    STATUSES,
-    ComplianceMatrix,
-    compliance_matrix,
-    matrix_csv,
-)
+from sop_platform.render.compliance import STATUSES, ComplianceMatrix, matrix_csv
 from sop_platform.render.diff_html import diff_html, ops_html
 from sop_platform.render.markdown import (
     ClauseMark,
@@ -366,15 +362,7 @@ def edition_matrix(
     )
     found = _MATRICES.get(key)
     if found is None:
-        clauses = [
-            clause
-            for chapter in edition.chapters
-            if chapter.translation_of is None
-            for clause in clauses_of_outline(
-                chapter.slug, chapter.language, chapter.revision, chapter.outline
-            )
-        ]
-        found = _MATRICES.put(key, compliance_matrix(clauses, edition.standards, set(flagged)))
+        found = _MATRICES.put(key, compliance.edition_matrix(edition, flagged))
     return found
 
 

@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 from sop_platform.core.clauses import Clause
 from sop_platform.core.models import Chapter, MergedRevision
 from sop_platform.core.version_store import revisions_of
+from sop_platform.reading.revision_texts import text_of
 from sop_platform.render.outlines import outline_of
-from sop_platform.render.revision_texts import text_of
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from sop_platform.core.signatures import Signature, signatures_of
 from sop_platform.core.translations import TranslationStatus, translation_status
 from sop_platform.core.version_store import revisions_of
 from sop_platform.core.word_diff import word_diff
+from sop_platform.reading.revision_texts import head_rows, text_of
 from sop_platform.render.diff_html import ops_html
 from sop_platform.render.markdown import Target
-from sop_platform.render.revision_texts import head_rows, text_of
 from sop_platform.render.site_text import catalogue
 from sop_platform.render.staff_views import (
     UpdateButton,

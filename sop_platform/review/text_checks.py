@@ -19,8 +19,8 @@ from sop_platform.core.errors import InvalidInput
 from sop_platform.core.front_matter import header_of
 from sop_platform.core.mapping import mapping_problems
 from sop_platform.core.models import ChangeRequest, Chapter, Proposal
+from sop_platform.reading.standards_as_of import standard_index
 from sop_platform.render.outlines import Outline, outline_of
-from sop_platform.render.standard_index import standard_index
 from sop_platform.review.proposal_store import proposal_text
 
 BROKEN_REFERENCE = "broken_reference"

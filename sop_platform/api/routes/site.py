@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from sop_platform.api.deps import OpenAsset, PublicSite
 from sop_platform.api.page_cache import conditional
 from sop_platform.core.errors import NotFound
-from sop_platform.render.live_site import LiveSite, NotInMemory, Page
+from sop_platform.reading.live_site import LiveSite, NotInMemory, Page
 from sop_platform.render.site_assets import ASSETS, MEDIA_TYPES, asset_bytes
 
 router = APIRouter(tags=["published site"], include_in_schema=False, dependencies=[PublicSite])

@@ -22,18 +22,17 @@ from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.files import write_whole
 from sop_platform.core.media_store import media_by_name, media_name, media_named_in
-from sop_platform.render import site_pages
-from sop_platform.render.compare import DriftView, drift_views, flagged_clauses
-from sop_platform.render.edition_pdf import Images, chapter_pdf, edition_pdf
-from sop_platform.render.outlines import OutlineCache
-from sop_platform.render.publication import (
-    EditionStatus,
-    PublishedEdition,
+from sop_platform.reading.drift_views import drift_views
+from sop_platform.reading.published_editions import (
     documents_in_effect,
-    edition_status,
     editions_summary,
     published_edition,
 )
+from sop_platform.render import site_pages
+from sop_platform.render.compare import DriftView, flagged_clauses
+from sop_platform.render.edition_pdf import Images, chapter_pdf, edition_pdf
+from sop_platform.render.outlines import OutlineCache
+from sop_platform.render.publication import EditionStatus, PublishedEdition, edition_status
 from sop_platform.render.site_assets import (
     ASSETS,
     asset_bytes,

@@ -23,8 +23,10 @@ from sop_platform.core.front_matter import LANGUAGES
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.media_store import media_by_name, media_named_in, media_payloads
 from sop_platform.core.models import Document, DriftFlag, Edition
+from sop_platform.reading.drift_views import drift_views
+from sop_platform.reading.published_editions import published_edition
 from sop_platform.render import site_pages
-from sop_platform.render.compare import DriftView, drift_views, flagged_clauses
+from sop_platform.render.compare import DriftView, flagged_clauses
 from sop_platform.render.edition_pdf import chapter_pdf, edition_pdf
 from sop_platform.render.memo import Memo
 from sop_platform.render.publication import (
@@ -32,7 +34,6 @@ from sop_platform.render.publication import (
     PublishedEdition,
     edition_status,
     number_in_effect,
-    published_edition,
 )
 from sop_platform.render.site_assets import (
     ASSETS,
