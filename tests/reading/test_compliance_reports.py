@@ -12,9 +12,12 @@ from sqlmodel import Session
 
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.database import Database
-from sop_platform.core.drift import flags_of
 from sop_platform.core.editions import edition_by_number
-from sop_platform.reading.compliance_reports import compliance_of, deviation_register
+from sop_platform.reading.compliance_reports import (
+    compliance_of,
+    deviation_register,
+    open_flagged,
+)
 from sop_platform.reading.deviation_approvals import approved_register
 from sop_platform.reading.document_clauses import document_clauses
 from sop_platform.reading.published_editions import published_edition
@@ -63,9 +66,7 @@ def test_an_editions_matrix_and_register_agree_with_its_frozen_clauses(loaded: D
         edition = edition_by_number(session, document, 1)
         clauses = document_clauses(session, document, edition)
         index = standard_index(session, edition.issued_at)
-        flagged = {
-            (f.chapter_slug, f.anchor, f.standard_key) for f in flags_of(session, document.id)
-        }
+        flagged = open_flagged(session, document)
 
         matrix = compliance_of(session, document, edition)
         register = deviation_register(session, document, edition)
@@ -82,7 +83,9 @@ def test_the_heads_matrix_and_register_are_read_from_the_heads(loaded: Database)
         clauses = document_clauses(session, document)
         index = standard_index(session)
 
-        assert compliance_of(session, document) == compliance_matrix(clauses, index, set())
+        flagged = open_flagged(session, document)
+
+        assert compliance_of(session, document) == compliance_matrix(clauses, index, flagged)
         assert deviation_register(session, document) == approved_register(
             session, document, clauses, index
         )
