@@ -40,6 +40,7 @@ from sop_platform.render.site_assets import (
     service_worker,
     site_version,
 )
+from sop_platform.render.site_routes import EDITION_PAGES, file_of
 from sop_platform.render.site_urls import StaticUrls
 
 CACHE_FOLDER = ".render-cache"
@@ -58,10 +59,6 @@ class PublishReport:
 Progress = Callable[[int, int], None]
 
 
-def _chapter_file(doc: str, slug: str, language: str) -> str:
-    return f"sop/{doc}/{slug}.{language}.html"
-
-
 def _edition_files(
     edition: PublishedEdition,
     status: EditionStatus,
@@ -76,17 +73,16 @@ def _edition_files(
     deep = StaticUrls(2, pdf)
     flagged = flagged_clauses(drift)
     files: list[tuple[str, Callable[[], bytes]]] = [
-        (f"sop/{doc}/search-index.js", lambda: site_pages.search_index(edition, deep)),
-        (f"sop/{doc}/compliance.csv", lambda: site_pages.compliance_csv(edition, flagged)),
+        (file_of("search-index", doc=doc), lambda: site_pages.search_index(edition, deep)),
+        (file_of("compliance-csv", doc=doc), lambda: site_pages.compliance_csv(edition, flagged)),
     ]
-    for kind in site_pages.EDITION_PAGES:
+    for kind in EDITION_PAGES:
 
         def page_of(kind: str = kind) -> bytes:
             html = site_pages.edition_page(kind, edition, status, language, deep, version, flagged)
             return html.encode()
 
-        name = "index" if kind == "document" else kind
-        files.append((f"sop/{doc}/{name}.html", page_of))
+        files.append((file_of(kind, doc=doc), page_of))
     for slug in edition.slugs():
         for code in edition.languages:
 
@@ -94,7 +90,7 @@ def _edition_files(
                 html = site_pages.chapter_page(edition, status, slug, code, deep, version)
                 return html.encode()
 
-            files.append((_chapter_file(doc, slug, code), page))
+            files.append((file_of("chapter", doc=doc, chapter=slug, language=code), page))
 
             def compared(slug: str = slug, code: str = code) -> bytes:
                 html = site_pages.compare_page(
@@ -102,7 +98,7 @@ def _edition_files(
                 )
                 return html.encode()
 
-            files.append((StaticUrls(0).compare(doc, slug, code), compared))
+            files.append((file_of("compare", doc=doc, chapter=slug, language=code), compared))
     if pdf:
         top = StaticUrls(0, pdf)
         for code in edition.languages:
@@ -148,18 +144,20 @@ def publish_site(
     shelves = [site_pages.Shelf(edition, status) for edition, status, _drift in editions]
     files: list[tuple[str, Callable[[], bytes]]] = [
         (
-            "index.html",
+            file_of("index"),
             lambda: site_pages.index_page(shelves, "en", StaticUrls(0, pdf), version).encode(),
         )
     ]
     for edition, status, drift in editions:
         files.extend(_edition_files(edition, status, version, drift, pdf, payloads))
-    files.extend((f"static/{name}", partial(asset_bytes, name)) for name in ASSETS)
-    files.extend((f"media/{media_name(image)}", partial(bytes, image.data)) for image in images)
+    files.extend((file_of("asset", name=name), partial(asset_bytes, name)) for name in ASSETS)
+    files.extend(
+        (file_of("media", name=media_name(image)), partial(bytes, image.data)) for image in images
+    )
     # PDFs are for download and print, not for the reader's offline copy: too large to keep.
     listed = [name for name, _build in files if not name.startswith("pdf/")]
-    files.append(("offline-manifest.json", lambda: offline_manifest(version, listed)))
-    files.append(("sw.js", lambda: service_worker(version)))
+    files.append((file_of("offline-manifest"), lambda: offline_manifest(version, listed)))
+    files.append((file_of("service-worker"), lambda: service_worker(version)))
 
     written = 0
     folders: set[Path] = set()

@@ -42,6 +42,7 @@ from sop_platform.render.reader_notes import (
     missing_clauses,
     outdated_marks,
 )
+from sop_platform.render.site_routes import EDITION_PAGES
 from sop_platform.render.site_text import catalogue, said, said_count
 from sop_platform.render.site_urls import SiteUrls
 from sop_platform.render.templates import rendered
@@ -311,9 +312,6 @@ def index_page(shelves: list[Shelf], language: str, urls: SiteUrls, site_version
             for shelf in shelves
         ],
     )
-
-
-EDITION_PAGES = ("document", "amendments", "search", "compliance", "deviations")
 
 
 def edition_page(
