@@ -14,7 +14,7 @@ from sop_platform.core.drift import flags_of
 from sop_platform.core.models import Document, Edition
 from sop_platform.reading.deviation_approvals import approved_register
 from sop_platform.reading.document_clauses import document_clauses
-from sop_platform.reading.published_editions import published_edition
+from sop_platform.reading.published_editions import loaded_edition
 from sop_platform.reading.standards_as_of import standard_index
 from sop_platform.render.compliance import ComplianceMatrix, compliance_matrix, edition_matrix
 from sop_platform.render.deviations import Deviation
@@ -35,7 +35,7 @@ def compliance_of(
     (its frozen texts against the standards as they stood when it was issued)."""
     flagged = open_flagged(session, document)
     if edition is not None:
-        return edition_matrix(published_edition(session, document, edition), flagged)
+        return edition_matrix(loaded_edition(session, document, edition), flagged)
     return compliance_matrix(document_clauses(session, document), standard_index(session), flagged)
 
 
@@ -44,6 +44,6 @@ def deviation_register(
 ) -> list[Deviation]:
     """Every `deviates` clause of the document's heads (or of `edition`), in reading order."""
     if edition is not None:
-        return list(published_edition(session, document, edition).deviations)
+        return list(loaded_edition(session, document, edition).deviations)
     clauses = document_clauses(session, document)
     return approved_register(session, document, clauses, standard_index(session))

@@ -9,12 +9,10 @@ from sop_platform.core.chapters import chapters_of
 from sop_platform.core.drift import flags_of
 from sop_platform.core.editions import edition_revisions
 from sop_platform.core.models import Chapter, Document, DriftFlag, Edition, Revision
+from sop_platform.reading.memos import memos_of
 from sop_platform.reading.revision_texts import head_rows, revision_rows, text_of
-from sop_platform.render.memo import Memo
 from sop_platform.render.national_clauses import NationalClause, clauses_of_outline
-from sop_platform.render.outlines import OutlineCache, shared_cache
-
-_CLAUSES: Memo[tuple[int, int, str], list[NationalClause]] = Memo(4096)
+from sop_platform.render.outlines import OutlineCache
 
 
 def chapter_clauses(
@@ -23,10 +21,11 @@ def chapter_clauses(
     """The clauses of one revision of a chapter; kept by the revision's text."""
     assert chapter.id is not None
     key = (chapter.id, row.number, row.sha256)
-    kept = _CLAUSES.get(key)
+    memos = memos_of(session)
+    kept = memos.clauses.get(key)
     if kept is None:
-        outline = (cache or shared_cache()).outline(text_of(session, row), row.sha256)
-        kept = _CLAUSES.put(
+        outline = (cache or memos.outlines).outline(text_of(session, row), row.sha256)
+        kept = memos.clauses.put(
             key, clauses_of_outline(chapter.slug, chapter.language, row.number, outline)
         )
     return kept

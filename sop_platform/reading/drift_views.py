@@ -9,14 +9,14 @@ from sop_platform.core.models import Document, DriftFlag
 from sop_platform.core.version_store import revision_row
 from sop_platform.core.word_diff import word_diff
 from sop_platform.reading.document_clauses import open_flags
+from sop_platform.reading.memos import memos_of
 from sop_platform.reading.revision_texts import text_of
 from sop_platform.render.compare import DriftView
-from sop_platform.render.outlines import shared_cache
 
 
 def _standard_wording(session: Session, chapter_id: int, number: int, clause: str) -> str:
     row = revision_row(session, chapter_id, number)
-    outline = shared_cache().outline(text_of(session, row), row.sha256)
+    outline = memos_of(session).outlines.outline(text_of(session, row), row.sha256)
     for found in outline.clauses:
         if found.number == clause:
             return outline.plain_text.get(found.anchor, "")

@@ -27,10 +27,11 @@ from sop_platform.core.signatures import Signature, signatures_of, signatures_on
 from sop_platform.core.translations import IssuedOutdatedClause, outdated_in_editions
 from sop_platform.core.version_store import revision_row
 from sop_platform.reading.deviation_approvals import approved_register
+from sop_platform.reading.memos import memos_of
 from sop_platform.reading.revision_texts import revision_rows, text_of
 from sop_platform.reading.standards_as_of import standard_index
 from sop_platform.render.compliance import source_clauses
-from sop_platform.render.outlines import OutlineCache, shared_cache
+from sop_platform.render.outlines import OutlineCache
 from sop_platform.render.publication import (
     AmendmentLine,
     KnownDivergence,
@@ -130,7 +131,7 @@ def published_edition(
 ) -> PublishedEdition:
     """Everything the site shows of `edition`, read in one go; chapters not yet rendered are
     rendered in `workers` processes."""
-    cache = cache or shared_cache()
+    cache = cache or memos_of(session).outlines
     previous = _previous_edition(session, edition)
     before = edition_revisions(session, previous) if previous else {}
     frozen_revisions = edition_revisions(session, edition)
@@ -187,7 +188,9 @@ def published_edition(
                 signed = signatures_on(session, subject_of(document, earlier), ISSUED)
                 divergences.extend(_divergences(earlier, signed[0] if signed else None))
     issued = signatures_on(session, subject_of(document, edition), ISSUED)
-    standards = standard_index(session, edition.issued_at, cache)
+    # Through the session's memos, not `cache`: what a publish counts as rendered or reused
+    # is the edition's chapters.
+    standards = standard_index(session, edition.issued_at)
     return PublishedEdition(
         document=document.slug,
         document_title=document.title,
@@ -204,6 +207,17 @@ def published_edition(
         issue_signature=issued[0] if issued else None,
         divergences=tuple(divergences),
     )
+
+
+def loaded_edition(session: Session, document: Document, edition: Edition) -> PublishedEdition:
+    """`published_edition`, read once per app: an edition is frozen, so the site's pages and
+    the API's reports of it all come from the one loaded."""
+    assert edition.id is not None
+    editions = memos_of(session).editions
+    found = editions.get(edition.id)
+    if found is None:
+        found = editions.put(edition.id, published_edition(session, document, edition))
+    return found
 
 
 def _divergences(edition: Edition, signature: Signature | None) -> list[KnownDivergence]:

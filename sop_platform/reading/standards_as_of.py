@@ -12,12 +12,10 @@ from sqlmodel import Session, col, select
 
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.models import Chapter, Document
+from sop_platform.reading.memos import memos_of
 from sop_platform.reading.revision_texts import head_rows, rows_as_of, text_of
-from sop_platform.render.memo import Memo
-from sop_platform.render.outlines import OutlineCache, shared_cache
+from sop_platform.render.outlines import OutlineCache
 from sop_platform.render.standard_index import StandardIndex, index_of
-
-_INDEXES: Memo[str, StandardIndex] = Memo(16)
 
 
 def standard_index(
@@ -25,7 +23,8 @@ def standard_index(
 ) -> StandardIndex:
     """The standards now, or as they stood at `as_of`. Each standard chapter in its
     document's first language (another when it has only that one)."""
-    cache = cache or shared_cache()
+    memos = memos_of(session)
+    cache = cache or memos.outlines
     found = session.exec(
         select(Chapter, Document)
         .join(Document, col(Document.id) == Chapter.document_id)
@@ -49,7 +48,7 @@ def standard_index(
     digest = sha256_hex(
         "\n".join(f"{c.id}:{rows[c.id].sha256}" for c in ordered if c.id is not None).encode()
     )
-    kept = _INDEXES.get(digest)
+    kept = memos.standards.get(digest)
     if kept is not None:
         return kept
     built = []
@@ -58,4 +57,4 @@ def standard_index(
         row = rows[chapter.id]
         outline = cache.outline(text_of(session, row), row.sha256)
         built.append((documents[chapter.document_id].slug, chapter, row, outline))
-    return _INDEXES.put(digest, index_of(built, digest))
+    return memos.standards.put(digest, index_of(built, digest))

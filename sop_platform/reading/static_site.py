@@ -23,6 +23,7 @@ from sop_platform.core.database import Database
 from sop_platform.core.files import write_whole
 from sop_platform.core.media_store import media_by_name, media_name, media_named_in
 from sop_platform.reading.drift_views import drift_views
+from sop_platform.reading.memos import Memos, attach
 from sop_platform.reading.published_editions import (
     documents_in_effect,
     editions_summary,
@@ -66,20 +67,27 @@ def _edition_files(
     drift: dict[str, dict[str, list[DriftView]]],
     pdf: bool,
     images: Images,
+    memos: Memos,
 ) -> list[tuple[str, Callable[[], bytes]]]:
     """Every file of one document's current edition, each built only when written."""
     doc = edition.document
     language = edition.default_language
     deep = StaticUrls(2, pdf)
     flagged = flagged_clauses(drift)
+    kept = memos.pages
     files: list[tuple[str, Callable[[], bytes]]] = [
-        (file_of("search-index", doc=doc), lambda: site_pages.search_index(edition, deep)),
-        (file_of("compliance-csv", doc=doc), lambda: site_pages.compliance_csv(edition, flagged)),
+        (file_of("search-index", doc=doc), lambda: site_pages.search_index(edition, deep, kept)),
+        (
+            file_of("compliance-csv", doc=doc),
+            lambda: site_pages.compliance_csv(edition, flagged, kept),
+        ),
     ]
     for kind in EDITION_PAGES:
 
         def page_of(kind: str = kind) -> bytes:
-            html = site_pages.edition_page(kind, edition, status, language, deep, version, flagged)
+            html = site_pages.edition_page(
+                kind, edition, status, language, deep, version, flagged, kept
+            )
             return html.encode()
 
         files.append((file_of(kind, doc=doc), page_of))
@@ -87,7 +95,9 @@ def _edition_files(
         for code in edition.languages:
 
             def page(slug: str = slug, code: str = code) -> bytes:
-                html = site_pages.chapter_page(edition, status, slug, code, deep, version)
+                html = site_pages.chapter_page(
+                    edition, status, slug, code, deep, version, memos=kept
+                )
                 return html.encode()
 
             files.append((file_of("chapter", doc=doc, chapter=slug, language=code), page))
@@ -102,11 +112,16 @@ def _edition_files(
     if pdf:
         top = StaticUrls(0, pdf)
         for code in edition.languages:
-            files.append((top.pdf(doc, code), partial(edition_pdf, edition, status, code, images)))
+            files.append(
+                (
+                    top.pdf(doc, code),
+                    partial(edition_pdf, edition, status, code, images, memos.pdfs),
+                )
+            )
             files.extend(
                 (
                     top.pdf(doc, code, slug),
-                    partial(chapter_pdf, edition, status, slug, code, images),
+                    partial(chapter_pdf, edition, status, slug, code, images, memos.pdfs),
                 )
                 for slug in edition.slugs()
                 if edition.chapter(slug, code) is not None
@@ -120,13 +135,16 @@ def publish_site(
     today: date | None = None,
     on_progress: Progress | None = None,
     pdf: bool = False,
+    memos: Memos | None = None,
 ) -> PublishReport:
     """Write the current edition of every document under `out` (with `pdf`, also each
     edition and chapter as a PDF under `pdf/`); files a previous publish wrote and this
-    one does not are removed."""
+    one does not are removed. `memos`: what an earlier publish in this process kept."""
     today = today or utc_today()
-    cache = OutlineCache(folder=out / CACHE_FOLDER)
+    memos = memos or Memos()
+    cache = OutlineCache(folder=out / CACHE_FOLDER, memory=memos.outlines.memory)
     with database.session(write=False) as session:
+        attach(session, memos)
         editions = []
         for document, in_effect in documents_in_effect(session, today):
             status = edition_status(editions_summary(session, document), in_effect.number, today)
@@ -149,7 +167,7 @@ def publish_site(
         )
     ]
     for edition, status, drift in editions:
-        files.extend(_edition_files(edition, status, version, drift, pdf, payloads))
+        files.extend(_edition_files(edition, status, version, drift, pdf, payloads, memos))
     files.extend((file_of("asset", name=name), partial(asset_bytes, name)) for name in ASSETS)
     files.extend(
         (file_of("media", name=media_name(image)), partial(bytes, image.data)) for image in images
