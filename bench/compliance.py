@@ -21,9 +21,9 @@ else is a setup error (exit status 2).
 
 Measured, each call timed with `time.perf_counter`:
 
-* ours: `render.compliance.compliance_of(session, document)` at the heads, each call in a
+* ours: `reading.compliance_reports.compliance_of(session, document)` at the heads, each call in a
   fresh read session (opening it and looking the document up by slug are in the time, as a
-  request pays them): once cold (every in-process render memo forgotten, so outlines are
+  request pays them): once cold (every memo forgotten (`Memos.forget`), so outlines are
   parsed and rendered), then `--runs` times warm (outlines, clause lists and the standard
   index memoized, as in a running app; the heads, the standard chapters and the open
   needs-review flags are read from the database on every call);
@@ -77,10 +77,11 @@ from sop_platform.core.database import Database
 from sop_platform.core.errors import DomainError
 from sop_platform.core.models import Document
 from sop_platform.core.requirements import Level
-from sop_platform.render.compliance import STATUSES, ComplianceMatrix, compliance_of
-from sop_platform.render.live_site import LiveSite
-from sop_platform.render.memo import forget_all
-from sop_platform.render.national_clauses import document_clauses
+from sop_platform.reading.compliance_reports import compliance_of
+from sop_platform.reading.document_clauses import document_clauses
+from sop_platform.reading.live_site import LiveSite
+from sop_platform.reading.memos import Memos, attach
+from sop_platform.render.compliance import STATUSES, ComplianceMatrix
 
 TARGET_MS = 100.0
 STANDARD = "bench-imas"
@@ -450,23 +451,26 @@ def run(args: argparse.Namespace, directory: Path) -> int:
 
 
 def measure(database: Database, generated: Generated, args: argparse.Namespace) -> int:
+    memos = Memos()  # the app's, as `create_app` makes them
+
     def matrix() -> ComplianceMatrix:
         with database.session(write=False) as session:
+            attach(session, memos)
             return compliance_of(session, document_by_slug(session, SOP))
 
-    site = LiveSite(database)
+    site = LiveSite(database, memos=memos)
 
     def page() -> int:
         return len(site.chapter(SOP, PAGE_CHAPTER, None).body)
 
     ours, baseline = Figures(), Figures()
-    forget_all()
+    memos.forget()
     built = ours.time(matrix, cold=True)
     with database.session(write=False) as session:
         national = len(document_clauses(session, document_by_slug(session, SOP)))
     check_matrix(built, national, generated, args)
 
-    forget_all()  # the page's cold call renders the edition's outlines itself
+    memos.forget()  # the page's cold call renders the edition's outlines itself
     sizes = {baseline.time(page, cold=True)}
     # Untimed warm-up of both: forgetting before the page's cold call dropped the matrix's
     # memos too.

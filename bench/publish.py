@@ -16,8 +16,8 @@ Measured, each `--runs` times after `--warmup` untimed runs, median (and min-max
 * ours, whole process: `sop-platform publish --out DIR` on the database as `init` left it,
   each run into a new empty DIR (the render cache lives in `DIR/.render-cache`), so
   nothing is cached;
-* ours, in process: `sop_platform.render.static_site.publish_site(Database(url), DIR)`,
-  the same way, with every in-process memo forgotten first (`render.memo.forget_all`), so
+* ours, in process: `sop_platform.reading.static_site.publish_site(Database(url), DIR)`,
+  the same way, with every in-process memo forgotten first (`Memos.forget`), so
   only the interpreter, its imports and compiled templates are warm; chapters are rendered
   in as many processes as there are CPUs, as `sop-platform publish` does;
 * baseline: `python -m mkdocs build -q` as a process, and `mkdocs.commands.build.build`
@@ -65,8 +65,8 @@ from sop_platform.core.chapters import find_chapter, revision_text, save_chapter
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.editions import issue_edition
-from sop_platform.render.memo import forget_all
-from sop_platform.render.static_site import PublishReport, publish_site
+from sop_platform.reading.memos import Memos
+from sop_platform.reading.static_site import PublishReport, publish_site
 
 RATIO_TARGET = 3.0
 REPUBLISH_TARGET_MS = 100.0
@@ -160,11 +160,15 @@ def run_quietly(command: Sequence[str], cwd: Path) -> None:
 # --- ours ------------------------------------------------------------------------------
 
 
+# What the publishes in this process keep, as the process-wide memos did before.
+MEMOS = Memos()
+
+
 def publish_in_process(database_url: str, out: Path) -> PublishReport:
     """`publish_site`, as `sop-platform publish` calls it, on the database at the URL."""
     database = Database(database_url)
     try:
-        return publish_site(database, out)
+        return publish_site(database, out, memos=MEMOS)
     finally:
         database.dispose()
 
@@ -262,7 +266,7 @@ def run(args: argparse.Namespace, directory: Path) -> int:
         # The render cache lives in the output folder and in this process's memory: a new
         # folder and forgotten memos make a cold publish.
         shutil.rmtree(cold_out, ignore_errors=True)
-        forget_all()
+        MEMOS.forget()
 
     ours["process"] = repeated(
         args.runs,

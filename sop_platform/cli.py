@@ -31,7 +31,7 @@ from sop_platform.core.integrity import OnProgress, check_url
 from sop_platform.core.models import Document
 from sop_platform.core.periodic_review import set_review_interval
 from sop_platform.core.roles import Role
-from sop_platform.render.static_site import publish_site, zip_site
+from sop_platform.reading.static_site import publish_site, zip_site
 from sop_platform.review.approval_policy import MAX_APPROVALS, set_required_approvals
 from sop_platform.review.imports import import_chapters, import_files
 from sop_platform.settings import MIN_SECRET_KEY_LENGTH, Settings

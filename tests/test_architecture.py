@@ -87,3 +87,20 @@ def _imports_at_top_level(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
     return names
+
+
+@pytest.mark.parametrize("path", _modules("render"), ids=lambda p: p.name)
+def test_render_reads_no_database(path: Path):
+    imported = _imports(path)
+
+    assert not {name for name in imported if name.split(".")[0] in ("sqlmodel", "sqlalchemy")}
+    assert "sop_platform.core.database" not in imported
+
+
+@pytest.mark.parametrize("path", _modules("reading"), ids=lambda p: p.name)
+def test_reading_imports_nothing_of_the_api_or_the_staff_application(path: Path):
+    imported = _imports(path)
+
+    assert not {
+        name for name in imported if name.startswith(("sop_platform.api", "sop_platform.staff"))
+    }

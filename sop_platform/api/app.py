@@ -44,7 +44,8 @@ from sop_platform.api.web import (
     chapters as staff_chapters,
 )
 from sop_platform.core.database import Database
-from sop_platform.render.live_site import LiveSite
+from sop_platform.reading.live_site import LiveSite
+from sop_platform.reading.memos import Memos
 from sop_platform.settings import Settings
 
 TITLE = "SOP platform"
@@ -57,7 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(settings.database_url)
-        app.state.live_site = LiveSite(app.state.database, ttl=settings.site_refresh_seconds)
+        app.state.live_site = LiveSite(
+            app.state.database, ttl=settings.site_refresh_seconds, memos=app.state.memos
+        )
         try:
             yield
         finally:
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.settings = settings
+    app.state.memos = Memos()
     install_error_handlers(app)
     install_error_schemas(app)
     app.add_middleware(PublishedPageCache)

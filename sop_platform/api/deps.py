@@ -22,6 +22,7 @@ from sop_platform.core.models import User
 from sop_platform.core.roles import Role
 from sop_platform.core.sign_in_throttle import Origin
 from sop_platform.core.web_sessions import csrf_matches, needs_touch, touch, web_session_of
+from sop_platform.reading.memos import attach
 from sop_platform.settings import Settings
 
 PERMISSION_MARK = "sop_permission"
@@ -50,7 +51,7 @@ def database_of(request: Request) -> Database:
 def get_session(request: Request) -> Iterator[Session]:
     """The request's one session: reads for GET/HEAD, one committed write otherwise."""
     with database_of(request).session(write=request.method not in _READ_METHODS) as session:
-        yield session
+        yield attach(session, request.app.state.memos)
 
 
 # "function": the session commits before the response is sent, so a client never sees a

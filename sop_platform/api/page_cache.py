@@ -13,21 +13,8 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sop_platform.core.errors import DomainError
-from sop_platform.render.live_site import LiveSite, NotInMemory, Page
-
-# Words after /sop/{doc}/ that name a page of their own, not a chapter.
-_RESERVED = frozenset(
-    {
-        "amendments",
-        "search",
-        "search-index.js",
-        "editions",
-        "compliance",
-        "compliance.csv",
-        "deviations",
-        "pdf",
-    }
-)
+from sop_platform.reading.live_site import LiveSite, NotInMemory, Page
+from sop_platform.render.site_routes import page_key
 
 
 def kept_privately(cache_control: str) -> str:
@@ -58,16 +45,18 @@ def conditional(
 
 
 def _page_in_memory(site: LiveSite, path: str, query: bytes) -> Page | None:
-    parts = path.split("/")
+    key = page_key(path)
+    if key is None:
+        return None
     asked = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
     if any(name != "lang" for name, _value in asked) or len(asked) > 1:
         return None
     lang = asked[0][1] if asked else None
     try:
-        if path == "/":
+        if key.page == "index":
             return site.index(lang, memory_only=True)
-        if len(parts) == 4 and parts[1] == "sop" and parts[3] not in _RESERVED and all(parts[1:]):
-            return site.chapter(parts[2], parts[3], lang, memory_only=True)
+        if key.page == "chapter":
+            return site.chapter(key.parts["doc"], key.parts["chapter"], lang, memory_only=True)
     except (NotInMemory, DomainError):
         return None  # the routes build it, or explain the error
     return None

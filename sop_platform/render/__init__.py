@@ -1,6 +1,5 @@
-"""Markdown to HTML, clause numbers, word diffs and the published site.
+"""Markdown to HTML, clause numbers, word diffs and the published site's pages.
 
-The functions that turn text into HTML are pure (`markdown`, `diff_html`, `site_pages`);
-`publication` reads an edition from the database once, and `live_site` and `static_site`
-serve or write its pages.
+Pure: every function here turns text or an edition already read into HTML, CSV or PDF,
+and none reads the database (`reading/` does, and hands its results here).
 """

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
-
-from sop_platform.core.drift import flags_of
 from sop_platform.core.mapping import Relation
-from sop_platform.core.models import Document, Edition
 from sop_platform.core.requirements import Level
-from sop_platform.render.national_clauses import NationalClause, document_clauses
-from sop_platform.render.standard_index import StandardClause, StandardIndex, standard_index
+from sop_platform.render.national_clauses import NationalClause, clauses_of_outline
+from sop_platform.render.publication import PublishedChapter, PublishedEdition
+from sop_platform.render.standard_index import StandardClause, StandardIndex
 
 COVERED = "covered"
 STRICTER = "stricter"
@@ -83,7 +81,7 @@ def status_of(implementations: list[Implementation]) -> str:
 
 
 def compliance_matrix(
-    clauses: list[NationalClause], index: StandardIndex, flagged: set[tuple[str, str, str]]
+    clauses: list[NationalClause], index: StandardIndex, flagged: Set[tuple[str, str, str]]
 ) -> ComplianceMatrix:
     """The matrix of `clauses` against `index`; `flagged` holds (chapter, anchor, key) of
     every open needs-review flag."""
@@ -112,6 +110,27 @@ def compliance_matrix(
     totals["all"] = overall
     unknown = tuple(sorted(key for key in by_key if key not in index.clauses))
     return ComplianceMatrix(tuple(rows), totals, unknown)
+
+
+def source_clauses(chapters: Iterable[PublishedChapter]) -> list[NationalClause]:
+    """Every clause of the chapters that are not translations, in reading order: what the
+    matrix and the deviation register of an edition are made of."""
+    return [
+        clause
+        for chapter in chapters
+        if chapter.translation_of is None
+        for clause in clauses_of_outline(
+            chapter.slug, chapter.language, chapter.revision, chapter.outline
+        )
+    ]
+
+
+def edition_matrix(
+    edition: PublishedEdition, flagged: Set[tuple[str, str, str]] = frozenset()
+) -> ComplianceMatrix:
+    """The edition's matrix against the standards as they stood when it was issued;
+    `flagged` clauses are under review since (a standard clause they map to has changed)."""
+    return compliance_matrix(source_clauses(edition.chapters), edition.standards, flagged)
 
 
 CSV_COLUMNS = (
@@ -154,17 +173,3 @@ def matrix_csv(matrix: ComplianceMatrix) -> str:
             )
         )
     return buffer.getvalue()
-
-
-def compliance_of(
-    session: Session, document: Document, edition: Edition | None = None
-) -> ComplianceMatrix:
-    """The document's matrix at its heads (standards now, open flags), or for `edition`
-    (its frozen texts against the standards as they stood when it was issued)."""
-    clauses = document_clauses(session, document, edition)
-    index = standard_index(session, edition.issued_at if edition else None)
-    flagged = {
-        (flag.chapter_slug, flag.anchor, flag.standard_key)
-        for flag in flags_of(session, document.id)
-    }
-    return compliance_matrix(clauses, index, flagged)

@@ -241,14 +241,17 @@ def _html(
     )
 
 
-_PDFS: Memo[str, bytes] = Memo(64 * 1024 * 1024, weigh=len)
+def pdf_memo() -> Memo[str, bytes]:
+    """A memo of PDFs by the HTML they were made from, weighed by their size."""
+    return Memo(64 * 1024 * 1024, weigh=len)
 
 
-def pdf_of_html(html: str) -> bytes:
-    """The PDF of a document we built, kept by the HTML's sha256: the PDF depends on
-    nothing else (the fonts apart), so asking again for the same edition costs nothing."""
+def pdf_of_html(html: str, memo: Memo[str, bytes] | None = None) -> bytes:
+    """The PDF of a document we built, kept in `memo` by the HTML's sha256: the PDF
+    depends on nothing else (the fonts apart), so asking again for the same edition costs
+    nothing."""
     key = sha256_hex(html.encode())
-    found = _PDFS.get(key)
+    found = memo.get(key) if memo is not None else None
     if found is None:
         try:
             from weasyprint import HTML
@@ -260,7 +263,7 @@ def pdf_of_html(html: str) -> bytes:
 
         rendered = HTML(string=html, url_fetcher=data_only_fetcher()).write_pdf()
         assert rendered is not None
-        found = _PDFS.put(key, rendered)
+        found = memo.put(key, rendered) if memo is not None else rendered
     return found
 
 
@@ -337,12 +340,16 @@ def with_images(html: str, images: Images) -> str:
 
 
 def edition_pdf(
-    edition: PublishedEdition, status: EditionStatus, language: str, images: Images | None = None
+    edition: PublishedEdition,
+    status: EditionStatus,
+    language: str,
+    images: Images | None = None,
+    memo: Memo[str, bytes] | None = None,
 ) -> bytes:
     """The whole edition as a PDF in `language`, one of the document's languages (each
     chapter in that language where it exists, else in the language it exists in);
     `images` holds the pictures its chapters show."""
-    return pdf_of_html(with_images(edition_html(edition, status, language), images or {}))
+    return pdf_of_html(with_images(edition_html(edition, status, language), images or {}), memo)
 
 
 def chapter_pdf(
@@ -351,10 +358,12 @@ def chapter_pdf(
     slug: str,
     language: str,
     images: Images | None = None,
+    memo: Memo[str, bytes] | None = None,
 ) -> bytes:
     """One chapter of the edition as a PDF, in `language` where it exists; KeyError for a
     chapter the edition lacks."""
-    return pdf_of_html(with_images(chapter_html(edition, status, slug, language), images or {}))
+    html = chapter_html(edition, status, slug, language)
+    return pdf_of_html(with_images(html, images or {}), memo)
 
 
 def _signed(signatures: Iterable[Signature]) -> list[Signature]:

@@ -1,22 +1,19 @@
-"""Bounded in-process memos of rendering work, and one way to drop them all.
+"""A bounded in-process memo of rendering work.
 
-Everything kept here is a pure function of its key (texts by their sha256, pages by the
+Everything kept in one is a pure function of its key (texts by their sha256, pages by the
 texts, addresses and site version they were built from), so a memo can only ever save work,
-never show something stale; `forget_all` exists for benchmarks that must start cold."""
+never show something stale. Memos belong to the object that uses them (an app's `Memos`,
+`reading/memos.py`), never to a module: a fresh one starts cold."""
 
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
-
-# Weak, so that the memos of an app that is gone (tests make many) are freed with it.
-_EVERY: weakref.WeakSet[Memo[object, object]] = weakref.WeakSet()
 
 
 class Memo(Generic[K, V]):
@@ -29,7 +26,6 @@ class Memo(Generic[K, V]):
         self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self._weight = 0
         self._lock = threading.Lock()
-        _EVERY.add(self)  # type: ignore[arg-type]
 
     def get(self, key: K) -> V | None:
         with self._lock:
@@ -56,9 +52,3 @@ class Memo(Generic[K, V]):
         with self._lock:
             self._items.clear()
             self._weight = 0
-
-
-def forget_all() -> None:
-    """Drop every memo in the process."""
-    for memo in list(_EVERY):
-        memo.clear()

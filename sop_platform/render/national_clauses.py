@@ -1,21 +1,13 @@
 """The clauses of a national (SOP) document with their mapping, requirement level and plain
-text, read from the heads, one revision, or an edition."""
+text, from a chapter's outline (pure: `reading/document_clauses.py` reads which texts)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session
-
-from sop_platform.core.chapters import chapters_of
-from sop_platform.core.drift import flags_of
-from sop_platform.core.editions import edition_revisions
 from sop_platform.core.mapping import Mapping, mapping_of
-from sop_platform.core.models import Chapter, Document, DriftFlag, Edition, Revision
 from sop_platform.core.requirements import Level, level_of
-from sop_platform.render.memo import Memo
-from sop_platform.render.outlines import Outline, OutlineCache, shared_cache
-from sop_platform.render.revision_texts import head_rows, revision_rows, text_of
+from sop_platform.render.outlines import Outline
 
 
 @dataclass(frozen=True)
@@ -58,52 +50,3 @@ def clauses_of_outline(
             )
         )
     return found
-
-
-_CLAUSES: Memo[tuple[int, int, str], list[NationalClause]] = Memo(4096)
-
-
-def chapter_clauses(
-    session: Session, chapter: Chapter, row: Revision, cache: OutlineCache | None = None
-) -> list[NationalClause]:
-    """The clauses of one revision of a chapter; kept by the revision's text."""
-    assert chapter.id is not None
-    key = (chapter.id, row.number, row.sha256)
-    kept = _CLAUSES.get(key)
-    if kept is None:
-        outline = (cache or shared_cache()).outline(text_of(session, row), row.sha256)
-        kept = _CLAUSES.put(
-            key, clauses_of_outline(chapter.slug, chapter.language, row.number, outline)
-        )
-    return kept
-
-
-def source_chapters(session: Session, document: Document) -> list[Chapter]:
-    """One variant per chapter, in reading order: the one that is not a translation."""
-    return [c for c in chapters_of(session, document) if c.translation_of is None]
-
-
-def document_clauses(
-    session: Session, document: Document, edition: Edition | None = None
-) -> list[NationalClause]:
-    """Every clause of the document's source-language chapters, at their heads or as
-    `edition` froze them, in reading order."""
-    chapters = source_chapters(session, document)
-    if edition is None:
-        rows = head_rows(session, chapters)
-    else:
-        frozen = edition_revisions(session, edition)
-        rows = revision_rows(session, {c.id: frozen[c.id] for c in chapters if c.id in frozen})
-    clauses = []
-    for chapter in chapters:
-        if chapter.id in rows:
-            clauses.extend(chapter_clauses(session, chapter, rows[chapter.id]))
-    return clauses
-
-
-def open_flags(session: Session, document: Document) -> dict[tuple[str, str], list[DriftFlag]]:
-    """(chapter, anchor) → the open needs-review flags on that clause."""
-    flags: dict[tuple[str, str], list[DriftFlag]] = {}
-    for flag in flags_of(session, document.id):
-        flags.setdefault((flag.chapter_slug, flag.anchor), []).append(flag)
-    return flags

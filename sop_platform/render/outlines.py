@@ -85,9 +85,10 @@ def rendered_outline(text: str, key: str = "") -> Outline:
     )
 
 
-# Weighed as the body twice over (body and text are of a size); the objects take about
-# three times what is counted.
-_MEMORY: Memo[str, Outline] = Memo(64 * 1024 * 1024, weigh=lambda outline: 2 * len(outline.body))
+def outline_memo() -> Memo[str, Outline]:
+    """A memo of outlines, weighed as the body twice over (body and text are of a size);
+    the objects take about three times what is counted."""
+    return Memo(64 * 1024 * 1024, weigh=lambda outline: 2 * len(outline.body))
 
 
 def _key(text: str, sha256: str | None = None) -> str:
@@ -106,12 +107,14 @@ def _render_into(folder: Path | None, key: str, text: str) -> Outline:
 
 
 class OutlineCache:
-    """Outlines by content sha256: the process's memory first, then (for `publish`) a
-    folder of JSON files that outlives the process, and only then the renderer."""
+    """Outlines by content sha256: `memory` first, then (for `publish`) a folder of JSON
+    files that outlives the process, and only then the renderer."""
 
-    def __init__(self, folder: Path | None = None, memory: Memo[str, Outline] = _MEMORY) -> None:
+    def __init__(
+        self, folder: Path | None = None, memory: Memo[str, Outline] | None = None
+    ) -> None:
         self.folder = folder
-        self.memory = memory
+        self.memory = memory if memory is not None else outline_memo()
         self.hits = 0
         self.misses = 0
         self._prefetched: set[str] = set()
@@ -160,14 +163,6 @@ class OutlineCache:
                 self._prefetched.add(key)
 
 
-_SHARED = OutlineCache()
-
-
-def shared_cache() -> OutlineCache:
-    """The process-wide cache the app's pages use."""
-    return _SHARED
-
-
-def outline_of(text: str) -> Outline:
-    """The outline of a chapter text, from the process-wide cache."""
-    return _SHARED.outline(text)
+def outline_of(text: str, cache: OutlineCache | None = None) -> Outline:
+    """The outline of a chapter text, through `cache` when given."""
+    return cache.outline(text) if cache is not None else rendered_outline(text)

@@ -7,7 +7,7 @@ today and how pages are addressed (`SiteUrls`), and gets the page's bytes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
@@ -15,13 +15,9 @@ from markupsafe import Markup
 
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.signatures import Signature
+from sop_platform.render import compliance
 from sop_platform.render.compare import DriftView, compare_rows
-from sop_platform.render.compliance import (
-    STATUSES,
-    ComplianceMatrix,
-    compliance_matrix,
-    matrix_csv,
-)
+from sop_platform.render.compliance import STATUSES, ComplianceMatrix, matrix_csv
 from sop_platform.render.diff_html import diff_html, ops_html
 from sop_platform.render.markdown import (
     ClauseMark,
@@ -46,6 +42,7 @@ from sop_platform.render.reader_notes import (
     missing_clauses,
     outdated_marks,
 )
+from sop_platform.render.site_routes import EDITION_PAGES
 from sop_platform.render.site_text import catalogue, said, said_count
 from sop_platform.render.site_urls import SiteUrls
 from sop_platform.render.templates import rendered
@@ -59,40 +56,68 @@ class Shelf:
     status: EditionStatus
 
 
+@dataclass
+class PageMemos:
+    """What the pages keep of their work, each piece by everything it depends on: a
+    re-publish or the next page rebuilds only what changed. Owned by the caller (an app's
+    `Memos`, one publish); without one, nothing is kept."""
+
+    headings: Memo[str, str] = field(default_factory=lambda: Memo(4096))
+    targets: Memo[tuple[str, ...], dict[tuple[str, str], Target]] = field(
+        default_factory=lambda: Memo(64)
+    )
+    bodies: Memo[tuple[object, ...], str] = field(default_factory=lambda: Memo(512))
+    contents: Memo[tuple[str, frozenset[str], str], Markup] = field(
+        default_factory=lambda: Memo(1024)
+    )
+    matrices: Memo[tuple[object, ...], ComplianceMatrix] = field(default_factory=lambda: Memo(16))
+    fragments: Memo[tuple[object, ...], bytes] = field(default_factory=lambda: Memo(4096))
+
+    def clear(self) -> None:
+        for memo in (
+            self.headings,
+            self.targets,
+            self.bodies,
+            self.contents,
+            self.matrices,
+            self.fragments,
+        ):
+            memo.clear()
+
+
 def _page(template: str, language: str, urls: SiteUrls, site_version: str, **context: Any) -> str:
     return rendered(template, language, urls=urls, site_version=site_version, **context)
 
 
-_HEADINGS: Memo[str, str] = Memo(4096)
-
-
-def _headings_digest(chapter: PublishedChapter) -> str:
+def _headings_digest(chapter: PublishedChapter, memos: PageMemos) -> str:
     """The chapter's clause anchors, numbers and titles, hashed: all that a reference into
     it shows. Kept per text."""
-    found = _HEADINGS.get(chapter.outline.key)
+    found = memos.headings.get(chapter.outline.key)
     if found is None:
         listed = "\n".join(f"{c.anchor}\t{c.number}\t{c.title}" for c in chapter.outline.clauses)
-        found = _HEADINGS.put(chapter.outline.key, sha256_hex(f"{chapter.slug}\n{listed}".encode()))
+        found = memos.headings.put(
+            chapter.outline.key, sha256_hex(f"{chapter.slug}\n{listed}".encode())
+        )
     return found
 
 
-def _targets_key(edition: PublishedEdition, language: str, urls: SiteUrls) -> tuple[str, ...]:
+def _targets_key(
+    edition: PublishedEdition, language: str, urls: SiteUrls, memos: PageMemos
+) -> tuple[str, ...]:
     """What the cross-reference targets of an edition depend on: the headings of every
     chapter a reference may lead to, and how pages are addressed (not the text under them)."""
-    headings = tuple(_headings_digest(c) for c in edition.one_per_chapter(language))
+    headings = tuple(_headings_digest(c, memos) for c in edition.one_per_chapter(language))
     return (edition.document, language, urls.chapter(edition.document, "", language), *headings)
 
 
-_TARGETS: Memo[tuple[str, ...], dict[tuple[str, str], Target]] = Memo(64)
-
-
 def edition_targets(
-    edition: PublishedEdition, language: str, urls: SiteUrls
+    edition: PublishedEdition, language: str, urls: SiteUrls, memos: PageMemos | None = None
 ) -> dict[tuple[str, str], Target]:
     """Every clause that a cross-reference on a `language` page may point at, with the
     address of its page: computed once per set of headings, not per page or publish."""
-    key = _targets_key(edition, language, urls)
-    found = _TARGETS.get(key)
+    memos = memos or PageMemos()
+    key = _targets_key(edition, language, urls, memos)
+    found = memos.targets.get(key)
     if found is not None:
         return found
     targets = {}
@@ -102,7 +127,7 @@ def edition_targets(
             targets[(chapter.slug, clause.anchor)] = Target(
                 clause.number, clause.title, f"{page}#{clause.anchor}"
             )
-    return _TARGETS.put(key, targets)
+    return memos.targets.put(key, targets)
 
 
 def _targets_from(
@@ -112,15 +137,13 @@ def _targets_from(
     return {**everywhere, **own_targets(chapter.slug, chapter.outline.clauses)}
 
 
-_BODIES: Memo[tuple[object, ...], str] = Memo(512)
-
-
 def _finished_body(
     edition: PublishedEdition,
     chapter: PublishedChapter,
     urls: SiteUrls,
     marks: dict[str, ClauseMark],
-    outdated: dict[str, OutdatedMark] | None = None,
+    outdated: dict[str, OutdatedMark] | None,
+    memos: PageMemos,
 ) -> str:
     """The chapter's body with its references and marks filled in, kept while neither the
     edition's texts, the addresses nor the marks change: a re-publish refills only what
@@ -129,18 +152,18 @@ def _finished_body(
     language = chapter.language
     behind = outdated or {}
     key = (
-        _targets_key(edition, language, urls),
+        _targets_key(edition, language, urls, memos),
         chapter.slug,
         chapter.outline.key,
         tuple(sorted((anchor, mark.label, mark.changes_html) for anchor, mark in marks.items())),
         tuple(sorted(behind.items())),
     )
-    found = _BODIES.get(key)
+    found = memos.bodies.get(key)
     if found is None:
-        targets = _targets_from(edition_targets(edition, language, urls), chapter)
+        targets = _targets_from(edition_targets(edition, language, urls, memos), chapter)
         body = finish_body(chapter.outline.body, targets, marks, catalogue(language), behind)
         # Images are named `/media/...` in the text; a static copy holds them beside it.
-        found = _BODIES.put(key, body.replace(' src="/media/', f' src="{urls.media("")}'))
+        found = memos.bodies.put(key, body.replace(' src="/media/', f' src="{urls.media("")}'))
     return found
 
 
@@ -157,14 +180,13 @@ def _marks(edition: PublishedEdition, chapter: PublishedChapter) -> dict[str, Cl
     }
 
 
-_CONTENTS: Memo[tuple[str, frozenset[str], str], Markup] = Memo(1024)
-
-
-def _contents(chapter: PublishedChapter, changed: frozenset[str], number: int) -> Markup:
+def _contents(
+    chapter: PublishedChapter, changed: frozenset[str], number: int, memos: PageMemos
+) -> Markup:
     """The chapter's table of contents as HTML, built once per text and set of changed
     clauses (a long chapter has hundreds of lines, too many to loop over in a template)."""
     key = (chapter.outline.key, changed, f"{chapter.language}{number}")
-    found = _CONTENTS.get(key)
+    found = memos.contents.get(key)
     if found is not None:
         return found
     mark = escape(said(chapter.language, "changed_in", number=number))
@@ -184,7 +206,7 @@ def _contents(chapter: PublishedChapter, changed: frozenset[str], number: int) -
             f"{dot}</li>"
         )
     # Every piece was escaped above.
-    return _CONTENTS.put(key, Markup("\n".join(lines)))  # noqa: S704
+    return memos.contents.put(key, Markup("\n".join(lines)))  # noqa: S704
 
 
 def _languages(
@@ -208,8 +230,10 @@ def chapter_page(
     urls: SiteUrls,
     site_version: str,
     edition_in_url: bool = False,
+    memos: PageMemos | None = None,
 ) -> str:
     """A chapter of an edition; `edition_in_url` when reached by its edition number."""
+    memos = memos or PageMemos()
     chapter = edition.chapter(slug, language)
     number = edition.number if edition_in_url else None
     if chapter is None:
@@ -233,9 +257,9 @@ def chapter_page(
             languages=_languages(edition, slug, urls, number),
         )
     marks = _marks(edition, chapter)
-    targets = _targets_from(edition_targets(edition, language, urls), chapter)
+    targets = _targets_from(edition_targets(edition, language, urls, memos), chapter)
     outdated = outdated_marks(edition, chapter, targets)
-    body = _finished_body(edition, chapter, urls, marks, outdated)
+    body = _finished_body(edition, chapter, urls, marks, outdated, memos)
     source = translation_outdated(edition, chapter)
     slugs = edition.slugs()
     position = slugs.index(slug)
@@ -252,7 +276,7 @@ def chapter_page(
         status=status,
         chapter=chapter,
         body=Markup(body),  # noqa: S704 -- built by our renderer, every text escaped there
-        contents=_contents(chapter, frozenset(marks), edition.number),
+        contents=_contents(chapter, frozenset(marks), edition.number, memos),
         changed_count=len(marks),
         changed_summary=said_count(language, "changed_summary", len(marks), number=edition.number),
         source=source,
@@ -317,9 +341,6 @@ def index_page(shelves: list[Shelf], language: str, urls: SiteUrls, site_version
     )
 
 
-EDITION_PAGES = ("document", "amendments", "search", "compliance", "deviations")
-
-
 def edition_page(
     kind: str,
     edition: PublishedEdition,
@@ -328,6 +349,7 @@ def edition_page(
     urls: SiteUrls,
     site_version: str,
     flagged: frozenset[tuple[str, str, str]] = frozenset(),
+    memos: PageMemos | None = None,
 ) -> str:
     """One of a document's own pages (`EDITION_PAGES`): its chapter list, its amendment
     record, its search page, its compliance matrix (`flagged`: the (chapter, anchor,
@@ -344,17 +366,16 @@ def edition_page(
         chapters=edition.one_per_chapter(language),
         lines=sorted(edition.amendments, key=lambda line: (-line.edition, -line.change_request)),
         divergences=divergence_notes(edition, list(edition.divergences), language),
-        matrix=edition_matrix(edition, flagged) if kind == "compliance" else None,
+        matrix=edition_matrix(edition, flagged, memos) if kind == "compliance" else None,
         standards=list(edition.standards.chapters.values()),
         statuses=STATUSES,
     )
 
 
-_MATRICES: Memo[tuple[object, ...], ComplianceMatrix] = Memo(16)
-
-
 def edition_matrix(
-    edition: PublishedEdition, flagged: frozenset[tuple[str, str, str]] = frozenset()
+    edition: PublishedEdition,
+    flagged: frozenset[tuple[str, str, str]] = frozenset(),
+    memos: PageMemos | None = None,
 ) -> ComplianceMatrix:
     """The edition's compliance matrix against the standards as they stood when it was
     issued; `flagged` clauses are under review since (a standard clause they map to has
@@ -364,25 +385,20 @@ def edition_matrix(
         flagged,
         *(chapter.outline.key for chapter in edition.chapters),
     )
-    found = _MATRICES.get(key)
+    memos = memos or PageMemos()
+    found = memos.matrices.get(key)
     if found is None:
-        clauses = [
-            clause
-            for chapter in edition.chapters
-            if chapter.translation_of is None
-            for clause in clauses_of_outline(
-                chapter.slug, chapter.language, chapter.revision, chapter.outline
-            )
-        ]
-        found = _MATRICES.put(key, compliance_matrix(clauses, edition.standards, set(flagged)))
+        found = memos.matrices.put(key, compliance.edition_matrix(edition, flagged))
     return found
 
 
 def compliance_csv(
-    edition: PublishedEdition, flagged: frozenset[tuple[str, str, str]] = frozenset()
+    edition: PublishedEdition,
+    flagged: frozenset[tuple[str, str, str]] = frozenset(),
+    memos: PageMemos | None = None,
 ) -> bytes:
     """The edition's matrix as a CSV file, with a byte-order mark for spreadsheets."""
-    return ("\ufeff" + matrix_csv(edition_matrix(edition, flagged))).encode()
+    return ("\ufeff" + matrix_csv(edition_matrix(edition, flagged, memos))).encode()
 
 
 def compare_page(
@@ -437,9 +453,6 @@ def compare_page(
     )
 
 
-_FRAGMENTS: Memo[tuple[object, ...], bytes] = Memo(4096)
-
-
 def _search_notes(chapter: PublishedChapter, number: int) -> dict[str, str]:
     """What a search result from each outdated clause of the chapter says of it."""
     language = chapter.language
@@ -455,13 +468,13 @@ def _search_notes(chapter: PublishedChapter, number: int) -> dict[str, str]:
     }
 
 
-def _index_rows(chapter: PublishedChapter, page: str, number: int) -> bytes:
+def _index_rows(chapter: PublishedChapter, page: str, number: int, memos: PageMemos) -> bytes:
     """One chapter's rows of the search index, kept per chapter text, address and outdated
     clauses (which depend on the edition): a re-publish builds only the rows of what
     changed."""
     notes = _search_notes(chapter, number)
     key = (page, chapter.outline.key, tuple(sorted(notes.items())))
-    rows = _FRAGMENTS.get(key)
+    rows = memos.fragments.get(key)
     if rows is None:
         heading = f"{chapter.number}. {chapter.title}"
         entries = [[chapter.language, chapter.number, heading, "", page, ""]]
@@ -478,20 +491,24 @@ def _index_rows(chapter: PublishedChapter, page: str, number: int) -> bytes:
         ]
         text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))[1:-1]
         # "</" cannot end this script, but keep the text inert in any context all the same.
-        rows = _FRAGMENTS.put(key, text.replace("</", "<\\/").encode())
+        rows = memos.fragments.put(key, text.replace("</", "<\\/").encode())
     return rows
 
 
-def search_index(edition: PublishedEdition, urls: SiteUrls) -> bytes:
+def search_index(
+    edition: PublishedEdition, urls: SiteUrls, memos: PageMemos | None = None
+) -> bytes:
     """Every clause of the edition as search data: language, number, title, text, its
     address (as `urls` gives it) and, for an outdated translated clause, what a result says
     of it ("" otherwise). A script rather than JSON, so that a static copy opened
     from disk (file://, where browsers refuse fetch) can load it with a script tag."""
+    kept = memos or PageMemos()
     rows = b",".join(
         _index_rows(
             chapter,
             urls.chapter(edition.document, chapter.slug, chapter.language),
             edition.number,
+            kept,
         )
         for chapter in edition.chapters
     )

@@ -10,6 +10,7 @@ from typing import Protocol
 from urllib.parse import quote
 
 from sop_platform.render.content_policy import meta_policy
+from sop_platform.render.site_routes import file_of, path_of
 
 
 class SiteUrls(Protocol):
@@ -47,47 +48,49 @@ class AppUrls:
         return ""  # the app sends the policy as a header, with what only a header can say
 
     def home(self) -> str:
-        return "/"
+        return path_of("index")
 
     def document(self, doc: str) -> str:
-        return f"/sop/{_q(doc)}"
+        return path_of("document", doc=_q(doc))
 
     def chapter(self, doc: str, slug: str, language: str, edition: int | None = None) -> str:
         if edition is not None:
-            return f"/sop/{_q(doc)}/editions/{edition}/{_q(slug)}?lang={_q(language)}"
-        return f"/sop/{_q(doc)}/{_q(slug)}?lang={_q(language)}"
+            page = path_of("edition-chapter", doc=_q(doc), number=str(edition), chapter=_q(slug))
+            return f"{page}?lang={_q(language)}"
+        return f"{path_of('chapter', doc=_q(doc), chapter=_q(slug))}?lang={_q(language)}"
 
     def amendments(self, doc: str) -> str:
-        return f"/sop/{_q(doc)}/amendments"
+        return path_of("amendments", doc=_q(doc))
 
     def search(self, doc: str) -> str:
-        return f"/sop/{_q(doc)}/search"
+        return path_of("search", doc=_q(doc))
 
     def search_index(self, doc: str) -> str:
-        return f"/sop/{_q(doc)}/search-index.js"
+        return path_of("search-index", doc=_q(doc))
 
     def compare(self, doc: str, slug: str, language: str) -> str:
-        return f"/sop/{_q(doc)}/{_q(slug)}/compare?lang={_q(language)}"
+        return f"{path_of('compare', doc=_q(doc), chapter=_q(slug))}?lang={_q(language)}"
 
     def compliance(self, doc: str) -> str:
-        return f"/sop/{_q(doc)}/compliance"
+        return path_of("compliance", doc=_q(doc))
 
     def compliance_csv(self, doc: str) -> str:
-        return f"/sop/{_q(doc)}/compliance.csv"
+        return path_of("compliance-csv", doc=_q(doc))
 
     def deviations(self, doc: str) -> str:
-        return f"/sop/{_q(doc)}/deviations"
+        return path_of("deviations", doc=_q(doc))
 
     def media(self, name: str) -> str:
-        return f"/media/{name}"
+        return path_of("media", name=name)
 
     def pdf(self, doc: str, language: str, slug: str | None = None) -> str:
-        chapter = f"/{_q(slug)}" if slug else ""
-        return f"/sop/{_q(doc)}{chapter}/pdf?lang={_q(language)}"
+        if slug:
+            return f"{path_of('chapter-pdf', doc=_q(doc), chapter=_q(slug))}?lang={_q(language)}"
+        return f"{path_of('edition-pdf', doc=_q(doc))}?lang={_q(language)}"
 
     def asset(self, name: str) -> str:
         suffix = f"?v={self.asset_version}" if self.asset_version else ""
-        return f"/static/{name}{suffix}"
+        return f"{path_of('asset', name=name)}{suffix}"
 
 
 class StaticUrls:
@@ -106,43 +109,45 @@ class StaticUrls:
         return meta_policy()
 
     def home(self) -> str:
-        return f"{self.prefix}index.html"
+        return self.prefix + file_of("index")
 
     def document(self, doc: str) -> str:
-        return f"{self.prefix}sop/{doc}/index.html"
+        return self.prefix + file_of("document", doc=doc)
 
     def chapter(self, doc: str, slug: str, language: str, edition: int | None = None) -> str:
         # A static export holds the current edition only.
-        return f"{self.prefix}sop/{doc}/{slug}.{language}.html"
+        return self.prefix + file_of("chapter", doc=doc, chapter=slug, language=language)
 
     def amendments(self, doc: str) -> str:
-        return f"{self.prefix}sop/{doc}/amendments.html"
+        return self.prefix + file_of("amendments", doc=doc)
 
     def search(self, doc: str) -> str:
-        return f"{self.prefix}sop/{doc}/search.html"
+        return self.prefix + file_of("search", doc=doc)
 
     def search_index(self, doc: str) -> str:
-        return f"{self.prefix}sop/{doc}/search-index.js"
+        return self.prefix + file_of("search-index", doc=doc)
 
     def compare(self, doc: str, slug: str, language: str) -> str:
-        return f"{self.prefix}sop/{doc}/{slug}.compare.{language}.html"
+        return self.prefix + file_of("compare", doc=doc, chapter=slug, language=language)
 
     def compliance(self, doc: str) -> str:
-        return f"{self.prefix}sop/{doc}/compliance.html"
+        return self.prefix + file_of("compliance", doc=doc)
 
     def compliance_csv(self, doc: str) -> str:
-        return f"{self.prefix}sop/{doc}/compliance.csv"
+        return self.prefix + file_of("compliance-csv", doc=doc)
 
     def deviations(self, doc: str) -> str:
-        return f"{self.prefix}sop/{doc}/deviations.html"
+        return self.prefix + file_of("deviations", doc=doc)
 
     def media(self, name: str) -> str:
-        return f"{self.prefix}media/{name}"
+        return self.prefix + file_of("media", name=name)
 
     def pdf(self, doc: str, language: str, slug: str | None = None) -> str:
         if not self.with_pdf:
             return ""
-        return f"{self.prefix}pdf/{doc}/{slug or 'edition'}.{language}.pdf"
+        if slug:
+            return self.prefix + file_of("chapter-pdf", doc=doc, chapter=slug, language=language)
+        return self.prefix + file_of("edition-pdf", doc=doc, language=language)
 
     def asset(self, name: str) -> str:
-        return f"{self.prefix}static/{name}"
+        return self.prefix + file_of("asset", name=name)

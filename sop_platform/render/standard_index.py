@@ -1,23 +1,14 @@
-"""Every clause of the imported standards, by key ("09.10#6.2"), as the standards stand now
-or stood at a given moment, with its plain text and requirement level.
-
-Built from the chapters' outlines (cached by text), and kept by the revisions it was built
-from, so asking again costs one query while no standard has changed.
-"""
+"""Every clause of the imported standards, by key ("09.10#6.2"), with its plain text and
+requirement level (pure: built from the chapters' outlines; `reading/standards_as_of.py`
+reads which revisions)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlmodel import Session, col, select
-
-from sop_platform.core.hashing import sha256_hex
-from sop_platform.core.models import Chapter, Document, Revision
+from sop_platform.core.models import Chapter, Revision
 from sop_platform.core.requirements import Level, level_of
-from sop_platform.render.memo import Memo
-from sop_platform.render.outlines import Outline, OutlineCache, shared_cache
-from sop_platform.render.revision_texts import head_rows, rows_as_of, text_of
+from sop_platform.render.outlines import Outline
 
 
 @dataclass(frozen=True)
@@ -93,47 +84,3 @@ def index_of(rows: list[tuple[str, Chapter, Revision, Outline]], digest: str = "
         grouped.setdefault(found.standard.standard, []).append(found)
     by_standard = {standard: tuple(found) for standard, found in grouped.items()}
     return StandardIndex(chapters, clauses, digest, by_standard)
-
-
-_INDEXES: Memo[str, StandardIndex] = Memo(16)
-
-
-def standard_index(
-    session: Session, as_of: datetime | None = None, cache: OutlineCache | None = None
-) -> StandardIndex:
-    """The standards now, or as they stood at `as_of`. Each standard chapter in its
-    document's first language (another when it has only that one)."""
-    cache = cache or shared_cache()
-    found = session.exec(
-        select(Chapter, Document)
-        .join(Document, col(Document.id) == Chapter.document_id)
-        .where(Document.kind == "standard")
-    ).all()
-    chosen: dict[tuple[int, str], Chapter] = {}
-    documents: dict[int, Document] = {}
-    for chapter, document in found:
-        assert document.id is not None
-        documents[document.id] = document
-        key = (document.id, chapter.slug)
-        held = chosen.get(key)
-        if held is None or chapter.language == document.default_language():
-            chosen[key] = chapter
-    chapters = list(chosen.values())
-    rows = head_rows(session, chapters) if as_of is None else rows_as_of(session, chapters, as_of)
-    ordered = sorted(
-        (c for c in chapters if c.id in rows),
-        key=lambda c: (documents[c.document_id].slug, c.number, c.slug),
-    )
-    digest = sha256_hex(
-        "\n".join(f"{c.id}:{rows[c.id].sha256}" for c in ordered if c.id is not None).encode()
-    )
-    kept = _INDEXES.get(digest)
-    if kept is not None:
-        return kept
-    built = []
-    for chapter in ordered:
-        assert chapter.id is not None
-        row = rows[chapter.id]
-        outline = cache.outline(text_of(session, row), row.sha256)
-        built.append((documents[chapter.document_id].slug, chapter, row, outline))
-    return _INDEXES.put(digest, index_of(built, digest))

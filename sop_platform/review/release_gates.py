@@ -32,8 +32,9 @@ from sop_platform.core.editions import Override, edition_revisions, editions_of
 from sop_platform.core.errors import InvalidInput
 from sop_platform.core.models import Chapter, Document
 from sop_platform.core.translations import IssuedOutdatedClause, outdated_in_editions
-from sop_platform.render.outlines import Outline, shared_cache
-from sop_platform.render.revision_texts import revision_rows, text_of
+from sop_platform.reading.memos import memos_of
+from sop_platform.reading.revision_texts import revision_rows, text_of
+from sop_platform.render.outlines import Outline
 from sop_platform.render.site_text import catalogue
 
 TRANSLATION_OUTDATED = "translation_outdated"
@@ -240,7 +241,7 @@ def blockers(session: Session, document: Document, frozen: dict[int, int]) -> li
         )
     )
     rows = revision_rows(session, frozen)
-    cache = shared_cache()
+    cache = memos_of(session).outlines
     texts = [
         (chapter, cache.outline(text_of(session, rows[chapter.id]), rows[chapter.id].sha256))
         for chapter in chapters

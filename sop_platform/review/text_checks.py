@@ -19,8 +19,9 @@ from sop_platform.core.errors import InvalidInput
 from sop_platform.core.front_matter import header_of
 from sop_platform.core.mapping import mapping_problems
 from sop_platform.core.models import ChangeRequest, Chapter, Proposal
+from sop_platform.reading.memos import memos_of
+from sop_platform.reading.standards_as_of import standard_index
 from sop_platform.render.outlines import Outline, outline_of
-from sop_platform.render.standard_index import standard_index
 from sop_platform.review.proposal_store import proposal_text
 
 BROKEN_REFERENCE = "broken_reference"
@@ -55,7 +56,7 @@ def _anchors_of_head(session: Session, document_id: int, slug: str, language: st
         return set()
     chapter = found[0]
     _revision, text = revision_text(session, chapter, chapter.head_revision)
-    return {clause.anchor for clause in outline_of(text).clauses}
+    return {clause.anchor for clause in outline_of(text, memos_of(session).outlines).clauses}
 
 
 def problems_of(
@@ -72,7 +73,7 @@ def problems_in(
     """Broken cross-references, mapping errors and impossible source revisions in texts
     proposed together for a document, by (chapter, language). A reference may point into
     another chapter proposed with it, or into the head of any chapter of the same language."""
-    outlines = {key: outline_of(text) for key, text in texts.items()}
+    outlines = {key: outline_of(text, memos_of(session).outlines) for key, text in texts.items()}
     anchors = {key: {c.anchor for c in outline.clauses} for key, outline in outlines.items()}
     problems = []
     for (slug, language), outline in outlines.items():

@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 from sop_platform.core.clauses import Clause
 from sop_platform.core.models import Chapter, MergedRevision
 from sop_platform.core.version_store import revisions_of
+from sop_platform.reading.memos import memos_of
+from sop_platform.reading.revision_texts import text_of
 from sop_platform.render.outlines import outline_of
-from sop_platform.render.revision_texts import text_of
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def blame_of(session: Session, chapter: Chapter) -> list[ClauseBlame]:
     by_number = {row.number: row for row in rows}
     clauses: list[Clause] = []
     for row in rows:
-        clauses = outline_of(text_of(session, row)).clauses
+        clauses = outline_of(text_of(session, row), memos_of(session).outlines).clauses
         for clause in clauses:
             if seen.get(clause.anchor) != clause:
                 last_change[clause.anchor] = row.number

@@ -16,9 +16,10 @@ from sop_platform.core.signatures import Signature, signatures_of
 from sop_platform.core.translations import TranslationStatus, translation_status
 from sop_platform.core.version_store import revisions_of
 from sop_platform.core.word_diff import word_diff
+from sop_platform.reading.memos import memos_of
+from sop_platform.reading.revision_texts import head_rows, text_of
 from sop_platform.render.diff_html import ops_html
 from sop_platform.render.markdown import Target
-from sop_platform.render.revision_texts import head_rows, text_of
 from sop_platform.render.site_text import catalogue
 from sop_platform.staff.blame import ClauseBlame, blame_of, merging_change_requests
 from sop_platform.staff.text_html import (
@@ -70,7 +71,8 @@ def document_targets(
     chapters = chapters_of(session, document, language)
     rows = head_rows(session, chapters)
     heads = {c.slug: text_of(session, rows[c.id]) for c in chapters if c.id in rows}
-    return targets_of(heads, CHAPTER_HREF.format(doc=document.slug), language)
+    href = CHAPTER_HREF.format(doc=document.slug)
+    return targets_of(heads, href, language, memos_of(session).outlines)
 
 
 def _revision_diff(session: Session, chapter: Chapter, old: int, new: int) -> RevisionDiff:
@@ -135,6 +137,7 @@ def chapter_overview(
             {c.anchor: marks[c.anchor] for c in translation.clauses if not c.missing}
             if translation
             else None,
+            memos_of(session).outlines,
         ),
         edition=edition,
         in_edition=edition_revisions(session, edition).get(chapter.id) if edition else None,

@@ -15,6 +15,7 @@ from sop_platform.core.errors import InvalidInput, NotFound
 from sop_platform.core.front_matter import LANGUAGES
 from sop_platform.core.models import ChangeRequest, Chapter, Document, User
 from sop_platform.core.translations import proposed_outdated_clauses, translation_status
+from sop_platform.reading.memos import memos_of
 from sop_platform.render.site_text import catalogue, said
 from sop_platform.review import change_requests as crs
 from sop_platform.review.proposal_store import proposal_text, proposals_at
@@ -89,9 +90,8 @@ def draft_problems(
 
 def preview_html(session: Session, document: Document, pick: Pick, text: str) -> str:
     """The text as the site would render it, references resolved against the heads."""
-    return chapter_html(
-        text, pick.slug, pick.language, document_targets(session, document, pick.language)
-    )
+    targets = document_targets(session, document, pick.language)
+    return chapter_html(text, pick.slug, pick.language, targets, None, memos_of(session).outlines)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sop_platform.render.markdown import (
     finish_body,
     own_targets,
 )
-from sop_platform.render.outlines import outline_of
+from sop_platform.render.outlines import OutlineCache, outline_of
 from sop_platform.render.site_text import catalogue, said
 
 
@@ -26,24 +26,27 @@ def chapter_html(
     language: str,
     elsewhere: Mapping[tuple[str, str], Target],
     outdated: Mapping[str, OutdatedMark] | None = None,
+    cache: OutlineCache | None = None,
 ) -> str:
     """A chapter's whole text as the site would render its body. `elsewhere` holds the
     clauses of other chapters that references may lead to; a reference to anything else
     shows 'reference not found', as it would on the site. `outdated`: the marks of a
     translation's outdated clauses, by anchor."""
-    outline = outline_of(text)
+    outline = outline_of(text, cache)
     targets = {**elsewhere, **own_targets(slug, outline.clauses)}
     body = finish_body(outline.body, targets, None, catalogue(language), outdated)
     # Staff see images of texts not yet issued, which the public /media/ does not serve.
     return body.replace(' src="/media/', ' src="/api/v1/media/')
 
 
-def targets_of(heads: Mapping[str, str], href: str, language: str) -> dict[tuple[str, str], Target]:
+def targets_of(
+    heads: Mapping[str, str], href: str, language: str, cache: OutlineCache | None = None
+) -> dict[tuple[str, str], Target]:
     """The clauses of the chapters in `heads` (slug → text) as reference targets; `href` is
     a format with `{slug}` and `{anchor}` for where each one leads."""
     found: dict[tuple[str, str], Target] = {}
     for slug, text in heads.items():
-        for clause in outline_of(text).clauses:
+        for clause in outline_of(text, cache).clauses:
             address = href.format(slug=slug, anchor=clause.anchor, language=language)
             found[(slug, clause.anchor)] = Target(clause.number, clause.title, address)
     return found

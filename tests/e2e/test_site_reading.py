@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from sop_platform.core.database import Database
-from sop_platform.render.static_site import publish_site
+from sop_platform.reading.static_site import publish_site
 from sop_platform.settings import Settings
 from tests.e2e.site_server import LiveSite
 from tests.support import CHAPTER, DOCUMENT, SECRET

@@ -32,6 +32,7 @@ from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
 from sop_platform.core.editions import edition_by_number
 from sop_platform.core.translations import IssuedOutdatedClause, OutdatedClause
+from sop_platform.reading.published_editions import editions_summary, published_edition
 from sop_platform.render.edition_pdf import chapter_pdf, data_only_fetcher, edition_pdf
 from sop_platform.render.outlines import rendered_outline
 from sop_platform.render.publication import (
@@ -39,8 +40,6 @@ from sop_platform.render.publication import (
     KnownDivergence,
     PublishedEdition,
     edition_status,
-    editions_summary,
-    published_edition,
 )
 from sop_platform.render.site_text import catalogue
 from sop_platform.resources import shipped_dir

@@ -14,15 +14,15 @@ from fastapi.testclient import TestClient
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.media_store import media_name, stored_media
-from sop_platform.render.edition_pdf import chapter_html
-from sop_platform.render.markdown import html_of, parse_chapter
-from sop_platform.render.publication import (
+from sop_platform.reading.published_editions import (
     documents_in_effect,
-    edition_status,
     editions_summary,
     published_edition,
 )
-from sop_platform.render.static_site import publish_site
+from sop_platform.reading.static_site import publish_site
+from sop_platform.render.edition_pdf import chapter_html
+from sop_platform.render.markdown import html_of, parse_chapter
+from sop_platform.render.publication import edition_status
 from tests.api.test_site import MARKING, PAGE, _revise
 from tests.support import CHAPTER, DOCUMENT, Api, edited
 

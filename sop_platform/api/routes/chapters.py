@@ -33,7 +33,7 @@ from sop_platform.core.in_force import (
 from sop_platform.core.periodic_review import record_review
 from sop_platform.core.version_store import revision_content, revision_row, revisions_of
 from sop_platform.core.word_diff import word_diff
-from sop_platform.render.compare import chapter_compare
+from sop_platform.reading.chapter_comparison import chapter_compare
 
 router = APIRouter(
     prefix="/api/v1/documents/{doc}/chapters", tags=["chapters"], route_class=IdempotentRoute

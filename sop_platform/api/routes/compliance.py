@@ -23,9 +23,9 @@ from sop_platform.core.drift import acknowledge, flags_of
 from sop_platform.core.editions import edition_by_number
 from sop_platform.core.models import Document, DriftFlag, Edition
 from sop_platform.core.translations import translation_statuses
-from sop_platform.render.compare import drift_view
-from sop_platform.render.compliance import compliance_of, matrix_csv
-from sop_platform.render.deviations import deviation_register
+from sop_platform.reading.compliance_reports import compliance_of, deviation_register
+from sop_platform.reading.drift_views import drift_view
+from sop_platform.render.compliance import matrix_csv
 
 router = APIRouter(prefix="/api/v1", tags=["standards and compliance"])
 

@@ -18,8 +18,9 @@ from starlette.concurrency import run_in_threadpool
 from sop_platform.api.deps import OpenAsset, PublicSite
 from sop_platform.api.page_cache import conditional
 from sop_platform.core.errors import NotFound
-from sop_platform.render.live_site import LiveSite, NotInMemory, Page
+from sop_platform.reading.live_site import LiveSite, NotInMemory, Page
 from sop_platform.render.site_assets import ASSETS, MEDIA_TYPES, asset_bytes
+from sop_platform.render.site_routes import route
 
 router = APIRouter(tags=["published site"], include_in_schema=False, dependencies=[PublicSite])
 # The site's own files, which hold no SOP text: open whether or not the site is.
@@ -58,22 +59,22 @@ def _site(request: Request) -> LiveSite:
     return site
 
 
-@router.api_route("/", methods=READ)
+@router.api_route(route("index").path, methods=READ)
 async def index(request: Request, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).index, lang))
 
 
-@router.api_route("/sw.js", methods=READ)
+@router.api_route(route("service-worker").path, methods=READ)
 async def service_worker(request: Request) -> Response:
     return await serve(request, _site(request).service_worker)
 
 
-@router.api_route("/offline-manifest.json", methods=READ)
+@router.api_route(route("offline-manifest").path, methods=READ)
 async def offline_manifest(request: Request) -> Response:
     return await serve(request, _site(request).manifest)
 
 
-@assets_router.api_route("/static/{name}", methods=READ)
+@assets_router.api_route(route("asset").path, methods=READ)
 async def static_file(request: Request, name: str) -> Response:
     if name not in ASSETS:
         raise NotFound(f"no file '{name}'")
@@ -85,69 +86,69 @@ async def static_file(request: Request, name: str) -> Response:
     return response
 
 
-@router.api_route("/media/{name}", methods=READ)
+@router.api_route(route("media").path, methods=READ)
 async def media(request: Request, name: str) -> Response:
     return await serve(request, partial(_site(request).media, name))
 
 
-@router.api_route("/sop/{doc}", methods=READ)
+@router.api_route(route("document").path, methods=READ)
 async def document(request: Request, doc: str, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).document, doc, lang))
 
 
-@router.api_route("/sop/{doc}/amendments", methods=READ)
+@router.api_route(route("amendments").path, methods=READ)
 async def amendments(request: Request, doc: str, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).amendments, doc, lang))
 
 
-@router.api_route("/sop/{doc}/search", methods=READ)
+@router.api_route(route("search").path, methods=READ)
 async def search(request: Request, doc: str, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).search, doc, lang))
 
 
-@router.api_route("/sop/{doc}/compliance", methods=READ)
+@router.api_route(route("compliance").path, methods=READ)
 async def compliance(request: Request, doc: str, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).compliance, doc, lang))
 
 
-@router.api_route("/sop/{doc}/compliance.csv", methods=READ)
+@router.api_route(route("compliance-csv").path, methods=READ)
 async def compliance_csv(request: Request, doc: str) -> Response:
     return await serve(request, partial(_site(request).compliance_csv, doc))
 
 
-@router.api_route("/sop/{doc}/deviations", methods=READ)
+@router.api_route(route("deviations").path, methods=READ)
 async def deviations(request: Request, doc: str, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).deviations, doc, lang))
 
 
-@router.api_route("/sop/{doc}/pdf", methods=READ)
+@router.api_route(route("edition-pdf").path, methods=READ)
 async def edition_pdf(request: Request, doc: str, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).pdf, doc, lang))
 
 
-@router.api_route("/sop/{doc}/{chapter}/pdf", methods=READ)
+@router.api_route(route("chapter-pdf").path, methods=READ)
 async def chapter_pdf(request: Request, doc: str, chapter: str, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).pdf, doc, lang, chapter))
 
 
-@router.api_route("/sop/{doc}/{chapter}/compare", methods=READ)
+@router.api_route(route("compare").path, methods=READ)
 async def compare(request: Request, doc: str, chapter: str, lang: Language = None) -> Response:
     return await serve(request, partial(_site(request).compare, doc, chapter, lang))
 
 
-@router.api_route("/sop/{doc}/search-index.js", methods=READ)
+@router.api_route(route("search-index").path, methods=READ)
 async def search_index(request: Request, doc: str) -> Response:
     return await serve(request, partial(_site(request).search_index, doc))
 
 
-@router.api_route("/sop/{doc}/editions/{number}/{chapter}", methods=READ)
+@router.api_route(route("edition-chapter").path, methods=READ)
 async def edition_chapter(
     request: Request, doc: str, number: int, chapter: str, lang: Language = None
 ) -> Response:
     return await serve(request, partial(_site(request).chapter, doc, chapter, lang, number))
 
 
-@router.api_route("/sop/{doc}/{chapter}", methods=READ)
+@router.api_route(route("chapter").path, methods=READ)
 async def current_chapter(
     request: Request, doc: str, chapter: str, lang: Language = None
 ) -> Response:

@@ -19,7 +19,7 @@ from sop_platform.core.accounts import role_of
 from sop_platform.core.models import User
 from sop_platform.core.periodic_review import record_review, review_offered, review_status
 from sop_platform.core.roles import Role
-from sop_platform.render.compare import chapter_compare
+from sop_platform.reading.chapter_comparison import chapter_compare
 from sop_platform.render.diff_html import ops_html
 from sop_platform.render.site_text import catalogue
 from sop_platform.staff.chapter_overview import ChapterOverview, chapter_overview

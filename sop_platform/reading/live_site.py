@@ -9,11 +9,12 @@ rendered on first request and then served from memory with their ETag.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.clock import utc_today
@@ -23,8 +24,11 @@ from sop_platform.core.front_matter import LANGUAGES
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.media_store import media_by_name, media_named_in, media_payloads
 from sop_platform.core.models import Document, DriftFlag, Edition
+from sop_platform.reading.drift_views import drift_views
+from sop_platform.reading.memos import Memos, attach
+from sop_platform.reading.published_editions import loaded_edition
 from sop_platform.render import site_pages
-from sop_platform.render.compare import DriftView, drift_views, flagged_clauses
+from sop_platform.render.compare import DriftView, flagged_clauses
 from sop_platform.render.edition_pdf import chapter_pdf, edition_pdf
 from sop_platform.render.memo import Memo
 from sop_platform.render.publication import (
@@ -32,7 +36,6 @@ from sop_platform.render.publication import (
     PublishedEdition,
     edition_status,
     number_in_effect,
-    published_edition,
 )
 from sop_platform.render.site_assets import (
     ASSETS,
@@ -107,25 +110,32 @@ class LiveSite:
         ttl: float = 2.0,
         today: Callable[[], date] = utc_today,
         max_pages: int = 2048,
+        *,
+        memos: Memos | None = None,
     ) -> None:
         self.database = database
+        self.memos = memos or Memos()
         self.ttl = ttl
         self.today = today
         self.max_pages = max_pages
         self.urls = AppUrls(assets_version())
         self._state: _State | None = None
         self._state_read = 0.0
-        self._editions: Memo[int, PublishedEdition] = Memo(16)
         self._media: Memo[str, set[str]] = Memo(4)
         # Keyed with the site version too: a page built from a state that a new edition
         # has since replaced can never be served as current.
         self._pages: Memo[tuple[object, ...], Page] = Memo(max_pages)
 
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self.database.session(write=False) as session:
+            yield attach(session, self.memos)
+
     # -- what is published -------------------------------------------------------------
 
     def _read_state(self) -> _State:
         today = self.today()
-        with self.database.session(write=False) as session:
+        with self._session() as session:
             rows = session.exec(
                 select(Edition, Document.slug, Document.languages)
                 .join(Document, col(Document.id) == Edition.document_id)
@@ -188,15 +198,15 @@ class LiveSite:
         return shelf
 
     def _edition(self, edition_id: int) -> PublishedEdition:
-        found = self._editions.get(edition_id)
+        found = self.memos.editions.get(edition_id)
         if found is not None:
             return found
-        with self.database.session(write=False) as session:
+        with self._session() as session:
             edition = session.get(Edition, edition_id)
             assert edition is not None
             document = session.get(Document, edition.document_id)
             assert document is not None
-            return self._editions.put(edition_id, published_edition(session, document, edition))
+            return loaded_edition(session, document, edition)
 
     def _resolve(
         self, state: _State, doc: str, number: int | None
@@ -252,7 +262,14 @@ class LiveSite:
             if not edition.variants(slug):
                 raise NotFound(f"edition {edition.number} of '{doc}' has no chapter '{slug}'")
             html = site_pages.chapter_page(
-                edition, status, slug, language, self.urls, state.version, number is not None
+                edition,
+                status,
+                slug,
+                language,
+                self.urls,
+                state.version,
+                number is not None,
+                memos=self.memos.pages,
             )
             # A chapter not yet translated is still a page (it offers the other language),
             # so the offline copy can keep it too.
@@ -287,7 +304,7 @@ class LiveSite:
         def build() -> Page:
             edition, status = self._resolve(state, doc, None)
             html = site_pages.edition_page(
-                kind, edition, status, language, self.urls, state.version
+                kind, edition, status, language, self.urls, state.version, memos=self.memos.pages
             )
             return Page(html.encode(), HTML, CURRENT)
 
@@ -304,7 +321,7 @@ class LiveSite:
 
     def _drift(self, doc: str) -> dict[str, dict[str, list[DriftView]]]:
         """The document's open needs-review flags with their wording, by chapter and anchor."""
-        with self.database.session(write=False) as session:
+        with self._session() as session:
             return drift_views(session, document_by_slug(session, doc))
 
     def _flagged(self, doc: str) -> frozenset[tuple[str, str, str]]:
@@ -324,6 +341,7 @@ class LiveSite:
                 self.urls,
                 state.version,
                 self._flagged(doc),
+                memos=self.memos.pages,
             )
             return Page(html.encode(), HTML, CURRENT)
 
@@ -338,7 +356,11 @@ class LiveSite:
 
         def build() -> Page:
             edition, _status = self._resolve(state, doc, None)
-            return Page(site_pages.compliance_csv(edition, self._flagged(doc)), CSV, CURRENT)
+            return Page(
+                site_pages.compliance_csv(edition, self._flagged(doc), self.memos.pages),
+                CSV,
+                CURRENT,
+            )
 
         return self._cached(state, ("compliance-csv", doc, state.drift), build, memory_only)
 
@@ -376,13 +398,17 @@ class LiveSite:
             if language not in edition.languages:
                 raise NotFound(f"'{doc}' is not published in '{language}'")
             shown = {name for c in edition.chapters for name in media_named_in(c.text)}
-            with self.database.session(write=False) as session:
+            with self._session() as session:
                 images = media_payloads(session, shown)
             if slug is None:
-                return Page(edition_pdf(edition, status, language, images), PDF, CURRENT)
+                return Page(
+                    edition_pdf(edition, status, language, images, self.memos.pdfs), PDF, CURRENT
+                )
             if not edition.variants(slug):
                 raise NotFound(f"edition {edition.number} of '{doc}' has no chapter '{slug}'")
-            return Page(chapter_pdf(edition, status, slug, language, images), PDF, CURRENT)
+            return Page(
+                chapter_pdf(edition, status, slug, language, images, self.memos.pdfs), PDF, CURRENT
+            )
 
         return self._cached(state, ("pdf", doc, slug, language), build, memory_only)
 
@@ -408,7 +434,7 @@ class LiveSite:
         state = self.state()
         if name not in self._published_media(state):
             raise NotFound(f"no published image '{name[:80]}'")
-        with self.database.session(write=False) as session:
+        with self._session() as session:
             item = media_by_name(session, name)
         return Page(item.data, item.media_type, MEDIA)
 
@@ -417,7 +443,9 @@ class LiveSite:
 
         def build() -> Page:
             edition, _status = self._resolve(state, doc, None)
-            return Page(site_pages.search_index(edition, self.urls), SCRIPT, CURRENT)
+            return Page(
+                site_pages.search_index(edition, self.urls, self.memos.pages), SCRIPT, CURRENT
+            )
 
         return self._cached(state, ("search-index", doc), build, memory_only)
 

@@ -22,18 +22,18 @@ from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.files import write_whole
 from sop_platform.core.media_store import media_by_name, media_name, media_named_in
-from sop_platform.render import site_pages
-from sop_platform.render.compare import DriftView, drift_views, flagged_clauses
-from sop_platform.render.edition_pdf import Images, chapter_pdf, edition_pdf
-from sop_platform.render.outlines import OutlineCache
-from sop_platform.render.publication import (
-    EditionStatus,
-    PublishedEdition,
+from sop_platform.reading.drift_views import drift_views
+from sop_platform.reading.memos import Memos, attach
+from sop_platform.reading.published_editions import (
     documents_in_effect,
-    edition_status,
     editions_summary,
     published_edition,
 )
+from sop_platform.render import site_pages
+from sop_platform.render.compare import DriftView, flagged_clauses
+from sop_platform.render.edition_pdf import Images, chapter_pdf, edition_pdf
+from sop_platform.render.outlines import OutlineCache
+from sop_platform.render.publication import EditionStatus, PublishedEdition, edition_status
 from sop_platform.render.site_assets import (
     ASSETS,
     asset_bytes,
@@ -41,6 +41,7 @@ from sop_platform.render.site_assets import (
     service_worker,
     site_version,
 )
+from sop_platform.render.site_routes import EDITION_PAGES, file_of
 from sop_platform.render.site_urls import StaticUrls
 
 CACHE_FOLDER = ".render-cache"
@@ -59,10 +60,6 @@ class PublishReport:
 Progress = Callable[[int, int], None]
 
 
-def _chapter_file(doc: str, slug: str, language: str) -> str:
-    return f"sop/{doc}/{slug}.{language}.html"
-
-
 def _edition_files(
     edition: PublishedEdition,
     status: EditionStatus,
@@ -70,32 +67,40 @@ def _edition_files(
     drift: dict[str, dict[str, list[DriftView]]],
     pdf: bool,
     images: Images,
+    memos: Memos,
 ) -> list[tuple[str, Callable[[], bytes]]]:
     """Every file of one document's current edition, each built only when written."""
     doc = edition.document
     language = edition.default_language
     deep = StaticUrls(2, pdf)
     flagged = flagged_clauses(drift)
+    kept = memos.pages
     files: list[tuple[str, Callable[[], bytes]]] = [
-        (f"sop/{doc}/search-index.js", lambda: site_pages.search_index(edition, deep)),
-        (f"sop/{doc}/compliance.csv", lambda: site_pages.compliance_csv(edition, flagged)),
+        (file_of("search-index", doc=doc), lambda: site_pages.search_index(edition, deep, kept)),
+        (
+            file_of("compliance-csv", doc=doc),
+            lambda: site_pages.compliance_csv(edition, flagged, kept),
+        ),
     ]
-    for kind in site_pages.EDITION_PAGES:
+    for kind in EDITION_PAGES:
 
         def page_of(kind: str = kind) -> bytes:
-            html = site_pages.edition_page(kind, edition, status, language, deep, version, flagged)
+            html = site_pages.edition_page(
+                kind, edition, status, language, deep, version, flagged, kept
+            )
             return html.encode()
 
-        name = "index" if kind == "document" else kind
-        files.append((f"sop/{doc}/{name}.html", page_of))
+        files.append((file_of(kind, doc=doc), page_of))
     for slug in edition.slugs():
         for code in edition.languages:
 
             def page(slug: str = slug, code: str = code) -> bytes:
-                html = site_pages.chapter_page(edition, status, slug, code, deep, version)
+                html = site_pages.chapter_page(
+                    edition, status, slug, code, deep, version, memos=kept
+                )
                 return html.encode()
 
-            files.append((_chapter_file(doc, slug, code), page))
+            files.append((file_of("chapter", doc=doc, chapter=slug, language=code), page))
 
             def compared(slug: str = slug, code: str = code) -> bytes:
                 html = site_pages.compare_page(
@@ -103,15 +108,20 @@ def _edition_files(
                 )
                 return html.encode()
 
-            files.append((StaticUrls(0).compare(doc, slug, code), compared))
+            files.append((file_of("compare", doc=doc, chapter=slug, language=code), compared))
     if pdf:
         top = StaticUrls(0, pdf)
         for code in edition.languages:
-            files.append((top.pdf(doc, code), partial(edition_pdf, edition, status, code, images)))
+            files.append(
+                (
+                    top.pdf(doc, code),
+                    partial(edition_pdf, edition, status, code, images, memos.pdfs),
+                )
+            )
             files.extend(
                 (
                     top.pdf(doc, code, slug),
-                    partial(chapter_pdf, edition, status, slug, code, images),
+                    partial(chapter_pdf, edition, status, slug, code, images, memos.pdfs),
                 )
                 for slug in edition.slugs()
                 if edition.chapter(slug, code) is not None
@@ -125,13 +135,16 @@ def publish_site(
     today: date | None = None,
     on_progress: Progress | None = None,
     pdf: bool = False,
+    memos: Memos | None = None,
 ) -> PublishReport:
     """Write the current edition of every document under `out` (with `pdf`, also each
     edition and chapter as a PDF under `pdf/`); files a previous publish wrote and this
-    one does not are removed."""
+    one does not are removed. `memos`: what an earlier publish in this process kept."""
     today = today or utc_today()
-    cache = OutlineCache(folder=out / CACHE_FOLDER)
+    memos = memos or Memos()
+    cache = OutlineCache(folder=out / CACHE_FOLDER, memory=memos.outlines.memory)
     with database.session(write=False) as session:
+        attach(session, memos)
         editions = []
         for document, in_effect in documents_in_effect(session, today):
             status = edition_status(editions_summary(session, document), in_effect.number, today)
@@ -149,18 +162,20 @@ def publish_site(
     shelves = [site_pages.Shelf(edition, status) for edition, status, _drift in editions]
     files: list[tuple[str, Callable[[], bytes]]] = [
         (
-            "index.html",
+            file_of("index"),
             lambda: site_pages.index_page(shelves, "en", StaticUrls(0, pdf), version).encode(),
         )
     ]
     for edition, status, drift in editions:
-        files.extend(_edition_files(edition, status, version, drift, pdf, payloads))
-    files.extend((f"static/{name}", partial(asset_bytes, name)) for name in ASSETS)
-    files.extend((f"media/{media_name(image)}", partial(bytes, image.data)) for image in images)
+        files.extend(_edition_files(edition, status, version, drift, pdf, payloads, memos))
+    files.extend((file_of("asset", name=name), partial(asset_bytes, name)) for name in ASSETS)
+    files.extend(
+        (file_of("media", name=media_name(image)), partial(bytes, image.data)) for image in images
+    )
     # PDFs are for download and print, not for the reader's offline copy: too large to keep.
     listed = [name for name, _build in files if not name.startswith("pdf/")]
-    files.append(("offline-manifest.json", lambda: offline_manifest(version, listed)))
-    files.append(("sw.js", lambda: service_worker(version)))
+    files.append((file_of("offline-manifest"), lambda: offline_manifest(version, listed)))
+    files.append((file_of("service-worker"), lambda: service_worker(version)))
 
     written = 0
     folders: set[Path] = set()

@@ -1,4 +1,4 @@
-"""Reading many revisions at once, and their texts through one memo.
+"""Reading many revisions at once, and their texts through the session's memos.
 
 A revision's text is kept by its sha256 (content-addressed, so the same in any database):
 rebuilding it from deltas is the slow part of reading an edition or a document's heads.
@@ -14,17 +14,16 @@ from sqlmodel import Session, col, select
 
 from sop_platform.core.models import Chapter, Revision
 from sop_platform.core.version_store import revision_content
-from sop_platform.render.memo import Memo
-
-_TEXTS: Memo[str, str] = Memo(256)
+from sop_platform.reading.memos import memos_of
 
 
 def text_of(session: Session, row: Revision) -> str:
     """A revision's exact text (checked against its sha256 when first read)."""
-    kept = _TEXTS.get(row.sha256)
+    texts = memos_of(session).texts
+    kept = texts.get(row.sha256)
     if kept is None:
         text = revision_content(session, row.chapter_id, row.number).decode("utf-8")
-        kept = _TEXTS.put(row.sha256, text)
+        kept = texts.put(row.sha256, text)
     return kept
 
 
