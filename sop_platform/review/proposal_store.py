@@ -39,10 +39,8 @@ def stored_proposal(
     if chapter_id is None:
         payload = delta.snapshot(content)
     else:
-        base = revision_content(session, chapter_id, base_revision)
-        payload = delta.delta(base, content)
-        # As in the version store: a delta that does not rebuild its text is never stored.
-        if delta.apply_delta(base, payload) != content or len(payload) >= len(content):
+        payload = delta.compact(revision_content(session, chapter_id, base_revision), content)
+        if len(payload) >= len(content):
             payload = delta.snapshot(content)
     assert change_request.id is not None
     proposal = Proposal(
