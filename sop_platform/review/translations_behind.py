@@ -24,7 +24,7 @@ from sop_platform.core.models import ChangeRequest, Chapter, Document, Proposal
 from sop_platform.core.translations import OutdatedClause, proposed_outdated_clauses
 from sop_platform.render.staff_views import outdated_marks
 from sop_platform.review.chapter_overview import document_targets
-from sop_platform.review.proposal_store import base_text, proposal_text, proposals_at
+from sop_platform.review.proposal_store import ProposedTexts
 
 
 @dataclass(frozen=True)
@@ -63,22 +63,21 @@ def _translation_of(text: str) -> str | None:
 
 
 def translations_behind(
-    session: Session, change_request: ChangeRequest, proposals: list[Proposal] | None = None
+    session: Session, change_request: ChangeRequest, proposed: ProposedTexts | None = None
 ) -> list[TranslationBehind]:
-    """Every translated clause the CR's current texts leave behind (see the module)."""
-    proposals = proposals if proposals is not None else proposals_at(session, change_request)
-    texts = {(p.chapter_slug, p.language): (p, proposal_text(session, p)) for p in proposals}
+    """Every translated clause the CR's current texts leave behind (see the module);
+    `proposed`: the request's proposed texts, if it has them."""
+    proposed = proposed or ProposedTexts(session, change_request)
+    texts = {(p.chapter_slug, p.language): (p, proposed.text(p)) for p in proposed.at()}
     behind: list[TranslationBehind] = []
     for (slug, language), (proposal, text) in sorted(texts.items()):
-        before = _by_anchor(base_text(session, proposal))
+        before = _by_anchor(proposed.base(proposal))
         after = _by_anchor(text)
         changed = _changed(before, after, titles=False)
         dropped = [anchor for anchor in before if anchor not in after]
         if not changed and not dropped:
             continue
-        for translation, translated, also_changed in _translations(
-            session, change_request.document_id, slug, language, texts
-        ):
+        for translation, translated, also_changed in _translations(proposed, slug, language, texts):
             behind.extend(
                 _left(slug, translation, language, translated, clause, clause.text)
                 for anchor, clause in after.items()
@@ -114,18 +113,18 @@ def _left(
 
 
 def _translations(
-    session: Session,
-    document_id: int,
+    proposed: ProposedTexts,
     slug: str,
     source_language: str,
     texts: dict[tuple[str, str], tuple[Proposal, str]],
 ) -> list[tuple[str, dict[str, Clause], set[str]]]:
     """Each translation of the chapter from `source_language`: its language, its clauses
     (as the CR proposes them, else its head) and the anchors the CR changes in it."""
+    session = proposed.session
     found: dict[str, tuple[dict[str, Clause], set[str]]] = {}
     for chapter in session.exec(
         select(Chapter).where(
-            Chapter.document_id == document_id,
+            Chapter.document_id == proposed.change_request.document_id,
             Chapter.slug == slug,
             Chapter.translation_of == source_language,
         )
@@ -135,7 +134,7 @@ def _translations(
             found[chapter.language] = (_by_anchor(head), set())
     for (other, language), (proposal, text) in texts.items():
         if other == slug and _translation_of(text) == source_language:
-            before = _by_anchor(base_text(session, proposal))
+            before = _by_anchor(proposed.base(proposal))
             after = _by_anchor(text)
             found[language] = (after, _changed(before, after, titles=True))
     return [(language, *found[language]) for language in sorted(found)]
@@ -154,12 +153,13 @@ class ProposedTranslation:
 
 
 def proposed_translations(
-    session: Session, change_request: ChangeRequest, proposals: list[Proposal] | None = None
+    session: Session, change_request: ChangeRequest, proposed: ProposedTexts | None = None
 ) -> list[ProposedTranslation]:
     """Every translated text the CR proposes for an existing chapter, with its outdated
     clauses (`core/translations.py`), against the source text the CR proposes too or else
-    the source's head."""
-    proposals = proposals if proposals is not None else proposals_at(session, change_request)
+    the source's head; `proposed`: the request's proposed texts, if it has them."""
+    proposed = proposed or ProposedTexts(session, change_request)
+    proposals = proposed.at()
     by_key = {(p.chapter_slug, p.language): p for p in proposals}
     found = []
     for proposal in sorted(proposals, key=lambda p: (p.chapter_slug, p.language)):
@@ -168,14 +168,14 @@ def proposed_translations(
         chapter = session.get(Chapter, proposal.chapter_id)
         if chapter is None or chapter.translation_of is None:
             continue
-        text = proposal_text(session, proposal)
+        text = proposed.text(proposal)
         source = by_key.get((proposal.chapter_slug, chapter.translation_of))
-        source_text = proposal_text(session, source) if source is not None else None
+        source_text = proposed.text(source) if source is not None else None
         clauses = proposed_outdated_clauses(
             session, chapter, text, proposal.base_revision, source_text
         )
-        proposed = clauses[0].source_revision if clauses and source is not None else None
-        found.append(ProposedTranslation(chapter.slug, chapter.language, clauses, proposed))
+        source_revision = clauses[0].source_revision if clauses and source is not None else None
+        found.append(ProposedTranslation(chapter.slug, chapter.language, clauses, source_revision))
     return found
 
 
@@ -217,20 +217,22 @@ class ClauseMarkView:
 def translation_marks(
     session: Session,
     change_request: ChangeRequest,
-    proposals: list[Proposal],
+    proposed: ProposedTexts,
     language: str,
 ) -> dict[tuple[str, str], list[ClauseMarkView]]:
     """The outdated clauses of each translated text the CR proposes, by (chapter,
     language), with notices in the staff interface's `language`."""
     found: dict[tuple[str, str], list[ClauseMarkView]] = {}
     document = session.get(Document, change_request.document_id)
-    for proposed in proposed_translations(session, change_request, proposals):
-        targets = document_targets(session, document, proposed.language) if document else {}
-        marks = outdated_marks(proposed.clauses, language, proposed.proposed_source, True, targets)
+    for translation in proposed_translations(session, change_request, proposed):
+        targets = document_targets(session, document, translation.language) if document else {}
+        marks = outdated_marks(
+            translation.clauses, language, translation.proposed_source, True, targets
+        )
         views = [
             ClauseMarkView(clause.anchor, clause.number, clause.title, marks[clause.anchor].html())
-            for clause in proposed.clauses
+            for clause in translation.clauses
         ]
         if views:
-            found[(proposed.chapter, proposed.language)] = views
+            found[(translation.chapter, translation.language)] = views
     return found
