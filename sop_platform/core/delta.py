@@ -78,6 +78,15 @@ def delta(base: bytes, target: bytes) -> bytes:
     return _pack(b"D", _uint32s([len(program), *program]) + bytes(literals))
 
 
+def compact(base: bytes, content: bytes) -> bytes:
+    """A delta from `base` to `content`, checked by applying it: a delta that does not give
+    `content` back is never stored, so then the content's snapshot instead."""
+    payload = delta(base, content)
+    if apply_delta(base, payload) != content:
+        return snapshot(content)
+    return payload
+
+
 def is_snapshot(payload: bytes) -> bool:
     return payload[:1] in (b"F", b"f")
 

@@ -12,13 +12,15 @@ from sop_platform.core.models import Proposal
 from sop_platform.core.version_store import revision_content
 
 
-def proposal_text(session: Session, proposal: Proposal) -> str:
-    """The exact proposed text, checked against its sha256."""
+def proposal_text(session: Session, proposal: Proposal, base: bytes | None = None) -> str:
+    """The exact proposed text, checked against its sha256. `base`: the bytes of its base
+    revision, when the caller has rebuilt them already."""
     if delta.is_snapshot(proposal.payload):
         content = delta.content_of_snapshot(proposal.payload)
     else:
         assert proposal.chapter_id is not None
-        base = revision_content(session, proposal.chapter_id, proposal.base_revision)
+        if base is None:
+            base = revision_content(session, proposal.chapter_id, proposal.base_revision)
         content = delta.apply_delta(base, proposal.payload)
     if sha256_hex(content) != proposal.sha256:
         raise CorruptRevision(

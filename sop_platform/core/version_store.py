@@ -108,11 +108,9 @@ def _compact_payload(
     base_number = delta_base_number(number)
     if base_number is None:
         return delta.snapshot(content), None
-    base = revision_content(session, chapter_id, base_number)
-    payload = delta.delta(base, content)
-    # A delta that does not rebuild its content must never be stored: check before writing.
-    if delta.apply_delta(base, payload) != content:
-        return delta.snapshot(content), None
+    payload = delta.compact(revision_content(session, chapter_id, base_number), content)
+    if delta.is_snapshot(payload):
+        return payload, None
     if len(payload) * 4 > len(content):
         full = delta.snapshot(content)
         if len(full) <= len(payload):

@@ -33,11 +33,7 @@ from sop_platform.core.models import (
 )
 from sop_platform.core.version_store import revision_row
 from sop_platform.review.permissions import Step, require
-from sop_platform.review.proposal_store import (
-    chapter_key,
-    proposals_at,
-    stored_proposal,
-)
+from sop_platform.review.proposal_store import ProposedTexts, chapter_key, stored_proposal
 from sop_platform.review.text_checks import problems_of
 from sop_platform.review.workflow import Action, State, next_state
 
@@ -278,23 +274,34 @@ def put_proposal(
     language: str | None,
     text: str,
     base_revision: int,
+    proposed_texts: ProposedTexts | None = None,
 ) -> Iteration:
     """Save a proposed text for one chapter as the CR's next iteration."""
     return put_proposals(
-        session, change_request, user, [ProposedText(slug, language, text, base_revision)]
+        session,
+        change_request,
+        user,
+        [ProposedText(slug, language, text, base_revision)],
+        proposed_texts,
     )
 
 
 def put_proposals(
-    session: Session, change_request: ChangeRequest, user: User, texts: list[ProposedText]
+    session: Session,
+    change_request: ChangeRequest,
+    user: User,
+    texts: list[ProposedText],
+    proposed_texts: ProposedTexts | None = None,
 ) -> Iteration:
     """Save proposed texts for one or more chapters as the CR's next iteration (one audit
     event per chapter). A new iteration voids every earlier approval: signatures bind the
-    texts they saw. Every text is checked before anything is stored."""
+    texts they saw. Every text is checked before anything is stored. `proposed_texts`: the
+    request's proposed texts, which learn the ones saved."""
     require(session, user, change_request, Step.REVISE)
     after = next_state(change_request.state, Action.REVISE)
     document = document_of(session, change_request)
-    current = proposals_at(session, change_request)
+    proposed_texts = proposed_texts or ProposedTexts(session, change_request)
+    current = proposed_texts.at()
     checked: list[tuple[_Target, ProposedText, str]] = []
     for proposed in texts:
         target = _proposal_target(
@@ -351,6 +358,7 @@ def put_proposals(
             chapter_id=target.chapter.id if target.chapter is not None else None,
             base_revision=proposed.base_revision,
             text=proposed.text,
+            proposed=proposed_texts,
         )
         change_request.current_iteration = number
         change_request.state = after
@@ -468,11 +476,7 @@ def submit(session: Session, change_request: ChangeRequest, user: User) -> None:
         raise InvalidInput("nothing to submit: propose a text for at least one chapter first")
     before = cr_state(change_request)
     after = next_state(change_request.state, Action.SUBMIT)
-    blocking = [
-        problem
-        for problem in problems_of(session, change_request, proposals_at(session, change_request))
-        if problem.blocking
-    ]
+    blocking = [problem for problem in problems_of(session, change_request) if problem.blocking]
     if blocking:
         listed = "; ".join(
             f"{p.chapter} ({p.language}) line {p.line}: {p.message}" for p in blocking

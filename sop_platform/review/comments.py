@@ -13,15 +13,12 @@ from sop_platform.core.models import ChangeRequest, Comment, Proposal, User
 from sop_platform.review.anchoring import Anchor, Relocation, anchored, quote_position, relocation
 from sop_platform.review.change_requests import cr_state, record_change
 from sop_platform.review.permissions import Step, require
-from sop_platform.review.proposal_store import chapter_key, proposal_text, proposals_at
+from sop_platform.review.proposal_store import ProposedTexts, chapter_key
 from sop_platform.review.workflow import Action, next_state
 
 
-def _proposed_texts(session: Session, change_request: ChangeRequest) -> dict[str, str]:
-    return {
-        chapter_key(p.chapter_slug, p.language): proposal_text(session, p)
-        for p in proposals_at(session, change_request)
-    }
+def _proposed_texts(proposed: ProposedTexts) -> dict[str, str]:
+    return {chapter_key(p.chapter_slug, p.language): proposed.text(p) for p in proposed.at()}
 
 
 def _chapter_in(texts: dict[str, str], chapter: str, language: str | None) -> str:
@@ -56,8 +53,10 @@ def add_comment(
     prefix: str = "",
     suffix: str = "",
     parent: int | None = None,
+    proposed: ProposedTexts | None = None,
 ) -> Comment:
-    """A new thread on a passage of the current iteration, or a reply to a thread."""
+    """A new thread on a passage of the current iteration, or a reply to a thread.
+    `proposed`: the request's proposed texts, if it has read them already."""
     require(session, user, change_request, Step.COMMENT)
     if not body.strip():
         raise InvalidInput("a comment needs a body")
@@ -71,7 +70,7 @@ def add_comment(
     else:
         if not chapter:
             raise InvalidInput("say which chapter the comment is on")
-        texts = _proposed_texts(session, change_request)
+        texts = _proposed_texts(proposed or ProposedTexts(session, change_request))
         key = _chapter_in(texts, chapter, language)
         if not quote:
             raise InvalidInput("quote the passage the comment is about")
@@ -153,30 +152,22 @@ class Thread:
 class _Placer:
     """Anchors threads in the current texts of a CR: each from where its passage stood in
     the iteration it was quoted from, carried over by a diff of that text and the current
-    one. Each text is read, and each pair of texts diffed, once."""
+    one. Each pair of texts is diffed once."""
 
-    def __init__(self, session: Session, change_request: ChangeRequest) -> None:
-        self.session = session
-        self.change_request = change_request
-        self.current = {
-            chapter_key(p.chapter_slug, p.language): p
-            for p in proposals_at(session, change_request)
-        }
+    def __init__(self, proposed: ProposedTexts) -> None:
+        self.proposed = proposed
+        self.current = {chapter_key(p.chapter_slug, p.language): p for p in proposed.at()}
         self._at: dict[int, dict[str, Proposal]] = {}
-        self._texts: dict[int, str] = {}
         self._moves: dict[tuple[int, int], Relocation] = {}
 
     def _text(self, proposal: Proposal) -> str:
-        assert proposal.id is not None
-        if proposal.id not in self._texts:
-            self._texts[proposal.id] = proposal_text(self.session, proposal)
-        return self._texts[proposal.id]
+        return self.proposed.text(proposal)
 
     def _quoted_from(self, comment: Comment, key: str) -> Proposal | None:
         if comment.iteration not in self._at:
             self._at[comment.iteration] = {
                 chapter_key(p.chapter_slug, p.language): p
-                for p in proposals_at(self.session, self.change_request, comment.iteration)
+                for p in self.proposed.at(comment.iteration)
             }
         return self._at[comment.iteration].get(key)
 
@@ -205,8 +196,11 @@ class _Placer:
         return anchored(text, quote, prefix, suffix, expected, elsewhere=moves.added())
 
 
-def threads_of(session: Session, change_request: ChangeRequest) -> list[Thread]:
-    """Every thread with its replies, anchored in the current iteration's texts."""
+def threads_of(
+    session: Session, change_request: ChangeRequest, proposed: ProposedTexts | None = None
+) -> list[Thread]:
+    """Every thread with its replies, anchored in the current iteration's texts (of
+    `proposed`, the request's proposed texts, if it has them)."""
     comments = list(
         session.exec(
             select(Comment)
@@ -221,7 +215,9 @@ def threads_of(session: Session, change_request: ChangeRequest) -> list[Thread]:
             roots.append(comment)
         else:
             replies.setdefault(comment.parent_id, []).append(comment)
-    placer = _Placer(session, change_request) if roots else None
+    placer = None
+    if roots:
+        placer = _Placer(proposed or ProposedTexts(session, change_request))
     threads = []
     for root in roots:
         assert root.id is not None and placer is not None

@@ -15,11 +15,7 @@ from sop_platform.core.signatures import Signature, approvals_of, signatures_on
 from sop_platform.core.word_diff import word_diff
 from sop_platform.review.change_requests import Wording, document_of, wordings_of
 from sop_platform.review.comments import Thread, threads_of
-from sop_platform.review.proposal_store import (
-    base_text,
-    proposal_text,
-    proposals_at,
-)
+from sop_platform.review.proposal_store import ProposedTexts, proposals_at
 from sop_platform.review.text_checks import Problem, problems_of
 from sop_platform.review.translations_behind import TranslationBehind, translations_behind
 from sop_platform.review.workflow import OPEN_STATES
@@ -45,16 +41,13 @@ class Details:
     wordings: list[Wording] = field(default_factory=list)
 
 
-def details_of(session: Session, change_request: ChangeRequest) -> Details:
-    saved = list(
-        session.exec(
-            select(Proposal)
-            .where(Proposal.change_request_id == change_request.id)
-            .order_by(col(Proposal.iteration), col(Proposal.id))
-        )
-    )
+def details_of(
+    session: Session, change_request: ChangeRequest, proposed: ProposedTexts | None = None
+) -> Details:
+    """`proposed`: the request's proposed texts, if it has read or saved some already."""
+    proposed = proposed or ProposedTexts(session, change_request)
     by_iteration: dict[int, list[Proposal]] = {}
-    for proposal in saved:
+    for proposal in proposed.saved():
         by_iteration.setdefault(proposal.iteration, []).append(proposal)
     iterations = session.exec(
         select(Iteration)
@@ -64,7 +57,7 @@ def details_of(session: Session, change_request: ChangeRequest) -> Details:
     reviews = session.exec(
         select(Review).where(Review.change_request_id == change_request.id).order_by(col(Review.id))
     )
-    proposals = proposals_at(session, change_request)
+    proposals = proposed.at()
     return Details(
         change_request=change_request,
         document=document_of(session, change_request),
@@ -72,8 +65,8 @@ def details_of(session: Session, change_request: ChangeRequest) -> Details:
         proposals=proposals,
         reviews=list(reviews),
         approvals=approvals_of(session, change_request),
-        threads=threads_of(session, change_request),
-        problems=problems_of(session, change_request, proposals),
+        threads=threads_of(session, change_request, proposed),
+        problems=problems_of(session, change_request, proposed),
         merged=merged_chapters(session, change_request.id) if change_request.id else [],
         merge_signatures=(
             signatures_on(session, merge_subject(change_request.id), MERGED)
@@ -81,7 +74,7 @@ def details_of(session: Session, change_request: ChangeRequest) -> Details:
             else []
         ),
         translations_behind=(
-            translations_behind(session, change_request, proposals)
+            translations_behind(session, change_request, proposed)
             if change_request.state in OPEN_STATES
             else []
         ),
@@ -117,13 +110,18 @@ class ChapterDiff:
 
 
 def diffs_of(
-    session: Session, change_request: ChangeRequest, iteration: int | None = None
+    session: Session,
+    change_request: ChangeRequest,
+    iteration: int | None = None,
+    proposed: ProposedTexts | None = None,
 ) -> list[ChapterDiff]:
-    """The word diff of each proposed text against its base revision."""
+    """The word diff of each proposed text against its base revision; `proposed`: the
+    request's proposed texts, if it has them."""
     if iteration is not None and not 1 <= iteration <= change_request.current_iteration:
         raise NotFound(f"change request {change_request.id} has no iteration {iteration}")
+    proposed = proposed or ProposedTexts(session, change_request)
     diffs = []
-    for proposal in proposals_at(session, change_request, iteration):
+    for proposal in proposed.at(iteration):
         head = None
         if proposal.chapter_id is not None:
             chapter = session.get(Chapter, proposal.chapter_id)
@@ -134,7 +132,7 @@ def diffs_of(
                 language=proposal.language,
                 base_revision=proposal.base_revision,
                 head_revision=head,
-                ops=word_diff(base_text(session, proposal), proposal_text(session, proposal)),
+                ops=word_diff(proposed.base(proposal), proposed.text(proposal)),
             )
         )
     return diffs

@@ -8,6 +8,8 @@ about the size of its change; a proposal for a new chapter is a compressed snaps
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlmodel import Session, col, select
 
 from sop_platform.core import delta
@@ -34,15 +36,17 @@ def stored_proposal(
     chapter_id: int | None,
     base_revision: int,
     text: str,
+    proposed: ProposedTexts | None = None,
 ) -> Proposal:
+    """Store `text` as the CR's proposal for one chapter in `iteration`; `proposed`: the
+    request's proposed texts, which learn it (and the base revision it rebuilt)."""
+    proposed = proposed or ProposedTexts(session, change_request)
     content = text.encode("utf-8")
     if chapter_id is None:
         payload = delta.snapshot(content)
     else:
-        base = revision_content(session, chapter_id, base_revision)
-        payload = delta.delta(base, content)
-        # As in the version store: a delta that does not rebuild its text is never stored.
-        if delta.apply_delta(base, payload) != content or len(payload) >= len(content):
+        payload = delta.compact(proposed.base_content(chapter_id, base_revision), content)
+        if len(payload) >= len(content):
             payload = delta.snapshot(content)
     assert change_request.id is not None
     proposal = Proposal(
@@ -58,7 +62,17 @@ def stored_proposal(
     )
     session.add(proposal)
     session.flush()
+    proposed.learn(proposal, text)
     return proposal
+
+
+def _latest(saved: Iterable[Proposal]) -> list[Proposal]:
+    """The newest of `saved` (in the order saved) for each chapter, in the order the
+    chapters were first proposed."""
+    latest: dict[str, Proposal] = {}
+    for row in saved:
+        latest[chapter_key(row.chapter_slug, row.language)] = row
+    return list(latest.values())
 
 
 def proposals_at(
@@ -67,15 +81,13 @@ def proposals_at(
     """The CR's proposal for each chapter as of `iteration` (default: the current one),
     in the order the chapters were first proposed."""
     upto = change_request.current_iteration if iteration is None else iteration
-    rows = session.exec(
-        select(Proposal)
-        .where(Proposal.change_request_id == change_request.id, Proposal.iteration <= upto)
-        .order_by(col(Proposal.iteration), col(Proposal.id))
+    return _latest(
+        session.exec(
+            select(Proposal)
+            .where(Proposal.change_request_id == change_request.id, Proposal.iteration <= upto)
+            .order_by(col(Proposal.iteration), col(Proposal.id))
+        )
     )
-    latest: dict[str, Proposal] = {}
-    for row in rows:
-        latest[chapter_key(row.chapter_slug, row.language)] = row
-    return list(latest.values())
 
 
 def base_text(session: Session, proposal: Proposal) -> str:
@@ -88,3 +100,65 @@ def base_text(session: Session, proposal: Proposal) -> str:
 def signed_manifest(proposals: list[Proposal]) -> dict[str, str]:
     """What a signature binds: `slug/lang` → sha256 of every proposed text."""
     return {chapter_key(p.chapter_slug, p.language): p.sha256 for p in proposals}
+
+
+class ProposedTexts:
+    """A CR's proposed texts as one request reads them: its proposals read from the
+    database once, each text and each base revision rebuilt at most once, and a text the
+    request saved known as it was sent (its delta was checked as it was stored).
+
+    One request only, after the CR is locked or read: the proposals are read once, so
+    another request's save is not seen."""
+
+    def __init__(self, session: Session, change_request: ChangeRequest) -> None:
+        self.session = session
+        self.change_request = change_request
+        self._saved: list[Proposal] | None = None
+        self._texts: dict[int, str] = {}
+        self._bases: dict[tuple[int, int], bytes] = {}
+
+    def saved(self) -> list[Proposal]:
+        """Every proposal of the CR, by iteration, in the order saved."""
+        if self._saved is None:
+            self._saved = list(
+                self.session.exec(
+                    select(Proposal)
+                    .where(Proposal.change_request_id == self.change_request.id)
+                    .order_by(col(Proposal.iteration), col(Proposal.id))
+                )
+            )
+        return self._saved
+
+    def at(self, iteration: int | None = None) -> list[Proposal]:
+        """As `proposals_at`."""
+        upto = self.change_request.current_iteration if iteration is None else iteration
+        return _latest(p for p in self.saved() if p.iteration <= upto)
+
+    def text(self, proposal: Proposal) -> str:
+        """The exact proposed text (`proposal_text`)."""
+        assert proposal.id is not None
+        if proposal.id not in self._texts:
+            base = None
+            if not delta.is_snapshot(proposal.payload):
+                assert proposal.chapter_id is not None
+                base = self.base_content(proposal.chapter_id, proposal.base_revision)
+            self._texts[proposal.id] = proposal_text(self.session, proposal, base)
+        return self._texts[proposal.id]
+
+    def base(self, proposal: Proposal) -> str:
+        """The revision the proposal started from (`base_text`)."""
+        if proposal.chapter_id is None or proposal.base_revision == 0:
+            return ""
+        return self.base_content(proposal.chapter_id, proposal.base_revision).decode("utf-8")
+
+    def base_content(self, chapter_id: int, number: int) -> bytes:
+        if (chapter_id, number) not in self._bases:
+            self._bases[chapter_id, number] = revision_content(self.session, chapter_id, number)
+        return self._bases[chapter_id, number]
+
+    def learn(self, proposal: Proposal, text: str) -> None:
+        """A proposal this request has just stored, and its text."""
+        assert proposal.id is not None
+        if self._saved is not None:
+            self._saved.append(proposal)
+        self._texts[proposal.id] = text

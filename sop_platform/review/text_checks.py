@@ -18,11 +18,11 @@ from sop_platform.core.clauses import chapter_body
 from sop_platform.core.errors import InvalidInput
 from sop_platform.core.front_matter import header_of
 from sop_platform.core.mapping import mapping_problems
-from sop_platform.core.models import ChangeRequest, Chapter, Proposal
+from sop_platform.core.models import ChangeRequest, Chapter
 from sop_platform.reading.memos import memos_of
 from sop_platform.reading.standards_as_of import standard_index
 from sop_platform.render.outlines import Outline, outline_of
-from sop_platform.review.proposal_store import proposal_text
+from sop_platform.review.proposal_store import ProposedTexts
 
 BROKEN_REFERENCE = "broken_reference"
 MAPPING = "mapping"
@@ -60,10 +60,12 @@ def _anchors_of_head(session: Session, document_id: int, slug: str, language: st
 
 
 def problems_of(
-    session: Session, change_request: ChangeRequest, proposals: list[Proposal]
+    session: Session, change_request: ChangeRequest, proposed: ProposedTexts | None = None
 ) -> list[Problem]:
-    """The problems of a CR's proposed texts (see `problems_in`)."""
-    texts = {(p.chapter_slug, p.language): proposal_text(session, p) for p in proposals}
+    """The problems of a CR's current proposed texts (see `problems_in`); `proposed`: the
+    request's proposed texts, if it has them."""
+    proposed = proposed or ProposedTexts(session, change_request)
+    texts = {(p.chapter_slug, p.language): proposed.text(p) for p in proposed.at()}
     return problems_in(session, change_request.document_id, texts)
 
 

@@ -21,7 +21,7 @@ from sop_platform.core.clauses import Clause, clauses_of
 from sop_platform.core.errors import DomainError
 from sop_platform.core.front_matter import chapter_header
 from sop_platform.core.models import ChangeRequest, Chapter, Proposal
-from sop_platform.review.proposal_store import base_text, proposal_text, proposals_at
+from sop_platform.review.proposal_store import ProposedTexts
 
 
 @dataclass(frozen=True)
@@ -60,22 +60,21 @@ def _translation_of(text: str) -> str | None:
 
 
 def translations_behind(
-    session: Session, change_request: ChangeRequest, proposals: list[Proposal] | None = None
+    session: Session, change_request: ChangeRequest, proposed: ProposedTexts | None = None
 ) -> list[TranslationBehind]:
-    """Every translated clause the CR's current texts leave behind (see the module)."""
-    proposals = proposals if proposals is not None else proposals_at(session, change_request)
-    texts = {(p.chapter_slug, p.language): (p, proposal_text(session, p)) for p in proposals}
+    """Every translated clause the CR's current texts leave behind (see the module);
+    `proposed`: the request's proposed texts, if it has them."""
+    proposed = proposed or ProposedTexts(session, change_request)
+    texts = {(p.chapter_slug, p.language): (p, proposed.text(p)) for p in proposed.at()}
     behind: list[TranslationBehind] = []
     for (slug, language), (proposal, text) in sorted(texts.items()):
-        before = _by_anchor(base_text(session, proposal))
+        before = _by_anchor(proposed.base(proposal))
         after = _by_anchor(text)
         changed = _changed(before, after, titles=False)
         dropped = [anchor for anchor in before if anchor not in after]
         if not changed and not dropped:
             continue
-        for translation, translated, also_changed in _translations(
-            session, change_request.document_id, slug, language, texts
-        ):
+        for translation, translated, also_changed in _translations(proposed, slug, language, texts):
             behind.extend(
                 _left(slug, translation, language, translated, clause, clause.text)
                 for anchor, clause in after.items()
@@ -111,18 +110,18 @@ def _left(
 
 
 def _translations(
-    session: Session,
-    document_id: int,
+    proposed: ProposedTexts,
     slug: str,
     source_language: str,
     texts: dict[tuple[str, str], tuple[Proposal, str]],
 ) -> list[tuple[str, dict[str, Clause], set[str]]]:
     """Each translation of the chapter from `source_language`: its language, its clauses
     (as the CR proposes them, else its head) and the anchors the CR changes in it."""
+    session = proposed.session
     found: dict[str, tuple[dict[str, Clause], set[str]]] = {}
     for chapter in session.exec(
         select(Chapter).where(
-            Chapter.document_id == document_id,
+            Chapter.document_id == proposed.change_request.document_id,
             Chapter.slug == slug,
             Chapter.translation_of == source_language,
         )
@@ -132,7 +131,7 @@ def _translations(
             found[chapter.language] = (_by_anchor(head), set())
     for (other, language), (proposal, text) in texts.items():
         if other == slug and _translation_of(text) == source_language:
-            before = _by_anchor(base_text(session, proposal))
+            before = _by_anchor(proposed.base(proposal))
             after = _by_anchor(text)
             found[language] = (after, _changed(before, after, titles=True))
     return [(language, *found[language]) for language in sorted(found)]

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from sop_platform.core.models import ChangeRequest, Chapter, Document, Proposal
+from sop_platform.core.models import ChangeRequest, Chapter, Document
 from sop_platform.core.translations import OutdatedClause, proposed_outdated_clauses
-from sop_platform.review.proposal_store import proposal_text, proposals_at
+from sop_platform.review.proposal_store import ProposedTexts
 from sop_platform.review.translations_behind import TranslationBehind
 from sop_platform.staff.chapter_overview import document_targets
 from sop_platform.staff.text_html import outdated_marks
@@ -28,12 +28,13 @@ class ProposedTranslation:
 
 
 def proposed_translations(
-    session: Session, change_request: ChangeRequest, proposals: list[Proposal] | None = None
+    session: Session, change_request: ChangeRequest, proposed: ProposedTexts | None = None
 ) -> list[ProposedTranslation]:
     """Every translated text the CR proposes for an existing chapter, with its outdated
     clauses (`core/translations.py`), against the source text the CR proposes too or else
-    the source's head."""
-    proposals = proposals if proposals is not None else proposals_at(session, change_request)
+    the source's head; `proposed`: the request's proposed texts, if it has them."""
+    proposed = proposed or ProposedTexts(session, change_request)
+    proposals = proposed.at()
     by_key = {(p.chapter_slug, p.language): p for p in proposals}
     found = []
     for proposal in sorted(proposals, key=lambda p: (p.chapter_slug, p.language)):
@@ -42,14 +43,14 @@ def proposed_translations(
         chapter = session.get(Chapter, proposal.chapter_id)
         if chapter is None or chapter.translation_of is None:
             continue
-        text = proposal_text(session, proposal)
+        text = proposed.text(proposal)
         source = by_key.get((proposal.chapter_slug, chapter.translation_of))
-        source_text = proposal_text(session, source) if source is not None else None
+        source_text = proposed.text(source) if source is not None else None
         clauses = proposed_outdated_clauses(
             session, chapter, text, proposal.base_revision, source_text
         )
-        proposed = clauses[0].source_revision if clauses and source is not None else None
-        found.append(ProposedTranslation(chapter.slug, chapter.language, clauses, proposed))
+        source_revision = clauses[0].source_revision if clauses and source is not None else None
+        found.append(ProposedTranslation(chapter.slug, chapter.language, clauses, source_revision))
     return found
 
 
@@ -91,20 +92,22 @@ class ClauseMarkView:
 def translation_marks(
     session: Session,
     change_request: ChangeRequest,
-    proposals: list[Proposal],
+    proposed: ProposedTexts,
     language: str,
 ) -> dict[tuple[str, str], list[ClauseMarkView]]:
     """The outdated clauses of each translated text the CR proposes, by (chapter,
     language), with notices in the staff interface's `language`."""
     found: dict[tuple[str, str], list[ClauseMarkView]] = {}
     document = session.get(Document, change_request.document_id)
-    for proposed in proposed_translations(session, change_request, proposals):
-        targets = document_targets(session, document, proposed.language) if document else {}
-        marks = outdated_marks(proposed.clauses, language, proposed.proposed_source, True, targets)
+    for translation in proposed_translations(session, change_request, proposed):
+        targets = document_targets(session, document, translation.language) if document else {}
+        marks = outdated_marks(
+            translation.clauses, language, translation.proposed_source, True, targets
+        )
         views = [
             ClauseMarkView(clause.anchor, clause.number, clause.title, marks[clause.anchor].html())
-            for clause in proposed.clauses
+            for clause in translation.clauses
         ]
         if views:
-            found[(proposed.chapter, proposed.language)] = views
+            found[(translation.chapter, translation.language)] = views
     return found

@@ -36,7 +36,7 @@ from sop_platform.review import change_requests as crs
 from sop_platform.review.comments import add_comment, set_resolved
 from sop_platform.review.details import details_of, diffs_of, proposal_for
 from sop_platform.review.merge import merge_change_request
-from sop_platform.review.proposal_store import proposal_text
+from sop_platform.review.proposal_store import ProposedTexts, proposal_text
 from sop_platform.review.reviews import review
 
 router = APIRouter(
@@ -51,11 +51,15 @@ IfMatch = Annotated[
 
 
 def _answer(
-    session: Session, change_request: ChangeRequest, response: Response
+    session: Session,
+    change_request: ChangeRequest,
+    response: Response,
+    proposed: ProposedTexts | None = None,
 ) -> ChangeRequestOut:
+    """The CR as it stands; `proposed`: the texts this request has read or saved already."""
     etag = crs.etag_of(change_request)
     response.headers["ETag"] = etag
-    return ChangeRequestOut.of_details(details_of(session, change_request), etag)
+    return ChangeRequestOut.of_details(details_of(session, change_request, proposed), etag)
 
 
 @router.post("", status_code=201, dependencies=[Idempotent])
@@ -184,6 +188,7 @@ def put_chapter(
     """Save a proposed text (the whole file, front matter included) as a new iteration.
     `base_revision` is the revision it starts from; 0 proposes a new chapter."""
     change_request = crs.locked_change_request(session, cr_id, if_match)
+    proposed = ProposedTexts(session, change_request)
     crs.put_proposal(
         session,
         change_request,
@@ -192,8 +197,9 @@ def put_chapter(
         language=lang,
         text=body.markdown,
         base_revision=body.base_revision,
+        proposed_texts=proposed,
     )
-    return _answer(session, change_request, response)
+    return _answer(session, change_request, response, proposed)
 
 
 @router.post("/{cr_id}/submit")
@@ -267,6 +273,7 @@ def comment(
     """A thread on a quoted passage (`quote`, `prefix`, `suffix`) of a proposed text, or a
     reply (`parent`)."""
     change_request = crs.locked_change_request(session, cr_id, if_match)
+    proposed = ProposedTexts(session, change_request)
     add_comment(
         session,
         change_request,
@@ -278,8 +285,9 @@ def comment(
         prefix=body.prefix,
         suffix=body.suffix,
         parent=body.parent,
+        proposed=proposed,
     )
-    return _answer(session, change_request, response)
+    return _answer(session, change_request, response, proposed)
 
 
 CommentId = Annotated[int, Path(ge=1, le=2**31 - 1)]

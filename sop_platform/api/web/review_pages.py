@@ -29,6 +29,7 @@ from sop_platform.review.comments import add_comment, set_resolved
 from sop_platform.review.details import details_of, diffs_of
 from sop_platform.review.merge import merge_change_request
 from sop_platform.review.permissions import permissions_in
+from sop_platform.review.proposal_store import ProposedTexts
 from sop_platform.review.reviews import review
 from sop_platform.staff.translation_marks import behind_by_translation, translation_marks
 
@@ -47,13 +48,14 @@ def _cr_page(
     status: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
-    details = details_of(session, change_request)
+    proposed = ProposedTexts(session, change_request)
+    details = details_of(session, change_request, proposed)
     interface = interface_language(request)
     words = catalogue(interface)
-    outdated = translation_marks(session, change_request, details.proposals, interface)
+    outdated = translation_marks(session, change_request, proposed, interface)
     chapters = []
     head_moved = False
-    for diff in diffs_of(session, change_request):
+    for diff in diffs_of(session, change_request, proposed=proposed):
         head_moved = head_moved or diff.head_revision not in (None, diff.base_revision)
         inline, old, new = anchored_diff_html(diff.ops, words)
         chapters.append(
