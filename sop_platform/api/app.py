@@ -43,6 +43,7 @@ from sop_platform.api.web import (
 from sop_platform.api.web import (
     chapters as staff_chapters,
 )
+from sop_platform.api.web.pages import staff_error_page
 from sop_platform.core.database import Database
 from sop_platform.render.live_site import LiveSite
 from sop_platform.settings import Settings
@@ -72,7 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.settings = settings
-    install_error_handlers(app)
+    # The staff pages first: a browser not signed in at a page of a private site is a
+    # staff matter (sign in, and come back), not a page of the site.
+    install_error_handlers(app, presenters=(staff_error_page, site.site_error_page))
     install_error_schemas(app)
     app.add_middleware(PublishedPageCache)
     # Inside the body limit, which counts what the guard collects.

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from sqlmodel import Session
 
 from sop_platform.api.deps import SESSION_COOKIE
+from sop_platform.api.errors import wants_page
 from sop_platform.core.accounts import all_users
 from sop_platform.core.errors import DomainError
 from sop_platform.core.front_matter import LANGUAGES
@@ -171,6 +172,19 @@ def staff_error(
         signed_in=bool(request.cookies.get(SESSION_COOKIE)) and status != 401,
         csrf=session_csrf(request, request.app.state.settings),
     )
+
+
+def staff_error_page(
+    request: Request, status: int, detail: object, headers: dict[str, str] | None
+) -> Response | None:
+    """The staff application's presenter of refusals (`create_app` registers it before the
+    published site's): its own addresses, and a browser not signed in at a private site's
+    page, which is asked to sign in and comes back."""
+    signing_in = status == 401 and request.method in ("GET", "HEAD")
+    staff = request.url.path.startswith(("/app", "/login", "/logout"))
+    if wants_page(request) and (staff or signing_in):
+        return staff_error(request, status, detail, headers)
+    return None
 
 
 def bare_page(
