@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Author, Reviewer, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
+from sop_platform.api.path_params import ChapterSlug, CommentChange, CommentId, CrId, Lang
 from sop_platform.api.review_schemas import (
     ChangeRequestCreate,
     ChangeRequestDescribe,
@@ -29,7 +30,6 @@ from sop_platform.api.review_schemas import (
     RejectBody,
     ReviewCreate,
 )
-from sop_platform.api.routes.chapters import ChapterSlug, Lang
 from sop_platform.core.chapters import all_documents
 from sop_platform.core.models import ChangeRequest
 from sop_platform.review import change_requests as crs
@@ -43,7 +43,6 @@ router = APIRouter(
     prefix="/api/v1/change-requests", tags=["change requests"], route_class=IdempotentRoute
 )
 
-CrId = Annotated[int, Path(ge=1, le=2**31 - 1, description="change request number")]
 IfMatch = Annotated[
     str | None,
     Header(alias="If-Match", max_length=200, description="the ETag you last read"),
@@ -282,14 +281,11 @@ def comment(
     return _answer(session, change_request, response)
 
 
-CommentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
 @router.post("/{cr_id}/comments/{comment_id}/{change}")
 def resolve_or_reopen(
     cr_id: CrId,
     comment_id: CommentId,
-    change: Annotated[str, Path(pattern="^(resolve|reopen)$", description="resolve or reopen")],
+    change: CommentChange,
     session: SessionDep,
     user: Author,
     response: Response,

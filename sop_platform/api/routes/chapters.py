@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from sop_platform.api.deps import Approver, Reader, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
 from sop_platform.api.mapping_schemas import ChapterStateOut, CompareOut, TranslationOut
+from sop_platform.api.path_params import ChapterSlug, DocSlug, Lang, RevisionNumber
 from sop_platform.api.review_schemas import PeriodicReviewCreate, ReviewDueOut
 from sop_platform.api.routes.compliance import drift_out
-from sop_platform.api.routes.documents import DocSlug
 from sop_platform.api.schemas import (
     ChapterOut,
     DiffOut,
@@ -21,7 +21,6 @@ from sop_platform.api.schemas import (
 )
 from sop_platform.core.chapters import chapters_of, document_by_slug, find_chapter, revision_text
 from sop_platform.core.drift import flags_of
-from sop_platform.core.front_matter import SLUG
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.in_force import (
     check_readable,
@@ -38,10 +37,6 @@ from sop_platform.render.compare import chapter_compare
 router = APIRouter(
     prefix="/api/v1/documents/{doc}/chapters", tags=["chapters"], route_class=IdempotentRoute
 )
-
-ChapterSlug = Annotated[str, Path(pattern=SLUG.pattern, description="chapter id")]
-Lang = Annotated[str | None, Query(pattern=r"^[a-z]{2}$", description="az or en")]
-RevisionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _etag(sha256: str) -> str:

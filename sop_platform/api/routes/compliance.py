@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Reader, SessionDep
@@ -17,7 +17,7 @@ from sop_platform.api.mapping_schemas import (
     DriftOut,
     TranslationOut,
 )
-from sop_platform.api.routes.documents import DocSlug
+from sop_platform.api.path_params import DocSlug, FlagId
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.drift import acknowledge, flags_of
 from sop_platform.core.editions import edition_by_number
@@ -98,7 +98,7 @@ def get_needs_review(
 
 @router.post("/needs-review/{flag_id}/acknowledge")
 def post_acknowledge(
-    flag_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    flag_id: FlagId,
     body: AcknowledgeBody,
     session: SessionDep,
     approver: Approver,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
 from sop_platform.api.deps import Admin, Approver, Reader, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
+from sop_platform.api.path_params import DocSlug, EditionNumber
 from sop_platform.api.review_schemas import (
     AmendmentOut,
     EditionCreate,
@@ -29,16 +30,12 @@ from sop_platform.core.editions import (
     editions_of,
     withdraw_edition,
 )
-from sop_platform.core.front_matter import SLUG
 from sop_platform.core.models import Document, Edition
 from sop_platform.core.periodic_review import review_due, set_review_interval
 from sop_platform.review.approval_policy import set_required_approvals
 from sop_platform.review.issuing import issue_signed
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"], route_class=IdempotentRoute)
-
-DocSlug = Annotated[str, Path(pattern=SLUG.pattern, description="document id, e.g. anama-sop")]
-EditionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("")

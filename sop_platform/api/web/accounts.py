@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import select
 
 from sop_platform.api.deps import Admin, OwnAccount, Reader, SessionDep, cookie_session
 from sop_platform.api.errors import status_of
+from sop_platform.api.path_params import Username
 from sop_platform.api.web.pages import (
     attempt,
     interface_language,
@@ -38,7 +39,6 @@ router = APIRouter(tags=["staff application"], include_in_schema=False)
 Next = Annotated[str | None, Query(alias="next", max_length=2000)]
 NextField = Annotated[str, Form(alias="next", max_length=2000)]
 Secret = Annotated[str, Form(max_length=1024)]
-Username = Annotated[str, Path(max_length=80)]
 
 
 def after_sign_in(user: User, target: str) -> str:
