@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 
 from sop_platform.api.body_limit import BodyLimitMiddleware
 from sop_platform.api.deps import PublicSite
-from sop_platform.api.error_schemas import install_error_schemas
 from sop_platform.api.errors import install_error_handlers
 from sop_platform.api.explorer import router as explorer
 from sop_platform.api.input_guard import InputGuardMiddleware
@@ -29,6 +28,7 @@ from sop_platform.api.routes import (
     site,
     users,
 )
+from sop_platform.api.schemas.errors import install_error_schemas
 from sop_platform.api.security_headers import SecurityHeadersMiddleware
 from sop_platform.api.slash_redirect import install_slash_redirect
 from sop_platform.api.web import (

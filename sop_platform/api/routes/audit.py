@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from sop_platform.api.deps import Approver, SessionDep
-from sop_platform.api.review_schemas import AuditEventOut, AuditPage, ChainReportOut
+from sop_platform.api.schemas.audit import AuditEventOut, AuditPage, ChainReportOut
 from sop_platform.core.audit import events, verify_chain
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])

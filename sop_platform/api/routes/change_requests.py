@@ -14,7 +14,7 @@ from sqlmodel import Session
 from sop_platform.api.deps import Approver, Author, Reviewer, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
 from sop_platform.api.path_params import ChapterSlug, CommentChange, CommentId, CrId, Lang
-from sop_platform.api.review_schemas import (
+from sop_platform.api.schemas.change_requests import (
     ChangeRequestCreate,
     ChangeRequestDescribe,
     ChangeRequestDiffOut,
@@ -22,14 +22,14 @@ from sop_platform.api.review_schemas import (
     ChangeRequestPage,
     ChangeRequestSummary,
     ChapterDiffOut,
-    CommentCreate,
     MergeBody,
     ProposalOut,
     ProposalPut,
     ProposalTextOut,
     RejectBody,
-    ReviewCreate,
 )
+from sop_platform.api.schemas.comments import CommentCreate
+from sop_platform.api.schemas.reviews import ReviewCreate
 from sop_platform.core.chapters import all_documents
 from sop_platform.core.models import ChangeRequest
 from sop_platform.review import change_requests as crs

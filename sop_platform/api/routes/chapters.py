@@ -9,16 +9,18 @@ from fastapi import APIRouter, Query, Request, Response
 
 from sop_platform.api.deps import Approver, Reader, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
-from sop_platform.api.mapping_schemas import ChapterStateOut, CompareOut, TranslationOut
 from sop_platform.api.path_params import ChapterSlug, DocSlug, Lang, RevisionNumber
-from sop_platform.api.review_schemas import PeriodicReviewCreate, ReviewDueOut
 from sop_platform.api.routes.compliance import drift_out
-from sop_platform.api.schemas import (
+from sop_platform.api.schemas.chapters import (
     ChapterOut,
-    DiffOut,
+    ChapterStateOut,
     RevisionOut,
     RevisionTextOut,
 )
+from sop_platform.api.schemas.diffs import DiffOut
+from sop_platform.api.schemas.mapping import CompareOut
+from sop_platform.api.schemas.periodic_review import PeriodicReviewCreate, ReviewDueOut
+from sop_platform.api.schemas.translations import TranslationOut
 from sop_platform.core.chapters import chapters_of, document_by_slug, find_chapter, revision_text
 from sop_platform.core.drift import flags_of
 from sop_platform.core.hashing import sha256_hex

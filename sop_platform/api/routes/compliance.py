@@ -9,15 +9,10 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Reader, SessionDep
-from sop_platform.api.mapping_schemas import (
-    AcknowledgeBody,
-    ComplianceOut,
-    DeviationOut,
-    DeviationsOut,
-    DriftOut,
-    TranslationOut,
-)
 from sop_platform.api.path_params import DocSlug, FlagId
+from sop_platform.api.schemas.compliance import ComplianceOut, DeviationOut, DeviationsOut
+from sop_platform.api.schemas.drift import AcknowledgeBody, DriftOut
+from sop_platform.api.schemas.translations import TranslationOut
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.drift import acknowledge, flags_of
 from sop_platform.core.editions import edition_by_number

@@ -10,16 +10,15 @@ from sqlmodel import Session
 from sop_platform.api.deps import Admin, Approver, Reader, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
 from sop_platform.api.path_params import DocSlug, EditionNumber
-from sop_platform.api.review_schemas import (
+from sop_platform.api.schemas.documents import DocumentOut, PolicyPut
+from sop_platform.api.schemas.editions import (
     AmendmentOut,
     EditionCreate,
     EditionDetailOut,
     EditionWithdraw,
-    PolicyPut,
-    ReviewDueOut,
     SignedEditionOut,
 )
-from sop_platform.api.schemas import DocumentOut
+from sop_platform.api.schemas.periodic_review import ReviewDueOut
 from sop_platform.core.chapters import all_documents, document_by_slug
 from sop_platform.core.editions import (
     Override,

@@ -11,8 +11,8 @@ from pydantic import BaseModel
 
 from sop_platform.api.deps import OwnAccount, Reader, SessionDep, cookie_session
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
-from sop_platform.api.review_schemas import SignatureOut
-from sop_platform.api.schemas import AttestationIn, PasswordChange, UserOut
+from sop_platform.api.schemas.accounts import AttestationIn, PasswordChange, UserOut
+from sop_platform.api.schemas.signatures import SignatureOut
 from sop_platform.core.account_lifecycle import change_own_password
 from sop_platform.core.attestation import attest, statement_for
 from sop_platform.core.hashing import sha256_hex

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from sop_platform.api.deps import Author, SessionDep
-from sop_platform.api.mapping_schemas import DriftQueuePage, TranslationOut
-from sop_platform.api.review_schemas import QueueItemOut
 from sop_platform.api.routes.compliance import drift_out
+from sop_platform.api.schemas.queue import DriftQueuePage, QueueItemOut
+from sop_platform.api.schemas.translations import TranslationOut
 from sop_platform.core.chapters import all_documents, document_by_slug
 from sop_platform.core.drift import flags_of
 from sop_platform.core.translations import translation_statuses

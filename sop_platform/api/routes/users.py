@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from sop_platform.api.deps import Admin, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
 from sop_platform.api.path_params import Username
-from sop_platform.api.schemas import PasswordResetOut, UserCreate, UserOut, UserUpdate
+from sop_platform.api.schemas.accounts import PasswordResetOut, UserCreate, UserOut, UserUpdate
 from sop_platform.core.account_lifecycle import AccountChange, change_account, reset_password
 from sop_platform.core.accounts import add_user, all_users, user_by_name
 
