@@ -148,7 +148,9 @@ def get_diff(
     return ChangeRequestDiffOut(
         change_request=cr_id,
         iteration=iteration or change_request.current_iteration,
-        chapters=[ChapterDiffOut.of(d) for d in diffs_of(session, change_request, iteration)],
+        chapters=[
+            ChapterDiffOut.model_validate(d) for d in diffs_of(session, change_request, iteration)
+        ],
     )
 
 

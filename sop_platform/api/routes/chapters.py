@@ -218,6 +218,6 @@ def periodic_review(
 ) -> ReviewDueOut:
     """Sign "reviewed, no change needed" on the chapter's text in force (your password
     again); the next periodic review is counted from today."""
-    return ReviewDueOut.of(
+    return ReviewDueOut.model_validate(
         record_review(session, doc, ch, lang, user, password=body.password, note=body.note)
     )

@@ -76,7 +76,7 @@ def list_editions(doc: DocSlug, session: SessionDep, _user: Reader) -> list[Sign
 def _edition_detail(session: Session, document: Document, edition: Edition) -> EditionDetailOut:
     return EditionDetailOut(
         **SignedEditionOut.of(edition_record(session, document, edition)).model_dump(),
-        amendments=[AmendmentOut.of(a) for a in amendment_record(session, edition)],
+        amendments=[AmendmentOut.model_validate(a) for a in amendment_record(session, edition)],
     )
 
 
@@ -151,5 +151,6 @@ def get_review_due(
     ones, or also those due within `within_days`; each with its last review's signature."""
     document = document_by_slug(session, doc)
     return [
-        ReviewDueOut.of(item) for item in review_due(session, document, within_days=within_days)
+        ReviewDueOut.model_validate(item)
+        for item in review_due(session, document, within_days=within_days)
     ]

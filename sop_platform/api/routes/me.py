@@ -75,5 +75,5 @@ def sign_statement(body: AttestationIn, session: SessionDep, user: Reader) -> At
     return AttestationOut(
         statement=row.note,
         language=body.language,
-        signature=SignatureOut.of(signature_of_record(row)),
+        signature=SignatureOut.model_validate(signature_of_record(row)),
     )

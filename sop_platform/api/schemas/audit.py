@@ -6,13 +6,12 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-
-from sop_platform.core.audit import ChainReport
-from sop_platform.core.models import AuditEvent
+from pydantic import BaseModel, ConfigDict, field_validator
 
 
 class AuditEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     seq: int
     at: datetime
     actor: str
@@ -25,21 +24,11 @@ class AuditEventOut(BaseModel):
     prev_hash: str
     hash: str
 
+    @field_validator("details", mode="before")
     @classmethod
-    def of(cls, event: AuditEvent) -> AuditEventOut:
-        return cls(
-            seq=event.seq,
-            at=event.at,
-            actor=event.actor,
-            action=event.action,
-            object=event.object,
-            before_sha256=event.before_sha256,
-            after_sha256=event.after_sha256,
-            request_id=event.request_id,
-            details=json.loads(event.details),
-            prev_hash=event.prev_hash,
-            hash=event.hash,
-        )
+    def _parsed(cls, details: Any) -> Any:
+        # Stored as canonical JSON text.
+        return json.loads(details) if isinstance(details, str) else details
 
 
 class AuditPage(BaseModel):
@@ -50,18 +39,10 @@ class AuditPage(BaseModel):
 
 
 class ChainReportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     ok: bool
     events: int
     head_hash: str
     broken_at: int | None
     problem: str | None
-
-    @classmethod
-    def of(cls, report: ChainReport) -> ChainReportOut:
-        return cls(
-            ok=report.ok,
-            events=report.events,
-            head_hash=report.head_hash,
-            broken_at=report.broken_at,
-            problem=report.problem,
-        )

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sop_platform.api.schemas.comments import ThreadOut
 from sop_platform.api.schemas.diffs import DiffOps
 from sop_platform.api.schemas.reviews import ApprovalOut, ReviewOut
 from sop_platform.api.schemas.signatures import SignatureOut
 from sop_platform.core.chapters import TEXT_LIMIT
-from sop_platform.core.merge_records import MergedChapter
 from sop_platform.core.models import ChangeRequest, Proposal
-from sop_platform.review.details import ChapterDiff, Details
-from sop_platform.review.translations_behind import TranslationBehind
+from sop_platform.review.details import Details
 
 
 class ChangeRequestCreate(BaseModel):
@@ -72,6 +70,7 @@ class ProposalOut(BaseModel):
 
     @classmethod
     def of(cls, proposal: Proposal) -> ProposalOut:
+        # Not from attributes: `new_chapter` is worked out: a new chapter has no chapter row yet.
         return cls(
             chapter=proposal.chapter_slug,
             language=proposal.language,
@@ -110,6 +109,8 @@ class ChangeRequestSummary(BaseModel):
 
     @classmethod
     def of(cls, change_request: ChangeRequest, document: str) -> ChangeRequestSummary:
+        # Not from attributes: the document's slug comes from another row, and the IMAS references
+        # are stored as one string.
         return cls(
             id=change_request.id or 0,
             document=document,
@@ -140,6 +141,8 @@ class ProblemOut(BaseModel):
 class MergedChapterOut(BaseModel):
     """One chapter a merge wrote: the text issued against the text the approvers signed."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     chapter: str
     revision: int
     sha256: str = Field(description="of the merged revision")
@@ -150,17 +153,6 @@ class MergedChapterOut(BaseModel):
     signed_vs_merged: DiffOps = Field(
         description="word diff from the signed text to the merged text; [] when the same"
     )
-
-    @classmethod
-    def of(cls, merged: MergedChapter) -> MergedChapterOut:
-        return cls(
-            chapter=merged.chapter,
-            revision=merged.revision,
-            sha256=merged.sha256,
-            signed_sha256=merged.signed_sha256,
-            reapplied_onto=merged.reapplied_onto,
-            signed_vs_merged=merged.signed_vs_merged,
-        )
 
 
 class MergeOut(BaseModel):
@@ -177,23 +169,14 @@ class MergeOut(BaseModel):
 class TranslationBehindOut(BaseModel):
     """A translated clause this CR leaves behind: it changes the source clause, not this."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     chapter: str
     language: str = Field(description="the translation's language")
     clause: str = Field(description="the clause anchor")
     number: str
     source_language: str
     missing: bool = Field(description="the translation lacks the clause altogether")
-
-    @classmethod
-    def of(cls, behind: TranslationBehind) -> TranslationBehindOut:
-        return cls(
-            chapter=behind.chapter,
-            language=behind.language,
-            clause=behind.clause,
-            number=behind.number,
-            source_language=behind.source_language,
-            missing=behind.missing,
-        )
 
 
 class ChangeRequestOut(ChangeRequestSummary):
@@ -218,6 +201,7 @@ class ChangeRequestOut(ChangeRequestSummary):
 
     @classmethod
     def of_details(cls, details: Details, etag: str) -> ChangeRequestOut:
+        # Not from attributes: assembled from the details of a CR: its parts, who counts, the merge.
         counting = {review.id for review in details.approvals if review.id is not None}
         cr = details.change_request
         merge = None
@@ -225,9 +209,9 @@ class ChangeRequestOut(ChangeRequestSummary):
             merge = MergeOut(
                 merged_at=cr.merged_at,
                 merged_by=cr.merged_by,
-                chapters=[MergedChapterOut.of(merged) for merged in details.merged],
+                chapters=[MergedChapterOut.model_validate(merged) for merged in details.merged],
                 signature=(
-                    SignatureOut.of(details.merge_signatures[-1])
+                    SignatureOut.model_validate(details.merge_signatures[-1])
                     if details.merge_signatures
                     else None
                 ),
@@ -255,7 +239,8 @@ class ChangeRequestOut(ChangeRequestSummary):
             ],
             merge=merge,
             translations_behind=[
-                TranslationBehindOut.of(behind) for behind in details.translations_behind
+                TranslationBehindOut.model_validate(behind)
+                for behind in details.translations_behind
             ],
             descriptions=[
                 DescriptionOut(
@@ -279,21 +264,13 @@ class ChangeRequestPage(BaseModel):
 
 
 class ChapterDiffOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     chapter: str
     language: str
     base_revision: int
     head_revision: int | None
     ops: DiffOps
-
-    @classmethod
-    def of(cls, diff: ChapterDiff) -> ChapterDiffOut:
-        return cls(
-            chapter=diff.chapter,
-            language=diff.language,
-            base_revision=diff.base_revision,
-            head_revision=diff.head_revision,
-            ops=diff.ops,
-        )
 
 
 class ChangeRequestDiffOut(BaseModel):

@@ -22,6 +22,8 @@ class ChapterOut(BaseModel):
 
     @classmethod
     def of(cls, document: Document, chapter: Chapter) -> ChapterOut:
+        # Not from attributes: a chapter row holds its document's id; the API names the
+        # document's slug.
         return cls(
             id=chapter.slug,
             document=document.slug,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from sop_platform.core.models import Comment
 from sop_platform.review.comments import Thread
 
 
@@ -21,6 +20,8 @@ class CommentCreate(BaseModel):
 
 
 class AnchorOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     status: str = Field(description="exact, moved or outdated in the current iteration")
     start: int | None
     end: int | None
@@ -28,25 +29,17 @@ class AnchorOut(BaseModel):
 
 
 class CommentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     iteration: int
     author: str
     body: str
     created_at: datetime
 
-    @classmethod
-    def of(cls, comment: Comment) -> CommentOut:
-        return cls(
-            id=comment.id or 0,
-            iteration=comment.iteration,
-            author=comment.author,
-            body=comment.body,
-            created_at=comment.created_at,
-        )
-
 
 class ThreadOut(CommentOut):
-    chapter: str
+    chapter: str = Field(validation_alias="chapter_slug")
     language: str
     quote: str
     prefix: str
@@ -58,18 +51,8 @@ class ThreadOut(CommentOut):
 
     @classmethod
     def of_thread(cls, thread: Thread) -> ThreadOut:
-        root, anchor = thread.comment, thread.anchor
-        return cls(
-            **CommentOut.of(root).model_dump(),
-            chapter=root.chapter_slug,
-            language=root.language,
-            quote=root.quote,
-            prefix=root.prefix,
-            suffix=root.suffix,
-            resolved=root.resolved,
-            resolved_by=root.resolved_by,
-            anchor=AnchorOut(
-                status=anchor.status, start=anchor.start, end=anchor.end, text=anchor.text
-            ),
-            replies=[CommentOut.of(reply) for reply in thread.replies],
+        # Not from attributes: a thread is answered flat, its first comment's fields beside
+        # the thread's anchor and replies.
+        return cls.model_validate(
+            {**thread.comment.model_dump(), "anchor": thread.anchor, "replies": thread.replies}
         )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sop_platform.api.schemas.mapping import MappedStandardOut, NationalClauseOut, StandardClauseOut
 from sop_platform.api.schemas.signatures import SignatureOut
 from sop_platform.render.compare import MappedStandard
-from sop_platform.render.compliance import ComplianceMatrix, ComplianceRow, Totals
+from sop_platform.render.compliance import ComplianceMatrix, ComplianceRow
 from sop_platform.render.deviations import Deviation
 
 
@@ -22,12 +22,14 @@ class ComplianceRowOut(BaseModel):
 
     @classmethod
     def of(cls, row: ComplianceRow) -> ComplianceRowOut:
+        # Not from attributes: each implementation is a national clause beside its
+        # needs-review mark.
         return cls(
-            standard_clause=StandardClauseOut.of(row.standard),
+            standard_clause=StandardClauseOut.model_validate(row.standard),
             status=row.status,
             implemented_by=[
                 ImplementationOut(
-                    **NationalClauseOut.of(item.clause).model_dump(),
+                    **NationalClauseOut.model_validate(item.clause).model_dump(),
                     needs_review=item.needs_review,
                 )
                 for item in row.implemented_by
@@ -36,17 +38,11 @@ class ComplianceRowOut(BaseModel):
 
 
 class TotalsOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     requirements: int
     recommendations: int
     statuses: dict[str, int]
-
-    @classmethod
-    def of(cls, totals: Totals) -> TotalsOut:
-        return cls(
-            requirements=totals.requirements,
-            recommendations=totals.recommendations,
-            statuses=dict(totals.statuses),
-        )
 
 
 class ComplianceOut(BaseModel):
@@ -58,11 +54,12 @@ class ComplianceOut(BaseModel):
 
     @classmethod
     def of(cls, document: str, edition: int | None, matrix: ComplianceMatrix) -> ComplianceOut:
+        # Not from attributes: the document and edition are the request's; the matrix is computed.
         return cls(
             document=document,
             edition=edition,
             rows=[ComplianceRowOut.of(row) for row in matrix.rows],
-            totals={key: TotalsOut.of(value) for key, value in matrix.totals.items()},
+            totals={key: TotalsOut.model_validate(value) for key, value in matrix.totals.items()},
             unknown_standard_clauses=list(matrix.unknown_keys),
         )
 
@@ -80,8 +77,9 @@ class DeviationOut(BaseModel):
 
     @classmethod
     def of(cls, deviation: Deviation) -> DeviationOut:
+        # Not from attributes: the register holds each standard as a (key, clause) pair.
         return cls(
-            clause=NationalClauseOut.of(deviation.clause),
+            clause=NationalClauseOut.model_validate(deviation.clause),
             text=deviation.clause.text,
             standards=[
                 MappedStandardOut.of(MappedStandard(key, clause, None))
@@ -89,7 +87,9 @@ class DeviationOut(BaseModel):
             ],
             change_request=deviation.change_request,
             change_request_title=deviation.change_request_title,
-            approved_by=[SignatureOut.of(signature) for signature in deviation.approved_by],
+            approved_by=[
+                SignatureOut.model_validate(signature) for signature in deviation.approved_by
+            ],
         )
 
 

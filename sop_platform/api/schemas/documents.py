@@ -20,6 +20,8 @@ class DocumentOut(BaseModel):
 
     @classmethod
     def of(cls, document: Document, current: Edition | None) -> DocumentOut:
+        # Not from attributes: the edition in effect is looked up beside the document, whose
+        # languages are parsed from one stored string.
         return cls(
             id=document.slug,
             kind=document.kind,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sop_platform.api.schemas.diffs import DiffOps
 from sop_platform.api.schemas.signatures import SignatureOut
@@ -43,6 +43,8 @@ class DriftOut(BaseModel):
 
     @classmethod
     def of(cls, flag: DriftFlag, view: DriftView) -> DriftOut:
+        # Not from attributes: the flag row beside its view (texts and diff), and the
+        # acknowledgement's signature worked out.
         signed = acknowledgement_signature(flag)
         return cls(
             id=view.id,
@@ -61,7 +63,7 @@ class DriftOut(BaseModel):
             cleared_by=flag.cleared_by,
             change_request=flag.change_request_id,
             note=flag.note,
-            signature=SignatureOut.of(signed) if signed else None,
+            signature=SignatureOut.model_validate(signed) if signed else None,
             standard_sha256=flag.standard_sha256,
             national_sha256=flag.national_sha256,
         )
@@ -73,6 +75,8 @@ class AcknowledgeBody(BaseModel):
 
 
 class DriftSummaryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     standard_key: str
     from_revision: int
@@ -81,7 +85,3 @@ class DriftSummaryOut(BaseModel):
     old_text: str
     new_text: str
     diff: DiffOps
-
-    @classmethod
-    def of(cls, view: DriftView) -> DriftSummaryOut:
-        return cls(**vars(view))

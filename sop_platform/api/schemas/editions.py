@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasPath, BaseModel, ConfigDict, Field
 
 from sop_platform.api.schemas.diffs import DiffOps, pairs
 from sop_platform.api.schemas.signatures import SignatureOut
-from sop_platform.core.editions import Amendment, EditionRecord
+from sop_platform.core.editions import EditionRecord
 
 
 class EditionOut(BaseModel):
@@ -47,7 +47,9 @@ class EditionWithdraw(BaseModel):
 
 
 class AmendedChapterOut(BaseModel):
-    chapter: str
+    model_config = ConfigDict(from_attributes=True)
+
+    chapter: str = Field(validation_alias="key")
     number: str
     title: str
     revision: int
@@ -63,33 +65,13 @@ class AmendedChapterOut(BaseModel):
 
 
 class AmendmentOut(BaseModel):
-    change_request: int
-    title: str
-    merged_at: datetime | None
+    model_config = ConfigDict(from_attributes=True)
+
+    change_request: int = Field(validation_alias=AliasPath("change_request", "id"))
+    title: str = Field(validation_alias=AliasPath("change_request", "title"))
+    merged_at: datetime | None = Field(validation_alias=AliasPath("change_request", "merged_at"))
     chapters: list[AmendedChapterOut]
     approvals: list[SignatureOut]
-
-    @classmethod
-    def of(cls, amendment: Amendment) -> AmendmentOut:
-        cr = amendment.change_request
-        return cls(
-            change_request=cr.id or 0,
-            title=cr.title,
-            merged_at=cr.merged_at,
-            chapters=[
-                AmendedChapterOut(
-                    chapter=c.key,
-                    number=c.number,
-                    title=c.title,
-                    revision=c.revision,
-                    clauses=c.clauses,
-                    reapplied_onto=c.reapplied_onto,
-                    signed_vs_merged=list(c.signed_vs_merged),
-                )
-                for c in amendment.chapters
-            ],
-            approvals=[SignatureOut.of(s) for s in amendment.approvals],
-        )
 
 
 class OverrideOut(BaseModel):
@@ -120,16 +102,19 @@ class SignedEditionOut(EditionOut):
 
     @classmethod
     def of(cls, record: EditionRecord) -> SignedEditionOut:
+        # Not from attributes: a withdrawal is shown only once withdrawn, with its own signature.
         edition = record.edition
         return cls(
             **EditionOut.model_validate(edition).model_dump(),
             manifest_sha256=edition.manifest_sha256,
-            signature=SignatureOut.of(record.signature) if record.signature else None,
+            signature=SignatureOut.model_validate(record.signature) if record.signature else None,
             overrides=[OverrideOut(**vars(override)) for override in record.overrides],
             withdrawn=WithdrawalOut(
                 by=edition.withdrawn_by or "",
                 reason=edition.withdrawn_reason,
-                signature=SignatureOut.of(record.withdrawal) if record.withdrawal else None,
+                signature=SignatureOut.model_validate(record.withdrawal)
+                if record.withdrawal
+                else None,
             )
             if edition.withdrawn_at is not None
             else None,

@@ -4,46 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import AliasPath, BaseModel, ConfigDict, Field
 
 from sop_platform.api.schemas.diffs import DiffOps
 from sop_platform.api.schemas.drift import DriftSummaryOut
 from sop_platform.render.compare import ChapterCompare, MappedStandard
-from sop_platform.render.national_clauses import NationalClause
-from sop_platform.render.standard_index import StandardClause
 
 
 class StandardClauseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     key: str = Field(description="standard id and published clause number: 09.10#6.2")
-    document: str
-    standard: str
-    standard_title: str
-    standard_version: str
-    clause: str
+    document: str = Field(validation_alias=AliasPath("standard", "document"))
+    standard: str = Field(validation_alias=AliasPath("standard", "standard"))
+    standard_title: str = Field(validation_alias=AliasPath("standard", "title"))
+    standard_version: str = Field(validation_alias=AliasPath("standard", "version"))
+    clause: str = Field(validation_alias="number")
     title: str
     text: str
     level: str = Field(description="requirement (shall), recommendation (should) or informative")
-    revision: int
-    paraphrase: bool
-
-    @classmethod
-    def of(cls, clause: StandardClause) -> StandardClauseOut:
-        return cls(
-            key=clause.key,
-            document=clause.standard.document,
-            standard=clause.standard.standard,
-            standard_title=clause.standard.title,
-            standard_version=clause.standard.version,
-            clause=clause.number,
-            title=clause.title,
-            text=clause.text,
-            level=clause.level,
-            revision=clause.standard.revision,
-            paraphrase=clause.standard.paraphrase,
-        )
+    revision: int = Field(validation_alias=AliasPath("standard", "revision"))
+    paraphrase: bool = Field(validation_alias=AliasPath("standard", "paraphrase"))
 
 
 class NationalClauseOut(BaseModel):
+    # By name too: an implementation is built from one, with its needs-review mark.
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True)
+
     chapter: str
     chapter_number: str
     language: str
@@ -52,25 +39,9 @@ class NationalClauseOut(BaseModel):
     number: str
     title: str
     level: str
-    relation: str
-    imas: list[str]
-    justification: str
-
-    @classmethod
-    def of(cls, clause: NationalClause) -> NationalClauseOut:
-        return cls(
-            chapter=clause.chapter,
-            chapter_number=clause.chapter_number,
-            language=clause.language,
-            revision=clause.revision,
-            anchor=clause.anchor,
-            number=clause.number,
-            title=clause.title,
-            level=clause.level,
-            relation=clause.mapping.relation,
-            imas=list(clause.mapping.standards),
-            justification=clause.mapping.justification,
-        )
+    relation: str = Field(validation_alias=AliasPath("mapping", "relation"))
+    imas: list[str] = Field(validation_alias=AliasPath("mapping", "standards"))
+    justification: str = Field(validation_alias=AliasPath("mapping", "justification"))
 
 
 class MappedStandardOut(BaseModel):
@@ -84,7 +55,8 @@ class MappedStandardOut(BaseModel):
 
     @classmethod
     def of(cls, mapped: MappedStandard) -> MappedStandardOut:
-        clause = StandardClauseOut.of(mapped.clause) if mapped.clause else None
+        # Not from attributes: `found` is worked out: whether the standard index has the clause.
+        clause = StandardClauseOut.model_validate(mapped.clause) if mapped.clause else None
         return cls(key=mapped.key, found=clause is not None, clause=clause, diff=mapped.diff)
 
 
@@ -108,6 +80,8 @@ class CompareOut(BaseModel):
 
     @classmethod
     def of(cls, compared: ChapterCompare) -> CompareOut:
+        # Not from attributes: each row puts a national clause beside its text, its standards (each
+        # with `found` worked out) and its drift.
         return cls(
             document=compared.document,
             chapter=compared.chapter.slug,
@@ -117,10 +91,10 @@ class CompareOut(BaseModel):
             standards_as_of=compared.standards_as_of,
             clauses=[
                 CompareRowOut(
-                    clause=NationalClauseOut.of(row.clause),
+                    clause=NationalClauseOut.model_validate(row.clause),
                     text=row.clause.text,
                     standards=[MappedStandardOut.of(mapped) for mapped in row.standards],
-                    needs_review=[DriftSummaryOut.of(view) for view in row.drift],
+                    needs_review=[DriftSummaryOut.model_validate(view) for view in row.drift],
                 )
                 for row in compared.rows
             ],

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import AliasPath, BaseModel, ConfigDict, Field
 
 from sop_platform.api.schemas.signatures import SignatureOut
-from sop_platform.core.periodic_review import ReviewDue
 
 
 class PeriodicReviewCreate(BaseModel):
@@ -16,10 +15,12 @@ class PeriodicReviewCreate(BaseModel):
 
 
 class ReviewDueOut(BaseModel):
-    chapter: str
-    language: str
-    number: str
-    title: str
+    model_config = ConfigDict(from_attributes=True)
+
+    chapter: str = Field(validation_alias=AliasPath("chapter", "slug"))
+    language: str = Field(validation_alias=AliasPath("chapter", "language"))
+    number: str = Field(validation_alias=AliasPath("chapter", "number"))
+    title: str = Field(validation_alias=AliasPath("chapter", "title"))
     changed_in_edition: int
     changed_on: date
     review_due: date
@@ -27,19 +28,3 @@ class ReviewDueOut(BaseModel):
     last_reviewed: date | None = Field(description="the last periodic review (UTC date)")
     signature: SignatureOut | None = Field(description="of the last periodic review")
     note: str = Field(description="what the last periodic review checked")
-
-    @classmethod
-    def of(cls, item: ReviewDue) -> ReviewDueOut:
-        return cls(
-            chapter=item.chapter.slug,
-            language=item.chapter.language,
-            number=item.chapter.number,
-            title=item.chapter.title,
-            changed_in_edition=item.changed_in_edition,
-            changed_on=item.changed_on,
-            review_due=item.review_due,
-            overdue=item.overdue,
-            last_reviewed=item.last_reviewed,
-            signature=SignatureOut.of(item.signature) if item.signature else None,
-            note=item.note,
-        )

@@ -29,6 +29,7 @@ class QueueItemOut(BaseModel):
 
     @classmethod
     def of(cls, item: QueueItem) -> QueueItemOut:
+        # Not from attributes: the CR's fields beside the queue's, and the age in days worked out.
         cr = item.change_request
         return cls(
             id=cr.id or 0,
@@ -42,7 +43,7 @@ class QueueItemOut(BaseModel):
             age_days=item.age_seconds // 86400,
             chapters=item.chapters,
             iteration=cr.current_iteration,
-            approvals=[SignatureOut.of(signature) for signature in item.approvals],
+            approvals=[SignatureOut.model_validate(signature) for signature in item.approvals],
             approvals_required=item.approvals_required,
         )
 

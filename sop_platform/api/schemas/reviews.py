@@ -27,9 +27,9 @@ class ApprovalOut(SignatureOut):
 
     @classmethod
     def of_review(cls, review: Review) -> ApprovalOut:
-        return cls(
-            **SignatureOut.of(signature_of(review)).model_dump(),
-            signed_texts=signed_texts(review),
+        # Not from attributes: the signature and the texts it signed are read out of the review row.
+        return cls.model_validate(
+            {**vars(signature_of(review)), "signed_texts": signed_texts(review)}
         )
 
 
@@ -45,6 +45,8 @@ class ReviewOut(BaseModel):
 
     @classmethod
     def of(cls, review: Review, counting: set[int]) -> ReviewOut:
+        # Not from attributes: only an approval carries a signature, and whether it counts is the
+        # CR's to say (`counting`).
         return cls(
             id=review.id or 0,
             iteration=review.iteration,

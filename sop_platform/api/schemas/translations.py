@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from sop_platform.core.translations import OutdatedClause, TranslationStatus
+from sop_platform.core.translations import TranslationStatus
 
 
 class OutdatedClauseOut(BaseModel):
     """A translated clause whose source clause's text changed after the source revision it
     matches, or a source clause the translation lacks (`missing`)."""
 
-    clause: str = Field(description="the clause anchor")
+    model_config = ConfigDict(from_attributes=True)
+
+    clause: str = Field(validation_alias="anchor", description="the clause anchor")
     number: str
     title: str
     matched_source_revision: int | None = Field(
@@ -19,17 +21,6 @@ class OutdatedClauseOut(BaseModel):
     )
     source_revision: int = Field(description="the source revision compared with")
     missing: bool
-
-    @classmethod
-    def of(cls, clause: OutdatedClause) -> OutdatedClauseOut:
-        return cls(
-            clause=clause.anchor,
-            number=clause.number,
-            title=clause.title,
-            matched_source_revision=clause.matched_source_revision,
-            source_revision=clause.source_revision,
-            missing=clause.missing,
-        )
 
 
 class TranslationOut(BaseModel):
@@ -49,6 +40,7 @@ class TranslationOut(BaseModel):
 
     @classmethod
     def of(cls, document: str, status: TranslationStatus) -> TranslationOut:
+        # Not from attributes: `source_diff` is an address worked out from the status.
         diff = None
         if status.outdated:
             since = status.source_revision or 0
@@ -64,5 +56,5 @@ class TranslationOut(BaseModel):
             source_head=status.source_head,
             outdated=status.outdated,
             source_diff=diff,
-            clauses=[OutdatedClauseOut.of(clause) for clause in status.clauses],
+            clauses=[OutdatedClauseOut.model_validate(clause) for clause in status.clauses],
         )
