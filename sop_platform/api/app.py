@@ -22,11 +22,12 @@ from sop_platform.api.routes import (
     chapters,
     compliance,
     documents,
-    imports,
     me,
+    media,
     review_queue,
     site,
     users,
+    word_imports,
 )
 from sop_platform.api.schemas.errors import install_error_schemas
 from sop_platform.api.security_headers import SecurityHeadersMiddleware
@@ -84,8 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         uploads={
-            "/api/v1/imports": imports.UPLOAD_BODY_BYTES,
-            "/app/imports": imports.UPLOAD_BODY_BYTES,
+            "/api/v1/imports": word_imports.UPLOAD_BODY_BYTES,
+            "/app/imports": word_imports.UPLOAD_BODY_BYTES,
         },
     )
     app.add_middleware(RequestIdMiddleware)
@@ -101,7 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chapters.router,
         compliance.router,
         change_requests.router,
-        imports.router,
+        word_imports.router,
+        media.router,
         review_queue.router,
         audit.router,
         sign_in.router,
