@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query, Request, Response
 from sop_platform.api.deps import Approver, Reader, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
 from sop_platform.api.path_params import ChapterSlug, DocSlug, Lang, RevisionNumber
-from sop_platform.api.routes.compliance import drift_out
 from sop_platform.api.schemas.chapters import (
     ChapterOut,
     ChapterStateOut,
@@ -18,6 +17,7 @@ from sop_platform.api.schemas.chapters import (
     RevisionTextOut,
 )
 from sop_platform.api.schemas.diffs import DiffOut
+from sop_platform.api.schemas.drift import DriftOut
 from sop_platform.api.schemas.mapping import CompareOut
 from sop_platform.api.schemas.periodic_review import PeriodicReviewCreate, ReviewDueOut
 from sop_platform.api.schemas.translations import TranslationOut
@@ -34,7 +34,7 @@ from sop_platform.core.in_force import (
 from sop_platform.core.periodic_review import record_review
 from sop_platform.core.version_store import revision_content, revision_row, revisions_of
 from sop_platform.core.word_diff import word_diff
-from sop_platform.render.compare import chapter_compare
+from sop_platform.render.compare import chapter_compare, drift_view
 
 router = APIRouter(
     prefix="/api/v1/documents/{doc}/chapters", tags=["chapters"], route_class=IdempotentRoute
@@ -89,7 +89,7 @@ def get_chapter(
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = "no-cache"
     translation = TranslationOut.of(document.slug, status) if status else None
-    flags = [drift_out(session, flag) for flag in open_flags]
+    flags = [DriftOut.of(flag, drift_view(session, flag)) for flag in open_flags]
     return ChapterStateOut(
         needs_review=flags,
         translation=translation,

@@ -16,7 +16,7 @@ from sop_platform.api.schemas.translations import TranslationOut
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.drift import acknowledge, flags_of
 from sop_platform.core.editions import edition_by_number
-from sop_platform.core.models import Document, DriftFlag, Edition
+from sop_platform.core.models import Document, Edition
 from sop_platform.core.translations import translation_statuses
 from sop_platform.render.compare import drift_view
 from sop_platform.render.compliance import compliance_of, matrix_csv
@@ -74,10 +74,6 @@ def get_deviations(
     )
 
 
-def drift_out(session: Session, flag: DriftFlag) -> DriftOut:
-    return DriftOut.of(flag, drift_view(session, flag))
-
-
 @router.get("/documents/{doc}/needs-review")
 def get_needs_review(
     doc: DocSlug,
@@ -88,7 +84,7 @@ def get_needs_review(
     """National clauses flagged because a standard clause they map to changed, oldest first."""
     document = document_by_slug(session, doc)
     flags = flags_of(session, document.id, open_only=not include_cleared)
-    return [drift_out(session, flag) for flag in flags]
+    return [DriftOut.of(flag, drift_view(session, flag)) for flag in flags]
 
 
 @router.post("/needs-review/{flag_id}/acknowledge")
@@ -101,7 +97,7 @@ def post_acknowledge(
     """An approver's signed note that the clause stands against the amended standard; it
     clears the flag and is kept in the audit chain."""
     flag = acknowledge(session, flag_id, approver, note=body.note, password=body.password)
-    return drift_out(session, flag)
+    return DriftOut.of(flag, drift_view(session, flag))
 
 
 @router.get("/documents/{doc}/translations")

@@ -58,6 +58,16 @@ def sign_in_address(request: Request) -> str:
     return f"/login?next={quote(_here(request), safe='')}"
 
 
+def after_sign_in(user: User, target: str) -> str:
+    """Where a browser goes once signed in: a password an administrator set is replaced
+    first; then the statement is offered until it is signed; then `target`."""
+    if user.must_change_password:
+        return f"/app/password?next={quote(target, safe='')}"
+    if user.attested_at is None:
+        return f"/app/attestation?next={quote(target, safe='')}"
+    return target
+
+
 def session_csrf(request: Request, settings: Settings) -> str:
     cookie = request.cookies.get(SESSION_COOKIE, "")
     return csrf_token(settings.signing_key(), cookie) if cookie else ""

@@ -24,9 +24,9 @@ from sop_platform.api.deps import (
     session_limits,
 )
 from sop_platform.api.path_params import InterfaceCode
-from sop_platform.api.web.accounts import after_sign_in
 from sop_platform.api.web.pages import (
     INTERFACE_COOKIE,
+    after_sign_in,
     bare_page,
     interface_language,
     local_path,
