@@ -104,3 +104,32 @@ def test_reading_imports_nothing_of_the_api_or_the_staff_application(path: Path)
     assert not {
         name for name in imported if name.startswith(("sop_platform.api", "sop_platform.staff"))
     }
+
+
+def _route_modules() -> dict[str, Path]:
+    """Every module of `api/routes` and `api/web` that makes a router, by its dotted name."""
+    return {
+        ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts): path
+        for folder in ("api/routes", "api/web")
+        for path in _modules(folder)
+        if "APIRouter(" in path.read_text("utf-8")
+    }
+
+
+def _imports_with_submodules(path: Path) -> set[str]:
+    """What `path` imports, `from package import module` named as `package.module` too."""
+    names = _imports(path)
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+ROUTE_MODULES = _route_modules()
+
+
+@pytest.mark.parametrize("module", sorted(ROUTE_MODULES), ids=lambda name: name.split(".", 2)[2])
+def test_no_route_module_imports_another(module: str):
+    imported = _imports_with_submodules(ROUTE_MODULES[module])
+
+    assert not (imported & set(ROUTE_MODULES)) - {module}

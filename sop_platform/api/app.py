@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 
 from sop_platform.api.body_limit import BodyLimitMiddleware
 from sop_platform.api.deps import PublicSite
-from sop_platform.api.error_schemas import install_error_schemas
 from sop_platform.api.errors import install_error_handlers
 from sop_platform.api.explorer import router as explorer
 from sop_platform.api.input_guard import InputGuardMiddleware
@@ -23,12 +22,14 @@ from sop_platform.api.routes import (
     chapters,
     compliance,
     documents,
-    imports,
     me,
+    media,
     review_queue,
     site,
     users,
+    word_imports,
 )
+from sop_platform.api.schemas.errors import install_error_schemas
 from sop_platform.api.security_headers import SecurityHeadersMiddleware
 from sop_platform.api.slash_redirect import install_slash_redirect
 from sop_platform.api.web import (
@@ -43,6 +44,7 @@ from sop_platform.api.web import (
 from sop_platform.api.web import (
     chapters as staff_chapters,
 )
+from sop_platform.api.web.pages import staff_error_page
 from sop_platform.core.database import Database
 from sop_platform.reading.live_site import LiveSite
 from sop_platform.reading.memos import Memos
@@ -76,7 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.memos = Memos()
-    install_error_handlers(app)
+    # The staff pages first: a browser not signed in at a page of a private site is a
+    # staff matter (sign in, and come back), not a page of the site.
+    install_error_handlers(app, presenters=(staff_error_page, site.site_error_page))
     install_error_schemas(app)
     app.add_middleware(PublishedPageCache)
     # Inside the body limit, which counts what the guard collects.
@@ -85,8 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         uploads={
-            "/api/v1/imports": imports.UPLOAD_BODY_BYTES,
-            "/app/imports": imports.UPLOAD_BODY_BYTES,
+            "/api/v1/imports": word_imports.UPLOAD_BODY_BYTES,
+            "/app/imports": word_imports.UPLOAD_BODY_BYTES,
         },
     )
     app.add_middleware(RequestIdMiddleware)
@@ -102,7 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chapters.router,
         compliance.router,
         change_requests.router,
-        imports.router,
+        word_imports.router,
+        media.router,
         review_queue.router,
         audit.router,
         sign_in.router,

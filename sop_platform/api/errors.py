@@ -1,16 +1,18 @@
-"""The one place where domain errors become HTTP answers: JSON `{"detail": ...}`."""
+"""The one place where domain errors become HTTP answers: JSON `{"detail": ...}`, unless
+a presenter `create_app` registered (the staff pages, the published site's pages) says the
+refusal on a page of its own."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sop_platform.api.web.pages import staff_error
 from sop_platform.core.errors import (
     Conflict,
     CorruptRevision,
@@ -26,10 +28,12 @@ from sop_platform.core.errors import (
     TooManyAttempts,
     Unavailable,
 )
-from sop_platform.render.site_pages import error_page
-from sop_platform.render.site_urls import AppUrls
 
 log = logging.getLogger("sop_platform")
+
+# `present(request, status, detail, headers)`: the refusal as this presenter's kind of page,
+# or None when the request is not of its kind.
+Presenter = Callable[[Request, int, object, dict[str, str] | None], Response | None]
 
 STATUS = {
     NotFound: 404,
@@ -61,16 +65,12 @@ def _json(
     return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
 
 
-def _wants_page(request: Request) -> bool:
-    """A browser on the published site gets a page it can read, not JSON."""
+def wants_page(request: Request) -> bool:
+    """A browser outside the API asks for a page it can read, not JSON."""
     path = request.url.path
     return not path.startswith(
         ("/api/", "/openapi", "/docs")
     ) and "text/html" in request.headers.get("accept", "")
-
-
-def _staff(request: Request) -> bool:
-    return request.url.path.startswith(("/app", "/login", "/logout"))
 
 
 def _answer(
@@ -80,14 +80,11 @@ def _answer(
     headers: dict[str, str] | None = None,
     **extra: object,
 ) -> Response:
-    # A browser not signed in at a private site's page is asked to sign in, and comes back.
-    signing_in = status == 401 and request.method in ("GET", "HEAD")
-    if _wants_page(request) and (_staff(request) or signing_in):
-        return staff_error(request, status, detail, headers)
-    if _wants_page(request):
-        said = detail if isinstance(detail, str) else "the address is not valid"
-        page = error_page(status, said, request.query_params.get("lang", "en"), AppUrls())
-        return HTMLResponse(page, status_code=status, headers=headers)
+    presenters: Sequence[Presenter] = getattr(request.app.state, "error_presenters", ())
+    for present in presenters:
+        page = present(request, status, detail, headers)
+        if page is not None:
+            return page
     return _json(status, detail, headers, **extra)
 
 
@@ -149,7 +146,10 @@ async def _unexpected(request: Request, error: Exception) -> Response:
     return _answer(request, 500, "internal error; it has been logged")
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, presenters: Sequence[Presenter] = ()) -> None:
+    """Domain errors answered through `presenters`, asked in order; JSON when none takes
+    the request."""
+    app.state.error_presenters = tuple(presenters)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

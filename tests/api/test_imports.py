@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from sop_platform.api.routes.imports import UPLOAD_BODY_BYTES
+from sop_platform.api.routes.word_imports import UPLOAD_BODY_BYTES
 from sop_platform.core.chapters import TEXT_LIMIT, document_by_slug
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from sop_platform.api.deps import Approver, SessionDep
-from sop_platform.api.review_schemas import AuditEventOut, AuditPage, ChainReportOut
+from sop_platform.api.schemas.audit import AuditEventOut, AuditPage, ChainReportOut
 from sop_platform.core.audit import events, verify_chain
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -28,7 +28,10 @@ def list_events(
         session, object=object, actor=actor, action=action, limit=limit, offset=offset
     )
     return AuditPage(
-        items=[AuditEventOut.of(row) for row in rows], total=total, limit=limit, offset=offset
+        items=[AuditEventOut.model_validate(row) for row in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -36,4 +39,4 @@ def list_events(
 def verify(session: SessionDep, _user: Approver) -> ChainReportOut:
     """Recompute every link and check it against each edition's recorded head. The answer
     is 200 either way; `ok` and `broken_at` say what was found."""
-    return ChainReportOut.of(verify_chain(session))
+    return ChainReportOut.model_validate(verify_chain(session))

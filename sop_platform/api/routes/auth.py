@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form
 
 from sop_platform.api.deps import PUBLIC_MARK, DatabaseDep, OriginDep, SettingsDep
-from sop_platform.api.schemas import TokenOut
+from sop_platform.api.schemas.accounts import TokenOut
 from sop_platform.core.accounts import issue_token, sign_in_from_outside
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])

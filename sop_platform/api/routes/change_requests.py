@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Author, Reviewer, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
-from sop_platform.api.review_schemas import (
+from sop_platform.api.path_params import ChapterSlug, CommentChange, CommentId, CrId, Lang
+from sop_platform.api.schemas.change_requests import (
     ChangeRequestCreate,
     ChangeRequestDescribe,
     ChangeRequestDiffOut,
@@ -21,15 +22,14 @@ from sop_platform.api.review_schemas import (
     ChangeRequestPage,
     ChangeRequestSummary,
     ChapterDiffOut,
-    CommentCreate,
     MergeBody,
     ProposalOut,
     ProposalPut,
     ProposalTextOut,
     RejectBody,
-    ReviewCreate,
 )
-from sop_platform.api.routes.chapters import ChapterSlug, Lang
+from sop_platform.api.schemas.comments import CommentCreate
+from sop_platform.api.schemas.reviews import ReviewCreate
 from sop_platform.core.chapters import all_documents
 from sop_platform.core.models import ChangeRequest
 from sop_platform.review import change_requests as crs
@@ -43,7 +43,6 @@ router = APIRouter(
     prefix="/api/v1/change-requests", tags=["change requests"], route_class=IdempotentRoute
 )
 
-CrId = Annotated[int, Path(ge=1, le=2**31 - 1, description="change request number")]
 IfMatch = Annotated[
     str | None,
     Header(alias="If-Match", max_length=200, description="the ETag you last read"),
@@ -153,7 +152,9 @@ def get_diff(
     return ChangeRequestDiffOut(
         change_request=cr_id,
         iteration=iteration or change_request.current_iteration,
-        chapters=[ChapterDiffOut.of(d) for d in diffs_of(session, change_request, iteration)],
+        chapters=[
+            ChapterDiffOut.model_validate(d) for d in diffs_of(session, change_request, iteration)
+        ],
     )
 
 
@@ -290,14 +291,11 @@ def comment(
     return _answer(session, change_request, response, proposed)
 
 
-CommentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
 @router.post("/{cr_id}/comments/{comment_id}/{change}")
 def resolve_or_reopen(
     cr_id: CrId,
     comment_id: CommentId,
-    change: Annotated[str, Path(pattern="^(resolve|reopen)$", description="resolve or reopen")],
+    change: CommentChange,
     session: SessionDep,
     user: Author,
     response: Response,

@@ -5,23 +5,24 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from sop_platform.api.deps import Approver, Reader, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
-from sop_platform.api.mapping_schemas import ChapterStateOut, CompareOut, TranslationOut
-from sop_platform.api.review_schemas import PeriodicReviewCreate, ReviewDueOut
-from sop_platform.api.routes.compliance import drift_out
-from sop_platform.api.routes.documents import DocSlug
-from sop_platform.api.schemas import (
+from sop_platform.api.path_params import ChapterSlug, DocSlug, Lang, RevisionNumber
+from sop_platform.api.schemas.chapters import (
     ChapterOut,
-    DiffOut,
+    ChapterStateOut,
     RevisionOut,
     RevisionTextOut,
 )
+from sop_platform.api.schemas.diffs import DiffOut
+from sop_platform.api.schemas.drift import DriftOut
+from sop_platform.api.schemas.mapping import CompareOut
+from sop_platform.api.schemas.periodic_review import PeriodicReviewCreate, ReviewDueOut
+from sop_platform.api.schemas.translations import TranslationOut
 from sop_platform.core.chapters import chapters_of, document_by_slug, find_chapter, revision_text
 from sop_platform.core.drift import flags_of
-from sop_platform.core.front_matter import SLUG
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.in_force import (
     check_readable,
@@ -34,14 +35,11 @@ from sop_platform.core.periodic_review import record_review
 from sop_platform.core.version_store import revision_content, revision_row, revisions_of
 from sop_platform.core.word_diff import word_diff
 from sop_platform.reading.chapter_comparison import chapter_compare
+from sop_platform.reading.drift_views import drift_view
 
 router = APIRouter(
     prefix="/api/v1/documents/{doc}/chapters", tags=["chapters"], route_class=IdempotentRoute
 )
-
-ChapterSlug = Annotated[str, Path(pattern=SLUG.pattern, description="chapter id")]
-Lang = Annotated[str | None, Query(pattern=r"^[a-z]{2}$", description="az or en")]
-RevisionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _etag(sha256: str) -> str:
@@ -92,7 +90,7 @@ def get_chapter(
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = "no-cache"
     translation = TranslationOut.of(document.slug, status) if status else None
-    flags = [drift_out(session, flag) for flag in open_flags]
+    flags = [DriftOut.of(flag, drift_view(session, flag)) for flag in open_flags]
     return ChapterStateOut(
         needs_review=flags,
         translation=translation,
@@ -221,6 +219,6 @@ def periodic_review(
 ) -> ReviewDueOut:
     """Sign "reviewed, no change needed" on the chapter's text in force (your password
     again); the next periodic review is counted from today."""
-    return ReviewDueOut.of(
+    return ReviewDueOut.model_validate(
         record_review(session, doc, ch, lang, user, password=body.password, note=body.note)
     )

@@ -5,23 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Reader, SessionDep
-from sop_platform.api.mapping_schemas import (
-    AcknowledgeBody,
-    ComplianceOut,
-    DeviationOut,
-    DeviationsOut,
-    DriftOut,
-    TranslationOut,
-)
-from sop_platform.api.routes.documents import DocSlug
+from sop_platform.api.path_params import DocSlug, FlagId
+from sop_platform.api.schemas.compliance import ComplianceOut, DeviationOut, DeviationsOut
+from sop_platform.api.schemas.drift import AcknowledgeBody, DriftOut
+from sop_platform.api.schemas.translations import TranslationOut
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.drift import acknowledge, flags_of
 from sop_platform.core.editions import edition_by_number
-from sop_platform.core.models import Document, DriftFlag, Edition
+from sop_platform.core.models import Document, Edition
 from sop_platform.core.translations import translation_statuses
 from sop_platform.reading.compliance_reports import compliance_of, deviation_register
 from sop_platform.reading.drift_views import drift_view
@@ -79,10 +74,6 @@ def get_deviations(
     )
 
 
-def drift_out(session: Session, flag: DriftFlag) -> DriftOut:
-    return DriftOut.of(flag, drift_view(session, flag))
-
-
 @router.get("/documents/{doc}/needs-review")
 def get_needs_review(
     doc: DocSlug,
@@ -93,12 +84,12 @@ def get_needs_review(
     """National clauses flagged because a standard clause they map to changed, oldest first."""
     document = document_by_slug(session, doc)
     flags = flags_of(session, document.id, open_only=not include_cleared)
-    return [drift_out(session, flag) for flag in flags]
+    return [DriftOut.of(flag, drift_view(session, flag)) for flag in flags]
 
 
 @router.post("/needs-review/{flag_id}/acknowledge")
 def post_acknowledge(
-    flag_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    flag_id: FlagId,
     body: AcknowledgeBody,
     session: SessionDep,
     approver: Approver,
@@ -106,7 +97,7 @@ def post_acknowledge(
     """An approver's signed note that the clause stands against the amended standard; it
     clears the flag and is kept in the audit chain."""
     flag = acknowledge(session, flag_id, approver, note=body.note, password=body.password)
-    return drift_out(session, flag)
+    return DriftOut.of(flag, drift_view(session, flag))
 
 
 @router.get("/documents/{doc}/translations")

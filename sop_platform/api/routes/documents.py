@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
 from sop_platform.api.deps import Admin, Approver, Reader, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
-from sop_platform.api.review_schemas import (
+from sop_platform.api.path_params import DocSlug, EditionNumber
+from sop_platform.api.schemas.documents import DocumentOut, PolicyPut
+from sop_platform.api.schemas.editions import (
     AmendmentOut,
     EditionCreate,
     EditionDetailOut,
     EditionWithdraw,
-    PolicyPut,
-    ReviewDueOut,
     SignedEditionOut,
 )
-from sop_platform.api.schemas import DocumentOut
+from sop_platform.api.schemas.periodic_review import ReviewDueOut
 from sop_platform.core.chapters import all_documents, document_by_slug
 from sop_platform.core.editions import (
     Override,
@@ -29,16 +29,12 @@ from sop_platform.core.editions import (
     editions_of,
     withdraw_edition,
 )
-from sop_platform.core.front_matter import SLUG
 from sop_platform.core.models import Document, Edition
 from sop_platform.core.periodic_review import review_due, set_review_interval
 from sop_platform.review.approval_policy import set_required_approvals
 from sop_platform.review.issuing import issue_signed
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"], route_class=IdempotentRoute)
-
-DocSlug = Annotated[str, Path(pattern=SLUG.pattern, description="document id, e.g. anama-sop")]
-EditionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("")
@@ -80,7 +76,7 @@ def list_editions(doc: DocSlug, session: SessionDep, _user: Reader) -> list[Sign
 def _edition_detail(session: Session, document: Document, edition: Edition) -> EditionDetailOut:
     return EditionDetailOut(
         **SignedEditionOut.of(edition_record(session, document, edition)).model_dump(),
-        amendments=[AmendmentOut.of(a) for a in amendment_record(session, edition)],
+        amendments=[AmendmentOut.model_validate(a) for a in amendment_record(session, edition)],
     )
 
 
@@ -155,5 +151,6 @@ def get_review_due(
     ones, or also those due within `within_days`; each with its last review's signature."""
     document = document_by_slug(session, doc)
     return [
-        ReviewDueOut.of(item) for item in review_due(session, document, within_days=within_days)
+        ReviewDueOut.model_validate(item)
+        for item in review_due(session, document, within_days=within_days)
     ]

@@ -11,8 +11,8 @@ from pydantic import BaseModel
 
 from sop_platform.api.deps import OwnAccount, Reader, SessionDep, cookie_session
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
-from sop_platform.api.review_schemas import SignatureOut
-from sop_platform.api.schemas import AttestationIn, PasswordChange, UserOut
+from sop_platform.api.schemas.accounts import AttestationIn, PasswordChange, UserOut
+from sop_platform.api.schemas.signatures import SignatureOut
 from sop_platform.core.account_lifecycle import change_own_password
 from sop_platform.core.attestation import attest, statement_for
 from sop_platform.core.hashing import sha256_hex
@@ -75,5 +75,5 @@ def sign_statement(body: AttestationIn, session: SessionDep, user: Reader) -> At
     return AttestationOut(
         statement=row.note,
         language=body.language,
-        signature=SignatureOut.of(signature_of_record(row)),
+        signature=SignatureOut.model_validate(signature_of_record(row)),
     )

@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from sop_platform.api.deps import Author, SessionDep
-from sop_platform.api.mapping_schemas import DriftQueuePage, TranslationOut
-from sop_platform.api.review_schemas import QueueItemOut
-from sop_platform.api.routes.compliance import drift_out
+from sop_platform.api.schemas.drift import DriftOut
+from sop_platform.api.schemas.queue import DriftQueuePage, QueueItemOut
+from sop_platform.api.schemas.translations import TranslationOut
 from sop_platform.core.chapters import all_documents, document_by_slug
 from sop_platform.core.drift import flags_of
 from sop_platform.core.translations import translation_statuses
+from sop_platform.reading.drift_views import drift_view
 from sop_platform.review.queue import review_queue
 
 router = APIRouter(prefix="/api/v1", tags=["change requests"])
@@ -44,6 +45,6 @@ def get_review_queue(
         total=total,
         limit=limit,
         offset=offset,
-        needs_review=[drift_out(session, flag) for flag in flags],
+        needs_review=[DriftOut.of(flag, drift_view(session, flag)) for flag in flags],
         translations_outdated=translations,
     )

@@ -13,14 +13,18 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from sop_platform.api.deps import OpenAsset, PublicSite
+from sop_platform.api.errors import wants_page
 from sop_platform.api.page_cache import conditional
 from sop_platform.core.errors import NotFound
 from sop_platform.reading.live_site import LiveSite, NotInMemory, Page
 from sop_platform.render.site_assets import ASSETS, MEDIA_TYPES, asset_bytes
+from sop_platform.render.site_pages import error_page
 from sop_platform.render.site_routes import route
+from sop_platform.render.site_urls import AppUrls
 
 router = APIRouter(tags=["published site"], include_in_schema=False, dependencies=[PublicSite])
 # The site's own files, which hold no SOP text: open whether or not the site is.
@@ -52,6 +56,17 @@ async def serve(request: Request, page_of: Callable[..., Page]) -> Response:
     except NotInMemory:
         page = await run_in_threadpool(page_of)
     return answer(request, page)
+
+
+def site_error_page(
+    request: Request, status: int, detail: object, headers: dict[str, str] | None
+) -> Response | None:
+    """The published site's presenter of refusals: a browser gets a page it can read."""
+    if not wants_page(request):
+        return None
+    said = detail if isinstance(detail, str) else "the address is not valid"
+    page = error_page(status, said, request.query_params.get("lang", "en"), AppUrls())
+    return HTMLResponse(page, status_code=status, headers=headers)
 
 
 def _site(request: Request) -> LiveSite:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from sop_platform.api.deps import Admin, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
-from sop_platform.api.schemas import PasswordResetOut, UserCreate, UserOut, UserUpdate
+from sop_platform.api.path_params import Username
+from sop_platform.api.schemas.accounts import PasswordResetOut, UserCreate, UserOut, UserUpdate
 from sop_platform.core.account_lifecycle import AccountChange, change_account, reset_password
 from sop_platform.core.accounts import add_user, all_users, user_by_name
 
 router = APIRouter(prefix="/api/v1/users", tags=["accounts"], route_class=IdempotentRoute)
-
-Username = Annotated[str, Path(max_length=80)]
 
 
 @router.get("")

@@ -7,13 +7,15 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import select
 
 from sop_platform.api.deps import Admin, OwnAccount, Reader, SessionDep, cookie_session
 from sop_platform.api.errors import status_of
+from sop_platform.api.path_params import Username
 from sop_platform.api.web.pages import (
+    after_sign_in,
     attempt,
     interface_language,
     local_path,
@@ -38,17 +40,6 @@ router = APIRouter(tags=["staff application"], include_in_schema=False)
 Next = Annotated[str | None, Query(alias="next", max_length=2000)]
 NextField = Annotated[str, Form(alias="next", max_length=2000)]
 Secret = Annotated[str, Form(max_length=1024)]
-Username = Annotated[str, Path(max_length=80)]
-
-
-def after_sign_in(user: User, target: str) -> str:
-    """Where a browser goes once signed in: a password an administrator set is replaced
-    first; then the statement is offered until it is signed; then `target`."""
-    if user.must_change_password:
-        return f"/app/password?next={quote(target, safe='')}"
-    if user.attested_at is None:
-        return f"/app/attestation?next={quote(target, safe='')}"
-    return target
 
 
 def _with_done(target: str, done: str) -> str:

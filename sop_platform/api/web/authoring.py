@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Form, Path, Query, Request
+from fastapi import APIRouter, Body, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session
 
 from sop_platform.api.deps import Author, SessionDep
 from sop_platform.api.errors import status_of
-from sop_platform.api.routes.chapters import ChapterSlug, Lang
-from sop_platform.api.routes.documents import DocSlug
+from sop_platform.api.path_params import ChapterSlug, CrId, DocSlug, Lang
 from sop_platform.api.web.pages import attempt, interface_language, see_other, staff_page
 from sop_platform.core.chapters import chapters_of, document_by_slug, find_chapter
 from sop_platform.core.errors import PreconditionFailed
@@ -41,7 +40,6 @@ from sop_platform.staff.editing import (
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 
-CrId = Annotated[int, Path(ge=1, le=2**31 - 1, description="change request number")]
 Chosen = Annotated[list[str], Query(alias="chapter", max_length=40)]
 
 

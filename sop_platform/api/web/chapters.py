@@ -12,8 +12,7 @@ from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Reader, SessionDep
 from sop_platform.api.errors import status_of
-from sop_platform.api.routes.chapters import ChapterSlug, Lang
-from sop_platform.api.routes.documents import DocSlug
+from sop_platform.api.path_params import ChapterSlug, DocSlug, Lang
 from sop_platform.api.web.pages import attempt, interface_language, see_other, staff_page
 from sop_platform.core.accounts import role_of
 from sop_platform.core.models import User

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from sqlmodel import Session
 
 from sop_platform.api.deps import SESSION_COOKIE
+from sop_platform.api.errors import wants_page
 from sop_platform.core.accounts import all_users
 from sop_platform.core.errors import DomainError
 from sop_platform.core.front_matter import LANGUAGES
@@ -55,6 +56,16 @@ def _here(request: Request) -> str:
 
 def sign_in_address(request: Request) -> str:
     return f"/login?next={quote(_here(request), safe='')}"
+
+
+def after_sign_in(user: User, target: str) -> str:
+    """Where a browser goes once signed in: a password an administrator set is replaced
+    first; then the statement is offered until it is signed; then `target`."""
+    if user.must_change_password:
+        return f"/app/password?next={quote(target, safe='')}"
+    if user.attested_at is None:
+        return f"/app/attestation?next={quote(target, safe='')}"
+    return target
 
 
 def session_csrf(request: Request, settings: Settings) -> str:
@@ -171,6 +182,19 @@ def staff_error(
         signed_in=bool(request.cookies.get(SESSION_COOKIE)) and status != 401,
         csrf=session_csrf(request, request.app.state.settings),
     )
+
+
+def staff_error_page(
+    request: Request, status: int, detail: object, headers: dict[str, str] | None
+) -> Response | None:
+    """The staff application's presenter of refusals (`create_app` registers it before the
+    published site's): its own addresses, and a browser not signed in at a private site's
+    page, which is asked to sign in and comes back."""
+    signing_in = status == 401 and request.method in ("GET", "HEAD")
+    staff = request.url.path.startswith(("/app", "/login", "/logout"))
+    if wants_page(request) and (staff or signing_in):
+        return staff_error(request, status, detail, headers)
+    return None
 
 
 def bare_page(

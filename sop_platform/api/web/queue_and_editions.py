@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Author, Reader, SessionDep
 from sop_platform.api.errors import status_of
-from sop_platform.api.routes.documents import DocSlug, EditionNumber
+from sop_platform.api.path_params import DocSlug, EditionNumber
 from sop_platform.api.web.pages import attempt, interface_language, see_other, staff_page
 from sop_platform.core.chapters import all_documents, chapters_of, document_by_slug
 from sop_platform.core.clock import utc_today

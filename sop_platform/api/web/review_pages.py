@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Author, Reviewer, SessionDep
 from sop_platform.api.errors import status_of
+from sop_platform.api.path_params import CommentChange, CommentId, CrId
 from sop_platform.api.web.pages import (
     attempt,
     interface_language,
@@ -35,7 +36,6 @@ from sop_platform.staff.translation_marks import behind_by_translation, translat
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 
-CrId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Version = Annotated[str, Form(max_length=200)]
 
 
@@ -252,8 +252,8 @@ def comment(
 def resolve_or_reopen(
     request: Request,
     cr_id: CrId,
-    comment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-    change: Annotated[str, Path(pattern="^(resolve|reopen)$")],
+    comment_id: CommentId,
+    change: CommentChange,
     session: SessionDep,
     user: Author,
 ) -> Response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from sop_platform.api.deps import (
@@ -23,9 +23,10 @@ from sop_platform.api.deps import (
     SettingsDep,
     session_limits,
 )
-from sop_platform.api.web.accounts import after_sign_in
+from sop_platform.api.path_params import InterfaceCode
 from sop_platform.api.web.pages import (
     INTERFACE_COOKIE,
+    after_sign_in,
     bare_page,
     interface_language,
     local_path,
@@ -180,7 +181,7 @@ def logout(
 
 @router.get("/app/language/{code}", dependencies=[Open])
 def choose_language(
-    code: Annotated[str, Path(max_length=8)],
+    code: InterfaceCode,
     next_path: Annotated[str | None, Query(alias="next", max_length=2000)] = None,
 ) -> Response:
     """Switch the interface language of this browser; the page comes back in it."""

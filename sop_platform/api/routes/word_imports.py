@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
-from pydantic import BaseModel
+from fastapi import APIRouter, File, Form, UploadFile
 
-from sop_platform.api.deps import Author, Reader, SessionDep
+from sop_platform.api.deps import Author, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
+from sop_platform.api.schemas.word_imports import WordImportOut
 from sop_platform.core.errors import TooLarge
-from sop_platform.core.media_store import media_by_name
 from sop_platform.word.imports import import_word
 from sop_platform.word.safety import MAX_UPLOAD_BYTES
 
 router = APIRouter(prefix="/api/v1", tags=["imports"], route_class=IdempotentRoute)
 # Multipart framing around the file; the middleware refuses a larger body before it is read.
 UPLOAD_BODY_BYTES = MAX_UPLOAD_BYTES + 256 * 1024
-IMMUTABLE = "private, max-age=31536000, immutable"
-
-
-class WordImportOut(BaseModel):
-    document: str
-    change_request: int | None
-    chapters: list[str]
-    unchanged: list[str]
-    images: int
-    notes: list[str]
 
 
 @router.post("/imports", status_code=201, dependencies=[Idempotent])
@@ -52,11 +41,4 @@ def post_import(
         user=user,
         language=language,
     )
-    return WordImportOut(**vars(report))
-
-
-@router.get("/media/{name}", response_class=Response)
-def get_media(name: str, session: SessionDep, _user: Reader) -> Response:
-    """An image a chapter or a proposed text shows, by its content name."""
-    item = media_by_name(session, name)
-    return Response(item.data, media_type=item.media_type, headers={"Cache-Control": IMMUTABLE})
+    return WordImportOut.model_validate(report)

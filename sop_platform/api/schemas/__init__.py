@@ -1,0 +1,1 @@
+"""Shapes of the JSON the API reads and answers with, one module per concept."""
