@@ -6,9 +6,10 @@ heading or table row): both sides' changes are found by a line diff against the 
 a line changed on both sides is a conflict even when the words differ, because the
 combined sentence was never approved by anyone. Two insertions at one point conflict too
 (their order would be a guess); the very same change made on both sides is taken once.
-Otherwise the CR's diff-match-patch patches are applied to the head, and the result must
-equal placing both sides' changes by their positions in the base; anything else is a
-conflict. Nothing is merged by guesswork.
+Otherwise both sides' changes are placed by their line positions in the base, which the
+line diffs give exactly. (Applying the CR's diff-match-patch patches to the head instead
+matched their context by fuzzy search, which in repetitive text found the wrong place and
+reported changes paragraphs apart as a conflict.) Nothing is merged by guesswork.
 """
 
 from __future__ import annotations
@@ -152,12 +153,4 @@ def three_way_merge(base: str, proposed: str, current: str) -> MergeOutcome:
                 clashing.extend([(edit.start, edit.end), (other.start, other.end)])
     if clashing:
         return MergeOutcome(None, _passages(base_lines, clashing, ours, theirs))
-    expected = _applied(base_lines, ours_only + theirs)
-    dmp = dmp_module.diff_match_patch()
-    # Patches of only what the head does not already have: a shared change is taken once.
-    patches = dmp.patch_make(base, _line_diff(base, _applied(base_lines, ours_only)))
-    patched, results = dmp.patch_apply(patches, current)
-    if not all(results) or patched != expected:
-        spans = [(edit.start, edit.end) for edit in ours_only]
-        return MergeOutcome(None, _passages(base_lines, spans, ours, theirs))
-    return MergeOutcome(patched, [])
+    return MergeOutcome(_applied(base_lines, ours_only + theirs), [])

@@ -264,6 +264,21 @@ def _paragraphs(text: str) -> list[str]:
         ],
     )
 )
+# Found by Hypothesis: a patch's context, searched for by fuzzy match in a text of repeated
+# letters, found the wrong place (the merge no longer applies patches).
+@example(
+    _Sides(
+        base=["aaaaaaa", "s", "aaaaaa", "a", " ", "e"],
+        edits=[
+            {"c": ("delete", "")},
+            {},
+            {"p": ("replace", "aaaaaaaaaa")},
+            {},
+            {"p": ("replace", "aaaaaaaa")},
+            {},
+        ],
+    )
+)
 def test_edits_to_paragraphs_apart_always_merge_with_every_paragraph_kept(
     sides: _Sides,
 ) -> None:
