@@ -237,6 +237,36 @@ def run_cli(args: Sequence[str], env: Mapping[str, str]) -> subprocess.Completed
     return done
 
 
+def platform_from(root: Path) -> list[str]:
+    """The `sop-platform` command, importing the package from checkout `root` and nowhere
+    else (a benchmark compares two checkouts in one run)."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(root)!r}); import sop_platform; "
+        f"assert sop_platform.__file__.startswith({str(root)!r}), sop_platform.__file__; "
+        "from sop_platform.cli import app; app()"
+    )
+    return [PYTHON, "-c", code]
+
+
+def prepare_platform(
+    root: Path, env: Mapping[str, str], author: str, full_name: str, password: str, name: str
+) -> None:
+    """`init` and one author account, with checkout `root`'s CLI; exits the benchmark,
+    naming `name` and the step, if either fails."""
+    account = ["user", "add", author, "--role", "author", "--full-name", full_name]
+    for step in (["init"], [*account, "--password-stdin"]):
+        done = subprocess.run(
+            [*platform_from(root), *step],
+            env=dict(env),
+            input=f"{password}\n",
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"{name}: {' '.join(step)} failed:\n{done.stdout}{done.stderr}")
+
+
 def publish_available(env: Mapping[str, str]) -> bool:
     """Whether this `sop-platform` has the `publish` command."""
     done = subprocess.run(

@@ -35,7 +35,6 @@ import http.client
 import json
 import os
 import statistics
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -52,16 +51,6 @@ PASSWORD = "bench password of the author"
 AUTHOR = "adam"
 CLOCK_TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 QUOTE, CONTEXT = 60, 32
-
-
-def _platform(root: Path) -> list[str]:
-    """The `sop-platform` command, importing the package from `root` and nowhere else."""
-    code = (
-        f"import sys; sys.path.insert(0, {str(root)!r}); import sop_platform; "
-        f"assert sop_platform.__file__.startswith({str(root)!r}), sop_platform.__file__; "
-        "from sop_platform.cli import app; app()"
-    )
-    return [_site.PYTHON, "-c", code]
 
 
 def _cpu_ms(pid: int) -> float:
@@ -138,20 +127,9 @@ def _token(connection: http.client.HTTPConnection) -> str:
 def _served(name: str, root: Path, url: str, content: Path, folder: Path) -> Iterator[Server]:
     """`root`'s platform on the database `url`: initialised, an author, served."""
     env = {**_site.platform_env(url, content), "SOP_SITE_REFRESH_SECONDS": "600"}
-    author = ["user", "add", AUTHOR, "--role", "author", "--full-name", "Adam", "--password-stdin"]
-    for step in (["init"], author):
-        done = subprocess.run(
-            [*_platform(root), *step],
-            env=env,
-            input=f"{PASSWORD}\n",
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"{name}: {' '.join(step)} failed:\n{done.stdout}{done.stderr}")
+    _site.prepare_platform(root, env, AUTHOR, "Adam", PASSWORD, name)
     port = _site.free_port()
-    command = [*_platform(root), "serve", "--port", str(port)]
+    command = [*_site.platform_from(root), "serve", "--port", str(port)]
     ready = f"http://127.0.0.1:{port}/api/v1/documents"  # any answer will do
     with _site.service(name, command, ready, folder / "logs", env=env) as process:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)

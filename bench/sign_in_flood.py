@@ -36,7 +36,6 @@ import json
 import random
 import sqlite3
 import statistics
-import subprocess
 import threading
 import time
 import urllib.parse
@@ -65,12 +64,6 @@ class Flood:
     def add(self, status: int) -> None:
         with self.lock:
             self.statuses[status] += 1
-
-
-def _platform(root: Path) -> list[str]:
-    """The `sop-platform` command, importing the package from `root`."""
-    code = f"import sys; sys.path.insert(0, {str(root)!r}); from sop_platform.cli import app; app()"
-    return [_site.PYTHON, "-c", code]
 
 
 def _request(
@@ -199,20 +192,9 @@ def run(folder: Path, args: argparse.Namespace) -> int:
     database = folder / "sop.db"
     env = _site.platform_env(f"sqlite:///{database}", args.app_from / "content")
     root = args.app_from.resolve()
-    author = ["user", "add", "sarah", "--role", "author", "--full-name", "Sarah"]
-    for step in (["init"], [*author, "--password-stdin"]):
-        done = subprocess.run(
-            [*_platform(root), *step],
-            env=env,
-            input=f"{PASSWORD}\n",
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(step)} failed:\n{done.stdout}{done.stderr}")
+    _site.prepare_platform(root, env, "sarah", "Sarah", PASSWORD, "serve")
     port = _site.free_port()
-    command = [*_platform(root), "serve", "--port", str(port)]
+    command = [*_site.platform_from(root), "serve", "--port", str(port)]
     url = f"http://127.0.0.1:{port}/api/v1/documents"  # any answer will do
     with _site.service("serve", command, url, folder / "logs", env=env):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)

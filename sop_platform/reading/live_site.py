@@ -259,8 +259,7 @@ class LiveSite:
 
         def build() -> Page:
             edition, status = self._resolve(state, doc, number)
-            if not edition.variants(slug):
-                raise NotFound(f"edition {edition.number} of '{doc}' has no chapter '{slug}'")
+            _require_chapter(edition, doc, slug)
             html = site_pages.chapter_page(
                 edition,
                 status,
@@ -370,8 +369,7 @@ class LiveSite:
 
         def build() -> Page:
             edition, status = self._resolve(state, doc, None)
-            if not edition.variants(slug):
-                raise NotFound(f"edition {edition.number} of '{doc}' has no chapter '{slug}'")
+            _require_chapter(edition, doc, slug)
             html = site_pages.compare_page(
                 edition,
                 status,
@@ -404,8 +402,7 @@ class LiveSite:
                 return Page(
                     edition_pdf(edition, status, language, images, self.memos.pdfs), PDF, CURRENT
                 )
-            if not edition.variants(slug):
-                raise NotFound(f"edition {edition.number} of '{doc}' has no chapter '{slug}'")
+            _require_chapter(edition, doc, slug)
             return Page(
                 chapter_pdf(edition, status, slug, language, images, self.memos.pdfs), PDF, CURRENT
             )
@@ -490,3 +487,8 @@ class LiveSite:
             lambda: Page(service_worker(state.version), SCRIPT, VOLATILE),
             memory_only,
         )
+
+
+def _require_chapter(edition: PublishedEdition, doc: str, slug: str) -> None:
+    if not edition.variants(slug):
+        raise NotFound(f"edition {edition.number} of '{doc}' has no chapter '{slug}'")
