@@ -72,6 +72,17 @@ def new_chapter(session: Session) -> Chapter:
     return chapter
 
 
+# A change request's states by initial, as the tables of the workflow tests write them.
+STATE_INITIALS = {
+    "D": "draft",
+    "S": "submitted",
+    "C": "changes_requested",
+    "A": "approved",
+    "M": "merged",
+    "W": "withdrawn",
+    "R": "rejected",
+}
+
 DOCUMENT = "anama-sop"
 CHAPTER = "manual-clearance"
 # Marking (clause 4.4 of manual clearance) checked after rain as well: (old, new) in each

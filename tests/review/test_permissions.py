@@ -29,17 +29,8 @@ from sop_platform.review.permissions import (
     permissions_in,
     require,
 )
-from tests.support import Api, edited
+from tests.support import STATE_INITIALS, Api, edited
 
-STATES = {
-    "D": "draft",
-    "S": "submitted",
-    "C": "changes_requested",
-    "A": "approved",
-    "M": "merged",
-    "W": "withdrawn",
-    "R": "rejected",
-}
 ROLES = ("reader", "author", "reviewer", "approver", "admin")
 COLUMNS = ("author", "writer", "other")
 
@@ -136,7 +127,7 @@ CASES = [
     for step in GRIDS
     for role in ROLES
     for column in COLUMNS
-    for letter, state in STATES.items()
+    for letter, state in STATE_INITIALS.items()
 ]
 
 

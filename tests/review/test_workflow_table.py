@@ -15,6 +15,7 @@ import pytest
 from sop_platform.api.errors import status_of
 from sop_platform.core.errors import Conflict
 from sop_platform.review.workflow import Action, State, next_state
+from tests.support import STATE_INITIALS
 
 ACTIONS = (
     "revise",
@@ -28,15 +29,6 @@ ACTIONS = (
     "reject",
 )
 # The state after each action, by initial; "-" is refused (Conflict, 409).
-STATES = {
-    "D": "draft",
-    "S": "submitted",
-    "C": "changes_requested",
-    "A": "approved",
-    "M": "merged",
-    "W": "withdrawn",
-    "R": "rejected",
-}
 # A new iteration of an approved CR voids its approvals (back to submitted); a late
 # objection sends an approved CR back to its author (reviewers cannot reject, so this is
 # how they stop a merge); a third approver may still sign an approved CR.
@@ -55,7 +47,9 @@ EXPECTED = {
 CELLS = [
     pytest.param(state, action, after, id=f"{state}-{action}")
     for state, row in EXPECTED.items()
-    for action, after in zip(ACTIONS, [STATES.get(cell) for cell in row.split()], strict=True)
+    for action, after in zip(
+        ACTIONS, [STATE_INITIALS.get(cell) for cell in row.split()], strict=True
+    )
 ]
 CLOSED = ("merged", "withdrawn", "rejected")
 
