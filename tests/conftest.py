@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from sop_platform.api import app as app_module
 from sop_platform.api.app import create_app
 from sop_platform.cli import app as cli_app
 from sop_platform.core import accounts
@@ -29,6 +30,7 @@ from sop_platform.core.attestation import record_attestation
 from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
 from sop_platform.core.models import User
+from sop_platform.reading.memos import Memos
 from sop_platform.resources import shipped_dir
 from sop_platform.settings import Settings
 from tests.support import (
@@ -311,6 +313,18 @@ def initialised(
 def client(settings: Settings, loaded: Database) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
         yield client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def content_rendered_once() -> Iterator[None]:
+    """Every app a test makes keeps its own memos of what it read from its database, but
+    shares with the others those of pure content (outlines, texts and PDFs by sha256), as
+    one long-running server does: a seed chapter is rendered once per worker, not once per
+    app."""
+    shared = Memos()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(app_module, "Memos", lambda: Memos.sharing_content(shared))
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -53,7 +53,8 @@ from sop_platform.settings import Settings
 TITLE = "SOP platform"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, memos: Memos | None = None) -> FastAPI:
+    """The app; `memos`: what it keeps of reading and rendering (its own if not given)."""
     settings = settings or Settings()
     settings.signing_key()  # fail at start-up, not at the first sign-in
 
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.settings = settings
-    app.state.memos = Memos()
+    app.state.memos = memos or Memos()
     # The staff pages first: a browser not signed in at a page of a private site is a
     # staff matter (sign in, and come back), not a page of the site.
     install_error_handlers(app, presenters=(staff_error_page, site.site_error_page))

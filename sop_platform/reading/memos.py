@@ -40,6 +40,17 @@ class Memos:
     pages: PageMemos = field(default_factory=PageMemos)
     pdfs: Memo[str, bytes] = field(default_factory=pdf_memo)
 
+    @classmethod
+    def sharing_content(cls, other: Memos) -> Memos:
+        """New memos that share `other`'s memos of pure content (outlines and texts by
+        their sha256, PDFs by their HTML's), which hold for any database, and keep their
+        own of everything read from one (editions by id, clauses, standards, pages)."""
+        return cls(
+            outlines=OutlineCache(memory=other.outlines.memory),
+            texts=other.texts,
+            pdfs=other.pdfs,
+        )
+
     def forget(self) -> None:
         """Drop everything kept (benchmarks that must start cold)."""
         for memo in (
