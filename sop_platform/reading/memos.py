@@ -9,11 +9,13 @@ gets one of its own, kept as long as the session.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from sop_platform.core.clauses import Clause
 from sop_platform.render.edition_pdf import pdf_memo
 from sop_platform.render.memo import Memo
 from sop_platform.render.national_clauses import NationalClause
@@ -39,16 +41,19 @@ class Memos:
     editions: Memo[int, PublishedEdition] = field(default_factory=lambda: Memo(16))  # by id
     pages: PageMemos = field(default_factory=PageMemos)
     pdfs: Memo[str, bytes] = field(default_factory=pdf_memo)
+    # A text's clauses by anchor, by the text's sha256 (read, never changed).
+    anchored: Memo[str, Mapping[str, Clause]] = field(default_factory=lambda: Memo(256))
 
     @classmethod
     def sharing_content(cls, other: Memos) -> Memos:
-        """New memos that share `other`'s memos of pure content (outlines and texts by
-        their sha256, PDFs by their HTML's), which hold for any database, and keep their
+        """New memos that share `other`'s memos of pure content (outlines, texts and
+        clauses by their sha256, PDFs by their HTML's), which hold for any database, and keep their
         own of everything read from one (editions by id, clauses, standards, pages)."""
         return cls(
             outlines=OutlineCache(memory=other.outlines.memory),
             texts=other.texts,
             pdfs=other.pdfs,
+            anchored=other.anchored,
         )
 
     def forget(self) -> None:
@@ -60,6 +65,7 @@ class Memos:
             self.standards,
             self.editions,
             self.pdfs,
+            self.anchored,
         ):
             memo.clear()
         self.pages.clear()

@@ -11,6 +11,7 @@ translation in the CR's editor, beside the changed source clauses.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -20,7 +21,9 @@ from sop_platform.core.clause_sources import normalised
 from sop_platform.core.clauses import Clause, clauses_of
 from sop_platform.core.errors import DomainError
 from sop_platform.core.front_matter import chapter_header
+from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.models import ChangeRequest, Chapter, Proposal
+from sop_platform.reading.memos import memos_of
 from sop_platform.review.proposal_store import ProposedTexts
 
 
@@ -36,11 +39,20 @@ class TranslationBehind:
     missing: bool  # the translation lacks the clause
 
 
-def _by_anchor(text: str) -> dict[str, Clause]:
-    return {clause.anchor: clause for clause in clauses_of(text)} if text else {}
+def _by_anchor(session: Session, text: str) -> Mapping[str, Clause]:
+    """The text's clauses by anchor, parsed once per text for the app (every read of a CR
+    asks again for the same texts)."""
+    if not text:
+        return {}
+    memo = memos_of(session).anchored
+    key = sha256_hex(text.encode())
+    found = memo.get(key)
+    if found is None:
+        found = memo.put(key, {clause.anchor: clause for clause in clauses_of(text)})
+    return found
 
 
-def _changed(before: dict[str, Clause], after: dict[str, Clause], titles: bool) -> set[str]:
+def _changed(before: Mapping[str, Clause], after: Mapping[str, Clause], titles: bool) -> set[str]:
     """Anchors whose clause is new in `after` or differs (own text; with `titles`, heading
     words as well)."""
 
@@ -68,8 +80,8 @@ def translations_behind(
     texts = {(p.chapter_slug, p.language): (p, proposed.text(p)) for p in proposed.at()}
     behind: list[TranslationBehind] = []
     for (slug, language), (proposal, text) in sorted(texts.items()):
-        before = _by_anchor(proposed.base(proposal))
-        after = _by_anchor(text)
+        before = _by_anchor(session, proposed.base(proposal))
+        after = _by_anchor(session, text)
         changed = _changed(before, after, titles=False)
         dropped = [anchor for anchor in before if anchor not in after]
         if not changed and not dropped:
@@ -92,7 +104,7 @@ def _left(
     slug: str,
     language: str,
     source_language: str,
-    translated: dict[str, Clause],
+    translated: Mapping[str, Clause],
     clause: Clause,
     source_text: str,
 ) -> TranslationBehind:
@@ -114,11 +126,11 @@ def _translations(
     slug: str,
     source_language: str,
     texts: dict[tuple[str, str], tuple[Proposal, str]],
-) -> list[tuple[str, dict[str, Clause], set[str]]]:
+) -> list[tuple[str, Mapping[str, Clause], set[str]]]:
     """Each translation of the chapter from `source_language`: its language, its clauses
     (as the CR proposes them, else its head) and the anchors the CR changes in it."""
     session = proposed.session
-    found: dict[str, tuple[dict[str, Clause], set[str]]] = {}
+    found: dict[str, tuple[Mapping[str, Clause], set[str]]] = {}
     for chapter in session.exec(
         select(Chapter).where(
             Chapter.document_id == proposed.change_request.document_id,
@@ -128,10 +140,10 @@ def _translations(
     ):
         if (slug, chapter.language) not in texts and chapter.head_revision:
             _row, head = revision_text(session, chapter, chapter.head_revision)
-            found[chapter.language] = (_by_anchor(head), set())
+            found[chapter.language] = (_by_anchor(session, head), set())
     for (other, language), (proposal, text) in texts.items():
         if other == slug and _translation_of(text) == source_language:
-            before = _by_anchor(proposed.base(proposal))
-            after = _by_anchor(text)
+            before = _by_anchor(session, proposed.base(proposal))
+            after = _by_anchor(session, text)
             found[language] = (after, _changed(before, after, titles=True))
     return [(language, *found[language]) for language in sorted(found)]
