@@ -48,44 +48,16 @@ from tests.support import (
 )
 
 POSTGRES_URL = os.environ.get("SOP_TEST_POSTGRES_URL")
-SHARED_SCOPES = ("package", "module", "class")
 
 
-def _shared_fixtures_group(item: pytest.Item) -> str | None:
-    """The tests that share a fixture set up once per module (or class, or package) and
-    the same parameters of it: a name for them, else None."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return None
-    shared = sorted(
-        name
-        for name, definitions in info.name2fixturedefs.items()
-        if definitions and definitions[-1].scope in SHARED_SCOPES
-    )
-    if not shared:
-        return None
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    # No "@" nor "]" in it: xdist finds the group after the last "@" of a test's id.
-    chosen = ",".join(f"{name}={params[name]}" for name in shared if name in params)
-    module = item.nodeid.split("::", 1)[0]
-    return f"{module}:{chosen}".replace("@", "_").replace("]", "_")
-
-
-@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With xdist's `--dist loadgroup` (pyproject.toml), the tests that share a module's
-    fixture go to one worker, which sets it up once (a PDF of a whole edition takes a
-    minute); the tests marked `slow` start first, so that neither worker is left alone
-    with one at the end."""
-    grouped: set[int] = set()
-    if config.pluginmanager.hasplugin("xdist"):
-        for item in items:
-            group = _shared_fixtures_group(item)
-            if group is not None:
-                item.add_marker(pytest.mark.xdist_group(group))
-                grouped.add(id(item))
+    """The tests marked `slow` start first, so that neither worker is left alone with one
+    at the end. (xdist's `--dist loadscope`, pyproject.toml, sends each module's tests to
+    one worker, which sets up a module's fixtures once: a PDF of a whole edition takes a
+    while. Its `loadgroup` does not group anything under pytest 9, whose test ids xdist
+    3.8 can no longer rename.)"""
     # A stable sort: the order of everything else is kept.
-    items.sort(key=lambda item: id(item) in grouped or item.get_closest_marker("slow") is None)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")
