@@ -26,6 +26,7 @@ from sop_platform.api.routes import (
     media,
     review_queue,
     site,
+    teams,
     users,
     word_imports,
 )
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth.router,
         me.router,
         users.router,
+        teams.router,
         documents.router,
         chapters.router,
         compliance.router,
