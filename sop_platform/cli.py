@@ -33,9 +33,11 @@ from sop_platform.core.models import Document
 from sop_platform.core.periodic_review import set_review_interval
 from sop_platform.core.roles import Role
 from sop_platform.core.teams import (
+    Membership,
     add_organisation,
     add_team,
     all_organisations,
+    memberships,
     set_leader,
     set_membership,
     team_by_id,
@@ -311,9 +313,11 @@ def _change_user(name: str, change: AccountChange) -> list[str]:
 
 @user_app.command("list")
 def user_list() -> None:
-    """Every account: role, status, full name, and whether it signed the statement."""
+    """Every account: role, status, whether it signed the statement, its team (else its
+    organisation), full name."""
     with _database() as database, _domain_errors(), database.session(write=False) as session:
         users = all_users(session)
+        of = memberships(session)
     for user in users:
         status = "active" if user.active else "disabled"
         if user.must_change_password:
@@ -323,8 +327,11 @@ def user_list() -> None:
             if user.attested_at
             else "not attested"
         )
+        member = of.get(user.id or 0, Membership())
+        works = member.team or member.organisation or "-"
         out.print(
-            f"{user.username:<20} {user.role:<9} {status:<30} {attested:<28} {user.full_name}",
+            f"{user.username:<20} {user.role:<9} {status:<30} {attested:<28} {works:<20} "
+            f"{user.full_name}",
             highlight=False,
         )
     if not users:
