@@ -220,7 +220,7 @@ def demo(
             except NotFound:
                 add_user(session, username, full_name=full_name, role=role, password=password)
             sign_ins.append((username, role, password))
-        _demo_teams(session)
+        add_demo_teams(session)
     database.dispose()
     base = f"http://{host}:{port}"
     out.print(f"\nPublished site: {base}/   Staff: {base}/login   API: {base}/docs")
@@ -235,7 +235,7 @@ def demo(
     _serve(settings, host, port)
 
 
-def _demo_teams(session: Session) -> None:
+def add_demo_teams(session: Session) -> None:
     """The demo's organisations, teams and members, added once (a later run keeps them)."""
     for name, full_name in DEMO_READERS:
         try:
