@@ -45,6 +45,9 @@ from sop_platform.api.web import (
 from sop_platform.api.web import (
     chapters as staff_chapters,
 )
+from sop_platform.api.web import (
+    teams as staff_teams,
+)
 from sop_platform.api.web.pages import staff_error_page
 from sop_platform.core.database import Database
 from sop_platform.reading.live_site import LiveSite
@@ -114,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit.router,
         sign_in.router,
         accounts.router,
+        staff_teams.router,
         home.router,
         staff_chapters.router,
         authoring.router,
