@@ -221,9 +221,8 @@ def add_team(
     leader_account = _leader_account(session, leader, owner) if leader else None
     if session.exec(select(Team).where(Team.slug == team_id)).one_or_none() is not None:
         raise Conflict(f"team '{team_id}' already exists")
-    team = Team(
-        slug=team_id, name=checked_name, organisation_id=owner.id or 0, created_at=utc_now()
-    )
+    assert owner.id is not None  # a stored row has its id
+    team = Team(slug=team_id, name=checked_name, organisation_id=owner.id, created_at=utc_now())
     session.add(team)
     session.flush()
     audit.record(
@@ -343,6 +342,10 @@ def teams_overview(session: Session) -> list[TeamView]:
     organisations = {org.id: org for org in session.exec(select(Organisation))}
     users = list(session.exec(select(User).order_by(col(User.full_name))))
     by_id = {user.id: user for user in users}
+    members: dict[int, list[User]] = {}
+    for user in users:
+        if user.team_id is not None:
+            members.setdefault(user.team_id, []).append(user)
     views = []
     for team in session.exec(select(Team).order_by(col(Team.slug))):
         organisation = organisations[team.organisation_id]
@@ -354,7 +357,7 @@ def teams_overview(session: Session) -> list[TeamView]:
                 organisation=organisation.code,
                 organisation_name=organisation.name,
                 leader=leader.username if leader is not None else None,
-                members=[user for user in users if user.team_id == team.id],
+                members=members.get(team.id or 0, []),
             )
         )
     return views
