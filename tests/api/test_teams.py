@@ -152,3 +152,39 @@ def test_an_account_is_added_straight_into_a_team(mag: dict[str, Api]):
     assert "orxan" not in {
         user["username"] for user in mag["nigar"]._call("GET", "/api/v1/users", 200)
     }
+
+
+def test_an_admin_names_another_member_the_leader_and_then_the_old_one_may_leave(
+    mag: dict[str, Api],
+):
+    mag["nigar"]._call("POST", "/api/v1/teams", 201, json={**TEAM, "leader": "rauf"})
+    mag["nigar"]._call("PATCH", "/api/v1/users/sarah", 200, json={"team": "mag-mc-3"})
+
+    refused = [
+        mag[who]._call("PATCH", "/api/v1/teams/mag-mc-3", 403, json={"leader": "sarah"})
+        for who in ("rauf", "sarah", "aynur", "elvin")
+    ]
+    unknown_team = mag["nigar"]._call("PATCH", "/api/v1/teams/nowhere", 404, json={"leader": "x"})
+    bad_id = mag["nigar"]._call("PATCH", "/api/v1/teams/Not%20A%20Slug", 422, json={"leader": "x"})
+    unknown_leader = mag["nigar"]._call(
+        "PATCH", "/api/v1/teams/mag-mc-3", 422, json={"leader": "nobody"}
+    )
+    changed = mag["nigar"]._call("PATCH", "/api/v1/teams/mag-mc-3", 200, json={"leader": "sarah"})
+    mag["nigar"]._call("PATCH", "/api/v1/users/rauf", 200, json={"team": ""})
+
+    assert all("detail" in answer for answer in refused)
+    assert "team 'nowhere' does not exist" in unknown_team["detail"]
+    assert bad_id["detail"][0]["loc"] == ["path", "team_id"]
+    assert "has no account" in unknown_leader["detail"]
+    assert (changed["leader"], changed["members"]) == ("sarah", ["rauf", "sarah"])
+    assert _teams(mag["nigar"])[0]["members"] == ["sarah"]
+    assert _actions(mag["nigar"], "team:mag-mc-3") == [
+        "team.added",
+        "team.leader_changed",
+        "team.leader_changed",
+    ]
+
+
+def test_anonymous_requests_to_change_teams_are_401(client: TestClient, mag: dict[str, Api]):
+    assert client.patch("/api/v1/teams/mag-mc-3", json={"leader": "rauf"}).status_code == 401
+    assert client.post("/api/v1/organisations", json=MAG).status_code == 401

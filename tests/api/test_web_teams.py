@@ -138,3 +138,27 @@ def test_the_teams_page_speaks_azerbaijani(nigar: Browser):
 
     assert "<h1>Komandalar</h1>" in page.text
     assert "Təşkilat əlavə et" in page.text
+
+
+def test_an_admin_names_another_member_leader_on_the_teams_page(
+    nigar: Browser, staff: dict[str, Api]
+):
+    staff["nigar"]._call("POST", "/api/v1/organisations", 201, json={"code": "MAG", "name": "M"})
+    staff["nigar"]._call(
+        "POST",
+        "/api/v1/teams",
+        201,
+        json={"id": "mag-mc-3", "name": "MAG 3", "organisation": "MAG", "leader": "rauf"},
+    )
+    staff["nigar"]._call("PATCH", "/api/v1/users/sarah", 200, json={"team": "mag-mc-3"})
+    page = nigar.get("/app/teams")
+
+    changed = nigar.post("/app/teams/mag-mc-3/leader", page, leader="sarah")
+    refused = nigar.post("/app/teams/mag-mc-3/leader", page, leader="nobody")
+    after = nigar.get(changed.headers["location"])
+
+    assert 'id="leader-mag-mc-3"' in page.text
+    assert changed.headers["location"] == "/app/teams?done=leader_changed#team-mag-mc-3"
+    assert refused.status_code == 422 and "has no account" in refused.text
+    assert "The team has its new leader." in after.text
+    assert staff["nigar"]._call("GET", "/api/v1/teams", 200)[0]["leader"] == "sarah"

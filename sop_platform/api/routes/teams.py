@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from sqlmodel import Session
 
 from sop_platform.api.deps import Admin, Reader, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
-from sop_platform.api.schemas.teams import OrganisationIn, OrganisationOut, TeamIn, TeamOut
+from sop_platform.api.path_params import TeamId
+from sop_platform.api.schemas.teams import (
+    OrganisationIn,
+    OrganisationOut,
+    TeamIn,
+    TeamOut,
+    TeamUpdate,
+)
 from sop_platform.core.teams import (
     TeamView,
     add_organisation,
     add_team,
     all_organisations,
+    set_leader,
+    team_by_id,
     teams_overview,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["teams"], route_class=IdempotentRoute)
+
+
+def _team_out(session: Session, team_id: str) -> TeamOut:
+    return next(_out(view) for view in teams_overview(session) if view.id == team_id)
 
 
 def _out(view: TeamView) -> TeamOut:
@@ -58,4 +72,12 @@ def create_team(body: TeamIn, session: SessionDep, admin: Admin) -> TeamOut:
         leader=body.leader,
         actor=admin.username,
     )
-    return next(_out(view) for view in teams_overview(session) if view.id == team.slug)
+    return _team_out(session, team.slug)
+
+
+@router.patch("/teams/{team_id}")
+def update_team(team_id: TeamId, body: TeamUpdate, session: SessionDep, admin: Admin) -> TeamOut:
+    """Name the team's leader: a member, or an account of its organisation in no team,
+    which joins it. The leader before stays a member."""
+    set_leader(session, team_by_id(session, team_id), body.leader, actor=admin.username)
+    return _team_out(session, team_id)

@@ -38,3 +38,13 @@ class TeamOut(BaseModel):
     organisation: str = Field(description="the organisation's code")
     leader: str | None = Field(description="the team leader's username")
     members: list[str] = Field(description="the members' usernames, the leader among them")
+
+
+class TeamUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    leader: str = Field(
+        max_length=80,
+        description="the new leader: a member, or an account of the team's organisation in "
+        "no team (it joins)",
+    )

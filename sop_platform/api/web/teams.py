@@ -1,6 +1,7 @@
 """The staff application's teams: every signed-in account sees the teams, their leaders and
-members; administrators add organisations and teams, and move an account into a team or an
-organisation (`/app/accounts/{username}/team`, linked from the accounts page)."""
+members; administrators add organisations and teams, name a team's leader among its
+members, and move an account into a team or an organisation
+(`/app/accounts/{username}/team`, linked from the accounts page)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from sop_platform.api.deps import Admin, Reader, SessionDep
 from sop_platform.api.errors import status_of
-from sop_platform.api.path_params import Username
+from sop_platform.api.path_params import TeamId, Username
 from sop_platform.api.web.pages import attempt, see_other, staff_page
 from sop_platform.core.accounts import user_by_name
 from sop_platform.core.errors import DomainError
@@ -22,7 +23,9 @@ from sop_platform.core.teams import (
     add_team,
     all_organisations,
     membership,
+    set_leader,
     set_membership,
+    team_by_id,
     teams_overview,
 )
 
@@ -112,6 +115,20 @@ def create_organisation(
     if error is not None:
         return _refused(request, session, admin, error, {"code": code, "org_name": name})
     return see_other("/app/teams?done=organisation_added")
+
+
+@router.post("/app/teams/{team_id}/leader")
+def change_leader(
+    request: Request, session: SessionDep, admin: Admin, team_id: TeamId, leader: Short = ""
+) -> Response:
+    """Name another member the team's leader."""
+    team = team_by_id(session, team_id)
+    _changed, error = attempt(
+        session, lambda: set_leader(session, team, leader, actor=admin.username)
+    )
+    if error is not None:
+        return _refused(request, session, admin, error, {})
+    return see_other(f"/app/teams?done=leader_changed#team-{team_id}")
 
 
 # One account's team and organisation
