@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress, TaskID
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session
 
 from sop_platform.core.account_lifecycle import AccountChange, change_account, reset_password
 from sop_platform.core.accounts import add_user, all_users, set_password, user_by_name
@@ -31,6 +32,17 @@ from sop_platform.core.integrity import OnProgress, check_url
 from sop_platform.core.models import Document
 from sop_platform.core.periodic_review import set_review_interval
 from sop_platform.core.roles import Role
+from sop_platform.core.teams import (
+    Membership,
+    add_organisation,
+    add_team,
+    all_organisations,
+    memberships,
+    set_leader,
+    set_membership,
+    team_by_id,
+    teams_overview,
+)
 from sop_platform.reading.static_site import publish_site, zip_site
 from sop_platform.review.approval_policy import MAX_APPROVALS, set_required_approvals
 from sop_platform.review.imports import import_chapters, import_files
@@ -45,6 +57,10 @@ policy_app = typer.Typer(help="Approval policy of a document.", no_args_is_help=
 app.add_typer(policy_app, name="policy")
 audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+team_app = typer.Typer(help="Organisations and teams.", no_args_is_help=True)
+app.add_typer(team_app, name="team")
+organisation_app = typer.Typer(help="Organisations accounts work for.", no_args_is_help=True)
+app.add_typer(organisation_app, name="organisation")
 CLI_ACTOR = "cli"
 # Messages are never hard-wrapped: a path or an id stays whole for whoever greps them.
 out = Console(soft_wrap=True)
@@ -56,6 +72,35 @@ DEMO_ACCOUNTS = (
     ("reviewer", Role.REVIEWER, "Aynur Həsənova (demo QA officer)"),
     ("approver", Role.APPROVER, "Elvin Məmmədov (demo approver)"),
     ("admin", Role.ADMIN, "Nigar Əliyeva (demo administrator)"),
+)
+DEMO_ORGANISATIONS = (
+    ("ANAMA", "Azerbaijan National Agency for Mine Action"),
+    ("MAG", "Mines Advisory Group"),
+)
+# (id, name, organisation, leader): each leader heads the members below.
+DEMO_TEAMS = (
+    ("anama-eod-1", "ANAMA EOD team 1", "ANAMA", "reader"),
+    ("anama-qa-1", "ANAMA quality assurance team 1", "ANAMA", "reviewer"),
+    ("mag-mc-3", "MAG manual clearance team 3", "MAG", "t.aliyev"),
+)
+# Deminers who only read: they sign in with passwords of their own, never printed here.
+DEMO_READERS = (
+    ("t.aliyev", "Tural Əliyev (demo team leader)"),
+    ("g.huseynova", "Günel Hüseynova (demo deminer)"),
+    ("o.rzayev", "Orxan Rzayev (demo deminer)"),
+    ("k.ismayilov", "Kamran İsmayılov (demo deminer)"),
+)
+# (username, team, or organisation when in no team)
+DEMO_MEMBERS: tuple[tuple[str, str | None, str | None], ...] = (
+    ("reader", "anama-eod-1", None),
+    ("k.ismayilov", "anama-eod-1", None),
+    ("reviewer", "anama-qa-1", None),
+    ("t.aliyev", "mag-mc-3", None),
+    ("g.huseynova", "mag-mc-3", None),
+    ("o.rzayev", "mag-mc-3", None),
+    ("author", None, "MAG"),
+    ("approver", None, "ANAMA"),
+    ("admin", None, "ANAMA"),
 )
 
 
@@ -175,6 +220,7 @@ def demo(
             except NotFound:
                 add_user(session, username, full_name=full_name, role=role, password=password)
             sign_ins.append((username, role, password))
+        add_demo_teams(session)
     database.dispose()
     base = f"http://{host}:{port}"
     out.print(f"\nPublished site: {base}/   Staff: {base}/login   API: {base}/docs")
@@ -189,6 +235,35 @@ def demo(
     _serve(settings, host, port)
 
 
+def add_demo_teams(session: Session) -> None:
+    """The demo's organisations, teams and members, added once (a later run keeps them)."""
+    for name, full_name in DEMO_READERS:
+        try:
+            user_by_name(session, name)
+        except NotFound:
+            password = secrets.token_urlsafe(12)
+            add_user(session, name, full_name=full_name, role=Role.READER, password=password)
+    known = {organisation.code for organisation in all_organisations(session)}
+    for code, full_name in DEMO_ORGANISATIONS:
+        if code not in known:
+            add_organisation(session, code, name=full_name, actor=CLI_ACTOR)
+    existing = {view.id for view in teams_overview(session)}
+    for team_id, name, organisation, leader in DEMO_TEAMS:
+        if team_id not in existing:
+            add_team(
+                session,
+                team_id,
+                name=name,
+                organisation=organisation,
+                leader=leader,
+                actor=CLI_ACTOR,
+            )
+    for username, member_of, works_for in DEMO_MEMBERS:
+        user = user_by_name(session, username)
+        if user.team_id is None and user.organisation_id is None:
+            set_membership(session, user, team=member_of, organisation=works_for, actor=CLI_ACTOR)
+
+
 @user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="Sign-in name, e.g. l.mammadova")],
@@ -197,8 +272,14 @@ def user_add(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
+    team: Annotated[
+        str | None, typer.Option(help="The team's id; the account works for its organisation.")
+    ] = None,
+    organisation: Annotated[
+        str | None, typer.Option(help="The organisation's code, for an account in no team.")
+    ] = None,
 ) -> None:
-    """Add an account."""
+    """Add an account, in a team or an organisation if given."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -207,10 +288,13 @@ def user_add(
     database = Database(settings.database_url)
     try:
         with database.session(write=True) as session, _domain_errors():
-            add_user(session, name, full_name=full_name, role=role.value, password=password)
+            user = add_user(session, name, full_name=full_name, role=role.value, password=password)
+            if team or organisation:
+                set_membership(session, user, team=team, organisation=organisation, actor=CLI_ACTOR)
     finally:
         database.dispose()
-    out.print(f"added {name} ({role.value})")
+    where = f", team {team}" if team else f", {organisation}" if organisation else ""
+    out.print(f"added {name} ({role.value}{where})")
 
 
 @contextmanager
@@ -229,9 +313,11 @@ def _change_user(name: str, change: AccountChange) -> list[str]:
 
 @user_app.command("list")
 def user_list() -> None:
-    """Every account: role, status, full name, and whether it signed the statement."""
+    """Every account: role, status, whether it signed the statement, its team (else its
+    organisation), full name."""
     with _database() as database, _domain_errors(), database.session(write=False) as session:
         users = all_users(session)
+        of = memberships(session)
     for user in users:
         status = "active" if user.active else "disabled"
         if user.must_change_password:
@@ -241,8 +327,11 @@ def user_list() -> None:
             if user.attested_at
             else "not attested"
         )
+        member = of.get(user.id or 0, Membership())
+        works = member.team or member.organisation or "-"
         out.print(
-            f"{user.username:<20} {user.role:<9} {status:<30} {attested:<28} {user.full_name}",
+            f"{user.username:<20} {user.role:<9} {status:<30} {attested:<28} {works:<20} "
+            f"{user.full_name}",
             highlight=False,
         )
     if not users:
@@ -281,6 +370,104 @@ def user_set_name(
     """Change the full name an account's signatures print (earlier ones keep theirs)."""
     done = _change_user(name, AccountChange(full_name=full_name))
     out.print(f"{name} is now {full_name.strip()}" if done else f"{name} already had that name")
+
+
+@user_app.command("set-team")
+def user_set_team(
+    name: Annotated[str, typer.Argument(help="Sign-in name")],
+    team: Annotated[str, typer.Argument(help='The team\'s id, or "" for no team.')],
+) -> None:
+    """Move an account into a team (it then works for the team's organisation), or out of
+    its team with ""."""
+    with _database() as database, _domain_errors(), database.session(write=True) as session:
+        done = set_membership(session, user_by_name(session, name), team=team, actor=CLI_ACTOR)
+    now = f"in team {team}" if team else "in no team"
+    out.print(f"{name} is now {now}" if done else f"{name} was already {now}")
+
+
+@user_app.command("set-organisation")
+def user_set_organisation(
+    name: Annotated[str, typer.Argument(help="Sign-in name")],
+    organisation: Annotated[str, typer.Argument(help='The organisation\'s code, or "".')],
+) -> None:
+    """Set the organisation an account in no team works for ("" for none)."""
+    with _database() as database, _domain_errors(), database.session(write=True) as session:
+        done = set_membership(
+            session, user_by_name(session, name), organisation=organisation, actor=CLI_ACTOR
+        )
+    now = f"with {organisation}" if organisation else "with no organisation"
+    out.print(f"{name} is now {now}" if done else f"{name} was already {now}")
+
+
+@organisation_app.command("add")
+def organisation_add(
+    code: Annotated[str, typer.Argument(help="As people write it, e.g. MAG")],
+    name: Annotated[str, typer.Option(help="The full name, e.g. Mines Advisory Group.")],
+) -> None:
+    """Add an organisation whose people read the SOPs."""
+    with _database() as database, _domain_errors(), database.session(write=True) as session:
+        add_organisation(session, code, name=name, actor=CLI_ACTOR)
+    out.print(f"added organisation {code}")
+
+
+@organisation_app.command("list")
+def organisation_list() -> None:
+    """Every organisation: code and full name."""
+    with _database() as database, _domain_errors(), database.session(write=False) as session:
+        organisations = all_organisations(session)
+    for organisation in organisations:
+        out.print(f"{organisation.code:<12} {organisation.name}", highlight=False)
+    if not organisations:
+        out.print("no organisations")
+
+
+@team_app.command("add")
+def team_add(
+    team_id: Annotated[str, typer.Argument(metavar="ID", help="A slug, e.g. mag-mc-3")],
+    name: Annotated[str, typer.Option(help='e.g. "MAG manual clearance team 3"')],
+    organisation: Annotated[str, typer.Option(help="The organisation's code, e.g. MAG.")],
+    leader: Annotated[
+        str | None, typer.Option(help="The team leader's sign-in name; joins the team.")
+    ] = None,
+) -> None:
+    """Add a team of an organisation, with its leader if given."""
+    with _database() as database, _domain_errors(), database.session(write=True) as session:
+        add_team(
+            session,
+            team_id,
+            name=name,
+            organisation=organisation,
+            leader=leader,
+            actor=CLI_ACTOR,
+        )
+    out.print(f"added team {team_id}" + (f", led by {leader}" if leader else ""))
+
+
+@team_app.command("set-leader")
+def team_set_leader(
+    team_id: Annotated[str, typer.Argument(metavar="ID", help="The team's id")],
+    leader: Annotated[str, typer.Argument(help="A member's sign-in name")],
+) -> None:
+    """Name a team's leader: a member, or an account of the organisation in no team."""
+    with _database() as database, _domain_errors(), database.session(write=True) as session:
+        done = set_leader(session, team_by_id(session, team_id), leader, actor=CLI_ACTOR)
+    out.print(f"{leader} leads {team_id}" if done else f"{leader} already led {team_id}")
+
+
+@team_app.command("list")
+def team_list() -> None:
+    """Every team: id, organisation, leader, members, name."""
+    with _database() as database, _domain_errors(), database.session(write=False) as session:
+        views = teams_overview(session)
+    for view in views:
+        members = ", ".join(member.username for member in view.members) or "no members"
+        out.print(
+            f"{view.id:<20} {view.organisation:<10} leader {view.leader or '-':<16} "
+            f"{view.name}: {members}",
+            highlight=False,
+        )
+    if not views:
+        out.print("no teams")
 
 
 @user_app.command("reset-password")

@@ -20,6 +20,28 @@ def test_migrations_from_empty_match_the_models(database: Database):
     assert differences == []
 
 
+def test_teams_downgrade_and_upgrade_again(database: Database):
+    """0009 adds tables that point at accounts and accounts that point at them: undone and
+    done again on either database."""
+    from alembic import command
+    from alembic.config import Config
+
+    from sop_platform.resources import shipped_dir
+
+    config = Config()
+    config.set_main_option("script_location", str(shipped_dir("migrations")))
+    with database.engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0008")
+        connection.commit()
+        assert "team" not in inspect(connection).get_table_names()
+        command.upgrade(config, "head")
+        connection.commit()
+        columns = {column["name"] for column in inspect(connection).get_columns("app_user")}
+
+    assert {"organisation_id", "team_id"} <= columns
+
+
 def test_upgrading_twice_is_harmless(database: Database):
     database.upgrade()
 

@@ -26,6 +26,7 @@ from sop_platform.api.routes import (
     media,
     review_queue,
     site,
+    teams,
     users,
     word_imports,
 )
@@ -43,6 +44,9 @@ from sop_platform.api.web import (
 )
 from sop_platform.api.web import (
     chapters as staff_chapters,
+)
+from sop_platform.api.web import (
+    teams as staff_teams,
 )
 from sop_platform.api.web.pages import staff_error_page
 from sop_platform.core.database import Database
@@ -103,6 +107,7 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
         auth.router,
         me.router,
         users.router,
+        teams.router,
         documents.router,
         chapters.router,
         compliance.router,
@@ -113,6 +118,7 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
         audit.router,
         sign_in.router,
         accounts.router,
+        staff_teams.router,
         home.router,
         staff_chapters.router,
         authoring.router,

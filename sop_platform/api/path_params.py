@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Path, Query
 
 from sop_platform.core.front_matter import SLUG
+from sop_platform.core.teams import TEAM_ID
 
 # The largest number a database integer holds: a larger id names nothing.
 _MAX_ID = 2**31 - 1
@@ -23,6 +24,7 @@ CommentId = Annotated[int, Path(ge=1, le=_MAX_ID)]
 CommentChange = Annotated[str, Path(pattern="^(resolve|reopen)$", description="resolve or reopen")]
 FlagId = Annotated[int, Path(ge=1, le=_MAX_ID)]
 Username = Annotated[str, Path(max_length=80)]
+TeamId = Annotated[str, Path(pattern=TEAM_ID.pattern, max_length=80, description="e.g. mag-mc-3")]
 InterfaceCode = Annotated[str, Path(max_length=8)]
 
 Lang = Annotated[str | None, Query(pattern=r"^[a-z]{2}$", description="az or en")]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from sop_platform.core.sqltypes import HexDigest, UTCDateTime
@@ -138,6 +146,44 @@ class User(SQLModel, table=True):
     # Grows on disabling, a role change and any password change; a bearer token carries the
     # value it was issued under, so such a change ends every token at once.
     credentials_epoch: int = Field(default=0)
+    # The organisation the account works for (`core/teams.py` says why it is kept apart from
+    # the team), and its team, if it has one; a member's organisation is its team's.
+    organisation_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("organisation.id", name="fk_app_user_organisation_id"), index=True
+        ),
+    )
+    # A team names its leader and an account its team: the constraint is added after both
+    # tables exist (`use_alter`), so that the two tables can be created and sorted.
+    team_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("team.id", name="fk_app_user_team_id", use_alter=True),
+            index=True,
+        ),
+    )
+
+
+class Organisation(SQLModel, table=True):
+    """An operator whose people read the SOPs: the national authority, an NGO, a company."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)  # as people write it: ANAMA, MAG
+    name: str = Field(max_length=200)
+    created_at: datetime = _utc_column()
+
+
+class Team(SQLModel, table=True):
+    """A team of one organisation, led by one of its members."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True)
+    name: str = Field(max_length=200)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    leader_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _utc_column()
 
 
 class SignInFailure(SQLModel, table=True):

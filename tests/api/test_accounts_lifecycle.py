@@ -197,7 +197,8 @@ def test_an_admin_neither_disables_nor_demotes_their_own_account(
 @pytest.mark.parametrize(
     ("fields", "expect"),
     [
-        ({"team": "alpha"}, 422),  # teams come with a later issue: refused, never ignored
+        ({"team": "alpha"}, 422),  # no such team
+        ({"clearance": "deep"}, 422),  # an unknown field: refused, never ignored
         ({"role": "king"}, 422),
         ({"full_name": "   "}, 422),
         ({"active": "perhaps"}, 422),

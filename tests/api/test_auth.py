@@ -29,6 +29,8 @@ def test_signing_in_gives_a_bearer_token_that_works(client: TestClient, make_use
         "active": True,
         "must_change_password": False,
         "attested_at": None,
+        "organisation": None,
+        "team": None,
     }
     assert me.json()["attested_at"].endswith("Z")  # UTC
 
@@ -101,6 +103,8 @@ def test_only_admins_manage_accounts(client: TestClient, auth_for: AuthFor):
         "active": True,
         "must_change_password": False,
         "attested_at": None,  # an account signs its statement itself
+        "organisation": None,
+        "team": None,
     }
     assert again.status_code == 409
     assert _sign_in(client, "tural", PASSWORD).status_code == 200

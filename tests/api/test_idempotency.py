@@ -35,6 +35,8 @@ KEYED = {
     ("POST", "/api/v1/imports"),
     ("POST", "/api/v1/users"),
     ("POST", "/api/v1/me/attestation"),
+    ("POST", "/api/v1/organisations"),
+    ("POST", "/api/v1/teams"),
 }
 
 

@@ -67,4 +67,8 @@ def test_reading_needs_the_reader_role_and_accounts_need_admin():
     assert needs[("PATCH", "/api/v1/users/{username}")] == Role.ADMIN
     assert needs[("POST", "/api/v1/users/{username}/password-reset")] == Role.ADMIN
     assert needs[("POST", "/api/v1/me/password")] == Role.READER
+    assert needs[("POST", "/api/v1/teams")] == Role.ADMIN
+    assert needs[("POST", "/api/v1/organisations")] == Role.ADMIN
+    assert needs[("GET", "/api/v1/teams")] == Role.READER
+    assert needs[("PATCH", "/api/v1/teams/{team_id}")] == Role.ADMIN
     assert all(role.includes(Role.READER) for role in needs.values())

@@ -9,6 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Page
 
 from sop_platform.core.database import Database
+from sop_platform.core.teams import add_organisation, add_team
 from tests.e2e.staff import Axe, StaffSite, described, sign_in, story_screenshot, submitted_by_adam
 
 SENTENCE = "The clearance depth shall be **20 cm**"
@@ -20,8 +21,19 @@ def test_the_main_pages_pass_the_accessibility_check(
     cr = submitted_by_adam(
         demo_database, "Deeper clearance", SENTENCE, "The clearance depth shall be **25 cm**"
     )
+    with demo_database.session(write=True) as session:
+        add_organisation(session, "MAG", name="Mines Advisory Group", actor="cli")
+        add_team(
+            session,
+            "mag-mc-3",
+            name="MAG manual clearance team 3",
+            organisation="MAG",
+            leader="rauf",
+            actor="cli",
+        )
     pages = [
         "/app",
+        "/app/teams",
         "/app/documents",
         "/app/documents/anama-sop/chapters/manual-clearance?lang=en&from=1&to=1",
         "/app/documents/anama-sop/chapters/manual-clearance/standard?lang=en",

@@ -17,6 +17,7 @@ from sop_platform.core.account_lifecycle import change_own_password
 from sop_platform.core.attestation import attest, statement_for
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.signatures import signature_of_record
+from sop_platform.core.teams import membership
 
 router = APIRouter(prefix="/api/v1/me", tags=["accounts"], route_class=IdempotentRoute)
 
@@ -35,9 +36,10 @@ class AttestationOut(BaseModel):
 
 
 @router.get("")
-def me(user: OwnAccount) -> UserOut:
-    """The signed-in account: role, whether it must change its password, when it attested."""
-    return UserOut.model_validate(user)
+def me(user: OwnAccount, session: SessionDep) -> UserOut:
+    """The signed-in account: role, organisation and team, whether it must change its
+    password, when it attested."""
+    return UserOut.of(user, membership(session, user))
 
 
 @router.post("/password")
@@ -50,7 +52,7 @@ def change_password(
     """Replace your password (the current one again, then the new one). Every other session
     and token of the account ends, this bearer token too: sign in again with the new one."""
     change_own_password(session, user, body.current, body.new, keep_web_session=browser)
-    return UserOut.model_validate(user)
+    return UserOut.of(user, membership(session, user))
 
 
 @router.get("/attestation")

@@ -10,19 +10,22 @@ from sop_platform.api.path_params import Username
 from sop_platform.api.schemas.accounts import PasswordResetOut, UserCreate, UserOut, UserUpdate
 from sop_platform.core.account_lifecycle import AccountChange, change_account, reset_password
 from sop_platform.core.accounts import add_user, all_users, user_by_name
+from sop_platform.core.teams import Membership, membership, memberships, set_membership
 
 router = APIRouter(prefix="/api/v1/users", tags=["accounts"], route_class=IdempotentRoute)
 
 
 @router.get("")
 def list_users(session: SessionDep, _admin: Admin) -> list[UserOut]:
-    """Every account with its role."""
-    return [UserOut.model_validate(user) for user in all_users(session)]
+    """Every account with its role, organisation and team."""
+    of = memberships(session)
+    return [UserOut.of(user, of.get(user.id or 0, Membership())) for user in all_users(session)]
 
 
 @router.post("", status_code=201, dependencies=[Idempotent])
 def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> UserOut:
-    """Add an account; the password is stored only as an Argon2id hash."""
+    """Add an account, in a team or an organisation if given; the password is stored only
+    as an Argon2id hash."""
     user = add_user(
         session,
         body.username,
@@ -31,18 +34,30 @@ def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> UserOut:
         password=body.password,
         actor=admin.username,
     )
-    return UserOut.model_validate(user)
+    if body.team or body.organisation:
+        set_membership(
+            session,
+            user,
+            team=body.team or None,
+            organisation=body.organisation or None,
+            actor=admin.username,
+        )
+    return UserOut.of(user, membership(session, user))
 
 
 @router.patch("/{username}")
 def update_user(username: Username, body: UserUpdate, session: SessionDep, admin: Admin) -> UserOut:
-    """Change an account's role, full name or whether it is active. Disabling it or changing
-    its role ends its sessions and tokens at once; the last active administrator stays one,
-    and nobody disables or demotes their own account."""
+    """Change an account's role, full name, whether it is active, its team or its
+    organisation. Disabling it or changing its role ends its sessions and tokens at once;
+    the last active administrator stays one, and nobody disables or demotes their own
+    account."""
     user = user_by_name(session, username)
     change = AccountChange(role=body.role, full_name=body.full_name, active=body.active)
     change_account(session, user, change, actor=admin)
-    return UserOut.model_validate(user)
+    set_membership(
+        session, user, team=body.team, organisation=body.organisation, actor=admin.username
+    )
+    return UserOut.of(user, membership(session, user))
 
 
 @router.post("/{username}/password-reset")

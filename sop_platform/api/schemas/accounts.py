@@ -6,6 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sop_platform.core.models import User
+from sop_platform.core.teams import Membership
+
 
 class TokenOut(BaseModel):
     access_token: str
@@ -32,6 +35,16 @@ class UserOut(BaseModel):
         description="when the account signed the statement that its electronic signature "
         "binds like a handwritten one (UTC); it signs nothing before"
     )
+    organisation: str | None = Field(
+        default=None, description="the code of the organisation the account works for"
+    )
+    team: str | None = Field(default=None, description="the id of the account's team")
+
+    @classmethod
+    def of(cls, user: User, membership: Membership) -> UserOut:
+        return cls.model_validate(user).model_copy(
+            update={"organisation": membership.organisation, "team": membership.team}
+        )
 
 
 class UserCreate(BaseModel):
@@ -39,17 +52,24 @@ class UserCreate(BaseModel):
     full_name: str = Field(max_length=200)
     role: str = Field(max_length=16)
     password: str = Field(max_length=1024)
+    organisation: str | None = Field(default=None, max_length=40)
+    team: str | None = Field(default=None, max_length=80, description="a team's id")
 
 
 class UserUpdate(BaseModel):
-    """An administrator's change to an account; a field left out stays as it is. (Teams
-    come with a later issue: `team` is refused rather than ignored.)"""
+    """An administrator's change to an account; a field left out stays as it is. `team`
+    and `organisation` "" take the account out of its team or organisation; an unknown
+    field is refused rather than ignored."""
 
     model_config = ConfigDict(extra="forbid")
 
     role: str | None = Field(default=None, max_length=16)
     full_name: str | None = Field(default=None, max_length=200)
     active: bool | None = None
+    team: str | None = Field(default=None, max_length=80, description="a team's id")
+    organisation: str | None = Field(
+        default=None, max_length=40, description="an organisation's code"
+    )
 
 
 class PasswordResetOut(BaseModel):

@@ -1,6 +1,7 @@
 """The staff application's account pages: change my password, sign the statement that my
 electronic signature binds (offered after signing in until it is signed), and, for
-administrators, the accounts: disable, enable, role, full name, reset a password."""
+administrators, the accounts: disable, enable, role, full name, reset a password, and each
+account's organisation and team (changed in `teams.py`)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from sop_platform.core.attestation import attest, statement_for
 from sop_platform.core.errors import DomainError, Forbidden, InvalidInput
 from sop_platform.core.models import User
 from sop_platform.core.roles import Role
+from sop_platform.core.teams import memberships, teams_overview
 from sop_platform.render.site_text import said
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
@@ -191,6 +193,8 @@ def _accounts_page(
         "accounts.html",
         status=status,
         accounts=all_users(session),
+        memberships=memberships(session),
+        teams={view.id: view for view in teams_overview(session)},
         roles=[role.value for role in Role],
         error=error,
         notice=notice,
