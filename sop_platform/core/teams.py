@@ -75,16 +75,24 @@ def _name(value: str, what: str) -> str:
 def organisation_named(session: Session, code: str) -> Organisation:
     """The organisation with this code (any case); InvalidInput when there is none, since
     it is named in what someone submitted, not in the address."""
-    found = session.exec(
-        select(Organisation).where(func.lower(Organisation.code) == code.strip().lower())
-    ).one_or_none()
+    found = _organisation_with_code(session, code)
     if found is None:
         raise InvalidInput(f"organisation '{code}' does not exist: add it first")
     return found
 
 
+def _organisation_with_code(session: Session, code: str) -> Organisation | None:
+    return session.exec(
+        select(Organisation).where(func.lower(Organisation.code) == code.strip().lower())
+    ).one_or_none()
+
+
+def _team_with_id(session: Session, team_id: str) -> Team | None:
+    return session.exec(select(Team).where(Team.slug == team_id)).one_or_none()
+
+
 def team_by_id(session: Session, team_id: str) -> Team:
-    found = session.exec(select(Team).where(Team.slug == team_id)).one_or_none()
+    found = _team_with_id(session, team_id)
     if found is None:
         raise NotFound(f"team '{team_id}' does not exist")
     return found
@@ -111,9 +119,7 @@ def add_organisation(session: Session, code: str, *, name: str, actor: str) -> O
             "(ANAMA, MAG)"
         )
     checked_name = _name(name, "organisation")
-    taken = session.exec(
-        select(Organisation).where(func.lower(Organisation.code) == code.lower())
-    ).one_or_none()
+    taken = _organisation_with_code(session, code)
     if taken is not None:
         raise Conflict(f"organisation '{taken.code}' already exists")
     organisation = Organisation(code=code, name=checked_name, created_at=utc_now())
@@ -219,7 +225,7 @@ def add_team(
     checked_name = _name(name, "team")
     owner = organisation_named(session, organisation)
     leader_account = _leader_account(session, leader, owner) if leader else None
-    if session.exec(select(Team).where(Team.slug == team_id)).one_or_none() is not None:
+    if _team_with_id(session, team_id) is not None:
         raise Conflict(f"team '{team_id}' already exists")
     assert owner.id is not None  # a stored row has its id
     team = Team(slug=team_id, name=checked_name, organisation_id=owner.id, created_at=utc_now())
