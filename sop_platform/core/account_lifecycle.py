@@ -30,6 +30,7 @@ from sop_platform.core.errors import (
     TooManyAttempts,
 )
 from sop_platform.core.models import SignInFailure, User
+from sop_platform.core.reading_obligations import owe_on_joining
 from sop_platform.core.roles import Role, role_named
 
 CLI_ACTOR = "cli"
@@ -148,6 +149,8 @@ def change_account(
             ended = end_credentials(session, target)
             done.append(_record(session, target, by, "user.disabled", before, sessions_ended=ended))
     session.flush()
+    if {"user.role_changed", "user.enabled"} & set(done):
+        owe_on_joining(session, target)
     return done
 
 

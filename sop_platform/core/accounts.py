@@ -17,6 +17,7 @@ from sop_platform.core.clock import utc_now
 from sop_platform.core.database import Database
 from sop_platform.core.errors import Conflict, InvalidInput, NotFound, NotSignedIn, TooManyAttempts
 from sop_platform.core.models import User
+from sop_platform.core.reading_obligations import owe_on_joining
 from sop_platform.core.roles import Role, role_named
 from sop_platform.core.sign_in_throttle import THROTTLE_FAILURES as THROTTLE_FAILURES
 from sop_platform.core.sign_in_throttle import THROTTLE_WINDOW as THROTTLE_WINDOW
@@ -98,6 +99,7 @@ def add_user(
         ),
         details={"role": user.role, "full_name": user.full_name},
     )
+    owe_on_joining(session, user)
     return user
 
 

@@ -1,13 +1,32 @@
-"""UTC time, the only time the platform stores."""
+"""UTC time, the only time the platform stores.
+
+Tests move the clock with `moved_by` (every part of the platform reads time here), to see
+what happens on the day after a due date without waiting for it."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+
+_offset = timedelta(0)
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(UTC) + _offset
 
 
 def utc_today() -> date:
     return utc_now().date()
+
+
+@contextmanager
+def moved_by(delta: timedelta) -> Iterator[None]:
+    """Inside the block, the platform's clock reads `delta` later than the real one."""
+    global _offset
+    before = _offset
+    _offset = before + delta
+    try:
+        yield
+    finally:
+        _offset = before

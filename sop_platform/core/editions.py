@@ -50,6 +50,7 @@ from sop_platform.core.models import (
     Revision,
     User,
 )
+from sop_platform.core.reading_obligations import owe_edition
 from sop_platform.core.roles import Role
 from sop_platform.core.signatures import (
     Signature,
@@ -376,6 +377,7 @@ def issue_edition(
         ),
         details=details,
     )
+    owe_edition(session, document, edition.number)
     return edition
 
 
@@ -448,6 +450,10 @@ def withdraw_edition(
             },
         },
     )
+    # The next edition's changes are now measured against the one before this one.
+    for later in editions_of(session, document):
+        if later.number > number:
+            owe_edition(session, document, later.number)
     return edition
 
 

@@ -37,6 +37,12 @@ class Document(SQLModel, table=True):
     # Periodic review: each chapter is reviewed again this long after it last changed or
     # was last reviewed.
     review_interval_months: int = Field(default=36)
+    # Reaching the lane (`core/audience.py`): who must read which chapters (canonical JSON of
+    # the rules; "" means every account), how many days after an edition takes effect they
+    # have to confirm it, and whether a confirmation needs the reader's password.
+    audience: str = Field(default="", max_length=20000)
+    acknowledge_within_days: int = Field(default=14)
+    acknowledgement_password: bool = Field(default=False)
 
     def language_list(self) -> list[str]:
         return [code for code in self.languages.split(",") if code]
@@ -484,3 +490,111 @@ class Media(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = _utc_column()
     created_by: str = Field(max_length=80)
+
+
+class ReadingObligation(SQLModel, table=True):
+    """An acknowledgement owed: `user` must confirm having read `chapter_slug` as edition
+    `edition` of the document has it, by `due`. Made when an edition is issued (for the
+    audience of each chapter it changed, due after its effective date) and when an account
+    joins an audience (the chapters of the edition in force). Append-only: a later edition
+    that changes the chapter owes again and supersedes it; an acknowledgement settles it."""
+
+    __tablename__ = "reading_obligation"
+    __table_args__ = (
+        UniqueConstraint(
+            "user_id", "document_id", "edition", "chapter_slug", name="uq_reading_obligation"
+        ),
+        Index("ix_reading_obligation_edition", "document_id", "edition"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    document_id: int = Field(foreign_key="document.id")
+    edition: int
+    chapter_slug: str = Field(max_length=80)
+    due: date
+    reason: str = Field(max_length=16)  # "changed" (the edition changed it) or "joined"
+    created_at: datetime = _utc_column()
+
+
+class Acknowledgement(SQLModel, table=True):
+    """A person's confirmation that they read and understood one chapter text: the edition
+    and language they read it in and the sha256 of that text. `read_at` is when they
+    confirmed (on the device, perhaps offline), `received_at` when the server took it.
+    One per person per chapter text; append-only."""
+
+    __table_args__ = (
+        UniqueConstraint(
+            "user_id", "document_id", "chapter_slug", "sha256", name="uq_acknowledgement_text"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    edition: int
+    chapter_slug: str = Field(max_length=80)
+    language: str = Field(max_length=8)
+    sha256: str = Field(max_length=64)
+    read_at: datetime = _utc_column()
+    received_at: datetime = _utc_column()
+    signature_id: int | None = Field(default=None, foreign_key="e_signature.id")
+
+
+class Briefing(SQLModel, table=True):
+    """A team leader's signed record that they briefed their team on chapters of an
+    edition, for people who read no screen of their own. Append-only."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    edition: int
+    team_id: int = Field(foreign_key="team.id", index=True)
+    chapters: str = Field(max_length=20000)  # JSON list of chapter ids
+    held_on: date
+    recorded_by: str = Field(max_length=80)
+    recorded_at: datetime = _utc_column()
+    signature_id: int = Field(foreign_key="e_signature.id")
+
+
+class BriefingAttendee(SQLModel, table=True):
+    """One person at a briefing, as the team leader wrote the name; `user_id` when the name
+    is one of the team's accounts."""
+
+    __tablename__ = "briefing_attendee"
+
+    id: int | None = Field(default=None, primary_key=True)
+    briefing_id: int = Field(foreign_key="briefing.id", index=True)
+    name: str = Field(max_length=200)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class ControlledCopy(SQLModel, table=True):
+    """A registered printed copy of a document: copy `number` (per document), who holds it
+    and where, first printed from `edition`. Replacements are rows of `CopyReplacement`."""
+
+    __tablename__ = "controlled_copy"
+    __table_args__ = (UniqueConstraint("document_id", "number", name="uq_controlled_copy"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id")
+    number: int
+    edition: int
+    holder: str = Field(max_length=200)
+    holder_id: int | None = Field(default=None, foreign_key="app_user.id")
+    location: str = Field(max_length=300)
+    registered_by: str = Field(max_length=80)
+    registered_at: datetime = _utc_column()
+
+
+class CopyReplacement(SQLModel, table=True):
+    """The signed record that copy `copy_id` now holds `edition` and the old print was
+    destroyed."""
+
+    __tablename__ = "copy_replacement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    copy_id: int = Field(foreign_key="controlled_copy.id", index=True)
+    edition: int
+    replaced_by: str = Field(max_length=80)
+    replaced_at: datetime = _utc_column()
+    signature_id: int = Field(foreign_key="e_signature.id")

@@ -35,7 +35,18 @@ APPROVE = "approve"
 REQUEST_CHANGES = "request_changes"
 
 # The meanings a signature may carry; each is shown by the catalogue key `meaning_<meaning>`.
-MEANINGS = ("approved", "issued", "withdrawn", "merged", "reviewed", "attested", "acknowledged")
+MEANINGS = (
+    "approved",
+    "issued",
+    "withdrawn",
+    "merged",
+    "reviewed",
+    "attested",
+    "acknowledged",
+    "read",
+    "briefed",
+    "replaced",
+)
 
 
 @dataclass(frozen=True)

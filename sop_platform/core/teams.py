@@ -34,6 +34,7 @@ from sop_platform.core import audit
 from sop_platform.core.clock import utc_now
 from sop_platform.core.errors import Conflict, InvalidInput, NotFound
 from sop_platform.core.models import Organisation, Team, User
+from sop_platform.core.reading_obligations import owe_on_joining
 
 TEAM_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TEAM_ID_MAX = 80
@@ -204,6 +205,7 @@ def _join(session: Session, user: User, team: Team | None, actor: str) -> bool:
         after=_membership_digest(session, user),
         details={"was": was.team, "now": now.team, "organisation": now.organisation},
     )
+    owe_on_joining(session, user)
     return True
 
 
@@ -339,6 +341,7 @@ def set_membership(
         after=_membership_digest(session, user),
         details={"was": was, "now": new_org.code if new_org else None},
     )
+    owe_on_joining(session, user)
     done.append("user.organisation_changed")
     return done
 

@@ -1,0 +1,283 @@
+"""Reaching the lane: a person's acknowledgements, team briefings, who has read an edition
+(JSON and CSV) and the register of controlled copies."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from sqlmodel import Session
+
+from sop_platform.api.deps import Approver, Reader, SessionDep
+from sop_platform.api.idempotency import Idempotent, IdempotentRoute
+from sop_platform.api.path_params import DocSlug, EditionNumber
+from sop_platform.api.schemas.reading import (
+    AcknowledgementIn,
+    AcknowledgementOut,
+    AttendeeOut,
+    BriefingIn,
+    BriefingOut,
+    CopyIn,
+    CopyOut,
+    CopyReplacedIn,
+    CopyReplacedOut,
+    CopyReplacementOut,
+    DoneOut,
+    MyAcknowledgementsOut,
+    OwedOut,
+    ReadershipOut,
+    ReadershipRowOut,
+    TallyOut,
+    TeamTallyOut,
+)
+from sop_platform.api.schemas.signatures import SignatureOut
+from sop_platform.core.acknowledgements import acknowledge, reading_of
+from sop_platform.core.briefings import BriefingView, briefings_of, record_briefing
+from sop_platform.core.chapters import document_by_slug
+from sop_platform.core.controlled_copies import (
+    CopyStatus,
+    copy_register,
+    register_copy,
+    replace_copy,
+)
+from sop_platform.core.models import Acknowledgement, Document, ElectronicSignature, User
+from sop_platform.core.readership_report import Readership, Tally, readership, visible_team
+from sop_platform.core.signatures import signature_of_record
+from sop_platform.core.teams import TEAM_ID
+
+router = APIRouter(prefix="/api/v1", tags=["reading"], route_class=IdempotentRoute)
+
+TeamQuery = Annotated[
+    str | None, Query(pattern=TEAM_ID.pattern, max_length=80, description="a team's id")
+]
+
+
+def _done(session: Session, row: Acknowledgement) -> DoneOut:
+    document = session.get(Document, row.document_id)
+    return DoneOut(
+        document=document.slug if document else "",
+        edition=row.edition,
+        chapter=row.chapter_slug,
+        language=row.language,
+        sha256=row.sha256,
+        read_at=row.read_at,
+        received_at=row.received_at,
+        signed=row.signature_id is not None,
+    )
+
+
+@router.get("/me/acknowledgements")
+def my_acknowledgements(session: SessionDep, user: Reader) -> MyAcknowledgementsOut:
+    """What you owe (chapters of editions in effect to confirm, oldest due first), what a
+    team briefing informed you of, and what you confirmed (newest first)."""
+    reading = reading_of(session, user)
+    return MyAcknowledgementsOut(
+        owed=[OwedOut.model_validate(item) for item in reading.owed],
+        briefed=[OwedOut.model_validate(item) for item in reading.briefed],
+        done=[_done(session, row) for row in reading.done],
+    )
+
+
+@router.post("/acknowledgements", status_code=201, dependencies=[Idempotent])
+def post_acknowledgement(
+    body: AcknowledgementIn, response: Response, session: SessionDep, user: Reader
+) -> AcknowledgementOut:
+    """Confirm you read and understood a chapter as an edition has it: the sha256 of the
+    text you read binds it. 201 when recorded, 200 when this text was already confirmed;
+    409 when the hash is not that edition's text, or a later edition in effect changed it."""
+    document = document_by_slug(session, body.document)
+    row, created = acknowledge(
+        session,
+        user,
+        document,
+        edition=body.edition,
+        chapter=body.chapter,
+        language=body.language,
+        sha256=body.sha256,
+        read_at=body.read_at,
+        password=body.password,
+    )
+    if not created:
+        response.status_code = 200
+    return AcknowledgementOut(**_done(session, row).model_dump(), created=created)
+
+
+def _briefing_out(view: BriefingView) -> BriefingOut:
+    return BriefingOut(
+        id=view.id,
+        document=view.document,
+        edition=view.edition,
+        team=view.team,
+        chapters=view.chapters,
+        held_on=view.held_on,
+        recorded_by=view.recorded_by,
+        attendees=[AttendeeOut(name=name, username=username) for name, username in view.attendees],
+    )
+
+
+@router.post("/briefings", status_code=201, dependencies=[Idempotent])
+def post_briefing(body: BriefingIn, session: SessionDep, user: Reader) -> BriefingOut:
+    """Record, signed with your password, that you briefed your team on chapters of an
+    edition: the day and who attended (names; a team member's username or full name counts
+    their account). Only the team's leader (or an administrator) records its briefings."""
+    document = document_by_slug(session, body.document)
+    briefing = record_briefing(
+        session,
+        user,
+        document,
+        edition=body.edition,
+        chapters=body.chapters,
+        team=body.team,
+        attendees=body.attendees,
+        held_on=body.held_on,
+        password=body.password,
+    )
+    view = next(item for item in briefings_of(session, document) if item.id == briefing.id)
+    return _briefing_out(view)
+
+
+@router.get("/documents/{doc}/editions/{n}/briefings")
+def get_briefings(
+    doc: DocSlug, n: EditionNumber, session: SessionDep, user: Reader, team: TeamQuery = None
+) -> list[BriefingOut]:
+    """The briefings recorded on an edition, newest first: every team's for approvers and
+    administrators, their own team's for a team leader."""
+    shown = visible_team(session, user, team)
+    views = briefings_of(session, document_by_slug(session, doc), n)
+    return [_briefing_out(view) for view in views if shown is None or view.team == shown]
+
+
+def _tally(tally: Tally) -> dict[str, object]:
+    return {
+        "total": tally.total,
+        **tally.counts,
+        "percent": {status: tally.percent(status) for status in tally.counts},
+        "informed_percent": tally.informed,
+    }
+
+
+def _readership(session: Session, user: User, doc: str, n: int, team: str | None) -> Readership:
+    shown = visible_team(session, user, team)
+    return readership(session, document_by_slug(session, doc), n, team=shown)
+
+
+@router.get("/documents/{doc}/editions/{n}/readership")
+def get_readership(
+    doc: DocSlug, n: EditionNumber, session: SessionDep, user: Reader, team: TeamQuery = None
+) -> ReadershipOut:
+    """Who edition `n` asked to read which chapter, and where each stands: `acknowledged`,
+    `briefed`, `pending` or `overdue`, with counts per team. Approvers and administrators
+    see every team (or the one asked for), a team leader their own team, anyone else 403."""
+    report = _readership(session, user, doc, n, team)
+    return ReadershipOut(
+        document=report.document,
+        edition=report.edition,
+        effective_date=report.effective_date,
+        team=visible_team(session, user, team),
+        rows=[ReadershipRowOut.model_validate(row) for row in report.rows],
+        totals=TallyOut.model_validate(_tally(report.tally())),
+        teams=[
+            TeamTallyOut.model_validate({"team": team_id, "name": name, **_tally(tally)})
+            for team_id, name, tally in report.by_team()
+        ],
+        superseded=report.superseded,
+    )
+
+
+@router.get("/documents/{doc}/editions/{n}/readership.csv")
+def get_readership_csv(
+    doc: DocSlug, n: EditionNumber, session: SessionDep, user: Reader, team: TeamQuery = None
+) -> Response:
+    """The same report as CSV (UTF-8), one row per person and chapter."""
+    report = _readership(session, user, doc, n, team)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["team", "username", "name", "chapter", "status", "due", "briefed_by"])
+    for row in report.rows:
+        writer.writerow(
+            [
+                row.team,
+                row.username or "",
+                _cell(row.name),
+                row.chapter,
+                row.status,
+                row.due.isoformat() if row.due else "",
+                row.briefed_by or "",
+            ]
+        )
+    name = f"{doc}-edition-{n}-readership.csv"
+    return Response(
+        out.getvalue().encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _cell(value: str) -> str:
+    # A name typed by a team leader must not run as a formula in a spreadsheet.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _copy_out(status: CopyStatus) -> CopyOut:
+    return CopyOut(
+        number=status.number,
+        holder=status.holder,
+        holder_username=status.holder_username,
+        location=status.location,
+        registered_edition=status.registered_edition,
+        edition=status.edition,
+        owes=status.owes,
+        due=status.due,
+        overdue=status.overdue,
+        replacements=[CopyReplacementOut.model_validate(row) for row in status.replacements],
+    )
+
+
+@router.get("/documents/{doc}/copies")
+def get_copies(doc: DocSlug, session: SessionDep, _user: Approver) -> list[CopyOut]:
+    """The register of controlled copies: what each holds, and the replacement it owes
+    (with its due date, and whether it is overdue) when a newer edition is in force."""
+    return [_copy_out(status) for status in copy_register(session, document_by_slug(session, doc))]
+
+
+@router.post("/documents/{doc}/editions/{n}/copies", status_code=201, dependencies=[Idempotent])
+def post_copy(
+    doc: DocSlug, n: EditionNumber, body: CopyIn, session: SessionDep, user: Approver
+) -> CopyOut:
+    """Register a printed copy of edition `n`: its holder (an account's username, or a
+    name) and where it is kept. The answer's `copy` is its number."""
+    document = document_by_slug(session, doc)
+    copy = register_copy(
+        session, user, document, edition=n, holder=body.holder, location=body.location
+    )
+    return next(
+        _copy_out(status)
+        for status in copy_register(session, document)
+        if status.number == copy.number
+    )
+
+
+@router.post("/documents/{doc}/editions/{n}/copies/{c}/replaced")
+def post_copy_replaced(
+    doc: DocSlug,
+    n: EditionNumber,
+    c: EditionNumber,
+    body: CopyReplacedIn,
+    session: SessionDep,
+    user: Reader,
+) -> CopyReplacedOut:
+    """Record, signed with your password, that copy `c`, which holds edition `n`, was
+    replaced with `edition` and the old print destroyed: its holder or an approver."""
+    document = document_by_slug(session, doc)
+    row = replace_copy(
+        session, user, document, c, edition=body.edition, password=body.password, holds_now=n
+    )
+    signature = session.get(ElectronicSignature, row.signature_id)
+    assert signature is not None
+    return CopyReplacedOut(
+        number=c,
+        edition=row.edition,
+        signature=SignatureOut.model_validate(signature_of_record(signature)),
+    )

@@ -1,0 +1,253 @@
+"""The report of who has read an edition: per team and person, each chapter it asked them to
+read, with its status, and the counts a manager reads at a glance.
+
+A row is one acknowledgement the edition asked for (`ReadingObligation`), or one person
+without an account whom a briefing informed. Its status, first that applies:
+`acknowledged` (the person confirmed one of the edition's texts of the chapter, in any
+language), `briefed` (a briefing of their team on the chapter listed them), `overdue` (the
+due date passed while the edition was in effect), else `pending`. An ask that a later
+edition in effect superseded (it changed the chapter again) and that nobody settled is not
+a row of this edition: it is counted as `superseded`. People whose account was disabled
+appear only where they had confirmed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from sop_platform.core.accounts import role_of
+from sop_platform.core.clock import utc_today
+from sop_platform.core.errors import Forbidden, NotFound
+from sop_platform.core.models import (
+    Acknowledgement,
+    Briefing,
+    BriefingAttendee,
+    Document,
+    ReadingObligation,
+    Team,
+    User,
+)
+from sop_platform.core.reading_obligations import (
+    ACKNOWLEDGED,
+    BRIEFED,
+    OVERDUE,
+    PENDING,
+    STATUSES,
+    edition_history,
+)
+from sop_platform.core.roles import Role
+
+NO_TEAM = ""
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    username: str | None  # an account's; None for a briefed person without one
+    name: str  # the full name, or the name as the briefing wrote it
+    team: str  # team id, "" for none
+    chapter: str
+    status: str
+    due: date | None
+    briefed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Tally:
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def percent(self, status: str) -> float:
+        return round(100 * self.counts.get(status, 0) / self.total, 1) if self.total else 0.0
+
+    @property
+    def informed(self) -> float:
+        """Acknowledged or briefed, in percent."""
+        if not self.total:
+            return 0.0
+        done = self.counts.get(ACKNOWLEDGED, 0) + self.counts.get(BRIEFED, 0)
+        return round(100 * done / self.total, 1)
+
+
+@dataclass
+class Readership:
+    document: str
+    edition: int
+    effective_date: date
+    rows: list[ReportRow] = field(default_factory=list)
+    superseded: int = 0
+    team_names: dict[str, str] = field(default_factory=dict)
+
+    def tally(self, rows: list[ReportRow] | None = None) -> Tally:
+        counts = Counter(row.status for row in (self.rows if rows is None else rows))
+        return Tally({status: counts.get(status, 0) for status in STATUSES})
+
+    def by_team(self) -> list[tuple[str, str, Tally]]:
+        """(team id, team name, its tally) for each team with rows, by team id; people in no
+        team last."""
+        teams = sorted({row.team for row in self.rows}, key=lambda team: (team == NO_TEAM, team))
+        return [
+            (
+                team,
+                self.team_names.get(team, team),
+                self.tally([row for row in self.rows if row.team == team]),
+            )
+            for team in teams
+        ]
+
+
+def readership(
+    session: Session,
+    document: Document,
+    number: int,
+    *,
+    team: str | None = None,
+    today: date | None = None,
+) -> Readership:
+    """Who edition `number` asked to read what, and where each stands (`team`: only the
+    people of that team)."""
+    today = today or utc_today()
+    history = edition_history(session, document)
+    edition = next((item for item in history if item.number == number), None)
+    if edition is None:
+        raise NotFound(f"document '{document.slug}' has no edition {number} in force or coming")
+    in_effect = edition.effective_date <= today
+    teams = {
+        team_id: (slug, name)
+        for team_id, slug, name in session.exec(select(Team.id, Team.slug, Team.name))
+    }
+    team_id = None
+    if team is not None:
+        team_id = next((key for key, (slug, _) in teams.items() if slug == team), None)
+        if team_id is None:
+            raise NotFound(f"team '{team}' does not exist")
+    report = Readership(
+        document.slug,
+        number,
+        edition.effective_date,
+        team_names={slug: name for slug, name in teams.values()},
+    )
+
+    asks = session.exec(
+        select(
+            col(ReadingObligation.user_id),
+            col(ReadingObligation.chapter_slug),
+            col(ReadingObligation.due),
+        ).where(ReadingObligation.document_id == document.id, ReadingObligation.edition == number)
+    ).all()
+    later_in_effect = [
+        item.number for item in history if item.number > number and item.effective_date <= today
+    ]
+    superseded = (
+        set(
+            session.exec(
+                select(ReadingObligation.user_id, ReadingObligation.chapter_slug).where(
+                    ReadingObligation.document_id == document.id,
+                    col(ReadingObligation.edition).in_(later_in_effect),
+                )
+            ).all()
+        )
+        if later_in_effect
+        else set()
+    )
+    shas = {sha for texts in edition.texts.values() for sha in texts.values()}
+    acknowledged = set(
+        session.exec(
+            select(Acknowledgement.user_id, Acknowledgement.chapter_slug).where(
+                Acknowledgement.document_id == document.id,
+                col(Acknowledgement.sha256).in_(shas),
+            )
+        ).all()
+    )
+    briefed: dict[tuple[int, str], str] = {}
+    unnamed: list[ReportRow] = []
+    briefings = session.exec(
+        select(Briefing, BriefingAttendee)
+        .join(BriefingAttendee, col(BriefingAttendee.briefing_id) == Briefing.id)
+        .where(Briefing.document_id == document.id, Briefing.edition == number)
+        .order_by(col(Briefing.id), col(BriefingAttendee.id))
+    )
+    seen_unnamed: set[tuple[str, str, str]] = set()
+    for briefing, attendee in briefings:
+        slug_of_team = teams.get(briefing.team_id, (NO_TEAM, ""))[0]
+        for chapter in json.loads(briefing.chapters):
+            if attendee.user_id is not None:
+                briefed.setdefault((attendee.user_id, chapter), briefing.recorded_by)
+                continue
+            key = (slug_of_team, attendee.name.casefold(), chapter)
+            if key in seen_unnamed or (team_id is not None and briefing.team_id != team_id):
+                continue
+            seen_unnamed.add(key)
+            unnamed.append(
+                ReportRow(
+                    None, attendee.name, slug_of_team, chapter, BRIEFED, None, briefing.recorded_by
+                )
+            )
+
+    user_ids = {user_id for user_id, _, _ in asks}
+    people = (
+        {user.id: user for user in session.exec(select(User).where(col(User.id).in_(user_ids)))}
+        if user_ids
+        else {}
+    )
+    rows: list[ReportRow] = []
+    for user_id, chapter, due in asks:
+        person = people.get(user_id)
+        if person is None or (team_id is not None and person.team_id != team_id):
+            continue
+        done = (user_id, chapter) in acknowledged
+        if not done and (user_id, chapter) in superseded:
+            report.superseded += 1
+            continue
+        if not done and not person.active:
+            continue
+        briefer = briefed.get((user_id, chapter))
+        if done:
+            status = ACKNOWLEDGED
+        elif briefer is not None:
+            status = BRIEFED
+        elif in_effect and today > due:
+            status = OVERDUE
+        else:
+            status = PENDING
+        rows.append(
+            ReportRow(
+                person.username,
+                person.full_name or person.username,
+                teams.get(person.team_id, (NO_TEAM, ""))[0] if person.team_id else NO_TEAM,
+                chapter,
+                status,
+                due,
+                briefer if status == BRIEFED else None,
+            )
+        )
+    rows.extend(unnamed)
+    rows.sort(key=lambda row: (row.team == NO_TEAM, row.team, row.name.casefold(), row.chapter))
+    report.rows = rows
+    return report
+
+
+def visible_team(session: Session, user: User, team: str | None) -> str | None:
+    """Which team's rows `user` may see when asking for `team` (None: every team):
+    approvers and administrators see every team, a team leader their own (asked for or
+    not), anyone else nothing (Forbidden)."""
+    if role_of(user).includes(Role.APPROVER):
+        return team
+    led = led_team(session, user)
+    if led is None:
+        raise Forbidden("who has read an edition is shown to team leaders, approvers and admins")
+    if team is not None and team != led.slug:
+        raise Forbidden(f"you lead team '{led.slug}': you see its readership, not team '{team}'")
+    return led.slug
+
+
+def led_team(session: Session, user: User) -> Team | None:
+    """The team `user` leads, if any."""
+    return session.exec(select(Team).where(Team.leader_id == user.id)).first()
