@@ -18,6 +18,42 @@ down_revision = '0009'
 branch_labels = None
 depends_on = None
 
+# Records of who owed, read, briefed and replaced what: the application only inserts them,
+# and the database refuses to change or delete them (as for revisions, migration 0002).
+APPEND_ONLY = (
+    "reading_obligation",
+    "acknowledgement",
+    "briefing",
+    "briefing_attendee",
+    "controlled_copy",
+    "copy_replacement",
+)
+
+
+def _refuse_changes() -> None:
+    if op.get_context().dialect.name == "postgresql":
+        for table in APPEND_ONLY:
+            op.execute(
+                f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION sop_refuse_change()"
+            )
+        return
+    for table in APPEND_ONLY:
+        for action in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} rows are immutable'); END"
+            )
+
+
+def _allow_changes() -> None:
+    for table in APPEND_ONLY:
+        if op.get_context().dialect.name == "postgresql":
+            op.execute(f"DROP TRIGGER {table}_immutable ON {table}")
+        else:
+            for action in ("update", "delete"):
+                op.execute(f"DROP TRIGGER {table}_no_{action}")
+
 
 def upgrade() -> None:
     # Plain ALTER TABLE ... ADD COLUMN: a batch would rebuild `document`, which the frozen
@@ -137,9 +173,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('copy_replacement', schema=None) as batch_op:
         batch_op.create_index('ix_copy_replacement_copy_id', ['copy_id'], unique=False)
+    _refuse_changes()
 
 
 def downgrade() -> None:
+    _allow_changes()
     with op.batch_alter_table('copy_replacement', schema=None) as batch_op:
         batch_op.drop_index('ix_copy_replacement_copy_id')
     op.drop_table('copy_replacement')

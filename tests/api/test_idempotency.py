@@ -37,6 +37,9 @@ KEYED = {
     ("POST", "/api/v1/me/attestation"),
     ("POST", "/api/v1/organisations"),
     ("POST", "/api/v1/teams"),
+    ("POST", "/api/v1/acknowledgements"),
+    ("POST", "/api/v1/briefings"),
+    ("POST", "/api/v1/documents/{doc}/editions/{n}/copies"),
 }
 
 

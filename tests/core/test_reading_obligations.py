@@ -7,6 +7,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from sop_platform.core.acknowledgements import acknowledge, reading_of
@@ -280,3 +281,32 @@ def test_briefing_record_is_signed(lane: Database):
     assert [(item.chapter, item.briefed.by if item.briefed else None) for item in briefed] == [
         (CHAPTER, "tural")
     ]
+
+
+@pytest.mark.parametrize("table", ["acknowledgement", "reading_obligation", "briefing_attendee"])
+def test_who_read_what_cannot_be_changed_or_deleted(lane: Database, table: str):
+    with lane.session(write=True) as session:
+        document = _document(session)
+        acknowledge(
+            session,
+            _user(session, "ilkin"),
+            document,
+            edition=1,
+            chapter=CHAPTER,
+            language="en",
+            sha256=_sha(session, 1),
+        )
+        record_briefing(
+            session,
+            _user(session, "tural"),
+            document,
+            edition=1,
+            chapters=[CHAPTER],
+            team="mag-mc-3",
+            attendees=["Samir Huseynov"],
+            held_on=TODAY,
+            password=PASSWORD,
+        )
+    for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
+        with pytest.raises(Exception, match="immutable"), lane.session(write=True) as session:
+            session.exec(text(statement))  # type: ignore[call-overload]
