@@ -18,6 +18,7 @@ _MAX_ID = 2**31 - 1
 DocSlug = Annotated[str, Path(pattern=SLUG.pattern, description="document id, e.g. anama-sop")]
 ChapterSlug = Annotated[str, Path(pattern=SLUG.pattern, description="chapter id")]
 EditionNumber = Annotated[int, Path(ge=1, le=_MAX_ID)]
+CopyNumber = Annotated[int, Path(ge=1, le=_MAX_ID, description="controlled copy number")]
 RevisionNumber = Annotated[int, Path(ge=1, le=_MAX_ID)]
 CrId = Annotated[int, Path(ge=1, le=_MAX_ID, description="change request number")]
 CommentId = Annotated[int, Path(ge=1, le=_MAX_ID)]

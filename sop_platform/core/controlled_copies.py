@@ -141,6 +141,12 @@ def held_edition(copy: ControlledCopy, replacements: list[CopyReplacement]) -> i
     return max([copy.edition, *(row.edition for row in replacements)])
 
 
+def edition_held(session: Session, copy: ControlledCopy) -> int:
+    """The edition `copy` holds now, read from its replacements."""
+    assert copy.id is not None
+    return held_edition(copy, _replacements(session, [copy.id]).get(copy.id, []))
+
+
 def replace_copy(
     session: Session,
     signer: User,

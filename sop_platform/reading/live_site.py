@@ -29,7 +29,7 @@ from sop_platform.reading.memos import Memos, attach
 from sop_platform.reading.published_editions import loaded_edition
 from sop_platform.render import site_pages
 from sop_platform.render.compare import DriftView, flagged_clauses
-from sop_platform.render.edition_pdf import chapter_pdf, edition_pdf
+from sop_platform.render.edition_pdf import CopyMark, chapter_pdf, edition_pdf
 from sop_platform.render.memo import Memo
 from sop_platform.render.publication import (
     EditionStatus,
@@ -392,22 +392,37 @@ class LiveSite:
         language = self._language(lang, self._shelf(state, doc).default_language)
 
         def build() -> Page:
-            edition, status = self._resolve(state, doc, None)
-            if language not in edition.languages:
-                raise NotFound(f"'{doc}' is not published in '{language}'")
-            shown = {name for c in edition.chapters for name in media_named_in(c.text)}
-            with self._session() as session:
-                images = media_payloads(session, shown)
-            if slug is None:
-                return Page(
-                    edition_pdf(edition, status, language, images, self.memos.pdfs), PDF, CURRENT
-                )
-            _require_chapter(edition, doc, slug)
-            return Page(
-                chapter_pdf(edition, status, slug, language, images, self.memos.pdfs), PDF, CURRENT
-            )
+            return Page(self._pdf(state, doc, None, language, slug), PDF, CURRENT)
 
         return self._cached(state, ("pdf", doc, slug, language), build, memory_only)
+
+    def copy_pdf(self, doc: str, number: int, lang: str | None, copy: CopyMark) -> bytes:
+        """Edition `number` (any published one) as the PDF of the controlled copy `copy`,
+        its line on every page. Not kept with the pages (one per copy): the PDF memo,
+        keyed by the HTML, which names the copy, spares laying it out again."""
+        state = self.state()
+        language = self._language(lang, self._shelf(state, doc).default_language)
+        return self._pdf(state, doc, number, language, None, copy)
+
+    def _pdf(
+        self,
+        state: _State,
+        doc: str,
+        number: int | None,
+        language: str,
+        slug: str | None,
+        copy: CopyMark | None = None,
+    ) -> bytes:
+        edition, status = self._resolve(state, doc, number)
+        if language not in edition.languages:
+            raise NotFound(f"'{doc}' is not published in '{language}'")
+        shown = {name for c in edition.chapters for name in media_named_in(c.text)}
+        with self._session() as session:
+            images = media_payloads(session, shown)
+        if slug is None:
+            return edition_pdf(edition, status, language, images, self.memos.pdfs, copy)
+        _require_chapter(edition, doc, slug)
+        return chapter_pdf(edition, status, slug, language, images, self.memos.pdfs, copy)
 
     def _published_media(self, state: _State) -> set[str]:
         """The images that the chapters of any issued edition show: the only ones the

@@ -192,9 +192,29 @@ def _css_string(text: str) -> str:
 _COUNTERS = re.compile(r"(\{page\}|\{pages\})")
 
 
-def _page_rules(edition: PublishedEdition, status: EditionStatus, language: str) -> str:
-    """The page margins' text in the reader's language: the footer (document, edition,
-    page x of y) and, on an edition not in effect, its status at the top of every page."""
+@dataclass(frozen=True)
+class CopyMark:
+    """A registered printed copy (a controlled copy): its number within the document and
+    who holds it, printed on every page of its PDF."""
+
+    number: int
+    holder: str
+
+
+def copy_line(language: str, copy: CopyMark | None) -> str:
+    """What every page says of the print: "Controlled copy N - holder" for a registered
+    copy, else that it is uncontrolled when printed."""
+    if copy is None:
+        return catalogue(language)["pdf_copy_uncontrolled"]
+    return said(language, "pdf_copy_controlled", number=copy.number, holder=copy.holder)
+
+
+def _page_rules(
+    edition: PublishedEdition, status: EditionStatus, language: str, copy: CopyMark | None
+) -> str:
+    """The page margins' text in the reader's language: under every page, the copy line
+    (the cover included) above the footer (document, edition, page x of y); on an edition
+    not in effect, its status at the top of every page."""
     words = catalogue(language)
     footer = []
     for piece in _COUNTERS.split(words["pdf_footer"]):
@@ -206,7 +226,14 @@ def _page_rules(edition: PublishedEdition, status: EditionStatus, language: str)
             footer.append(
                 _css_string(piece.format(document=edition.document_title, edition=edition.number))
             )
-    rules = [f"@page {{ @bottom-center {{ content: {' '.join(footer)}; }} }}"]
+    # The line ends in a newline that `white-space: pre-line` keeps: two lines, one box,
+    # as wide as the page, whatever the length of the document's title.
+    line = copy_line(language, copy)
+    rules = [
+        "@page { @bottom-center { white-space: pre-line; content: "
+        f"{_css_string(line + chr(10))} {' '.join(footer)}; }} }}",
+        f"@page cover {{ @bottom-center {{ content: {_css_string(line)}; }} }}",
+    ]
     warning = _status_line(edition, status, language)
     if warning:
         rules.append(f"@page {{ @top-left {{ content: {_css_string(warning)}; }} }}")
@@ -225,15 +252,22 @@ def _status_line(edition: PublishedEdition, status: EditionStatus, language: str
 
 
 def _html(
-    template: str, edition: PublishedEdition, status: EditionStatus, language: str, **context: Any
+    template: str,
+    edition: PublishedEdition,
+    status: EditionStatus,
+    language: str,
+    copy: CopyMark | None,
+    **context: Any,
 ) -> str:
-    style = f"{_stylesheet()}\n{_page_rules(edition, status, language)}"
+    style = f"{_stylesheet()}\n{_page_rules(edition, status, language, copy)}"
     return rendered(
         template,
         language,
         edition=edition,
         status=status,
         status_line=_status_line(edition, status, language),
+        copy=copy,
+        copy_line=copy_line(language, copy),
         # Our stylesheet, and page rules whose every text is escaped by `_css_string`;
         # "</" cannot occur in either.
         style=Markup(style.replace("</", "<\\/")),  # noqa: S704
@@ -279,8 +313,14 @@ def _known(edition: PublishedEdition, language: str) -> None:
         raise ValueError(f"{edition.document} is not published in '{language}'")
 
 
-def edition_html(edition: PublishedEdition, status: EditionStatus, language: str) -> str:
-    """The HTML that `edition_pdf` lays out: cover, contents, amendment record, chapters."""
+def edition_html(
+    edition: PublishedEdition,
+    status: EditionStatus,
+    language: str,
+    copy: CopyMark | None = None,
+) -> str:
+    """The HTML that `edition_pdf` lays out: cover, contents, amendment record, chapters;
+    `copy`, the registered copy it is printed as (None: an uncontrolled print)."""
     _known(edition, language)
     chapters = edition.one_per_chapter(language)
     targets = _targets(chapters, frozenset(edition.slugs()))
@@ -295,6 +335,7 @@ def edition_html(edition: PublishedEdition, status: EditionStatus, language: str
         edition,
         status,
         language,
+        copy,
         contents=contents,
         chapters=[_chapter_view(edition, chapter, language, targets) for chapter in chapters],
         lines=_approvals(edition.amendments),
@@ -303,7 +344,13 @@ def edition_html(edition: PublishedEdition, status: EditionStatus, language: str
     )
 
 
-def chapter_html(edition: PublishedEdition, status: EditionStatus, slug: str, language: str) -> str:
+def chapter_html(
+    edition: PublishedEdition,
+    status: EditionStatus,
+    slug: str,
+    language: str,
+    copy: CopyMark | None = None,
+) -> str:
     """The HTML that `chapter_pdf` lays out."""
     _known(edition, language)
     if slug not in edition.slugs():
@@ -315,6 +362,7 @@ def chapter_html(edition: PublishedEdition, status: EditionStatus, slug: str, la
         edition,
         status,
         language,
+        copy,
         view=_chapter_view(
             edition, chapter, language, targets, _clause_entries(chapter, deepest=6)
         ),
@@ -345,11 +393,14 @@ def edition_pdf(
     language: str,
     images: Images | None = None,
     memo: Memo[str, bytes] | None = None,
+    copy: CopyMark | None = None,
 ) -> bytes:
     """The whole edition as a PDF in `language`, one of the document's languages (each
     chapter in that language where it exists, else in the language it exists in);
-    `images` holds the pictures its chapters show."""
-    return pdf_of_html(with_images(edition_html(edition, status, language), images or {}), memo)
+    `images` holds the pictures its chapters show; `copy`, the registered copy it is
+    printed as, named on every page (None: every page says it is uncontrolled)."""
+    html = edition_html(edition, status, language, copy)
+    return pdf_of_html(with_images(html, images or {}), memo)
 
 
 def chapter_pdf(
@@ -359,10 +410,11 @@ def chapter_pdf(
     language: str,
     images: Images | None = None,
     memo: Memo[str, bytes] | None = None,
+    copy: CopyMark | None = None,
 ) -> bytes:
     """One chapter of the edition as a PDF, in `language` where it exists; KeyError for a
-    chapter the edition lacks."""
-    html = chapter_html(edition, status, slug, language)
+    chapter the edition lacks. `copy` as for `edition_pdf`."""
+    html = chapter_html(edition, status, slug, language, copy)
     return pdf_of_html(with_images(html, images or {}), memo)
 
 

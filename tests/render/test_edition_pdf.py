@@ -33,7 +33,14 @@ from sop_platform.core.database import Database
 from sop_platform.core.editions import edition_by_number
 from sop_platform.core.translations import IssuedOutdatedClause, OutdatedClause
 from sop_platform.reading.published_editions import editions_summary, published_edition
-from sop_platform.render.edition_pdf import chapter_pdf, data_only_fetcher, edition_pdf
+from sop_platform.render.edition_pdf import (
+    CopyMark,
+    chapter_pdf,
+    data_only_fetcher,
+    edition_html,
+    edition_pdf,
+    pdf_memo,
+)
 from sop_platform.render.outlines import rendered_outline
 from sop_platform.render.publication import (
     EditionStatus,
@@ -588,3 +595,60 @@ def test_the_fetcher_refuses_files_and_web_addresses_and_reads_data_urls():
         "http://127.0.0.1/",
         "https://example.org/x.png",
     ]
+
+
+# Controlled copies: every page says whether the print is a registered copy, and whose.
+UNCONTROLLED = {"en": "Uncontrolled when printed", "az": "Çap edildikdə nəzarətsiz nüsxədir"}
+HOLDER = "Tural Əliyev"
+
+
+@pytest.fixture(scope="module")
+def copy_pages(published: Published) -> list[str]:
+    copy = CopyMark(1, HOLDER)
+    return _pages(edition_pdf(published.second, published.second_status, "en", copy=copy))
+
+
+def test_every_page_of_an_uncontrolled_print_says_so_in_its_language(
+    published: Published, english_pages: list[str], azerbaijani_pages: list[str]
+) -> None:
+    chapter = _pages(chapter_pdf(published.second, published.second_status, CHAPTER, "en"))
+
+    for pages, language in ((english_pages, "en"), (chapter, "en"), (azerbaijani_pages, "az")):
+        assert all(UNCONTROLLED[language] in text for text in pages), language
+        assert not any("Controlled copy" in text for text in pages)
+    assert "Printed copies are uncontrolled" in " ".join(english_pages[0].split())
+
+
+def test_every_page_of_a_controlled_copy_names_the_copy_and_its_holder(
+    copy_pages: list[str], english_pages: list[str]
+) -> None:
+    total = len(copy_pages)
+
+    assert total == len(english_pages)
+    assert all(f"Controlled copy 1 - {HOLDER}" in text for text in copy_pages)
+    assert not any(UNCONTROLLED["en"] in text for text in copy_pages)
+    assert "Printed copies are uncontrolled. Before" not in " ".join(copy_pages[0].split())
+    assert "registered to its holder" in " ".join(copy_pages[0].split())
+    for number, text in enumerate(copy_pages[1:], start=2):
+        assert f"{TITLE} · Edition 2 · page {number} of {total}" in text, number
+
+
+def test_a_controlled_copy_is_its_own_pdf_in_the_memo_and_in_azerbaijani(
+    published: Published,
+) -> None:
+    memo = pdf_memo()
+    # A name with CSS and markup in it is printed as written.
+    hostile = 'Tural "MAG" } @page { x } </style><b>'
+    status = published.second_status
+
+    plain = _pages(chapter_pdf(published.second, status, CHAPTER, "az", memo=memo))
+    copy = _pages(
+        chapter_pdf(published.second, status, CHAPTER, "az", memo=memo, copy=CopyMark(7, hostile))
+    )
+
+    assert all(UNCONTROLLED["az"] in text for text in plain)
+    assert all(f"Nəzarət olunan nüsxə 7 - {hostile}" in text for text in copy)
+    assert not any(UNCONTROLLED["az"] in text for text in copy)
+    assert edition_html(published.second, status, "en", CopyMark(1, "A")) != edition_html(
+        published.second, status, "en", CopyMark(2, "A")
+    )
