@@ -140,10 +140,10 @@
       setState(said("sending"), "");
     } else if (outcome && outcome.status === "refused" && !done) {
       setState(outcome.code === 409 ? said("stale") : said("refused", { reason: outcome.reason }), "refused");
-    } else if (failure && open) {
-      setState(said("failed", { reason: failure }), "refused");
     } else if (open && needsPassword && !navigator.onLine) {
       setState(said("offline-password"), "refused");
+    } else if (failure && open) {
+      setState(said("failed", { reason: failure }), "refused");
     } else if (!open) {
       var at = (outcome && outcome.status === "confirmed" ? outcome : done).read_at;
       setState(said(justConfirmed ? "confirmed" : "confirmed-before", { time: when(at) }), "confirmed");
