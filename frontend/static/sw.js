@@ -7,6 +7,13 @@ var PREFIX = "sop-site-";
 var CACHE = PREFIX + VERSION;
 var WAIT_FOR_NETWORK_MS = 4000;
 
+// The queue of acknowledgements made without a connection, shared with the pages
+// (IndexedDB); sent here on a background `sync` when the connection returns. A copy
+// without it (the file could not be fetched) still serves the edition offline.
+try {
+  importScripts("static/acknowledge-queue.js?v=__ASSETS_VERSION__");
+} catch (error) { /* no queue in this worker: pages send it when they open */ }
+
 function inScope(path) { return new URL(path, self.registration.scope).href; }
 
 function tell(message) {
@@ -90,4 +97,17 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   event.respondWith(fromCache(request).then(function (cached) { return cached || fetch(request); }));
+});
+
+self.addEventListener("sync", function (event) {
+  var queue = self.SopAcknowledgements;
+  if (!queue || event.tag !== queue.SYNC_TAG) return;
+  event.waitUntil(queue.flush().then(function (report) {
+    var told = report.sent.length || report.refused.length
+      ? tell({ type: "acknowledgements" }) : Promise.resolve();
+    return told.then(function () {
+      // Still no connection: failing lets the browser try again later.
+      if (report.offline && report.waiting) throw new Error("offline: try again later");
+    });
+  }));
 });

@@ -55,6 +55,8 @@ class Owed:
     due: date
     overdue: bool
     briefed: BriefedBy | None = None
+    # The document's policy: confirming needs the reader's password (a signature).
+    password_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ def reading_of(session: Session, user: User, today: date | None = None) -> Readi
                 due=obligation.due,
                 overdue=today > obligation.due,
                 briefed=briefings.get((document_id, obligation.edition, slug)),
+                password_required=document.acknowledgement_password,
             )
             (reading.briefed if item.briefed else reading.owed).append(item)
     reading.owed.sort(key=lambda item: (item.due, item.document, item.number))

@@ -176,6 +176,7 @@ def published_edition(
                 signatures=signatures,
                 previous=cache.outline(*old_texts[chapter.id]) if chapter.id in old_texts else None,
                 outdated=tuple(outdated.get((chapter.slug, chapter.language), ())),
+                sha256=row.sha256,
             )
         )
     frozen = tuple(chapters)

@@ -41,6 +41,9 @@ class PublishedChapter:
     # For a translation: its clauses whose source text changed after the text they follow,
     # and source clauses it lacks, as this edition froze both (`core/translations.py`).
     outdated: tuple[IssuedOutdatedClause, ...] = ()
+    # The sha256 of `text`, exactly as the edition froze it: what a reader's
+    # acknowledgement of having read this text binds (`core/acknowledgements.py`).
+    sha256: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,14 @@ from sop_platform.core.hashing import sha256_hex
 from sop_platform.render.outlines import RENDERER_VERSION
 from sop_platform.resources import shipped_dir
 
-ASSETS = ("site.css", "site.js", "search.js", "icon.svg")
+ASSETS = (
+    "site.css",
+    "site.js",
+    "search.js",
+    "icon.svg",
+    "acknowledge-queue.js",
+    "acknowledge.js",
+)
 # The staff application's own files: served beside the site's, never kept for offline use.
 STAFF_ASSETS = ("app.css", "app.js", "editor.js", "review.js")
 MEDIA_TYPES = {
@@ -37,7 +44,13 @@ def assets_version() -> str:
 
 
 def service_worker(site_version: str) -> bytes:
-    return asset_bytes("sw.js").replace(b"__SITE_VERSION__", site_version.encode())
+    """The worker, naming the site's version (a new one installs it again) and the version
+    of the assets it imports (which the browser would otherwise keep as first fetched)."""
+    return (
+        asset_bytes("sw.js")
+        .replace(b"__SITE_VERSION__", site_version.encode())
+        .replace(b"__ASSETS_VERSION__", assets_version().encode())
+    )
 
 
 def site_version(editions: list[tuple[str, int]]) -> str:

@@ -257,6 +257,10 @@ def chapter_page(
             languages=_languages(edition, slug, urls, number),
         )
     marks = _marks(edition, chapter)
+    changes = [
+        {"anchor": clause.anchor, "number": clause.number, "title": clause.title}
+        for clause, _old in changed_clauses(chapter)
+    ]
     targets = _targets_from(edition_targets(edition, language, urls, memos), chapter)
     outdated = outdated_marks(edition, chapter, targets)
     body = _finished_body(edition, chapter, urls, marks, outdated, memos)
@@ -278,6 +282,8 @@ def chapter_page(
         body=Markup(body),  # noqa: S704 -- built by our renderer, every text escaped there
         contents=_contents(chapter, frozenset(marks), edition.number, memos),
         changed_count=len(marks),
+        changes=changes,
+        texts={variant.language: variant.sha256 for variant in edition.variants(slug)},
         changed_summary=said_count(language, "changed_summary", len(marks), number=edition.number),
         source=source,
         outdated_count=len(outdated),

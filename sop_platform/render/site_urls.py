@@ -29,6 +29,7 @@ class SiteUrls(Protocol):
     def pdf(self, doc: str, language: str, slug: str | None = None) -> str: ...
     def root(self) -> str: ...
     def page_policy(self) -> str: ...
+    def api(self) -> str: ...
 
 
 def _q(part: str) -> str:
@@ -46,6 +47,10 @@ class AppUrls:
 
     def page_policy(self) -> str:
         return ""  # the app sends the policy as a header, with what only a header can say
+
+    def api(self) -> str:
+        # Where a page's script asks the signed-in reader's own state (what they owe).
+        return "/api/v1/"
 
     def home(self) -> str:
         return path_of("index")
@@ -107,6 +112,9 @@ class StaticUrls:
     def page_policy(self) -> str:
         # No server sends this page's headers: it states the app's policy itself.
         return meta_policy()
+
+    def api(self) -> str:
+        return ""  # a copy on a stick or a mirror has no accounts: nobody signs in there
 
     def home(self) -> str:
         return self.prefix + file_of("index")

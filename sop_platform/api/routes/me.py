@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
 
-from sop_platform.api.deps import OwnAccount, Reader, SessionDep, cookie_session
+from sop_platform.api.deps import OwnAccount, Reader, SessionDep, SettingsDep, cookie_session
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
 from sop_platform.api.schemas.accounts import AttestationIn, PasswordChange, UserOut
 from sop_platform.api.schemas.signatures import SignatureOut
@@ -18,6 +18,7 @@ from sop_platform.core.attestation import attest, statement_for
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.signatures import signature_of_record
 from sop_platform.core.teams import membership
+from sop_platform.core.web_sessions import csrf_token
 
 router = APIRouter(prefix="/api/v1/me", tags=["accounts"], route_class=IdempotentRoute)
 
@@ -27,6 +28,14 @@ class StatementOut(BaseModel):
     language: str
     sha256: str
     attested_at: datetime | None
+
+
+class CsrfOut(BaseModel):
+    username: str
+    csrf_token: str = Field(
+        description="send it as `X-CSRF-Token` with a POST signed in by the session cookie; "
+        "empty when signed in by a bearer token (which needs none)"
+    )
 
 
 class AttestationOut(BaseModel):
@@ -40,6 +49,22 @@ def me(user: OwnAccount, session: SessionDep) -> UserOut:
     """The signed-in account: role, organisation and team, whether it must change its
     password, when it attested."""
     return UserOut.of(user, membership(session, user))
+
+
+@router.get("/csrf-token")
+def my_csrf_token(
+    user: Reader,
+    settings: SettingsDep,
+    response: Response,
+    browser: Annotated[str, Depends(cookie_session)],
+) -> CsrfOut:
+    """Who is signed in, and the CSRF token of this browser session: for a script of a page
+    that is the same for everyone (the published site, kept offline), which therefore
+    cannot carry the token itself."""
+    # Another origin cannot read this answer (no CORS), and no cache may keep it.
+    response.headers["Cache-Control"] = "no-store"
+    token = csrf_token(settings.signing_key(), browser) if browser else ""
+    return CsrfOut(username=user.username, csrf_token=token)
 
 
 @router.post("/password")

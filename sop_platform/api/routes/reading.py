@@ -74,6 +74,7 @@ def my_acknowledgements(session: SessionDep, user: Reader) -> MyAcknowledgements
     team briefing informed you of, and what you confirmed (newest first)."""
     reading = reading_of(session, user)
     return MyAcknowledgementsOut(
+        username=user.username,
         owed=[OwedOut.model_validate(item) for item in reading.owed],
         briefed=[OwedOut.model_validate(item) for item in reading.briefed],
         done=[_done(session, row) for row in reading.done],

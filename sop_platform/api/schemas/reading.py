@@ -35,6 +35,9 @@ class OwedOut(BaseModel):
     due: date
     overdue: bool
     briefed: BriefedByOut | None = Field(description="the briefing that informed this person")
+    password_required: bool = Field(
+        description="the document's policy: confirming needs your password (`password`)"
+    )
 
 
 class DoneOut(BaseModel):
@@ -51,6 +54,7 @@ class DoneOut(BaseModel):
 
 
 class MyAcknowledgementsOut(BaseModel):
+    username: str = Field(description="whose they are: a device shared by several readers")
     owed: list[OwedOut]
     briefed: list[OwedOut] = Field(description="owed, but a team briefing informed the person")
     done: list[DoneOut]
