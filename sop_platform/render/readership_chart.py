@@ -3,11 +3,12 @@ briefed, pending, overdue), drawn as SVG on the server so that it needs no scrip
 
 A manager reads it at a glance on a laptop and on a phone: bar lengths are percentages of
 the SVG's width (no `viewBox`), so the bars stretch to any screen while the text keeps its
-size. Each bar is followed by its labels, two to a line, each with its swatch, its count and
-its percent: nothing is told by colour alone. The colours are Okabe and Ito's (told apart
-with every common colour-vision deficiency), and all but the first carry a pattern as well.
-The SVG is one image to a screen reader (`role="img"`, a `<title>` and a `<desc>` that say
-the totals); the page's table says the rest.
+size. Each bar is followed by its labels, one to a line (a phone's width holds the longest
+in any language), each with its swatch, its count and its percent: nothing is told by
+colour alone. The colours are Okabe and Ito's (told apart with every common colour-vision
+deficiency), and all but the first carry a pattern as well. The SVG is one image to a
+screen reader (`role="img"`, a `<title>` and a `<desc>` that say the totals); the page's
+table says the rest.
 
 Pure: text and counts in, escaped SVG out.
 """
@@ -28,11 +29,12 @@ STYLE: dict[str, tuple[str, str]] = {
 }
 ORDER = ("acknowledged", "briefed", "pending", "overdue")
 
-TITLE_LINE = 20  # the team's name and total
+NAME_LINE = 18  # the team's name
+HEADING_LINE = 18  # its total
 BAR = 24
-LABEL_LINE = 20
-GAP = 18
-BLOCK = TITLE_LINE + BAR + 6 + 2 * LABEL_LINE + GAP
+LABEL_LINE = 19  # one status to a line: a phone's width holds it in any language
+GAP = 16
+BLOCK = NAME_LINE + HEADING_LINE + 4 + BAR + 6 + len(ORDER) * LABEL_LINE + GAP
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,12 @@ def _bar(prefix: str, bar: Bar, top: int, names: Mapping[str, str], heading: str
     total = bar.total
     parts = [
         f'<g class="chart-bar" data-total="{total}">',
-        f'<text x="0" y="{top + 15}" class="chart-team"><tspan font-weight="700">'
-        f"{escape(bar.label)}</tspan> · {escape(heading)}</text>",
+        f'<text x="0" y="{top + 14}" font-weight="700" class="chart-team">'
+        f"{escape(bar.label)}</text>",
+        f'<text x="0" y="{top + NAME_LINE + 14}" fill="#4d4d4d" class="chart-total">'
+        f"{escape(heading)}</text>",
     ]
-    y = top + TITLE_LINE
+    y = top + NAME_LINE + HEADING_LINE + 4
     start = 0.0
     for status in ORDER:
         count = bar.counts.get(status, 0)
@@ -105,17 +109,15 @@ def _bar(prefix: str, bar: Bar, top: int, names: Mapping[str, str], heading: str
     )
     for index, status in enumerate(ORDER):
         count = bar.counts.get(status, 0)
-        column = "0" if index % 2 == 0 else "50%"
-        line = y + BAR + 6 + (index // 2) * LABEL_LINE
+        line = y + BAR + 6 + index * LABEL_LINE
         parts.append(
-            _fill(prefix, status, column, line + 2, "14", 14)
-            + f'<rect x="{column}" y="{line + 2}" width="14" height="14" fill="none"'
-            ' stroke="#1a1a1a"/>'
+            _fill(prefix, status, "0", line + 1, "14", 14)
+            + f'<rect x="0" y="{line + 1}" width="14" height="14" fill="none" stroke="#1a1a1a"/>'
         )
         label = f"{names.get(status, status)}: {count} ({percent(count, total)}%)"
         parts.append(
-            f'<text x="{column}" dx="20" y="{line + 14}" class="chart-label"'
-            f' data-status="{status}">{escape(label)}</text>'
+            f'<text x="20" y="{line + 13}" class="chart-label" data-status="{status}">'
+            f"{escape(label)}</text>"
         )
     parts.append("</g>")
     return "".join(parts)

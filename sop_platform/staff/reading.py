@@ -169,7 +169,7 @@ class Person:
     name: str
     username: str | None
     statuses: dict[str, str]  # chapter → status
-    briefed_by: dict[str, str]  # chapter → the leader who briefed them
+    briefed_by: list[str]  # who briefed them (usernames), for the chapters still briefed
 
 
 @dataclass(frozen=True)
@@ -190,8 +190,14 @@ class ReadershipView:
 
 
 def readership_view(
-    session: Session, user: User, document: Document, report: Readership, language: str
+    session: Session,
+    user: User,
+    document: Document,
+    report: Readership,
+    language: str,
+    no_team: str,
 ) -> ReadershipView:
+    """The report as the page shows it (`no_team`: how the page names people in no team)."""
     names = ChapterNames(session, document, language)
     chapters = names.ordered(sorted({row.chapter for row in report.rows}))
     grouped: dict[str, dict[tuple[str, str], list[ReportRow]]] = defaultdict(
@@ -206,14 +212,14 @@ def readership_view(
                 person_name,
                 username or None,
                 {row.chapter: row.status for row in rows},
-                {row.chapter: row.briefed_by for row in rows if row.briefed_by},
+                sorted({row.briefed_by for row in rows if row.briefed_by}),
             )
             for (person_name, username), rows in sorted(
                 grouped[team].items(), key=lambda item: item[0][0].casefold()
             )
         ]
         tables.append(TeamTable(team, name, people))
-    bars = [Bar(name, tally.counts) for _team, name, tally in report.by_team()]
+    bars = [Bar(name or no_team, tally.counts) for _team, name, tally in report.by_team()]
     every = role_of(user).includes(Role.APPROVER)
     if every:
         teams = [(team.slug, team.name) for team in session.exec(select(Team).order_by(Team.slug))]

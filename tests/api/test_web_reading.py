@@ -9,12 +9,16 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from sop_platform.core.chapters import document_by_slug, find_chapter, revision_text
-from sop_platform.core.chapters import save_chapter_text
+from sop_platform.core.chapters import (
+    document_by_slug,
+    find_chapter,
+    revision_text,
+    save_chapter_text,
+)
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.editions import issue_edition
-from tests.api.web_browser import HTML, Browser, SignIn, textarea
+from tests.api.web_browser import HTML, SignIn, textarea
 from tests.support import CHAPTER, DOCUMENT, PASSWORD, Api, MakeUser, edited
 
 TEAM = {"id": "mag-mc-3", "name": "MAG manual clearance team 3", "organisation": "MAG"}

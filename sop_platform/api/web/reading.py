@@ -109,16 +109,17 @@ def readership_page(
     document = document_by_slug(session, doc)
     report = readership(session, document, n, team=shown)
     language = interface_language(request)
-    view = readership_view(session, user, document, report, language)
+    no_team = said(language, "readership_no_team")
+    view = readership_view(session, user, document, report, language, no_team)
     names = {status: said(language, f"reading_status_{status}") for status in STATUSES}
     tally = report.tally()
+    shares = {status: percent(tally.counts[status], tally.total) for status in STATUSES}
     chart = readership_chart(
         view.bars,
         names=names,
         title=said(language, "readership_chart_title", document=document.title, number=n),
         description="; ".join(
-            f"{names[status]}: {tally.counts[status]} ({tally.percent(status)}%)"
-            for status in STATUSES
+            f"{names[status]}: {tally.counts[status]} ({shares[status]}%)" for status in STATUSES
         ),
         headings=[
             said(language, "readership_bar_heading", total=bar.total, informed=_informed(bar))
@@ -136,6 +137,8 @@ def readership_page(
         tally=tally,
         chart=chart,
         statuses=STATUSES,
+        shares=shares,
+        informed=percent(tally.counts["acknowledged"] + tally.counts["briefed"], tally.total),
         team=shown or "",
         csv=csv + (f"?team={quote(shown)}" if shown else ""),
         today=utc_today(),
