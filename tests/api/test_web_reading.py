@@ -111,6 +111,7 @@ def test_a_team_leader_records_a_briefing_and_the_deminer_sees_it(
     shown = rauf.get(recorded.headers["location"])
     azerbaijani = _in_azerbaijani(client, "/app/briefings/new")
     ilkin = sign_in("ilkin").get("/app/reading")
+    not_hers = sign_in("sarah").get(recorded.headers["location"])
 
     assert form.status_code == 200 and attendees == "Ilkin Mammadov"
     assert f'value="{CHAPTER}" id="chapter-{CHAPTER}" checked' in form.text
@@ -125,6 +126,7 @@ def test_a_team_leader_records_a_briefing_and_the_deminer_sees_it(
     assert "Komanda təlimatını qeyd et" in azerbaijani
     briefed = ilkin.text.split('id="briefed"', 1)[1].split("</section>", 1)[0]
     assert CHAPTER in briefed and 'title="rauf">Rauf</span>' in briefed
+    assert not_hers.status_code == 403
 
 
 def test_only_team_leaders_and_admins_open_the_briefing_form(sign_in: SignIn, lane: dict[str, Api]):
