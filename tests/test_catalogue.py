@@ -47,7 +47,11 @@ DYNAMIC = {
         "issued",
         "edition_withdrawn",
         "periodic_review",
+        "briefing_recorded",
+        "copy_registered",
+        "copy_replaced",
     ],
+    "reading_status_": ["acknowledged", "briefed", "pending", "overdue"],
     "wording_": list(WORDING_FIELDS),
     # A language as an adjective ("English", "ingiliscə"): outdated translations.
     "lang_adj_": list(LANGUAGES),

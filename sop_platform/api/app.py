@@ -48,6 +48,9 @@ from sop_platform.api.web import (
     chapters as staff_chapters,
 )
 from sop_platform.api.web import (
+    reading as staff_reading,
+)
+from sop_platform.api.web import (
     teams as staff_teams,
 )
 from sop_platform.api.web.pages import staff_error_page
@@ -123,6 +126,7 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
         sign_in.router,
         accounts.router,
         staff_teams.router,
+        staff_reading.router,
         home.router,
         staff_chapters.router,
         authoring.router,

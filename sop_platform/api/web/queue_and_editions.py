@@ -15,6 +15,7 @@ from sop_platform.api.deps import Approver, Author, Reader, SessionDep
 from sop_platform.api.errors import status_of
 from sop_platform.api.path_params import DocSlug, EditionNumber
 from sop_platform.api.web.pages import attempt, interface_language, see_other, staff_page
+from sop_platform.core.accounts import role_of
 from sop_platform.core.chapters import all_documents, chapters_of, document_by_slug
 from sop_platform.core.clock import utc_today
 from sop_platform.core.editions import (
@@ -29,10 +30,12 @@ from sop_platform.core.editions import (
 )
 from sop_platform.core.errors import DomainError, InvalidInput, ReleaseBlocked
 from sop_platform.core.models import User
+from sop_platform.core.roles import Role
 from sop_platform.render.site_text import said
 from sop_platform.review.issuing import issue_signed, pending_blockers
 from sop_platform.review.queue import review_queue
 from sop_platform.staff.blocker_rows import Places, blocker_rows, language_names
+from sop_platform.staff.reading import briefable_teams
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 
@@ -111,6 +114,8 @@ def _editions_page(
         reasons=reasons or {},
         next_number=(editions[0].number + 1) if editions else 1,
         max_days_ahead=MAX_DAYS_AHEAD,
+        approver_or_admin=role_of(user).includes(Role.APPROVER),
+        leads_team=bool(briefable_teams(session, user)),
         error=error,
         values=values or {"effective_date": (today + timedelta(days=1)).isoformat()},
     )
