@@ -294,9 +294,7 @@ def _apply_reading_settings(data: dict[str, Any], shown: str, plan: DocumentPlan
     if "acknowledgement_password" in data:
         password = data["acknowledgement_password"]
         if not isinstance(password, bool):
-            raise InvalidInput(
-                f"{shown}: field 'acknowledgement_password' must be true or false"
-            )
+            raise InvalidInput(f"{shown}: field 'acknowledgement_password' must be true or false")
         plan.acknowledgement_password = password
 
 

@@ -13,6 +13,8 @@ appear only where they had confirmed.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -232,6 +234,35 @@ def readership(
     rows.sort(key=lambda row: (row.team == NO_TEAM, row.team, row.name.casefold(), row.chapter))
     report.rows = rows
     return report
+
+
+CSV_COLUMNS = ("team", "username", "name", "chapter", "status", "due", "briefed_by")
+
+
+def readership_csv(report: Readership) -> str:
+    """The report as CSV, one row per person and chapter (the API's `.csv` and the CLI's
+    `--csv`)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in report.rows:
+        writer.writerow(
+            [
+                row.team,
+                row.username or "",
+                _cell(row.name),
+                row.chapter,
+                row.status,
+                row.due.isoformat() if row.due else "",
+                row.briefed_by or "",
+            ]
+        )
+    return out.getvalue()
+
+
+def _cell(value: str) -> str:
+    # A name typed by a team leader must not run as a formula in a spreadsheet.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def visible_team(session: Session, user: User, team: str | None) -> str | None:

@@ -410,9 +410,7 @@ def test_audience_and_acknowledgement_policy_are_read_when_the_document_is_creat
     sop = document_by_slug(session, "anama-sop")
     assert audience_of(sop) == parsed_audience(yaml.safe_load(AUDIENCE)["audience"])
     assert (sop.acknowledge_within_days, sop.acknowledgement_password) == (30, True)
-    created = session.exec(
-        select(AuditEvent).where(AuditEvent.action == "document.created")
-    ).all()
+    created = session.exec(select(AuditEvent).where(AuditEvent.action == "document.created")).all()
     details = json.loads(
         next(event for event in created if event.object == "document:anama-sop").details
     )

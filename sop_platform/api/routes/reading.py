@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -43,7 +41,13 @@ from sop_platform.core.controlled_copies import (
     replace_copy,
 )
 from sop_platform.core.models import Acknowledgement, Document, ElectronicSignature, User
-from sop_platform.core.readership_report import Readership, Tally, readership, visible_team
+from sop_platform.core.readership_report import (
+    Readership,
+    Tally,
+    readership,
+    readership_csv,
+    visible_team,
+)
 from sop_platform.core.signatures import signature_of_record
 from sop_platform.core.teams import TEAM_ID
 
@@ -192,32 +196,12 @@ def get_readership_csv(
 ) -> Response:
     """The same report as CSV (UTF-8), one row per person and chapter."""
     report = _readership(session, user, doc, n, team)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["team", "username", "name", "chapter", "status", "due", "briefed_by"])
-    for row in report.rows:
-        writer.writerow(
-            [
-                row.team,
-                row.username or "",
-                _cell(row.name),
-                row.chapter,
-                row.status,
-                row.due.isoformat() if row.due else "",
-                row.briefed_by or "",
-            ]
-        )
     name = f"{doc}-edition-{n}-readership.csv"
     return Response(
-        out.getvalue().encode("utf-8"),
+        readership_csv(report).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def _cell(value: str) -> str:
-    # A name typed by a team leader must not run as a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _copy_out(status: CopyStatus) -> CopyOut:
