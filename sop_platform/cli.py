@@ -783,9 +783,8 @@ def readership_command(
 
 
 def _tally_cells(tally: Tally) -> list[str]:
-    return [str(tally.total), *(str(tally.counts[status]) for status in STATUSES)] + [
-        f"{tally.informed:g}%"
-    ]
+    counts = [str(tally.counts[status]) for status in STATUSES]
+    return [str(tally.total), *counts, f"{tally.informed:g}%"]
 
 
 @app.command("copies")
