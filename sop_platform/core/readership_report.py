@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from sqlalchemy import Row
+from sqlalchemy import select as columns_of
 from sqlmodel import Session, col, select
 
 from sop_platform.core.accounts import role_of
@@ -207,14 +208,19 @@ def readership(
     # user id -> (username, name, team id, active, sort key)
     people: dict[int, tuple[str, str, str, bool, tuple[bool, str, str]]] = {}
     if asks:
-        query = select(
-            col(User.id), col(User.username), col(User.full_name), col(User.team_id), User.active
+        query = columns_of(
+            col(User.id),
+            col(User.username),
+            col(User.full_name),
+            col(User.team_id),
+            col(User.active),
         )
         if team_id is not None:
-            query = query.where(User.team_id == team_id)
+            query = query.where(col(User.team_id) == team_id)
         elif len(asks) < 1000:
             query = query.where(col(User.id).in_({user_id for user_id, _, _ in asks}))
         for user_id, username, full_name, member_of, active in connection.execute(query):
+            assert user_id is not None
             slug = teams[member_of][0] if member_of in teams else NO_TEAM
             name = full_name or username
             people[user_id] = (
@@ -257,7 +263,7 @@ def readership(
     return report
 
 
-def _pairs(rows: Sequence[Row[tuple[int, str]]]) -> set[tuple[int, str]]:
+def _pairs(rows: Sequence[Row[int, str]]) -> set[tuple[int, str]]:
     return {(user_id, chapter) for user_id, chapter in rows}
 
 
