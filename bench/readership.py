@@ -374,7 +374,7 @@ def run_measurements(
         http_report = timed(http, runs)
         answer = client.get(path, headers=headers).json()
         if answer["totals"]["total"] != expected.tally().total or _gist(answer["rows"]) != _gist(
-            [row.__dict__ for row in expected.rows]
+            [row._asdict() for row in expected.rows]
         ):
             print("  WRONG: the HTTP report differs from readership()")
             ok = False
