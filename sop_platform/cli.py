@@ -255,7 +255,8 @@ def demo(
     if reading:
         out.print(
             f"Who has read edition {reading} of {DEMO_DOCUMENT}: "
-            f"sop-platform readership {DEMO_DOCUMENT} {reading}, or /app (signed in as approver); "
+            f"sop-platform readership {DEMO_DOCUMENT} {reading} (or, as approver, GET "
+            f"/api/v1/documents/{DEMO_DOCUMENT}/editions/{reading}/readership); "
             f"controlled copies: sop-platform copies {DEMO_DOCUMENT}",
             highlight=False,
         )
