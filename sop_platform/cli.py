@@ -13,24 +13,48 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress, TaskID
+from rich.table import Table
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from sop_platform.core.account_lifecycle import AccountChange, change_account, reset_password
 from sop_platform.core.accounts import add_user, all_users, set_password, user_by_name
+from sop_platform.core.acknowledgements import acknowledge
+from sop_platform.core.attestation import attest
+from sop_platform.core.audience import (
+    MAX_WITHIN_DAYS,
+    audience_of,
+    checked_audience,
+    parsed_audience,
+    set_acknowledgement_policy,
+    set_audience,
+)
 from sop_platform.core.audit import event_count, request_context, verify_chain
 from sop_platform.core.backup import create_backup, restore_backup
-from sop_platform.core.chapters import document_by_slug
+from sop_platform.core.briefings import briefings_of, record_briefing
+from sop_platform.core.chapters import chapters_of, document_by_slug
+from sop_platform.core.clock import utc_today
 from sop_platform.core.content_export import export_content
 from sop_platform.core.content_loader import LoadReport, chapter_files_count, load_content
+from sop_platform.core.controlled_copies import copy_register, register_copy
 from sop_platform.core.database import Database
 from sop_platform.core.errors import DomainError, InvalidInput, NotFound, TooLarge
 from sop_platform.core.integrity import OnProgress, check_url
-from sop_platform.core.models import Document
+from sop_platform.core.models import Acknowledgement, Document
 from sop_platform.core.periodic_review import set_review_interval
+from sop_platform.core.readership_report import Tally, readership, readership_csv
+from sop_platform.core.reading_obligations import (
+    ACKNOWLEDGED,
+    BRIEFED,
+    OVERDUE,
+    PENDING,
+    STATUSES,
+    edition_history,
+)
 from sop_platform.core.roles import Role
 from sop_platform.core.teams import (
     Membership,
@@ -221,12 +245,21 @@ def demo(
                 add_user(session, username, full_name=full_name, role=role, password=password)
             sign_ins.append((username, role, password))
         add_demo_teams(session)
+        reading = add_demo_reading(session)
     database.dispose()
     base = f"http://{host}:{port}"
     out.print(f"\nPublished site: {base}/   Staff: {base}/login   API: {base}/docs")
     out.print("Demo sign-ins (passwords are new each run):")
     for username, role, password in sign_ins:
         out.print(f"  {username:<9} {role.value:<9} {password}", highlight=False)
+    if reading:
+        out.print(
+            f"Who has read edition {reading} of {DEMO_DOCUMENT}: "
+            f"sop-platform readership {DEMO_DOCUMENT} {reading} (or, as approver, GET "
+            f"/api/v1/documents/{DEMO_DOCUMENT}/editions/{reading}/readership); "
+            f"controlled copies: sop-platform copies {DEMO_DOCUMENT}",
+            highlight=False,
+        )
     out.print(
         "At its first sign-in each account is offered the statement that its electronic "
         "signature binds like a handwritten one; until it signs that, it reads and comments "
@@ -262,6 +295,81 @@ def add_demo_teams(session: Session) -> None:
         user = user_by_name(session, username)
         if user.team_id is None and user.organisation_id is None:
             set_membership(session, user, team=member_of, organisation=works_for, actor=CLI_ACTOR)
+
+
+DEMO_DOCUMENT = "anama-sop"
+# (username, chapter, language) confirmed in the demo; the rest of the edition stays owed.
+DEMO_ACKNOWLEDGEMENTS = (
+    ("g.huseynova", "manual-clearance", "az"),
+    ("k.ismayilov", "eod", "en"),
+)
+# The MAG team 3 leader briefs a deminer with an account and one without.
+DEMO_BRIEFING = ("t.aliyev", "mag-mc-3", ("manual-clearance",), ("o.rzayev", "Elşən Babayev"))
+DEMO_COPY = ("reader", "ANAMA EOD team 1 vehicle, document case")
+
+
+def add_demo_reading(session: Session) -> int | None:
+    """Reaching the lane in the demo, on the edition in force: two people confirm a chapter,
+    the MAG team 3 leader records a signed briefing (one attendee has no account), and the
+    approver registers a controlled copy held by the ANAMA EOD team 1 leader. Each is added
+    once; returns the edition's number (None without the seed SOP or an edition in force)."""
+    try:
+        document = document_by_slug(session, DEMO_DOCUMENT)
+    except NotFound:
+        return None
+    history = edition_history(session, document)
+    today = utc_today()
+    standing = [item for item in history if item.effective_date <= today]
+    if not standing:
+        return None
+    edition = standing[-1]
+    if not session.exec(
+        select(Acknowledgement).where(Acknowledgement.document_id == document.id)
+    ).first():
+        for username, chapter, language in DEMO_ACKNOWLEDGEMENTS:
+            texts = edition.texts.get(chapter, {})
+            if language not in texts:
+                continue
+            acknowledge(
+                session,
+                user_by_name(session, username),
+                document,
+                edition=edition.number,
+                chapter=chapter,
+                language=language,
+                sha256=texts[language],
+            )
+    if not briefings_of(session, document):
+        leader_name, team, chapters, attendees = DEMO_BRIEFING
+        leader = user_by_name(session, leader_name)
+        # The leader has no printed password: one of this run's signs his statement and
+        # the briefing, as he would at his first sign-in and after the briefing.
+        password = secrets.token_urlsafe(12)
+        set_password(session, leader, password)
+        if leader.attested_at is None:
+            attest(session, leader, password, "az")
+        record_briefing(
+            session,
+            leader,
+            document,
+            edition=edition.number,
+            chapters=[chapter for chapter in chapters if chapter in edition.texts],
+            team=team,
+            attendees=list(attendees),
+            held_on=today,
+            password=password,
+        )
+    if not copy_register(session, document):
+        holder, location = DEMO_COPY
+        register_copy(
+            session,
+            user_by_name(session, "approver"),
+            document,
+            edition=edition.number,
+            holder=holder,
+            location=location,
+        )
+    return edition.number
 
 
 @user_app.command("add")
@@ -495,34 +603,219 @@ def policy_set(
             min=1, max=120, help="Periodic review: months after a chapter changed or was reviewed."
         ),
     ] = None,
+    acknowledge_within_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=MAX_WITHIN_DAYS,
+            help="Days after an edition takes effect (or a person joins) to confirm reading.",
+        ),
+    ] = None,
+    acknowledgement_password: Annotated[
+        bool | None,
+        typer.Option(
+            "--acknowledgement-password/--no-acknowledgement-password",
+            help="Whether confirming a chapter needs the reader's password (a signature).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Set a document's policy: how many distinct approvers its change requests need, and
-    how often its chapters are reviewed."""
-    if approvals is None and review_interval_months is None:
-        raise _fail("give --approvals, --review-interval-months or both", 2)
+    """Set a document's policy: how many distinct approvers its change requests need, how
+    often its chapters are reviewed, and how its readers confirm an edition."""
+    if (
+        approvals is None
+        and review_interval_months is None
+        and acknowledge_within_days is None
+        and acknowledgement_password is None
+    ):
+        raise _fail(
+            "give at least one of --approvals, --review-interval-months, "
+            "--acknowledge-within-days, --[no-]acknowledgement-password",
+            2,
+        )
     with _database() as database, _domain_errors(), database.session(write=True) as session:
         if approvals is not None:
             set_required_approvals(session, document, approvals, actor=CLI_ACTOR)
-        if review_interval_months is not None:
-            found = document_by_slug(session, document)
-            set_review_interval(session, found, review_interval_months, actor=CLI_ACTOR)
         found = document_by_slug(session, document)
-    out.print(_policy_line(found))
+        if review_interval_months is not None:
+            set_review_interval(session, found, review_interval_months, actor=CLI_ACTOR)
+        if acknowledge_within_days is not None or acknowledgement_password is not None:
+            set_acknowledgement_policy(
+                session,
+                found,
+                within_days=acknowledge_within_days,
+                password=acknowledgement_password,
+                actor=CLI_ACTOR,
+            )
+        found = document_by_slug(session, document)
+    out.print(_policy_line(found), highlight=False)
 
 
 def _policy_line(document: Document) -> str:
+    signed = "with the reader's password" if document.acknowledgement_password else "no password"
     return (
         f"{document.slug}: {document.approvals_required} approvals required, "
-        f"periodic review every {document.review_interval_months} months"
+        f"periodic review every {document.review_interval_months} months, "
+        f"acknowledge within {document.acknowledge_within_days} days ({signed})"
     )
+
+
+def _audience_lines(document: Document) -> list[str]:
+    audience = audience_of(document)
+    if audience.everyone:
+        return ["audience: every account reads every chapter"]
+    lines = ["audience:"]
+    for number, rule in enumerate(audience.rules, start=1):
+        who = [
+            f"{label} {', '.join(names)}"
+            for label, names in (
+                ("teams", rule.teams),
+                ("organisations", rule.organisations),
+                ("roles", rule.roles),
+            )
+            if names
+        ]
+        chapters = ", ".join(rule.chapters) if rule.chapters else "every chapter"
+        lines.append(f"  {number}. {chapters}: {'; '.join(who) or 'everyone'}")
+    return lines
 
 
 @policy_app.command("show")
 def policy_show(document: Annotated[str, typer.Argument(help="Document id")]) -> None:
-    """Print a document's policy."""
+    """Print a document's policy and its audience."""
     with _database() as database, _domain_errors(), database.session(write=False) as session:
         found = document_by_slug(session, document)
-    out.print(_policy_line(found))
+    out.print(_policy_line(found), highlight=False)
+    for line in _audience_lines(found):
+        out.print(line, highlight=False)
+
+
+@policy_app.command("audience")
+def policy_audience(
+    document: Annotated[str, typer.Argument(help="Document id")],
+    rules_file: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE",
+            help="A YAML file with a list of rules, as document.yaml's `audience:` (or a "
+            "mapping with that key); `-` reads standard input; an empty list means everyone.",
+        ),
+    ],
+) -> None:
+    """Set who must read which chapters of a document (audited): from the next edition or
+    joining on; what is already owed stays owed."""
+    shown = "standard input" if rules_file == "-" else rules_file
+    if rules_file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(rules_file).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise _fail(f"{rules_file}: cannot be read ({error})", 2) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise _fail(f"{shown}: is not valid YAML", 2) from None
+    if isinstance(data, dict) and set(data) == {"audience"}:
+        data = data["audience"]
+    with _database() as database, _domain_errors(), database.session(write=True) as session:
+        found = document_by_slug(session, document)
+        audience = parsed_audience(data, shown)
+        checked_audience(session, audience, shown)
+        chapters = {chapter.slug for chapter in chapters_of(session, found)}
+        for number, rule in enumerate(audience.rules, start=1):
+            unknown = [chapter for chapter in rule.chapters if chapter not in chapters]
+            if unknown:
+                raise InvalidInput(
+                    f"{shown} rule {number}: chapter '{unknown[0]}' is not a chapter of "
+                    f"'{document}'"
+                )
+        set_audience(session, found, audience, actor=CLI_ACTOR)
+    for line in _audience_lines(found):
+        out.print(line, highlight=False)
+
+
+STATUS_STYLE = {ACKNOWLEDGED: "green", BRIEFED: "cyan", PENDING: "yellow", OVERDUE: "bold red"}
+
+
+@app.command("readership")
+def readership_command(
+    document: Annotated[str, typer.Argument(help="Document id, e.g. anama-sop")],
+    edition: Annotated[int, typer.Argument(min=1, help="The edition's number")],
+    team: Annotated[str | None, typer.Option(help="Only this team's people (its id).")] = None,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="Print CSV, one row per person and chapter.")
+    ] = False,
+) -> None:
+    """Who an edition asked to read which chapter, and where each stands (acknowledged,
+    briefed, pending, overdue), with the counts per team."""
+    with _database() as database, _domain_errors(), database.session(write=False) as session:
+        report = readership(session, document_by_slug(session, document), edition, team=team)
+    if as_csv:
+        sys.stdout.write(readership_csv(report))
+        return
+    table = Table(
+        title=f"{report.document} edition {report.edition}, in effect {report.effective_date}"
+    )
+    for column in ("team", "person", "chapter", "status", "due", "briefed by"):
+        fixed = column in ("status", "due")
+        table.add_column(column, no_wrap=fixed, overflow="ellipsis" if fixed else "fold")
+    for row in report.rows:
+        person = f"{row.name} ({row.username})" if row.username else f"{row.name} (no account)"
+        table.add_row(
+            row.team or "-",
+            person,
+            row.chapter,
+            f"[{STATUS_STYLE[row.status]}]{row.status}[/]",
+            row.due.isoformat() if row.due else "",
+            row.briefed_by or "",
+        )
+    if report.rows:
+        out.print(table)
+    totals = Table(title="totals (informed: acknowledged or briefed)")
+    for column in ("team", "asked", *STATUSES, "informed"):
+        totals.add_column(column, justify="left" if column == "team" else "right", no_wrap=True)
+    for team_id, _name, tally in report.by_team():
+        totals.add_row(team_id or "(no team)", *_tally_cells(tally))
+    totals.add_row("[bold]all[/]", *_tally_cells(report.tally()), end_section=True)
+    out.print(totals)
+    if report.superseded:
+        out.print(f"{report.superseded} asks superseded by a later edition (not counted)")
+
+
+def _tally_cells(tally: Tally) -> list[str]:
+    counts = [str(tally.counts[status]) for status in STATUSES]
+    return [str(tally.total), *counts, f"{tally.informed:g}%"]
+
+
+@app.command("copies")
+def copies_command(
+    document: Annotated[str, typer.Argument(help="Document id, e.g. anama-sop")],
+) -> None:
+    """The register of controlled copies: who holds each, where, the edition it holds, and
+    the replacement it owes (overdue ones marked)."""
+    with _database() as database, _domain_errors(), database.session(write=False) as session:
+        register = copy_register(session, document_by_slug(session, document))
+    if not register:
+        out.print(f"{document}: no controlled copies registered")
+        return
+    table = Table(title=f"controlled copies of {document}")
+    for column in ("copy", "holder", "location", "holds", "owes", "due"):
+        table.add_column(column)
+    for copy in register:
+        holder = f"{copy.holder} ({copy.holder_username})" if copy.holder_username else copy.holder
+        owes = f"edition {copy.owes}" if copy.owes is not None else "-"
+        due = copy.due.isoformat() if copy.due else ""
+        if copy.overdue:
+            owes, due = f"[bold red]{owes}[/]", f"[bold red]{due} OVERDUE[/]"
+        table.add_row(str(copy.number), holder, copy.location, f"edition {copy.edition}", owes, due)
+    out.print(table)
+    owing = [copy for copy in register if copy.owes is not None]
+    overdue = [copy for copy in owing if copy.overdue]
+    out.print(
+        f"{len(register)} copies, {len(owing)} owe a replacement, {len(overdue)} overdue",
+        highlight=False,
+    )
 
 
 @audit_app.command("verify")

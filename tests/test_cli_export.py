@@ -16,11 +16,17 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from sop_platform.cli import app
+from sop_platform.core.audience import (
+    parsed_audience,
+    set_acknowledgement_policy,
+    set_audience,
+)
 from sop_platform.core.chapters import chapter_by_slug, document_by_slug
 from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.editions import edition_by_number, edition_revisions
 from sop_platform.core.models import Chapter, Document, Revision
+from sop_platform.core.teams import add_organisation
 from tests.support import (
     AFTER_RAIN,
     CHAPTER,
@@ -113,6 +119,9 @@ def test_export_writes_the_content_layout_with_front_matter(
     assert settings["approvals"] == 2
     assert settings["prevailing_language"] == "az"
     assert settings["review_interval_months"] == 36
+    assert settings["acknowledge_within_days"] == 14
+    assert settings["acknowledgement_password"] is False
+    assert "audience" not in settings  # everyone
     az = (out / "sops" / DOCUMENT / "az" / f"{CHAPTER}.md").read_text("utf-8")
     assert az.startswith(f"---\ndocument: {DOCUMENT}\nid: {CHAPTER}\n")
     assert "title: Əl ilə təmizləmə" in az
@@ -242,3 +251,21 @@ def test_export_of_an_edition_that_was_never_issued_exits_1(
     assert result.exit_code == 1
     assert "document 'anama-sop' has no edition 9" in _said(result.output)
     assert not out.exists()
+
+
+def test_export_writes_the_audience_and_acknowledgement_policy_back(
+    env: dict[str, str], initialised: Database, tmp_path: Path
+):
+    rules = [{"organisations": ["MAG"]}, {"chapters": [CHAPTER], "roles": ["approver"]}]
+    with initialised.session(write=True) as session:
+        add_organisation(session, "MAG", name="Mines Advisory Group", actor="t")
+        document = document_by_slug(session, DOCUMENT)
+        set_audience(session, document, parsed_audience(rules), actor="t")
+        set_acknowledgement_policy(session, document, within_days=7, password=True, actor="t")
+    out = tmp_path / "exported"
+
+    _export(env, out, "--document", DOCUMENT)
+
+    settings = yaml.safe_load((out / "sops" / DOCUMENT / "document.yaml").read_text("utf-8"))
+    assert settings["audience"] == rules
+    assert (settings["acknowledge_within_days"], settings["acknowledgement_password"]) == (7, True)

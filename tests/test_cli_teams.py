@@ -5,10 +5,13 @@ from __future__ import annotations
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from sop_platform.cli import DEMO_ACCOUNTS, add_demo_teams, app
+from sop_platform.cli import DEMO_ACCOUNTS, add_demo_reading, add_demo_teams, app
 from sop_platform.core.accounts import user_by_name
+from sop_platform.core.chapters import document_by_slug
+from sop_platform.core.controlled_copies import copy_register
 from sop_platform.core.database import Database
 from sop_platform.core.models import AuditEvent
+from sop_platform.core.readership_report import readership
 from sop_platform.core.teams import Membership, membership, teams_overview
 from tests.support import PASSWORD, MakeUser
 
@@ -142,3 +145,34 @@ def test_the_demo_has_two_organisations_and_three_teams_with_members(
         ("mag-mc-3", "t.aliyev", 3),
     ]
     assert author == Membership(organisation="MAG", team=None)
+
+
+def test_the_demo_reaches_the_lane_once(make_user: MakeUser, loaded: Database, env: dict[str, str]):
+    for username, role, full_name in DEMO_ACCOUNTS:
+        make_user(username, role.value, full_name)
+
+    for _ in range(2):  # a second demo run keeps what the first made and adds nothing
+        with loaded.session(write=True) as session:
+            add_demo_teams(session)
+            assert add_demo_reading(session) == 1
+
+    with loaded.session(write=False) as session:
+        report = readership(session, document_by_slug(session, "anama-sop"), 1)
+        copies = copy_register(session, document_by_slug(session, "anama-sop"))
+    acknowledged = {(r.username, r.chapter) for r in report.rows if r.status == "acknowledged"}
+    briefed = {(r.username, r.name, r.chapter) for r in report.rows if r.status == "briefed"}
+    assert acknowledged == {("g.huseynova", "manual-clearance"), ("k.ismayilov", "eod")}
+    assert briefed == {
+        ("o.rzayev", "Orxan Rzayev (demo deminer)", "manual-clearance"),
+        (None, "Elşən Babayev", "manual-clearance"),
+    }
+    assert report.tally().counts["pending"] > 0
+    assert [(copy.number, copy.holder_username, copy.owes) for copy in copies] == [
+        (1, "reader", None)
+    ]
+    shown = _run(env, "readership", "anama-sop", "1", "--team", "mag-mc-3")
+    table = _run(env, "readership", "anama-sop", "1", "--team", "mag-mc-3", "--csv")
+    assert "briefed" in shown and "mag-mc-3" in shown and "anama-eod-1" not in shown
+    assert "mag-mc-3,,Elşən Babayev,manual-clearance,briefed,,t.aliyev" in table.splitlines()
+    assert "anama-eod-1" not in table
+    assert "1 copies, 0 owe a replacement, 0 overdue" in _run(env, "copies", "anama-sop")

@@ -203,7 +203,7 @@ def acknowledge(
         raise InvalidInput(
             f"read_at {read_at.isoformat()} is in the future: is the device's clock right?"
         )
-    history = edition_history(session, document)
+    history = edition_history(session, document, chapter)
     found = next((item for item in history if item.number == edition), None)
     if found is None:
         raise NotFound(f"document '{document.slug}' has no edition {edition} in force or coming")

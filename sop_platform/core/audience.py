@@ -137,7 +137,8 @@ def parsed_audience(value: Any, where: str = "audience") -> Audience:
                 chapters=_words(item.get("chapters"), shown, "chapters"),
                 teams=_words(item.get("teams"), shown, "teams"),
                 organisations=tuple(
-                    code.upper() for code in _words(item.get("organisations"), shown, "orgs")
+                    code.upper()
+                    for code in _words(item.get("organisations"), shown, "organisations")
                 ),
                 roles=roles,
             )

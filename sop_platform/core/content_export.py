@@ -5,6 +5,7 @@ exact text."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,10 @@ def _settings_file(document: Document) -> bytes:
         settings["approvals"] = document.approvals_required
         settings["prevailing_language"] = document.prevailing()
         settings["review_interval_months"] = document.review_interval_months
+        if document.audience:
+            settings["audience"] = json.loads(document.audience)
+        settings["acknowledge_within_days"] = document.acknowledge_within_days
+        settings["acknowledgement_password"] = document.acknowledgement_password
     return yaml.safe_dump(settings, allow_unicode=True, sort_keys=False).encode("utf-8")
 
 

@@ -17,6 +17,15 @@ import yaml
 from sqlmodel import Session, select
 
 from sop_platform.core import audit
+from sop_platform.core.audience import (
+    DEFAULT_WITHIN_DAYS,
+    MAX_WITHIN_DAYS,
+    Audience,
+    checked_audience,
+    parsed_audience,
+    set_audience,
+)
+from sop_platform.core.audience import stored as stored_audience
 from sop_platform.core.chapters import create_chapter
 from sop_platform.core.clock import utc_today
 from sop_platform.core.editions import editions_of, issue_edition
@@ -35,6 +44,9 @@ DOCUMENT_SETTINGS = {
     "approvals",
     "prevailing_language",
     "review_interval_months",
+    "audience",
+    "acknowledge_within_days",
+    "acknowledgement_password",
 }
 DEFAULT_REVIEW_MONTHS = 36
 MAX_REVIEW_MONTHS = 120
@@ -59,6 +71,9 @@ class DocumentPlan:
     # As document.yaml gives them (None: not given), and the file that gave them.
     prevailing_language: str | None = None
     review_interval_months: int | None = None
+    audience: Audience | None = None
+    acknowledge_within_days: int | None = None
+    acknowledgement_password: bool | None = None
     settings_file: str = ""
 
     def prevailing(self) -> str:
@@ -242,12 +257,64 @@ def _apply_settings(
                 f"from 1 to {MAX_REVIEW_MONTHS}"
             )
         plan.review_interval_months = months
+    _apply_reading_settings(data, shown, plan)
     for chapter in plan.chapters:
         if chapter.header.language not in plan.languages:
             raise InvalidInput(
                 f"{chapter.path.relative_to(content_dir)}: front matter field 'language' is "
                 f"'{chapter.header.language}', not one of the document's languages"
             )
+
+
+def _apply_reading_settings(data: dict[str, Any], shown: str, plan: DocumentPlan) -> None:
+    """`audience`, `acknowledge_within_days` and `acknowledgement_password`: checked for
+    shape here; whether the teams and organisations a rule names exist is checked against
+    the database when the document is created (`_checked_audiences`)."""
+    if "audience" in data:
+        audience = parsed_audience(data["audience"], f"{shown}: field 'audience'")
+        chapters = {chapter.header.id for chapter in plan.chapters}
+        for index, rule in enumerate(audience.rules, start=1):
+            for chapter in rule.chapters:
+                if chapter not in chapters:
+                    raise InvalidInput(
+                        f"{shown}: field 'audience' rule {index}: chapter '{chapter}' is not "
+                        f"a chapter of '{plan.slug}'"
+                    )
+        if audience.rules and plan.kind != "sop":
+            raise InvalidInput(f"{shown}: field 'audience': only SOPs have an audience")
+        plan.audience = audience
+    if "acknowledge_within_days" in data:
+        days = data["acknowledge_within_days"]
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_WITHIN_DAYS:
+            raise InvalidInput(
+                f"{shown}: field 'acknowledge_within_days' must be a whole number of days "
+                f"from 1 to {MAX_WITHIN_DAYS}"
+            )
+        plan.acknowledge_within_days = days
+    if "acknowledgement_password" in data:
+        password = data["acknowledgement_password"]
+        if not isinstance(password, bool):
+            raise InvalidInput(f"{shown}: field 'acknowledgement_password' must be true or false")
+        plan.acknowledgement_password = password
+
+
+def _checked_audiences(session: Session, plans: list[DocumentPlan]) -> None:
+    """Before anything is written: every audience that this load will apply names teams and
+    organisations that exist (a document's file is read again on each `init`, so an
+    audience already applied is not checked again)."""
+    for plan in plans:
+        if plan.audience is None or plan.audience.everyone:
+            continue
+        document = session.exec(select(Document).where(Document.slug == plan.slug)).one_or_none()
+        if document is not None and document.audience:
+            continue
+        try:
+            checked_audience(session, plan.audience, f"{plan.settings_file}: field 'audience'")
+        except InvalidInput as error:
+            raise InvalidInput(
+                f"{error.detail}: add it first (`sop-platform organisation add`, `team add`), "
+                "then run init again; init loads nothing until then"
+            ) from None
 
 
 def _settings_of_existing(
@@ -282,6 +349,41 @@ def _settings_of_existing(
             f"{plan.settings_file}: field 'review_interval_months' is {months} but "
             f"'{plan.slug}' has {document.review_interval_months} in the database; not changed"
         )
+    _reading_settings_of_existing(session, document, plan, report)
+
+
+def _reading_settings_of_existing(
+    session: Session, document: Document, plan: DocumentPlan, report: LoadReport
+) -> None:
+    """A document loaded before it had an audience gets the one its file gives (once,
+    audited); other differences are reported, not applied."""
+    audience = plan.audience
+    if audience is not None and not audience.everyone:
+        if not document.audience:
+            set_audience(session, document, audience, actor=LOADER)
+            report.notices.append(
+                f"{plan.settings_file}: audience of '{plan.slug}' set from the file "
+                f"({len(audience.rules)} rules)"
+            )
+        elif stored_audience(audience) != document.audience:
+            report.notices.append(
+                f"{plan.settings_file}: field 'audience' differs from the audience of "
+                f"'{plan.slug}' in the database; not changed"
+            )
+    days = plan.acknowledge_within_days
+    if days is not None and days != document.acknowledge_within_days:
+        report.notices.append(
+            f"{plan.settings_file}: field 'acknowledge_within_days' is {days} but "
+            f"'{plan.slug}' has {document.acknowledge_within_days} in the database; not changed"
+        )
+    password = plan.acknowledgement_password
+    if password is not None and password != document.acknowledgement_password:
+        shown = "true" if document.acknowledgement_password else "false"
+        report.notices.append(
+            f"{plan.settings_file}: field 'acknowledgement_password' is "
+            f"{'true' if password else 'false'} but '{plan.slug}' has {shown} in the "
+            "database; not changed"
+        )
 
 
 def load_content(
@@ -293,7 +395,9 @@ def load_content(
 ) -> LoadReport:
     """Load what is new under `content_dir`; issue edition 1 of each new SOP document."""
     report = LoadReport()
-    for plan in planned_documents(content_dir):
+    plans = planned_documents(content_dir)
+    _checked_audiences(session, plans)
+    for plan in plans:
         document = session.exec(select(Document).where(Document.slug == plan.slug)).one_or_none()
         if document is None:
             document = Document(
@@ -304,6 +408,9 @@ def load_content(
                 approvals_required=plan.approvals_required,
                 prevailing_language=plan.prevailing(),
                 review_interval_months=plan.review_interval(),
+                audience=stored_audience(plan.audience) if plan.audience else "",
+                acknowledge_within_days=plan.acknowledge_within_days or DEFAULT_WITHIN_DAYS,
+                acknowledgement_password=bool(plan.acknowledgement_password),
             )
             session.add(document)
             session.flush()
@@ -319,6 +426,9 @@ def load_content(
                     "languages": plan.languages,
                     "prevailing_language": document.prevailing_language,
                     "review_interval_months": document.review_interval_months,
+                    "audience": document.audience,
+                    "acknowledge_within_days": document.acknowledge_within_days,
+                    "acknowledgement_password": document.acknowledgement_password,
                 },
             )
         elif document.kind != plan.kind:

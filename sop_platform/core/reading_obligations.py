@@ -65,8 +65,11 @@ class EditionTexts:
         return set(self.texts.get(slug, {}).values())
 
 
-def edition_history(session: Session, document: Document) -> list[EditionTexts]:
-    """Every edition not withdrawn, oldest first, with the sha256 of each text it froze."""
+def edition_history(
+    session: Session, document: Document, chapter: str | None = None
+) -> list[EditionTexts]:
+    """Every edition not withdrawn, oldest first, with the sha256 of each text it froze (of
+    `chapter` only, when given: what acknowledging one chapter needs)."""
     editions = list(
         session.exec(
             select(Edition)
@@ -76,7 +79,7 @@ def edition_history(session: Session, document: Document) -> list[EditionTexts]:
     )
     if not editions:
         return []
-    rows = session.exec(
+    query = (
         select(EditionChapter.edition_id, Chapter.slug, Chapter.language, Revision.sha256)
         .join(Chapter, col(Chapter.id) == EditionChapter.chapter_id)
         .join(
@@ -86,6 +89,9 @@ def edition_history(session: Session, document: Document) -> list[EditionTexts]:
         )
         .where(col(EditionChapter.edition_id).in_([edition.id for edition in editions]))
     )
+    if chapter is not None:
+        query = query.where(Chapter.document_id == document.id, Chapter.slug == chapter)
+    rows = session.exec(query)
     texts: dict[int, Texts] = defaultdict(lambda: defaultdict(dict))
     for edition_id, slug, language, sha256 in rows:
         texts[edition_id][slug][language] = sha256

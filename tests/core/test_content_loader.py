@@ -7,14 +7,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlmodel import Session, func, select
 
+from sop_platform.core.audience import audience_of, parsed_audience
 from sop_platform.core.chapters import chapter_by_slug, chapters_of, document_by_slug
 from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
 from sop_platform.core.editions import current_edition, edition_revisions
 from sop_platform.core.errors import InvalidInput
 from sop_platform.core.models import AuditEvent, Chapter, Document, Edition, Revision
+from sop_platform.core.teams import add_organisation, add_team
 
 RELATIONS = {"adopts", "adapts", "stricter", "deviates", "national"}
 
@@ -253,6 +256,60 @@ def _broken_copy(content_dir: Path, tmp_path: Path, pattern: str, old: str, new:
             "review_interval_months: true",
             "anama-sop/document.yaml: field 'review_interval_months' must be a whole number",
         ),
+        (
+            "anama-sop/document.yaml",
+            "acknowledge_within_days: 14",
+            "acknowledge_within_days: 0",
+            "anama-sop/document.yaml: field 'acknowledge_within_days' must be a whole number",
+        ),
+        (
+            "anama-sop/document.yaml",
+            "acknowledge_within_days: 14",
+            "acknowledge_within_days: two weeks",
+            "anama-sop/document.yaml: field 'acknowledge_within_days' must be a whole number",
+        ),
+        (
+            "anama-sop/document.yaml",
+            "acknowledgement_password: false",
+            "acknowledgement_password: maybe",
+            "anama-sop/document.yaml: field 'acknowledgement_password' must be true or false",
+        ),
+        (
+            "anama-sop/document.yaml",
+            "approvals: 2",
+            "approvals: 2\naudience: everyone",
+            "anama-sop/document.yaml: field 'audience': must be a list of rules",
+        ),
+        (
+            "anama-sop/document.yaml",
+            "approvals: 2",
+            "approvals: 2\naudience: [{teams: [a], squads: [b]}]",
+            "anama-sop/document.yaml: field 'audience' rule 1: unknown field 'squads'",
+        ),
+        (
+            "anama-sop/document.yaml",
+            "approvals: 2",
+            "approvals: 2\naudience: [{roles: [reader]}, {roles: [deminer]}]",
+            "anama-sop/document.yaml: field 'audience' rule 2: role 'deminer' is not one of",
+        ),
+        (
+            "anama-sop/document.yaml",
+            "approvals: 2",
+            "approvals: 2\naudience: [{chapters: [eod, mine-risk]}]",
+            "field 'audience' rule 1: chapter 'mine-risk' is not a chapter of 'anama-sop'",
+        ),
+        (
+            "anama-sop/document.yaml",
+            "approvals: 2",
+            "approvals: 2\naudience: [{teams: [mag-mc-3]}]",
+            "anama-sop/document.yaml: field 'audience' rule 1: team 'mag-mc-3' does not exist",
+        ),
+        (
+            "anama-sop/document.yaml",
+            "approvals: 2",
+            "approvals: 2\naudience: [{organisations: [halo]}]",
+            "field 'audience' rule 1: organisation 'HALO' does not exist: add it first",
+        ),
     ],
 )
 def test_a_bad_file_names_itself_and_loads_nothing(
@@ -301,3 +358,95 @@ def test_an_edited_file_is_reported_not_loaded(session: Session, tmp_path: Path,
     assert any("eod.md: differs from revision 1" in notice for notice in report.notices)
     eod = chapter_by_slug(session, document_by_slug(session, "anama-sop"), "eod")
     assert eod.head_revision == 1
+
+
+AUDIENCE = """audience:
+  - organisations: [MAG]
+  - chapters: [eod]
+    teams: [anama-eod-1]
+    roles: [approver]
+"""
+
+
+def _with_reading_settings(content_dir: Path, tmp_path: Path, audience: str = AUDIENCE) -> Path:
+    changed = _broken_copy(
+        content_dir,
+        tmp_path,
+        "anama-sop/document.yaml",
+        "acknowledge_within_days: 14\nacknowledgement_password: false",
+        "acknowledge_within_days: 30\nacknowledgement_password: true",
+    )
+    yaml_file = changed / "sops" / "anama-sop" / "document.yaml"
+    yaml_file.write_text(yaml_file.read_text("utf-8") + audience, "utf-8")
+    return changed
+
+
+def _teams(session: Session) -> None:
+    add_organisation(session, "ANAMA", name="Azerbaijan National Agency for Mine Action", actor="t")
+    add_organisation(session, "MAG", name="Mines Advisory Group", actor="t")
+    add_team(session, "anama-eod-1", name="ANAMA EOD team 1", organisation="ANAMA", actor="t")
+
+
+def test_the_seed_gives_everyone_fourteen_days_without_a_password(
+    session: Session, content_dir: Path
+) -> None:
+    load_content(session, content_dir)
+
+    sop = document_by_slug(session, "anama-sop")
+    assert (sop.audience, sop.acknowledge_within_days, sop.acknowledgement_password) == (
+        "",
+        14,
+        False,
+    )
+
+
+def test_audience_and_acknowledgement_policy_are_read_when_the_document_is_created(
+    session: Session, content_dir: Path, tmp_path: Path
+) -> None:
+    _teams(session)
+
+    load_content(session, _with_reading_settings(content_dir, tmp_path))
+
+    sop = document_by_slug(session, "anama-sop")
+    assert audience_of(sop) == parsed_audience(yaml.safe_load(AUDIENCE)["audience"])
+    assert (sop.acknowledge_within_days, sop.acknowledgement_password) == (30, True)
+    created = session.exec(select(AuditEvent).where(AuditEvent.action == "document.created")).all()
+    details = json.loads(
+        next(event for event in created if event.object == "document:anama-sop").details
+    )
+    assert details["acknowledge_within_days"] == 30
+    assert json.loads(details["audience"])[0] == {"organisations": ["MAG"]}
+
+
+def test_an_audience_is_applied_once_to_a_document_without_one_and_other_changes_reported(
+    session: Session, content_dir: Path, tmp_path: Path
+) -> None:
+    load_content(session, content_dir)
+    _teams(session)
+    events = session.exec(select(func.count()).select_from(AuditEvent)).one()
+    changed = _with_reading_settings(content_dir, tmp_path)
+
+    report = load_content(session, changed)
+    again = load_content(session, changed)
+
+    sop = document_by_slug(session, "anama-sop")
+    assert audience_of(sop).rules[1].teams == ("anama-eod-1",)
+    [event] = session.exec(select(AuditEvent).where(AuditEvent.seq > events)).all()
+    assert (event.action, event.actor) == ("policy.changed", "sop-platform init")
+    assert "audience" in json.loads(event.details)
+    assert any("audience of 'anama-sop' set from the file (2 rules)" in n for n in report.notices)
+    assert not any("set from the file" in n for n in again.notices)
+    assert (sop.acknowledge_within_days, sop.acknowledgement_password) == (14, False)
+    assert any(
+        "field 'acknowledge_within_days' is 30" in n and "not changed" in n for n in again.notices
+    )
+    assert any(
+        "field 'acknowledgement_password' is true" in n and "not changed" in n
+        for n in again.notices
+    )
+    other = _with_reading_settings(
+        content_dir, tmp_path / "other", "audience:\n  - roles: [approver]\n"
+    )
+    differs = load_content(session, other)
+    assert any("field 'audience' differs" in n for n in differs.notices)
+    assert audience_of(document_by_slug(session, "anama-sop")).rules[1].teams == ("anama-eod-1",)
