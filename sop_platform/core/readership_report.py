@@ -17,13 +17,13 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row
+from sqlalchemy import exists, literal
 from sqlalchemy import select as columns_of
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from sop_platform.core.accounts import role_of
@@ -146,40 +146,50 @@ def readership(
         team_names={slug: name for slug, name in teams.values()},
     )
 
-    # Plain column queries through the session's connection: the rows are tuples, not
-    # ORM objects or ORM rows (hashing those cost most of the report's time at 5,000 people).
-    connection = session.connection()
-    asks = connection.execute(
-        select(
-            col(ReadingObligation.user_id),
-            col(ReadingObligation.chapter_slug),
-            col(ReadingObligation.due),
-        ).where(ReadingObligation.document_id == document.id, ReadingObligation.edition == number)
-    ).all()
+    # One query answers, per ask, who it is and whether it was met or superseded (the
+    # unique indexes on acknowledgements and asks answer each EXISTS): the report's rows
+    # come back as plain tuples, not ORM objects, which at 5,000 people is most of the time.
     later_in_effect = [
         item.number for item in history if item.number > number and item.effective_date <= today
     ]
+    shas = sorted({sha for texts in edition.texts.values() for sha in texts.values()})
+    asked = aliased(ReadingObligation)
+    later = aliased(ReadingObligation)
+    acknowledged = exists().where(
+        col(Acknowledgement.user_id) == col(asked.user_id),
+        col(Acknowledgement.document_id) == document.id,
+        col(Acknowledgement.chapter_slug) == col(asked.chapter_slug),
+        col(Acknowledgement.sha256).in_(shas),
+    )
     superseded = (
-        _pairs(
-            connection.execute(
-                select(col(ReadingObligation.user_id), col(ReadingObligation.chapter_slug)).where(
-                    ReadingObligation.document_id == document.id,
-                    col(ReadingObligation.edition).in_(later_in_effect),
-                )
-            ).all()
+        exists().where(
+            col(later.user_id) == col(asked.user_id),
+            col(later.document_id) == document.id,
+            col(later.chapter_slug) == col(asked.chapter_slug),
+            col(later.edition).in_(later_in_effect),
         )
         if later_in_effect
-        else set()
+        else literal(False)
     )
-    shas = {sha for texts in edition.texts.values() for sha in texts.values()}
-    acknowledged = _pairs(
-        connection.execute(
-            select(col(Acknowledgement.user_id), col(Acknowledgement.chapter_slug)).where(
-                Acknowledgement.document_id == document.id,
-                col(Acknowledgement.sha256).in_(shas),
-            )
-        ).all()
+    query = (
+        columns_of(
+            col(asked.user_id),
+            col(User.username),
+            col(User.full_name),
+            col(User.team_id),
+            col(User.active),
+            col(asked.chapter_slug),
+            col(asked.due),
+            acknowledged.label("acknowledged"),
+            superseded.label("superseded"),
+        )
+        .join(User, col(User.id) == col(asked.user_id))
+        .where(col(asked.document_id) == document.id, col(asked.edition) == number)
     )
+    if team_id is not None:
+        query = query.where(col(User.team_id) == team_id)
+    asks = session.connection().execute(query).all()
+
     briefed: dict[tuple[int, str], str] = {}
     unnamed: list[ReportRow] = []
     briefings = session.exec(
@@ -205,46 +215,17 @@ def readership(
                 )
             )
 
-    # user id -> (username, name, team id, active, sort key)
-    people: dict[int, tuple[str, str, str, bool, tuple[bool, str, str]]] = {}
-    if asks:
-        query = columns_of(
-            col(User.id),
-            col(User.username),
-            col(User.full_name),
-            col(User.team_id),
-            col(User.active),
-        )
-        if team_id is not None:
-            query = query.where(col(User.team_id) == team_id)
-        elif len(asks) < 1000:
-            query = query.where(col(User.id).in_({user_id for user_id, _, _ in asks}))
-        for user_id, username, full_name, member_of, active in connection.execute(query):
-            assert user_id is not None
-            slug = teams[member_of][0] if member_of in teams else NO_TEAM
-            name = full_name or username
-            people[user_id] = (
-                username,
-                name,
-                slug,
-                active,
-                (slug == NO_TEAM, slug, name.casefold()),
-            )
     late = in_effect and today
     keyed: list[tuple[tuple[bool, str, str], str, ReportRow]] = []
-    for user_id, chapter, due in asks:
-        person = people.get(user_id)
-        if person is None:
-            continue
-        pair = (user_id, chapter)
-        done = pair in acknowledged
+    sort_keys: dict[int, tuple[bool, str, str]] = {}
+    for user_id, username, full_name, member_of, active, chapter, due, done, gone in asks:
         if not done:
-            if pair in superseded:
+            if gone:
                 report.superseded += 1
                 continue
-            if not person[3]:
+            if not active:
                 continue
-        briefer = None if done else briefed.get(pair)
+        briefer = None if done else briefed.get((user_id, chapter))
         if done:
             status = ACKNOWLEDGED
         elif briefer is not None:
@@ -253,18 +234,20 @@ def readership(
             status = OVERDUE
         else:
             status = PENDING
-        row = ReportRow(person[0], person[1], person[2], chapter, status, due, briefer)
-        keyed.append((person[4], chapter, row))
+        slug = teams[member_of][0] if member_of in teams else NO_TEAM
+        name = full_name or username
+        order = sort_keys.get(user_id)
+        if order is None:
+            order = sort_keys[user_id] = (slug == NO_TEAM, slug, name.casefold())
+        keyed.append(
+            (order, chapter, ReportRow(username, name, slug, chapter, status, due, briefer))
+        )
     keyed.extend(
         ((row.team == NO_TEAM, row.team, row.name.casefold()), row.chapter, row) for row in unnamed
     )
     keyed.sort(key=_first_two)
     report.rows = [row for _, _, row in keyed]
     return report
-
-
-def _pairs(rows: Sequence[Row[int, str]]) -> set[tuple[int, str]]:
-    return {(user_id, chapter) for user_id, chapter in rows}
 
 
 def _first_two(item: tuple[tuple[bool, str, str], str, ReportRow]) -> tuple[Any, ...]:
