@@ -24,7 +24,9 @@ Measured, each `--runs` times (50) after a short warm-up, median and p95:
 
 * `readership()` of the measured edition, in one open read session (its identity map
   emptied between calls); the same through `GET .../editions/{n}/readership` with
-  `fastapi.testclient.TestClient` as the approver; and, for scale, `readership()` of
+  `fastapi.testclient.TestClient` as the approver, first with nothing kept (as after any
+  audited act) and then read again (kept under the audit chain head and the date,
+  `reading/readership_reports.py`); and, for scale, `readership()` of
   edition 1 (every chapter asked of everyone, most of it superseded since);
 * baseline: `SELECT user_id, chapter_slug, due FROM reading_obligation WHERE document_id
   = ? AND edition = ?` on one connection of the same engine;
@@ -362,7 +364,8 @@ def run_measurements(
         )
 
     path = f"/api/v1/documents/{DOCUMENT}/editions/{edition}/readership"
-    with TestClient(create_app(settings_for(url))) as client:
+    app = create_app(settings_for(url))
+    with TestClient(app) as client:
         headers = bearer(APPROVER)
 
         def http() -> None:
@@ -371,6 +374,13 @@ def run_measurements(
             if response.status_code != 200:
                 ok = False
 
+        def http_first() -> None:
+            # As after any audited act (an acknowledgement, a briefing): nothing kept.
+            app.state.memos.readerships.clear()
+            app.state.memos.readership_json.clear()
+            http()
+
+        http_first_report = timed(http_first, runs)
         http_report = timed(http, runs)
         answer = client.get(path, headers=headers).json()
         if answer["totals"]["total"] != expected.tally().total or _gist(answer["rows"]) != _gist(
@@ -427,19 +437,21 @@ def run_measurements(
         f"totals {expected.tally().counts}"
     )
     print(core.line(f"readership() edition {edition}"))
-    print(http_report.line(f"HTTP GET readership edition {edition}"))
+    print(http_first_report.line(f"HTTP GET readership edition {edition}, first"))
+    print(http_report.line(f"HTTP GET readership edition {edition}, again"))
     print(bare.line(f"bare SELECT of its {built['asks']:,} asks"))
     print(whole.line("readership() edition 1 (scale)"))
     print(
         f"  ratio readership() / bare SELECT   {core.median() / bare.median():8.1f}x   "
-        f"HTTP / bare SELECT {http_report.median() / bare.median():.1f}x"
+        f"HTTP first / bare SELECT {http_first_report.median() / bare.median():.1f}x"
     )
     print(ack_core.line("acknowledge() + commit"))
     print(ack_http.line("HTTP POST acknowledgements"))
     print(
         f"  target report HTTP median < {REPORT_TARGET_MS:g} ms: "
-        f"{verdict(http_report.median() < REPORT_TARGET_MS)} ({http_report.median():.1f} ms; "
-        f"core {core.median():.1f} ms)"
+        f"{verdict(http_first_report.median() < REPORT_TARGET_MS)} "
+        f"(first read {http_first_report.median():.1f} ms, core {core.median():.1f} ms; "
+        f"read again until the next audited act {http_report.median():.1f} ms)"
     )
     print(
         f"  target acknowledging median < {ACK_TARGET_MS:g} ms: "

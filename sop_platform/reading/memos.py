@@ -24,6 +24,8 @@ from sop_platform.render.site_pages import PageMemos
 from sop_platform.render.standard_index import StandardIndex
 
 if TYPE_CHECKING:
+    from sop_platform.core.readership_report import Readership
+    from sop_platform.reading.readership_reports import ReportKey
     from sop_platform.render.publication import PublishedEdition
 
 _KEY = "sop_platform.memos"
@@ -43,6 +45,10 @@ class Memos:
     pdfs: Memo[str, bytes] = field(default_factory=pdf_memo)
     # A text's clauses by anchor, by the text's sha256 (read, never changed).
     anchored: Memo[str, Mapping[str, Clause]] = field(default_factory=lambda: Memo(256))
+    # Who-has-read reports and their JSON, under the audit chain head and the date
+    # (`reading/readership_reports.py`).
+    readerships: Memo[ReportKey, Readership] = field(default_factory=lambda: Memo(8))
+    readership_json: Memo[ReportKey, bytes] = field(default_factory=lambda: Memo(8))
 
     @classmethod
     def sharing_content(cls, other: Memos) -> Memos:
@@ -66,6 +72,8 @@ class Memos:
             self.editions,
             self.pdfs,
             self.anchored,
+            self.readerships,
+            self.readership_json,
         ):
             memo.clear()
         self.pages.clear()

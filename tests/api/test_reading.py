@@ -277,3 +277,15 @@ def test_replacing_someone_elses_copy_is_refused(lane: dict[str, Api]):
         403,
         json={"edition": two, "password": PASSWORD},
     )
+
+
+def test_a_report_read_again_shows_what_changed_since(lane: dict[str, Api]):
+    """The report is kept until the next audited act: an acknowledgement in between shows."""
+    path = f"/api/v1/documents/{DOCUMENT}/editions/1/readership?team={TEAM}"
+    before = lane["elvin"]._call("GET", path, 200)
+    assert lane["elvin"]._call("GET", path, 200) == before
+    _acknowledge(lane["ilkin"], 1, _sha_owed(lane["ilkin"], 1))
+
+    after = lane["elvin"]._call("GET", path, 200)
+
+    assert after["totals"]["acknowledged"] == before["totals"]["acknowledged"] + 1

@@ -45,12 +45,13 @@ from sop_platform.core.models import Acknowledgement, Document, ElectronicSignat
 from sop_platform.core.readership_report import (
     Readership,
     Tally,
-    readership,
     readership_csv,
     visible_team,
 )
 from sop_platform.core.signatures import signature_of_record
 from sop_platform.core.teams import TEAM_ID
+from sop_platform.reading.memos import memos_of
+from sop_platform.reading.readership_reports import readership_of, report_key
 
 router = APIRouter(prefix="/api/v1", tags=["reading"], route_class=IdempotentRoute)
 ROW_FIELDS = tuple(ReadershipRowOut.model_fields)
@@ -167,7 +168,7 @@ def _tally(tally: Tally) -> dict[str, object]:
 
 def _readership(session: Session, user: User, doc: str, n: int, team: str | None) -> Readership:
     shown = visible_team(session, user, team)
-    return readership(session, document_by_slug(session, doc), n, team=shown)
+    return readership_of(session, document_by_slug(session, doc), n, team=shown)
 
 
 @router.get("/documents/{doc}/editions/{n}/readership", response_model=ReadershipOut)
@@ -178,12 +179,21 @@ def get_readership(
     `briefed`, `pending` or `overdue`, with counts per team. Approvers and administrators
     see every team (or the one asked for), a team leader their own team, anyone else 403."""
     shown = visible_team(session, user, team)
-    report = readership(session, document_by_slug(session, doc), n, team=shown)
+    document = document_by_slug(session, doc)
+    key = report_key(session, document, n, shown)
+    memo = memos_of(session).readership_json
+    body = memo.get(key)
+    if body is None:
+        body = memo.put(key, _readership_json(readership_of(session, document, n, team=shown)))
+    return Response(body, media_type="application/json")
+
+
+def _readership_json(report: Readership) -> bytes:
     head = ReadershipOut(
         document=report.document,
         edition=report.edition,
         effective_date=report.effective_date,
-        team=shown,
+        team=report.team,
         rows=[],
         totals=TallyOut.model_validate(_tally(report.tally())),
         teams=[
@@ -196,7 +206,7 @@ def get_readership(
     # are written straight to JSON, not validated one by one (at 5,000 people, tens of
     # thousands of rows, validating them cost more than making the report).
     head["rows"] = [dict(zip(ROW_FIELDS, row, strict=True)) for row in report.rows]
-    return Response(to_json(head), media_type="application/json")
+    return to_json(head)
 
 
 @router.get("/documents/{doc}/editions/{n}/readership.csv")

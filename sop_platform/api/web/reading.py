@@ -23,10 +23,11 @@ from sop_platform.core.clock import utc_today
 from sop_platform.core.controlled_copies import copy_register, register_copy, replace_copy
 from sop_platform.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from sop_platform.core.models import Briefing, Document, User
-from sop_platform.core.readership_report import readership, visible_team
+from sop_platform.core.readership_report import visible_team
 from sop_platform.core.reading_obligations import STATUSES, edition_history
 from sop_platform.core.roles import Role
 from sop_platform.core.teams import TEAM_ID
+from sop_platform.reading.readership_reports import readership_of
 from sop_platform.render.readership_chart import Bar, percent, readership_chart
 from sop_platform.render.site_text import said
 from sop_platform.staff.reading import (
@@ -107,7 +108,7 @@ def readership_page(
     table per team and person; approvers see every team, a team leader their own."""
     shown = visible_team(session, user, team or None)
     document = document_by_slug(session, doc)
-    report = readership(session, document, n, team=shown)
+    report = readership_of(session, document, n, team=shown)
     language = interface_language(request)
     no_team = said(language, "readership_no_team")
     view = readership_view(session, user, document, report, language, no_team)
