@@ -27,6 +27,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from sop_platform.core import audit
+from sop_platform.core.document_policy import change_policy
 from sop_platform.core.errors import InvalidInput
 from sop_platform.core.models import Document, Organisation, Team, User
 from sop_platform.core.roles import Role
@@ -182,15 +183,7 @@ def set_audience(session: Session, document: Document, audience: Audience, *, ac
     """Give the document new audience rules (audited as a policy change). Acknowledgements
     already owed stay owed; the rules decide who owes from the next edition or joining."""
     checked_audience(session, audience)
-    before, after = document.audience, stored(audience)
-    if before == after:
-        return
-    document.audience = after
-    session.add(document)
-    session.flush()
-    audit.record_policy_change(
-        session, actor=actor, document=document.slug, setting="audience", before=before, after=after
-    )
+    change_policy(session, document, "audience", stored(audience), actor=actor)
 
 
 def set_acknowledgement_policy(
@@ -208,32 +201,9 @@ def set_acknowledgement_policy(
             raise InvalidInput(
                 f"acknowledge_within_days must be a whole number from 1 to {MAX_WITHIN_DAYS}"
             )
-        if within_days != document.acknowledge_within_days:
-            before = document.acknowledge_within_days
-            document.acknowledge_within_days = within_days
-            session.add(document)
-            session.flush()
-            audit.record_policy_change(
-                session,
-                actor=actor,
-                document=document.slug,
-                setting="acknowledge_within_days",
-                before=before,
-                after=within_days,
-            )
-    if password is not None and password != document.acknowledgement_password:
-        before_password = document.acknowledgement_password
-        document.acknowledgement_password = password
-        session.add(document)
-        session.flush()
-        audit.record_policy_change(
-            session,
-            actor=actor,
-            document=document.slug,
-            setting="acknowledgement_password",
-            before=before_password,
-            after=password,
-        )
+        change_policy(session, document, "acknowledge_within_days", within_days, actor=actor)
+    if password is not None:
+        change_policy(session, document, "acknowledgement_password", password, actor=actor)
 
 
 def member_of(

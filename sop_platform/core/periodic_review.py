@@ -21,6 +21,7 @@ from sop_platform.core import audit
 from sop_platform.core.accounts import role_of
 from sop_platform.core.chapters import chapters_of, find_chapter
 from sop_platform.core.clock import utc_today
+from sop_platform.core.document_policy import change_policy
 from sop_platform.core.editions import edition_in_effect, edition_revisions
 from sop_platform.core.errors import Conflict, Forbidden, InvalidInput
 from sop_platform.core.models import Chapter, Document, Edition, ElectronicSignature, User
@@ -225,17 +226,4 @@ def set_review_interval(session: Session, document: Document, months: int, *, ac
             f"review_interval_months must be between {MIN_INTERVAL_MONTHS} and "
             f"{MAX_INTERVAL_MONTHS}, not {months}"
         )
-    before = document.review_interval_months
-    if months == before:
-        return
-    document.review_interval_months = months
-    session.add(document)
-    session.flush()
-    audit.record_policy_change(
-        session,
-        actor=actor,
-        document=document.slug,
-        setting="review_interval_months",
-        before=before,
-        after=months,
-    )
+    change_policy(session, document, "review_interval_months", months, actor=actor)
