@@ -156,9 +156,10 @@ def record_briefing(
 
 
 def briefings_of(
-    session: Session, document: Document, edition: int | None = None
+    session: Session, document: Document, edition: int | None = None, *, only: int | None = None
 ) -> list[BriefingView]:
-    """The document's briefings (of one edition when given), newest first."""
+    """The document's briefings (of one edition when given; the one with id `only` when
+    given), newest first."""
     query = (
         select(Briefing, Team.slug)
         .join(Team, col(Team.id) == Briefing.team_id)
@@ -166,6 +167,8 @@ def briefings_of(
     )
     if edition is not None:
         query = query.where(Briefing.edition == edition)
+    if only is not None:
+        query = query.where(Briefing.id == only)
     found = list(session.exec(query.order_by(col(Briefing.id).desc())))
     ids = [briefing.id for briefing, _ in found]
     attendees: dict[int, list[tuple[str, str | None]]] = {}

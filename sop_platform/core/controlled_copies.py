@@ -167,7 +167,7 @@ def replace_copy(
     history = {item.number: item for item in edition_history(session, document)}
     if edition not in history:
         raise NotFound(f"document '{document.slug}' has no edition {edition} in force or coming")
-    holds = held_edition(copy, _replacements(session, [copy.id]).get(copy.id, []))
+    holds = edition_held(session, copy)
     if holds_now is not None and holds_now != holds:
         raise Conflict(f"copy {number} holds edition {holds}, not edition {holds_now}")
     if edition <= holds:

@@ -142,7 +142,7 @@ def post_briefing(body: BriefingIn, session: SessionDep, user: Reader) -> Briefi
         held_on=body.held_on,
         password=body.password,
     )
-    view = next(item for item in briefings_of(session, document) if item.id == briefing.id)
+    [view] = briefings_of(session, document, only=briefing.id)
     return _briefing_out(view)
 
 

@@ -281,7 +281,7 @@ def briefing_page(
         raise NotFound(f"there is no briefing {briefing_id}")
     document = session.get(Document, briefing.document_id)
     assert document is not None
-    view = next(item for item in briefings_of(session, document) if item.id == briefing.id)
+    [view] = briefings_of(session, document, only=briefing.id)
     if view.recorded_by != user.username:
         visible_team(session, user, view.team)
     names = ChapterNames(session, document, interface_language(request))
