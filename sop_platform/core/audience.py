@@ -22,14 +22,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, select
 
 from sop_platform.core import audit
 from sop_platform.core.document_policy import change_policy
 from sop_platform.core.errors import InvalidInput
-from sop_platform.core.models import Document, Organisation, Team, User
+from sop_platform.core.models import Document, Organisation, Team
 from sop_platform.core.roles import Role
 
 RULE_FIELDS = ("chapters", "teams", "organisations", "roles")
@@ -53,6 +53,21 @@ class Rule:
 
     def names_anyone(self) -> bool:
         return bool(self.teams or self.organisations or self.roles)
+
+
+class Account(Protocol):
+    """What `member_of` reads of an account: a `User`, or a row of those columns."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def team_id(self) -> int | None: ...
+    @property
+    def organisation_id(self) -> int | None: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -207,7 +222,7 @@ def set_acknowledgement_policy(
 
 
 def member_of(
-    user: User, teams: dict[int | None, str], organisations: dict[int | None, str]
+    user: Account, teams: dict[int | None, str], organisations: dict[int | None, str]
 ) -> Member:
     """`user` as the rules see it; `teams` and `organisations` map ids to slug and code."""
     assert user.id is not None
