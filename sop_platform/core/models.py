@@ -170,6 +170,10 @@ class User(SQLModel, table=True):
             index=True,
         ),
     )
+    # Where notifications go besides the bell: an e-mail address (none: in-app only), and the
+    # language the person reads them in.
+    email: str | None = Field(default=None, max_length=320)
+    language: str = Field(default="en", max_length=8)
 
 
 class Organisation(SQLModel, table=True):
@@ -598,3 +602,103 @@ class CopyReplacement(SQLModel, table=True):
     replaced_by: str = Field(max_length=80)
     replaced_at: datetime = _utc_column()
     signature_id: int = Field(foreign_key="e_signature.id")
+
+
+class Notification(SQLModel, table=True):
+    """One thing one person is told: an event of `kind` (`core/notifications.py` lists
+    them), with what its subject is made of (`params`, JSON) and the page it is about. It is
+    written in the same transaction as the event, once per person per event (`event_key`):
+    it is the outbox, which the worker later fans out to e-mail and the webhook
+    (`dispatched_at`). The bell shows it until it is read."""
+
+    __table_args__ = (UniqueConstraint("user_id", "event_key", name="uq_notification_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    kind: str = Field(max_length=40)
+    event_key: str = Field(max_length=200)
+    params: str = Field(default="{}", max_length=20000)
+    link: str = Field(default="", max_length=500)
+    created_at: datetime = _utc_column()
+    read_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # When the worker made this notification's deliveries (None: not yet).
+    dispatched_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), index=True)
+    )
+
+
+class NotificationDelivery(SQLModel, table=True):
+    """One notification sent through one channel (`email`, `webhook`): at most one per
+    notification and channel, carrying the key the receiver can recognise a repeat by.
+    `mode` is the person's choice when it was made: `immediate`, or `digest` (sent in the
+    day's digest). States: `pending` (waiting, or retried after `next_attempt_at`), `sent`,
+    `failed` (given up after the last retry)."""
+
+    __tablename__ = "notification_delivery"
+    __table_args__ = (
+        UniqueConstraint("notification_id", "channel", name="uq_notification_delivery"),
+        Index("ix_notification_delivery_due", "state", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: int = Field(foreign_key="notification.id")
+    channel: str = Field(max_length=16)
+    mode: str = Field(max_length=16)
+    idempotency_key: str = Field(max_length=120, unique=True)
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = _utc_column()
+    # A worker that took the delivery holds it until then; after that (it died), another
+    # worker may take it again.
+    claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    last_error: str | None = Field(default=None, max_length=1000)
+
+
+class NotificationPreference(SQLModel, table=True):
+    """How a person wants one kind of notification outside the bell: `immediate`, `digest`
+    or `off` (no row: `immediate`). Safety kinds cannot be `off`."""
+
+    __tablename__ = "notification_preference"
+    __table_args__ = (UniqueConstraint("user_id", "kind", name="uq_notification_preference"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    kind: str = Field(max_length=40)
+    mode: str = Field(max_length=16)
+
+
+class Feedback(SQLModel, table=True):
+    """A reader's suggested correction of one clause of a published edition: the clause,
+    the passage quoted, what they wrote, in which language. Never changed after it was
+    sent (append-only); what staff did with it is `FeedbackEvent`s."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    edition: int
+    chapter_slug: str = Field(max_length=80)
+    clause: str = Field(default="", max_length=120)  # the clause's anchor
+    quote: str = Field(default="", max_length=2000)
+    body: str = Field(max_length=5000)
+    language: str = Field(max_length=8)
+    written_at: datetime = _utc_column()  # on the device, perhaps offline
+    received_at: datetime = _utc_column()
+
+
+class FeedbackEvent(SQLModel, table=True):
+    """One step of a feedback item's triage, append-only: `accepted`, `declined`,
+    `duplicate` (of `duplicate_of`), `linked` (to `change_request_id`), `closed` (the CR was
+    merged and an edition with it took effect). The item's state is its latest step's."""
+
+    __tablename__ = "feedback_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    feedback_id: int = Field(foreign_key="feedback.id", index=True)
+    state: str = Field(max_length=16)
+    reply: str = Field(default="", max_length=5000)
+    change_request_id: int | None = Field(default=None, foreign_key="change_request.id")
+    duplicate_of: int | None = Field(default=None, foreign_key="feedback.id")
+    edition: int | None = Field(default=None)  # the edition that closed it
+    by: str = Field(max_length=80)
+    at: datetime = _utc_column()

@@ -111,7 +111,7 @@ def test_the_file_is_a_header_a_manifest_the_payload_and_a_checksum(seed_backup:
     assert magic == b"SOP-PLATFORM-BACKUP 1"
     assert manifest["format_version"] == 1
     assert manifest["database"] == "sqlite"
-    assert manifest["alembic_revision"] == "0010"
+    assert manifest["alembic_revision"] == "0011"
     assert manifest["tables"]["revision"] == 24
     assert len(payload) == manifest["payload_bytes"]
     assert sha256_hex(payload) == manifest["payload_sha256"]
@@ -166,7 +166,7 @@ def test_restore_refuses_a_damaged_file_before_touching_the_database(
 def test_restore_refuses_a_database_that_is_not_empty(loaded: Database, tmp_path: Path):
     create_backup(loaded.url, tmp_path / "seed.sop-backup")
 
-    with pytest.raises(RestoreRefused, match="is not empty: it has 31 tables"):
+    with pytest.raises(RestoreRefused, match="is not empty: it has 36 tables"):
         restore_backup(loaded.url, tmp_path / "seed.sop-backup")
 
 

@@ -1,0 +1,160 @@
+"""What the platform tells people: the kinds of notification, who chose what for each, and
+`notify`, which an event's own transaction calls.
+
+A notification row is the outbox: it is written with the event that causes it (the review
+signed, the edition issued) or not at all, once per person per event (`event_key`), and the
+worker (`core/delivery.py`) later sends it by e-mail and to the webhook as each person
+chose. The bell reads the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from sop_platform.core.clock import utc_now
+from sop_platform.core.errors import InvalidInput
+from sop_platform.core.models import Notification, NotificationPreference
+
+# The kinds of event, in the order the preferences page lists them.
+REVIEW_WAITING = "review_waiting"  # a CR waits for your review or approval
+CHANGES_REQUESTED = "changes_requested"  # to the author
+CR_APPROVED = "cr_approved"
+CR_MERGED = "cr_merged"
+CR_REJECTED = "cr_rejected"
+COMMENT = "comment"  # a comment on your CR
+REPLY = "reply"  # a reply in your thread
+EDITION_ISSUED = "edition_issued"  # to the document's audience
+EDITION_IN_EFFECT = "edition_in_effect"
+ACKNOWLEDGEMENT_DUE = "acknowledgement_due"  # due in 3 days
+ACKNOWLEDGEMENT_OVERDUE = "acknowledgement_overdue"  # the person, and their team leader
+COPY_TO_REPLACE = "copy_to_replace"  # the holder of a controlled copy
+PERIODIC_REVIEW_DUE = "periodic_review_due"  # in 30 days, to the document's approvers
+PERIODIC_REVIEW_OVERDUE = "periodic_review_overdue"
+CLAUSE_NEEDS_REVIEW = "clause_needs_review"  # a standard changed under a clause
+FEEDBACK_RECEIVED = "feedback_received"  # to authors and above
+FEEDBACK_ANSWERED = "feedback_answered"  # to the reader: accepted, declined, duplicate
+FEEDBACK_CLOSED = "feedback_closed"  # to the reader: the correction is in force
+
+KINDS = (
+    REVIEW_WAITING,
+    CHANGES_REQUESTED,
+    CR_APPROVED,
+    CR_MERGED,
+    CR_REJECTED,
+    COMMENT,
+    REPLY,
+    EDITION_ISSUED,
+    EDITION_IN_EFFECT,
+    ACKNOWLEDGEMENT_DUE,
+    ACKNOWLEDGEMENT_OVERDUE,
+    COPY_TO_REPLACE,
+    PERIODIC_REVIEW_DUE,
+    PERIODIC_REVIEW_OVERDUE,
+    CLAUSE_NEEDS_REVIEW,
+    FEEDBACK_RECEIVED,
+    FEEDBACK_ANSWERED,
+    FEEDBACK_CLOSED,
+)
+
+# What a person may not switch off: the text they work to changed, or they are late with it.
+SAFETY_KINDS = frozenset({EDITION_IN_EFFECT, ACKNOWLEDGEMENT_OVERDUE})
+
+IMMEDIATE = "immediate"
+DIGEST = "digest"
+OFF = "off"
+MODES = (IMMEDIATE, DIGEST, OFF)
+
+# Channels besides the bell, which shows every notification whatever the mode.
+EMAIL = "email"
+WEBHOOK = "webhook"
+CHANNELS = (EMAIL, WEBHOOK)
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened, as `notify` records it for each person told: `key` names the event
+    (the same event notified twice reaches nobody twice), `params` what its subject is made
+    of in any language (ids, numbers, titles), `link` the page it is about (a path)."""
+
+    kind: str
+    key: str
+    link: str
+    params: Mapping[str, Any]
+
+
+def notify(session: Session, recipients: Iterable[int], event: Event) -> int:
+    """Record `event` for each of `recipients` (user ids) who was not told of it yet, in the
+    caller's transaction; the number recorded. Rows go in bulk: an edition issued to 5,000
+    people is one statement, not 5,000 objects."""
+    if event.kind not in KINDS:
+        raise ValueError(f"unknown notification kind {event.kind!r}")
+    wanted = set(recipients)
+    if not wanted:
+        return 0
+    told = set(
+        session.exec(
+            select(Notification.user_id).where(
+                col(Notification.event_key) == event.key,
+                col(Notification.user_id).in_(sorted(wanted)),
+            )
+        )
+    )
+    new = sorted(wanted - told)
+    if not new:
+        return 0
+    params = json.dumps(dict(event.params), ensure_ascii=False, sort_keys=True, default=str)
+    now = utc_now()
+    session.execute(
+        insert(Notification),
+        [
+            {
+                "user_id": user_id,
+                "kind": event.kind,
+                "event_key": event.key,
+                "params": params,
+                "link": event.link,
+                "created_at": now,
+            }
+            for user_id in new
+        ],
+    )
+    return len(new)
+
+
+def preferences_of(session: Session, user_id: int) -> dict[str, str]:
+    """Each kind's mode as `user_id` chose it (`immediate` where they chose nothing)."""
+    chosen = dict(
+        session.exec(
+            select(NotificationPreference.kind, NotificationPreference.mode).where(
+                NotificationPreference.user_id == user_id
+            )
+        ).all()
+    )
+    return {kind: chosen.get(kind, IMMEDIATE) for kind in KINDS}
+
+
+def set_preference(session: Session, user_id: int, kind: str, mode: str) -> None:
+    """Record how `user_id` wants `kind`; a safety kind cannot be switched off."""
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown notification kind '{kind}'")
+    if mode not in MODES:
+        raise InvalidInput(f"a notification mode is one of {', '.join(MODES)}, not '{mode}'")
+    if mode == OFF and kind in SAFETY_KINDS:
+        raise InvalidInput(f"'{kind}' is a safety notification: it cannot be switched off")
+    found = session.exec(
+        select(NotificationPreference).where(
+            NotificationPreference.user_id == user_id, NotificationPreference.kind == kind
+        )
+    ).first()
+    if found is None:
+        session.add(NotificationPreference(user_id=user_id, kind=kind, mode=mode))
+    else:
+        found.mode = mode
+        session.add(found)
+    session.flush()
