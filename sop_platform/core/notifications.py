@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Insert, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from sop_platform.core.clock import utc_now
@@ -108,7 +109,7 @@ def notify(session: Session, recipients: Iterable[int], event: Event) -> int:
     new = sorted(wanted - told)
     if not new:
         return 0
-    params = json.dumps(dict(event.params), ensure_ascii=False, sort_keys=True, default=str)
+    params = _params_json(event)
     now = utc_now()
     session.execute(
         insert(Notification),
@@ -125,6 +126,74 @@ def notify(session: Session, recipients: Iterable[int], event: Event) -> int:
         ],
     )
     return len(new)
+
+
+# Of a batch, at most this many (person, event) pairs are looked up in one query.
+_LOOKUP_CHUNK = 500
+
+
+def notify_each(session: Session, notices: Iterable[tuple[int, Event]]) -> int:
+    """Record many events, each for its own people (a sweep's findings: every reading
+    overdue is an event of its own), in the caller's transaction and in one statement; a
+    person already told of an event, or listed twice for it, is told once. The number
+    recorded."""
+    wanted: dict[tuple[int, str], Event] = {}
+    for user_id, event in notices:
+        if event.kind not in KINDS:
+            raise ValueError(f"unknown notification kind {event.kind!r}")
+        wanted.setdefault((user_id, event.key), event)
+    pairs = sorted(wanted)
+    told: set[tuple[int, str]] = set()
+    for start in range(0, len(pairs), _LOOKUP_CHUNK):
+        chunk = pairs[start : start + _LOOKUP_CHUNK]
+        # Both lists in one query, read from the unique index on (user_id, event_key); a
+        # pair of the cross product that was not asked for is ignored below.
+        told.update(
+            session.exec(
+                select(Notification.user_id, Notification.event_key).where(
+                    col(Notification.user_id).in_({user_id for user_id, _key in chunk}),
+                    col(Notification.event_key).in_({key for _user_id, key in chunk}),
+                )
+            )
+        )
+    new = [pair for pair in pairs if pair not in told]
+    if not new:
+        return 0
+    now = utc_now()
+    session.execute(
+        _insert_once(session),
+        [
+            {
+                "user_id": user_id,
+                "kind": wanted[user_id, key].kind,
+                "event_key": key,
+                "params": _params_json(wanted[user_id, key]),
+                "link": wanted[user_id, key].link,
+                "created_at": now,
+            }
+            for user_id, key in new
+        ],
+    )
+    return len(new)
+
+
+def _params_json(event: Event) -> str:
+    return json.dumps(dict(event.params), ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _insert_once(session: Session) -> Insert:
+    """An insert of notifications that skips a row another transaction wrote meanwhile (two
+    servers' workers sweeping at once) instead of failing the whole batch."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(Notification).on_conflict_do_nothing(
+            index_elements=["user_id", "event_key"]
+        )
+    if dialect == "sqlite":
+        return sqlite.insert(Notification).on_conflict_do_nothing(
+            index_elements=["user_id", "event_key"]
+        )
+    return insert(Notification)
 
 
 def preferences_of(session: Session, user_id: int) -> dict[str, str]:
