@@ -205,39 +205,31 @@ def _reading_events(
     *,
     leaders: bool,
 ) -> list[tuple[int, Event]]:
+    doc = _path(document.slug)
+    report = f"/app/documents/{doc}/editions/{edition}/readership"
+    # What a chapter and a due date make is shared by everyone who owes them: an edition's
+    # readings come by the thousand.
+    shared: dict[tuple[str, date], tuple[str, dict[str, Any]]] = {}
     notices: list[tuple[int, Event]] = []
     for item in owed:
-        params = {
-            **_document_params(document),
-            "edition": edition,
-            "chapter": numbers.get(item.chapter, item.chapter),
-            "chapter_slug": item.chapter,
-            "due": item.due.isoformat(),
-        }
+        found = shared.get((item.chapter, item.due))
+        if found is None:
+            found = shared[item.chapter, item.due] = (
+                f"/app/reading#owed-{doc}-{_path(item.chapter)}",
+                {
+                    **_document_params(document),
+                    "edition": edition,
+                    "chapter": numbers.get(item.chapter, item.chapter),
+                    "chapter_slug": item.chapter,
+                    "due": item.due.isoformat(),
+                },
+            )
+        link, params = found
         key = obligation_key(item.obligation_id, when)
-        notices.append(
-            (
-                item.user_id,
-                Event(
-                    kind,
-                    key,
-                    f"/app/reading#owed-{_path(document.slug)}-{_path(item.chapter)}",
-                    params,
-                ),
-            )
-        )
+        notices.append((item.user_id, Event(kind, key, link, params)))
         if leaders and item.leader_id is not None and item.leader_id != item.user_id:
-            notices.append(
-                (
-                    item.leader_id,
-                    Event(
-                        kind,
-                        key,
-                        f"/app/documents/{_path(document.slug)}/editions/{edition}/readership",
-                        {**params, "variant": LEADER, "name": item.name},
-                    ),
-                )
-            )
+            told_leader = {**params, "variant": LEADER, "name": item.name}
+            notices.append((item.leader_id, Event(kind, key, report, told_leader)))
     return notices
 
 
@@ -247,13 +239,15 @@ def acknowledgements_due(
     edition: int,
     owed: Iterable[OwedReading],
     numbers: dict[str, str],
+    *,
+    unseen: bool = False,
 ) -> int:
     """Each reading of `owed` falls due soon: its person is told, with the line of their
-    reading page that confirms it."""
-    return notify_each(
-        session,
-        _reading_events(document, edition, owed, numbers, ACKNOWLEDGEMENT_DUE, DUE, leaders=False),
+    reading page that confirms it. `unseen`: as `notify_each` takes it."""
+    events = _reading_events(
+        document, edition, owed, numbers, ACKNOWLEDGEMENT_DUE, DUE, leaders=False
     )
+    return notify_each(session, events, unseen=unseen)
 
 
 def acknowledgements_overdue(
@@ -262,15 +256,15 @@ def acknowledgements_overdue(
     edition: int,
     owed: Iterable[OwedReading],
     numbers: dict[str, str],
+    *,
+    unseen: bool = False,
 ) -> int:
     """Each reading of `owed` is overdue: its person is told, and their team's leader
     (in the leader's wording, naming the member, with the team's readership report)."""
-    return notify_each(
-        session,
-        _reading_events(
-            document, edition, owed, numbers, ACKNOWLEDGEMENT_OVERDUE, OVERDUE, leaders=True
-        ),
+    events = _reading_events(
+        document, edition, owed, numbers, ACKNOWLEDGEMENT_OVERDUE, OVERDUE, leaders=True
     )
+    return notify_each(session, events, unseen=unseen)
 
 
 # Controlled copies

@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from sqlalchemy import exists
 from sqlalchemy import select as columns_of
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from sop_platform.core import notification_events
@@ -38,14 +39,10 @@ from sop_platform.core.models import (
     Acknowledgement,
     Briefing,
     BriefingAttendee,
-    Chapter,
     ControlledCopy,
     Document,
-    Edition,
-    EditionChapter,
     Notification,
     ReadingObligation,
-    Revision,
     Team,
     User,
 )
@@ -70,7 +67,7 @@ from sop_platform.core.notifications import (
     PERIODIC_REVIEW_OVERDUE,
 )
 from sop_platform.core.periodic_review import review_due
-from sop_platform.core.reading_obligations import edition_history
+from sop_platform.core.reading_obligations import EditionTexts, edition_history
 
 DUE_WITHIN_DAYS = 3
 REVIEW_DUE_WITHIN_DAYS = 30
@@ -143,97 +140,78 @@ def _readings(session: Session, document: Document, today: date) -> tuple[int, i
     """Acknowledgements owed that fall due within `DUE_WITHIN_DAYS`, and those overdue
     since at most `LOOK_BACK_DAYS`, not told yet: (due, overdue) recorded."""
     in_effect = [
-        item.number for item in edition_history(session, document) if item.effective_date <= today
+        item for item in edition_history(session, document) if item.effective_date <= today
     ]
     if not in_effect:
         return 0, 0
     numbers = chapter_numbers(session, document)
     briefed = _briefed(session, document)
-    soon = _owed(session, document, in_effect, today, today + timedelta(days=DUE_WITHIN_DAYS), DUE)
-    late = _owed(
-        session,
-        document,
-        in_effect,
-        today - timedelta(days=LOOK_BACK_DAYS),
-        today - timedelta(days=1),
-        OVERDUE,
-    )
-    told_soon = sum(
-        acknowledgements_due(session, document, edition, owed, numbers)
-        for edition, owed in _by_edition(soon, briefed).items()
-    )
-    told_late = sum(
-        acknowledgements_overdue(session, document, edition, owed, numbers)
-        for edition, owed in _by_edition(late, briefed).items()
-    )
+    soon = (today, today + timedelta(days=DUE_WITHIN_DAYS))
+    late = (today - timedelta(days=LOOK_BACK_DAYS), today - timedelta(days=1))
+    told_soon = told_late = 0
+    for edition in in_effect:
+        later = [item.number for item in in_effect if item.number > edition.number]
+        owed = _owed(session, document, edition, later, soon, DUE, briefed)
+        told_soon += acknowledgements_due(
+            session, document, edition.number, owed, numbers, unseen=True
+        )
+        owed = _owed(session, document, edition, later, late, OVERDUE, briefed)
+        told_late += acknowledgements_overdue(
+            session, document, edition.number, owed, numbers, unseen=True
+        )
     return told_soon, told_late
-
-
-def _by_edition(
-    found: list[tuple[int, OwedReading]], briefed: set[tuple[int, int, str]]
-) -> dict[int, list[OwedReading]]:
-    """The readings found, by edition, without those a briefing settled."""
-    grouped: dict[int, list[OwedReading]] = defaultdict(list)
-    for edition, item in found:
-        if (item.user_id, edition, item.chapter) not in briefed:
-            grouped[edition].append(item)
-    return dict(sorted(grouped.items()))
 
 
 def _owed(
     session: Session,
     document: Document,
-    in_effect: list[int],
-    first: date,
-    last: date,
+    edition: EditionTexts,
+    later: list[int],
+    window: tuple[date, date],
     when: str,
-) -> list[tuple[int, OwedReading]]:
-    """(edition, the reading) of each ask of an edition in effect, due from `first` to
-    `last`, that is neither superseded nor acknowledged, by an active account, and of which
-    its person was not told yet as `when`. One query: whether each ask was met,
-    superseded or told comes back with it (EXISTS on unique indexes), as in the
-    readership report."""
+    briefed: set[tuple[int, int, str]],
+) -> list[OwedReading]:
+    """The asks of `edition` (in effect) due within `window` that are still owed by an
+    active account (`later`: the editions in effect after it, whose asks supersede its
+    own) and of which the person was not told yet as `when`. One query: whether each ask
+    was told, superseded or met comes back with it (EXISTS on unique indexes), as in the
+    readership report; briefings are few, and left out after."""
     asked = aliased(ReadingObligation)
-    later = aliased(ReadingObligation)
-    texts_of_edition = (
-        columns_of(col(Revision.sha256))
-        .join(
-            EditionChapter,
-            (col(EditionChapter.chapter_id) == Revision.chapter_id)
-            & (col(EditionChapter.revision) == Revision.number),
+    conditions: list[ColumnElement[bool]] = [
+        col(asked.document_id) == document.id,
+        col(asked.edition) == edition.number,
+        col(asked.due) >= window[0],
+        col(asked.due) <= window[1],
+        col(User.active).is_(True),
+        # Cheapest first: on a sweep that finds nothing new, this is where every ask stops.
+        ~exists().where(
+            col(Notification.user_id) == col(asked.user_id),
+            col(Notification.event_key) == obligation_key_of(asked.id, when),
+        ),
+    ]
+    if later:
+        superseder = aliased(ReadingObligation)
+        conditions.append(
+            ~exists().where(
+                col(superseder.user_id) == col(asked.user_id),
+                col(superseder.document_id) == document.id,
+                col(superseder.edition).in_(later),
+                col(superseder.chapter_slug) == col(asked.chapter_slug),
+            )
         )
-        .join(Edition, col(Edition.id) == EditionChapter.edition_id)
-        .join(Chapter, col(Chapter.id) == EditionChapter.chapter_id)
-        .where(
-            col(Edition.document_id) == document.id,
-            col(Edition.number) == col(asked.edition),
-            col(Chapter.slug) == col(asked.chapter_slug),
+    texts = sorted({sha for by_language in edition.texts.values() for sha in by_language.values()})
+    conditions.append(
+        ~exists().where(
+            col(Acknowledgement.user_id) == col(asked.user_id),
+            col(Acknowledgement.document_id) == document.id,
+            col(Acknowledgement.chapter_slug) == col(asked.chapter_slug),
+            col(Acknowledgement.sha256).in_(texts),
         )
-        # Two levels down: named, or it would read the asks again instead of this one.
-        .correlate(asked)
-    )
-    acknowledged = exists().where(
-        col(Acknowledgement.user_id) == col(asked.user_id),
-        col(Acknowledgement.document_id) == document.id,
-        col(Acknowledgement.chapter_slug) == col(asked.chapter_slug),
-        col(Acknowledgement.sha256).in_(texts_of_edition.scalar_subquery()),
-    )
-    superseded = exists().where(
-        col(later.user_id) == col(asked.user_id),
-        col(later.document_id) == document.id,
-        col(later.chapter_slug) == col(asked.chapter_slug),
-        col(later.edition) > col(asked.edition),
-        col(later.edition).in_(in_effect),
-    )
-    told = exists().where(
-        col(Notification.user_id) == col(asked.user_id),
-        col(Notification.event_key) == obligation_key_of(asked.id, when),
     )
     query = (
         columns_of(
             col(asked.id),
             col(asked.user_id),
-            col(asked.edition),
             col(asked.chapter_slug),
             col(asked.due),
             col(User.full_name),
@@ -242,34 +220,24 @@ def _owed(
         )
         .join(User, col(User.id) == col(asked.user_id))
         .outerjoin(Team, col(Team.id) == User.team_id)
-        .where(
-            col(asked.document_id) == document.id,
-            col(asked.edition).in_(in_effect),
-            col(asked.due) >= first,
-            col(asked.due) <= last,
-            col(User.active).is_(True),
-            ~acknowledged,
-            ~superseded,
-            ~told,
-        )
+        .where(*conditions)
         .order_by(col(asked.id))
     )
     rows = session.connection().execute(query).all()
-    leaders = _active(session, {row[7] for row in rows if row[7] is not None})
+    leaders = _active(session, {row[6] for row in rows if row[6] is not None})
     owed = []
-    for obligation_id, user_id, edition, chapter, due, full_name, username, leader in rows:
+    for obligation_id, user_id, chapter, due, full_name, username, leader in rows:
         assert obligation_id is not None
+        if (user_id, edition.number, chapter) in briefed:
+            continue
         owed.append(
-            (
-                edition,
-                OwedReading(
-                    obligation_id,
-                    user_id,
-                    full_name or username,
-                    chapter,
-                    due,
-                    leader if leader in leaders else None,
-                ),
+            OwedReading(
+                obligation_id,
+                user_id,
+                full_name or username,
+                chapter,
+                due,
+                leader if leader in leaders else None,
             )
         )
     return owed

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Insert, insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from sop_platform.core.clock import utc_now
 from sop_platform.core.errors import InvalidInput
@@ -132,17 +132,49 @@ def notify(session: Session, recipients: Iterable[int], event: Event) -> int:
 _LOOKUP_CHUNK = 500
 
 
-def notify_each(session: Session, notices: Iterable[tuple[int, Event]]) -> int:
+def notify_each(
+    session: Session, notices: Iterable[tuple[int, Event]], *, unseen: bool = False
+) -> int:
     """Record many events, each for its own people (a sweep's findings: every reading
     overdue is an event of its own), in the caller's transaction and in one statement; a
-    person already told of an event, or listed twice for it, is told once. The number
-    recorded."""
+    person already told of an event, or listed twice for it, is told once. `unseen`: the
+    caller's own query left out everyone told already, so nothing is looked up (a row
+    another transaction wrote meanwhile is still skipped). The number recorded."""
     wanted: dict[tuple[int, str], Event] = {}
     for user_id, event in notices:
         if event.kind not in KINDS:
             raise ValueError(f"unknown notification kind {event.kind!r}")
         wanted.setdefault((user_id, event.key), event)
-    pairs = sorted(wanted)
+    new = list(wanted) if unseen else _not_told(session, sorted(wanted))
+    if not new:
+        return 0
+    now = utc_now()
+    # Events found together mostly share their params (the same chapter, the same date):
+    # each distinct mapping is written as JSON once.
+    written: dict[int, str] = {}
+    rows = []
+    for user_id, key in new:
+        event = wanted[user_id, key]
+        params = written.get(id(event.params))
+        if params is None:
+            params = written[id(event.params)] = _params_json(event)
+        rows.append(
+            {
+                "user_id": user_id,
+                "kind": event.kind,
+                "event_key": key,
+                "params": params,
+                "link": event.link,
+                "created_at": now,
+            }
+        )
+    # The table's own insert, not the ORM's bulk path: tens of thousands of rows at once.
+    session.connection().execute(_insert_once(session), rows)
+    return len(rows)
+
+
+def _not_told(session: Session, pairs: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Those of `pairs` (person, event key) not recorded yet."""
     told: set[tuple[int, str]] = set()
     for start in range(0, len(pairs), _LOOKUP_CHUNK):
         chunk = pairs[start : start + _LOOKUP_CHUNK]
@@ -156,25 +188,7 @@ def notify_each(session: Session, notices: Iterable[tuple[int, Event]]) -> int:
                 )
             )
         )
-    new = [pair for pair in pairs if pair not in told]
-    if not new:
-        return 0
-    now = utc_now()
-    session.execute(
-        _insert_once(session),
-        [
-            {
-                "user_id": user_id,
-                "kind": wanted[user_id, key].kind,
-                "event_key": key,
-                "params": _params_json(wanted[user_id, key]),
-                "link": wanted[user_id, key].link,
-                "created_at": now,
-            }
-            for user_id, key in new
-        ],
-    )
-    return len(new)
+    return [pair for pair in pairs if pair not in told]
 
 
 def _params_json(event: Event) -> str:
@@ -184,16 +198,15 @@ def _params_json(event: Event) -> str:
 def _insert_once(session: Session) -> Insert:
     """An insert of notifications that skips a row another transaction wrote meanwhile (two
     servers' workers sweeping at once) instead of failing the whole batch."""
+    table = SQLModel.metadata.tables["notification"]  # the table itself, for Core
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql.insert(Notification).on_conflict_do_nothing(
+        return postgresql.insert(table).on_conflict_do_nothing(
             index_elements=["user_id", "event_key"]
         )
     if dialect == "sqlite":
-        return sqlite.insert(Notification).on_conflict_do_nothing(
-            index_elements=["user_id", "event_key"]
-        )
-    return insert(Notification)
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["user_id", "event_key"])
+    return insert(table)
 
 
 def preferences_of(session: Session, user_id: int) -> dict[str, str]:
