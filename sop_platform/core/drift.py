@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from sop_platform.core import audit
+from sop_platform.core import audit, notification_events
 from sop_platform.core.accounts import role_of
 from sop_platform.core.chapters import revision_text
 from sop_platform.core.clauses import Clause, clauses_of
@@ -118,6 +118,7 @@ def raise_flags(
                         },
                     )
                     raised.append(flag)
+    notification_events.clauses_need_review(session, raised)
     return raised
 
 

@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from sop_platform.core import audit
+from sop_platform.core import audit, notification_events
 from sop_platform.core.accounts import role_of
 from sop_platform.core.clock import utc_now, utc_today
 from sop_platform.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -378,6 +378,8 @@ def issue_edition(
         details=details,
     )
     owe_edition(session, document, edition.number)
+    # After the asks: a document with an audience tells those the edition asks to read.
+    notification_events.edition_issued(session, document, edition)
     return edition
 
 

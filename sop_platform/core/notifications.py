@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from sqlalchemy import Insert, insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel, col, select
 
 from sop_platform.core.clock import utc_now
 from sop_platform.core.errors import InvalidInput
@@ -108,7 +109,7 @@ def notify(session: Session, recipients: Iterable[int], event: Event) -> int:
     new = sorted(wanted - told)
     if not new:
         return 0
-    params = json.dumps(dict(event.params), ensure_ascii=False, sort_keys=True, default=str)
+    params = _params_json(event)
     now = utc_now()
     session.execute(
         insert(Notification),
@@ -125,6 +126,87 @@ def notify(session: Session, recipients: Iterable[int], event: Event) -> int:
         ],
     )
     return len(new)
+
+
+# Of a batch, at most this many (person, event) pairs are looked up in one query.
+_LOOKUP_CHUNK = 500
+
+
+def notify_each(
+    session: Session, notices: Iterable[tuple[int, Event]], *, unseen: bool = False
+) -> int:
+    """Record many events, each for its own people (a sweep's findings: every reading
+    overdue is an event of its own), in the caller's transaction and in one statement; a
+    person already told of an event, or listed twice for it, is told once. `unseen`: the
+    caller's own query left out everyone told already, so nothing is looked up (a row
+    another transaction wrote meanwhile is still skipped). The number recorded."""
+    wanted: dict[tuple[int, str], Event] = {}
+    for user_id, event in notices:
+        if event.kind not in KINDS:
+            raise ValueError(f"unknown notification kind {event.kind!r}")
+        wanted.setdefault((user_id, event.key), event)
+    new = list(wanted) if unseen else _not_told(session, sorted(wanted))
+    if not new:
+        return 0
+    now = utc_now()
+    # Events found together mostly share their params (the same chapter, the same date):
+    # each distinct mapping is written as JSON once.
+    written: dict[int, str] = {}
+    rows = []
+    for user_id, key in new:
+        event = wanted[user_id, key]
+        params = written.get(id(event.params))
+        if params is None:
+            params = written[id(event.params)] = _params_json(event)
+        rows.append(
+            {
+                "user_id": user_id,
+                "kind": event.kind,
+                "event_key": key,
+                "params": params,
+                "link": event.link,
+                "created_at": now,
+            }
+        )
+    # The table's own insert, not the ORM's bulk path: tens of thousands of rows at once.
+    session.connection().execute(_insert_once(session), rows)
+    return len(rows)
+
+
+def _not_told(session: Session, pairs: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Those of `pairs` (person, event key) not recorded yet."""
+    told: set[tuple[int, str]] = set()
+    for start in range(0, len(pairs), _LOOKUP_CHUNK):
+        chunk = pairs[start : start + _LOOKUP_CHUNK]
+        # Both lists in one query, read from the unique index on (user_id, event_key); a
+        # pair of the cross product that was not asked for is ignored below.
+        told.update(
+            session.exec(
+                select(Notification.user_id, Notification.event_key).where(
+                    col(Notification.user_id).in_({user_id for user_id, _key in chunk}),
+                    col(Notification.event_key).in_({key for _user_id, key in chunk}),
+                )
+            )
+        )
+    return [pair for pair in pairs if pair not in told]
+
+
+def _params_json(event: Event) -> str:
+    return json.dumps(dict(event.params), ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _insert_once(session: Session) -> Insert:
+    """An insert of notifications that skips a row another transaction wrote meanwhile (two
+    servers' workers sweeping at once) instead of failing the whole batch."""
+    table = SQLModel.metadata.tables["notification"]  # the table itself, for Core
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(
+            index_elements=["user_id", "event_key"]
+        )
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["user_id", "event_key"])
+    return insert(table)
 
 
 def preferences_of(session: Session, user_id: int) -> dict[str, str]:

@@ -10,6 +10,7 @@ from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.errors import InvalidInput
 from sop_platform.core.models import ChangeRequest, Document
 from sop_platform.core.signatures import approvals_of
+from sop_platform.review import notification_events
 from sop_platform.review.change_requests import cr_state, record_change
 from sop_platform.review.workflow import Action, State, next_state
 
@@ -66,3 +67,4 @@ def _apply_quorum(session: Session, document: Document, actor: str) -> None:
             before,
             {"approvals_required": document.approvals_required},
         )
+        notification_events.cr_approved(session, change_request, actor)

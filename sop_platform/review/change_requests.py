@@ -32,6 +32,7 @@ from sop_platform.core.models import (
     User,
 )
 from sop_platform.core.version_store import revision_row
+from sop_platform.review import notification_events
 from sop_platform.review.permissions import Step, require
 from sop_platform.review.proposal_store import ProposedTexts, chapter_key, stored_proposal
 from sop_platform.review.text_checks import problems_of
@@ -376,6 +377,9 @@ def put_proposals(
                 "approvals_voided": voids_approvals,
             },
         )
+    if voids_approvals:
+        # Back from approved to submitted: the signatures are void, it waits for review again.
+        notification_events.review_waiting(session, change_request, user)
     return iteration
 
 
@@ -492,6 +496,7 @@ def submit(session: Session, change_request: ChangeRequest, user: User) -> None:
         before,
         {"iteration": change_request.current_iteration},
     )
+    notification_events.review_waiting(session, change_request, user)
 
 
 def withdraw(session: Session, change_request: ChangeRequest, user: User) -> None:
@@ -509,3 +514,4 @@ def reject(session: Session, change_request: ChangeRequest, user: User, reason: 
     before = cr_state(change_request)
     change_request.state = next_state(change_request.state, Action.REJECT)
     record_change(session, change_request, user, "cr.rejected", before, {"reason": reason.strip()})
+    notification_events.cr_rejected(session, change_request, user)

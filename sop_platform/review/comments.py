@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from sop_platform.core.clock import utc_now
 from sop_platform.core.errors import InvalidInput, NotFound
 from sop_platform.core.models import ChangeRequest, Comment, Proposal, User
+from sop_platform.review import notification_events
 from sop_platform.review.anchoring import Anchor, Relocation, anchored, quote_position, relocation
 from sop_platform.review.change_requests import cr_state, record_change
 from sop_platform.review.permissions import Step, require
@@ -63,6 +64,7 @@ def add_comment(
     before = cr_state(change_request)
     change_request.state = next_state(change_request.state, Action.COMMENT)
     position = None
+    thread: Comment | None = None
     if parent is not None:
         thread = thread_of(session, change_request, parent)
         key = chapter_key(thread.chapter_slug, thread.language)
@@ -105,6 +107,7 @@ def add_comment(
         before,
         {"comment": comment.id, "parent": parent, "chapter": key},
     )
+    notification_events.comment_added(session, change_request, comment, thread, user)
     return comment
 
 

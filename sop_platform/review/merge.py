@@ -33,6 +33,7 @@ from sop_platform.core.signatures import (
     signed_texts,
 )
 from sop_platform.core.version_store import locked_chapter
+from sop_platform.review import notification_events
 from sop_platform.review.change_requests import cr_state, document_of, record_change
 from sop_platform.review.permissions import Step, require
 from sop_platform.review.proposal_store import (
@@ -270,4 +271,5 @@ def merge_change_request(
             ),
         },
     )
+    notification_events.cr_merged(session, change_request, user)
     return revisions

@@ -21,6 +21,7 @@ from sop_platform.core.signatures import (
     approvals_of,
     confirm_signer,
 )
+from sop_platform.review import notification_events
 from sop_platform.review.approval_policy import quorum_met
 from sop_platform.review.change_requests import (
     cr_state,
@@ -98,6 +99,12 @@ def review(
             signed_texts=manifest,
         )
     record_change(session, change_request, reviewer, recorded_as, before, details)
+    if decision == REQUEST_CHANGES:
+        notification_events.changes_requested(session, change_request, entry, reviewer)
+    elif decision == COMMENT:
+        notification_events.review_comment(session, change_request, entry, reviewer)
+    elif before["state"] != State.APPROVED and change_request.state == State.APPROVED:
+        notification_events.cr_approved(session, change_request, reviewer)
     return entry
 
 
