@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
 from sop_platform.api.deps import Reader, SessionDep
 from sop_platform.api.idempotency import IdempotentRoute
+from sop_platform.api.path_params import NotificationId
 from sop_platform.api.schemas.notifications import (
     MarkedOut,
     NotificationOut,
@@ -22,8 +23,6 @@ from sop_platform.core.models import User
 from sop_platform.core.notification_settings import change_settings, settings_of
 
 router = APIRouter(prefix="/api/v1/me", tags=["notifications"], route_class=IdempotentRoute)
-
-NotificationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def _personal(response: Response) -> None:
@@ -38,7 +37,7 @@ def my_notifications(
     response: Response,
     limit: Annotated[int, Query(ge=0, le=MAX_PAGE, description="0: the unread count only")] = 20,
     before: Annotated[
-        int | None, Query(ge=1, le=2**63 - 1, description="older than this notification")
+        int | None, Query(ge=1, le=2**31 - 1, description="older than this notification")
     ] = None,
     unread: Annotated[bool, Query(description="only the unread ones")] = False,
 ) -> NotificationsOut:
