@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from sop_platform.cli import app
 from sop_platform.core.accounts import user_by_name
 from sop_platform.core.database import Database
 from sop_platform.core.notifications import (
@@ -25,7 +28,7 @@ from sop_platform.core.notifications import (
 from sop_platform.render.site_text import catalogue
 from tests.api.test_notifications_api import tell
 from tests.api.web_browser import HTML, SignIn, hidden, signed_in_browser
-from tests.support import Api
+from tests.support import CHAPTER, DOCUMENT, Api
 
 INBOX = "/app/notifications"
 SETTINGS = "/app/settings/notifications"
@@ -296,3 +299,40 @@ def test_hidden_token_is_the_sessions(client: TestClient, staff: dict[str, Api],
 
     assert hidden(page, "csrf_token", form="notification-settings")
     assert f'<meta name="csrf-token" content="{hidden(page, "csrf_token")}">' in page.text
+
+
+# The published site
+
+
+@pytest.mark.parametrize("path", ["/", f"/sop/{DOCUMENT}", f"/sop/{DOCUMENT}/{CHAPTER}?lang=az"])
+def test_a_site_page_holds_the_bell_hidden_and_the_same_for_everyone(
+    client: TestClient, told: Database, sign_in: SignIn, path: str
+):
+    anonymous = client.get(path).text
+    sign_in("rauf")
+    signed_in = client.get(path).text
+    counted = client.get("/api/v1/me/notifications?limit=0").json()
+
+    assert signed_in == anonymous and "rauf" not in signed_in
+    bell = re.search(r'<a class="bell no-print" id="site-bell"[^>]*>', signed_in)
+    assert bell and " hidden " in bell.group(0)
+    assert 'href="/app/notifications"' in bell.group(0) and 'data-api="/api/v1/"' in bell.group(0)
+    assert "/static/bell.js" in signed_in
+    assert counted == {"items": [], "unread": 3, "older": None}
+
+
+def test_the_site_bell_speaks_the_pages_language(client: TestClient, staff: dict[str, Api]):
+    page = client.get(f"/sop/{DOCUMENT}/{CHAPTER}?lang=az").text
+
+    assert f'data-label="{catalogue("az")["inbox_bell"]}"' in page
+    assert f'data-label-none="{catalogue("az")["inbox_bell_none"]}"' in page
+
+
+def test_a_static_copy_has_no_bell(env: dict[str, str], loaded: Database, tmp_path: Path):
+    out = tmp_path / "site"
+    result = CliRunner().invoke(app, ["publish", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+
+    page = (out / "sop" / DOCUMENT / f"{CHAPTER}.en.html").read_text("utf-8")
+
+    assert 'id="site-bell"' not in page and "bell.js" not in page
