@@ -25,6 +25,7 @@ from sop_platform.api.routes import (
     documents,
     me,
     media,
+    notifications,
     reading,
     review_queue,
     site,
@@ -46,6 +47,9 @@ from sop_platform.api.web import (
 )
 from sop_platform.api.web import (
     chapters as staff_chapters,
+)
+from sop_platform.api.web import (
+    notifications as staff_notifications,
 )
 from sop_platform.api.web import (
     reading as staff_reading,
@@ -111,6 +115,7 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
         site.assets_router,
         auth.router,
         me.router,
+        notifications.router,
         users.router,
         teams.router,
         reading.router,
@@ -127,6 +132,7 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
         accounts.router,
         staff_teams.router,
         staff_reading.router,
+        staff_notifications.router,
         home.router,
         staff_chapters.router,
         authoring.router,

@@ -30,6 +30,7 @@ from sop_platform.core.errors import (
     TooManyAttempts,
 )
 from sop_platform.core.models import SignInFailure, User
+from sop_platform.core.notification_settings import change_email, checked_email
 from sop_platform.core.reading_obligations import owe_on_joining
 from sop_platform.core.roles import Role, role_named
 
@@ -40,11 +41,13 @@ TEMPORARY_PASSWORD_BYTES = 15
 
 @dataclass(frozen=True)
 class AccountChange:
-    """An administrator's change to an account; None leaves a field as it is."""
+    """An administrator's change to an account; None leaves a field as it is (an `email`
+    of "" removes the address)."""
 
     role: str | None = None
     full_name: str | None = None
     active: bool | None = None
+    email: str | None = None
 
 
 def _state(user: User) -> dict[str, object]:
@@ -102,6 +105,8 @@ def change_account(
     audit actions it recorded, in order (none when nothing differs)."""
     new_role = _checked_role(change.role) if change.role is not None else None
     new_name = _checked_name(change.full_name) if change.full_name is not None else None
+    if change.email is not None:
+        checked_email(change.email)
     if actor is not None and actor.username == target.username:
         if change.active is False:
             raise Forbidden("you cannot disable your own account: another administrator must")
@@ -148,6 +153,8 @@ def change_account(
         else:
             ended = end_credentials(session, target)
             done.append(_record(session, target, by, "user.disabled", before, sessions_ended=ended))
+    if change.email is not None and change_email(session, target, change.email, actor=by):
+        done.append("user.email_changed")
     session.flush()
     if {"user.role_changed", "user.enabled"} & set(done):
         owe_on_joining(session, target)

@@ -17,9 +17,10 @@ ASSETS = (
     "icon.svg",
     "acknowledge-queue.js",
     "acknowledge.js",
+    "bell.js",
 )
 # The staff application's own files: served beside the site's, never kept for offline use.
-STAFF_ASSETS = ("app.css", "app.js", "editor.js", "review.js")
+STAFF_ASSETS = ("app.css", "app.js", "editor.js", "review.js", "inbox.js")
 MEDIA_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",

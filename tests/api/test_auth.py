@@ -31,6 +31,7 @@ def test_signing_in_gives_a_bearer_token_that_works(client: TestClient, make_use
         "attested_at": None,
         "organisation": None,
         "team": None,
+        "email": None,
     }
     assert me.json()["attested_at"].endswith("Z")  # UTC
 
@@ -105,6 +106,7 @@ def test_only_admins_manage_accounts(client: TestClient, auth_for: AuthFor):
         "attested_at": None,  # an account signs its statement itself
         "organisation": None,
         "team": None,
+        "email": None,
     }
     assert again.status_code == 409
     assert _sign_in(client, "tural", PASSWORD).status_code == 200

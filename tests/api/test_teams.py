@@ -43,6 +43,7 @@ def test_an_admin_adds_a_team_whose_leader_joins_it(mag: dict[str, Api]):
         "attested_at": None,
         "organisation": "MAG",
         "team": "mag-mc-3",
+        "email": None,
     }
     assert _actions(mag["nigar"], "team:mag-mc-3") == ["team.added", "team.leader_changed"]
     assert _actions(mag["nigar"], "organisation:MAG") == ["organisation.added"]

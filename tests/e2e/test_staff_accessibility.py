@@ -51,6 +51,8 @@ def test_the_main_pages_pass_the_accessibility_check(
         "/app/reading",
         "/app/documents/anama-sop/editions/1/readership",
         "/app/documents/anama-sop/copies",
+        "/app/notifications",
+        "/app/settings/notifications",
     ]
     leader_pages = ["/app/reading", "/app/briefings/new"]
     found: dict[str, list[str]] = {}

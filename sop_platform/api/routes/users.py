@@ -47,12 +47,14 @@ def create_user(body: UserCreate, session: SessionDep, admin: Admin) -> UserOut:
 
 @router.patch("/{username}")
 def update_user(username: Username, body: UserUpdate, session: SessionDep, admin: Admin) -> UserOut:
-    """Change an account's role, full name, whether it is active, its team or its
-    organisation. Disabling it or changing its role ends its sessions and tokens at once;
-    the last active administrator stays one, and nobody disables or demotes their own
-    account."""
+    """Change an account's role, full name, whether it is active, its e-mail address, its
+    team or its organisation. Disabling it or changing its role ends its sessions and
+    tokens at once; the last active administrator stays one, and nobody disables or demotes
+    their own account."""
     user = user_by_name(session, username)
-    change = AccountChange(role=body.role, full_name=body.full_name, active=body.active)
+    change = AccountChange(
+        role=body.role, full_name=body.full_name, active=body.active, email=body.email
+    )
     change_account(session, user, change, actor=admin)
     set_membership(
         session, user, team=body.team, organisation=body.organisation, actor=admin.username

@@ -39,6 +39,9 @@ class UserOut(BaseModel):
         default=None, description="the code of the organisation the account works for"
     )
     team: str | None = Field(default=None, description="the id of the account's team")
+    email: str | None = Field(
+        default=None, description="where notifications are e-mailed; null: the bell only"
+    )
 
     @classmethod
     def of(cls, user: User, membership: Membership) -> UserOut:
@@ -58,8 +61,8 @@ class UserCreate(BaseModel):
 
 class UserUpdate(BaseModel):
     """An administrator's change to an account; a field left out stays as it is. `team`
-    and `organisation` "" take the account out of its team or organisation; an unknown
-    field is refused rather than ignored."""
+    and `organisation` "" take the account out of its team or organisation, `email` ""
+    removes its address; an unknown field is refused rather than ignored."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -69,6 +72,9 @@ class UserUpdate(BaseModel):
     team: str | None = Field(default=None, max_length=80, description="a team's id")
     organisation: str | None = Field(
         default=None, max_length=40, description="an organisation's code"
+    )
+    email: str | None = Field(
+        default=None, max_length=320, description='the address notifications go to ("" removes it)'
     )
 
 

@@ -1,5 +1,6 @@
 """What every staff page is made with: the interface language, the signed-in user, the CSRF
-token of the session, the counts in the navigation, and answers that are never cached."""
+token of the session, the counts in the navigation (the review queue, the bell's unread
+notifications), and answers that are never cached."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sop_platform.api.errors import wants_page
 from sop_platform.core.accounts import all_users
 from sop_platform.core.errors import DomainError
 from sop_platform.core.front_matter import LANGUAGES
+from sop_platform.core.inbox import unread_count
 from sop_platform.core.models import User
 from sop_platform.core.web_sessions import csrf_token
 from sop_platform.render.site_text import catalogue
@@ -138,6 +140,7 @@ def staff_page(
         PERSON=People.MARK,
         csrf=session_csrf(request, settings),
         queue_count=queue_count(session, user),
+        unread_count=unread_count(session, user.id or 0),
         here=_here(request),
         done=request.query_params.get("done", ""),
         **context,
@@ -214,6 +217,7 @@ def bare_page(
         "done": "",
         "notice": "",
         "queue_count": 0,
+        "unread_count": 0,
         "person": People({}),
         "PERSON": People.MARK,
         **context,
