@@ -82,12 +82,13 @@ def compose(message: Outgoing, *, mail_from: str, base_url: str) -> EmailMessage
     mail["Subject"] = text.subject
     mail["Date"] = format_datetime(utc_now())
     mail["Message-ID"] = message_id(message.key, mail_from)
-    mail["Content-Language"] = message.language
     # RFC 3834: sent by a machine; vacation responders stay quiet.
     mail["Auto-Submitted"] = "auto-generated"
     mail["X-SOP-Idempotency-Key"] = message.key
     mail.set_content(text.text)
     mail.add_alternative(text.html, subtype="html")
+    # After the bodies: setting a body clears the Content-* headers.
+    mail["Content-Language"] = message.language
     return mail
 
 
