@@ -253,10 +253,13 @@ def worker(
     def _stop(_signal: int, _frame: FrameType | None) -> None:
         stop.set()
 
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, _stop)
-    with _domain_errors():
-        run_worker(settings, stop, lease=timedelta(seconds=lease))
+    before = {number: signal.signal(number, _stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with _domain_errors():
+            run_worker(settings, stop, lease=timedelta(seconds=lease))
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
     err.print("worker: stopped", highlight=False)
 
 

@@ -22,6 +22,7 @@ from sop_platform.api.routes import (
     chapters,
     compliance,
     copy_pdfs,
+    deliveries,
     documents,
     me,
     media,
@@ -46,6 +47,9 @@ from sop_platform.api.web import (
 )
 from sop_platform.api.web import (
     chapters as staff_chapters,
+)
+from sop_platform.api.web import (
+    deliveries as staff_deliveries,
 )
 from sop_platform.api.web import (
     reading as staff_reading,
@@ -123,10 +127,12 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
         media.router,
         review_queue.router,
         audit.router,
+        deliveries.router,
         sign_in.router,
         accounts.router,
         staff_teams.router,
         staff_reading.router,
+        staff_deliveries.router,
         home.router,
         staff_chapters.router,
         authoring.router,

@@ -468,10 +468,12 @@ def deliver_due(
     limit: int = CLAIM_BATCH,
     max_attempts: int = MAX_ATTEMPTS,
     rng: random.Random | None = None,
+    stop: threading.Event | None = None,
 ) -> Tally:
     """Claim up to `limit` due immediate deliveries of each channel of `senders` and send
     them, one message each. `now`: a fixed time for every step (default: the clock's, read
-    at each step). Call again while it sends something."""
+    at each step). Call again while it sends something. Once `stop` is set, what is not
+    sent yet goes back at once."""
     clock: Callable[[], datetime] = (lambda: now) if now is not None else utc_now
     rules = _Rules(lease=lease, max_attempts=max_attempts, rng=rng)
     tally = Tally()
@@ -483,9 +485,10 @@ def deliver_due(
         stop_at = claimed_at + lease * (1 - LEASE_MARGIN)
         rows = _loaded(database, ids)
         for index, (delivery_id, note, user) in enumerate(rows):
-            if clock() >= stop_at:
-                # This batch is slow (a channel timing out): what is left goes back before
-                # the lease ends, rather than be sent while another worker retakes it.
+            if clock() >= stop_at or (stop is not None and stop.is_set()):
+                # This batch is slow (a channel timing out), or the worker is stopping:
+                # what is left goes back before the lease ends, rather than be sent while
+                # another worker retakes it.
                 _release(database, [row[0] for row in rows[index:]])
                 break
             assert note.id is not None
@@ -504,6 +507,7 @@ def send_digests(
     lease: timedelta = LEASE,
     max_attempts: int = MAX_ATTEMPTS,
     rng: random.Random | None = None,
+    stop: threading.Event | None = None,
 ) -> Tally:
     """Send up to `people` persons' due digests on each channel: one message listing every
     digest delivery of theirs that is due, repeats collapsed (`collapsed`), keyed by the
@@ -513,6 +517,8 @@ def send_digests(
     tally = Tally()
     for channel, sender in senders.items():
         for _person in range(people):
+            if stop is not None and stop.is_set():
+                break
             claimed_at = clock()
             ids = _claim_digest(database, channel, claimed_at, lease)
             if not ids:
@@ -669,6 +675,7 @@ class Worker:
                         one,
                         lease=self.lease,
                         max_attempts=self.max_attempts,
+                        stop=stop,
                     )
                     tally += send_digests(
                         self.database,
@@ -676,6 +683,7 @@ class Worker:
                         digest_hour=self.digest_hour,
                         lease=self.lease,
                         max_attempts=self.max_attempts,
+                        stop=stop,
                     )
                 except Exception:
                     log.exception("delivering %s failed", channel)
