@@ -1,15 +1,20 @@
-"""The `sop-platform` command: serve, init, demo, user, policy, audit, import, export,
-publish, backup, restore, check."""
+"""The `sop-platform` command: serve, worker, init, demo, user, policy, audit, import,
+export, publish, backup, restore, check."""
 
 from __future__ import annotations
 
+import logging
 import secrets
+import signal
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -145,7 +150,9 @@ def _settings(**overrides: object) -> Settings:
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
-        raise _fail(f"setting SOP_{field.upper()}: {first['msg']}", 2) from None
+        said = str(first["msg"]).removeprefix("Value error, ")
+        # A rule of two settings (a webhook needs its secret) names them in its message.
+        raise _fail(f"setting SOP_{field.upper()}: {said}" if field else said, 2) from None
 
 
 @contextmanager
@@ -199,14 +206,61 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from sop_platform.api.app import create_app
+    from sop_platform.outbox.worker import run_worker
 
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-    )
+    # The delivery worker beside the app (unless SOP_WORKER=off, where `sop-platform
+    # worker` runs apart): notifications leave within seconds of the request.
+    stop = threading.Event()
+    delivering = threading.Thread(target=run_worker, args=(settings, stop), name="sop-worker")
+    if settings.worker:
+        delivering.start()
+    try:
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+        )
+    finally:
+        stop.set()
+        if delivering.is_alive():
+            delivering.join()
+
+
+@app.command()
+def worker(
+    lease: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=3600,
+            help="Seconds a claimed delivery is held; a stopped worker's claims are taken "
+            "again after them.",
+        ),
+    ] = 300,
+) -> None:
+    """Send notifications by e-mail and to the webhook until Ctrl-C or SIGTERM (as `serve`
+    does in a thread unless SOP_WORKER=off); any number may run at once."""
+    from sop_platform.outbox.worker import run_worker, senders_from
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    channels = ", ".join(senders_from(settings)) or "none (notifications stay in the bell)"
+    err.print(f"worker: channels {channels}; Ctrl-C stops it", highlight=False)
+    stop = threading.Event()
+
+    def _stop(_signal: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    before = {number: signal.signal(number, _stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with _domain_errors():
+            run_worker(settings, stop, lease=timedelta(seconds=lease))
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+    err.print("worker: stopped", highlight=False)
 
 
 @app.command()

@@ -29,7 +29,7 @@ def _modules(folder: str) -> list[Path]:
 
 
 # Each package has its rules below; a new one needs its own.
-PACKAGES = {"api", "core", "reading", "render", "review", "staff", "word"}
+PACKAGES = {"api", "core", "outbox", "reading", "render", "review", "staff", "word"}
 
 
 def test_the_packages_are_the_layers_these_rules_know():
@@ -100,6 +100,21 @@ def test_render_reads_no_database(path: Path):
 
     assert not {name for name in imported if name.split(".")[0] in ("sqlmodel", "sqlalchemy")}
     assert "sop_platform.core.database" not in imported
+
+
+@pytest.mark.parametrize("path", _modules("outbox"), ids=lambda p: p.name)
+def test_the_outbox_sends_without_the_web_application(path: Path):
+    """The channels and the worker run in `sop-platform worker` too, with no app server."""
+    imported = _imports(path)
+
+    assert not {name for name in imported if name.split(".")[0] in WEB}
+    assert not {
+        name
+        for name in imported
+        if name.startswith(
+            ("sop_platform.api", "sop_platform.staff", "sop_platform.review", "sop_platform.word")
+        )
+    }
 
 
 @pytest.mark.parametrize("path", _modules("reading"), ids=lambda p: p.name)

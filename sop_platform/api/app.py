@@ -22,6 +22,7 @@ from sop_platform.api.routes import (
     chapters,
     compliance,
     copy_pdfs,
+    deliveries,
     documents,
     me,
     media,
@@ -47,6 +48,9 @@ from sop_platform.api.web import (
 )
 from sop_platform.api.web import (
     chapters as staff_chapters,
+)
+from sop_platform.api.web import (
+    deliveries as staff_deliveries,
 )
 from sop_platform.api.web import (
     notifications as staff_notifications,
@@ -128,11 +132,13 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
         media.router,
         review_queue.router,
         audit.router,
+        deliveries.router,
         sign_in.router,
         accounts.router,
         staff_teams.router,
         staff_reading.router,
         staff_notifications.router,
+        staff_deliveries.router,
         home.router,
         staff_chapters.router,
         authoring.router,
