@@ -1,0 +1,666 @@
+"""Field feedback: a reader's suggested correction of one clause of the edition in force,
+and every step staff take with it, until the correction is in force.
+
+    open ──accepted──▶ accepted ──linked (to a CR)──▶ linked ──closed (edition N)
+      ╲                ▲   │                            │      in effect with that CR
+       ╲─declined─▶ declined ◀─────────────────────────┘ (its CR withdrawn or rejected:
+        ╲─duplicate─▶ duplicate (of another item)            linked again, or declined)
+
+`STEPS` is that drawing as a table: from each state, the steps it admits. A suggestion
+(`Feedback`) is never changed once sent, and each step is a new `FeedbackEvent`: the
+database refuses an UPDATE or DELETE of either (migration 0011). An item's state is its
+latest step's, or `open`. Each step is audited; the reader is told of each answer and of
+the closing (`notify`, in the step's own transaction).
+
+A suggestion made without a connection arrives later, carrying the time it was written on
+the device (`written_at`); the server keeps that and the time it arrived. The same
+suggestion sent twice (the device retried) is kept once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from math import ceil
+from typing import Any
+
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, func, select
+
+from sop_platform.core import audit
+from sop_platform.core.accounts import role_of
+from sop_platform.core.clock import utc_now, utc_today
+from sop_platform.core.editions import edition_by_number, edition_in_effect
+from sop_platform.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+)
+from sop_platform.core.feedback_places import Place, place_in, quote_in_clause
+from sop_platform.core.models import (
+    ChangeRequest,
+    Document,
+    Edition,
+    EditionAmendment,
+    Feedback,
+    FeedbackEvent,
+    User,
+)
+from sop_platform.core.notifications import (
+    FEEDBACK_ANSWERED,
+    FEEDBACK_CLOSED,
+    FEEDBACK_RECEIVED,
+    Event,
+    notify,
+)
+from sop_platform.core.roles import Role
+
+OPEN = "open"
+ACCEPTED = "accepted"
+DECLINED = "declined"
+DUPLICATE = "duplicate"
+LINKED = "linked"
+CLOSED = "closed"
+STATES = (OPEN, ACCEPTED, DECLINED, DUPLICATE, LINKED, CLOSED)
+# The answers staff give an item (`triage`); linking and closing have functions of their own.
+ANSWERS = (ACCEPTED, DECLINED, DUPLICATE)
+
+# From each state, the steps it admits. From `linked`, a step other than closing is taken
+# only once the linked CR ended without being merged (`_linked_ended`).
+STEPS: dict[str, frozenset[str]] = {
+    OPEN: frozenset({ACCEPTED, DECLINED, DUPLICATE}),
+    ACCEPTED: frozenset({DECLINED, DUPLICATE, LINKED}),
+    DECLINED: frozenset({ACCEPTED, DUPLICATE}),
+    DUPLICATE: frozenset({ACCEPTED, DECLINED}),
+    LINKED: frozenset({LINKED, DECLINED, CLOSED}),
+    CLOSED: frozenset(),
+}
+
+BODY_LIMIT = 5000
+QUOTE_LIMIT = 2000
+REPLY_LIMIT = 5000
+# How many suggestions one person may send in `RATE_WINDOW`: enough for a careful reader
+# going through a chapter, too few to flood the queue.
+RATE_LIMIT = 20
+RATE_WINDOW = timedelta(hours=1)
+# A device's clock may be off; a suggestion "written" further ahead than this is refused.
+CLOCK_SKEW = timedelta(minutes=10)
+# Who closes an item: the platform itself, when an edition takes effect.
+SYSTEM = "sop-platform"
+# The roles that triage feedback and are told of a new suggestion.
+STAFF_ROLES = tuple(role.value for role in Role if role.includes(Role.AUTHOR))
+_ENDED_UNMERGED = ("withdrawn", "rejected")
+_ENDED = ("merged", *_ENDED_UNMERGED)
+
+
+@dataclass(frozen=True)
+class Item:
+    """A suggestion with its steps, oldest first."""
+
+    feedback: Feedback
+    events: list[FeedbackEvent]
+    document: str  # slug
+    username: str
+
+    @property
+    def id(self) -> int:
+        assert self.feedback.id is not None
+        return self.feedback.id
+
+    @property
+    def state(self) -> str:
+        return self.events[-1].state if self.events else OPEN
+
+    @property
+    def change_request(self) -> int | None:
+        """The CR it was last linked to."""
+        linked = [e.change_request_id for e in self.events if e.state == LINKED]
+        return linked[-1] if linked else None
+
+    @property
+    def closed_in(self) -> int | None:
+        """The edition whose taking effect closed it."""
+        return self.events[-1].edition if self.state == CLOSED else None
+
+
+def subject_of(feedback_id: int) -> str:
+    """What the audit events of an item name: `feedback:<id>`."""
+    return f"feedback:{feedback_id}"
+
+
+def _is_staff(user: User) -> bool:
+    return role_of(user).includes(Role.AUTHOR)
+
+
+def _require_staff(user: User) -> None:
+    if not _is_staff(user):
+        raise Forbidden("triaging feedback needs the 'author' role")
+
+
+def _row_state(row: Feedback) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "user_id": row.user_id,
+        "document_id": row.document_id,
+        "edition": row.edition,
+        "chapter": row.chapter_slug,
+        "clause": row.clause,
+        "quote": row.quote,
+        "body": row.body,
+        "language": row.language,
+        "written_at": row.written_at.isoformat(),
+    }
+
+
+def _event_state(event: FeedbackEvent) -> dict[str, Any]:
+    return {
+        "feedback_id": event.feedback_id,
+        "state": event.state,
+        "reply": event.reply,
+        "change_request_id": event.change_request_id,
+        "duplicate_of": event.duplicate_of,
+        "edition": event.edition,
+        "by": event.by,
+    }
+
+
+# Reading
+
+
+def items_of(session: Session, rows: Sequence[Feedback]) -> list[Item]:
+    """`rows` with their steps, in the order given."""
+    ids = [row.id for row in rows if row.id is not None]
+    if not ids:
+        return []
+    events: dict[int, list[FeedbackEvent]] = {feedback_id: [] for feedback_id in ids}
+    for event in session.exec(
+        select(FeedbackEvent)
+        .where(col(FeedbackEvent.feedback_id).in_(ids))
+        .order_by(col(FeedbackEvent.id))
+    ):
+        events[event.feedback_id].append(event)
+    slugs = dict(session.exec(select(Document.id, Document.slug)).all())
+    names = dict(
+        session.exec(
+            select(User.id, User.username).where(col(User.id).in_({row.user_id for row in rows}))
+        ).all()
+    )
+    return [
+        Item(row, events[row.id], slugs.get(row.document_id, ""), names.get(row.user_id, ""))
+        for row in rows
+        if row.id is not None
+    ]
+
+
+def item_by_id(session: Session, feedback_id: int) -> Item:
+    row = session.get(Feedback, feedback_id)
+    if row is None:
+        raise NotFound(f"feedback {feedback_id} does not exist")
+    [item] = items_of(session, [row])
+    return item
+
+
+def visible_item(session: Session, user: User, feedback_id: int) -> Item:
+    """Item `feedback_id` as `user` may see it: staff see every item, a reader their own."""
+    item = item_by_id(session, feedback_id)
+    if item.feedback.user_id != user.id and not _is_staff(user):
+        raise Forbidden("you may see only your own suggestions")
+    return item
+
+
+def listed(
+    session: Session,
+    *,
+    state: str | None = None,
+    user: User | None = None,
+    document: Document | None = None,
+    newest_first: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Item], int]:
+    """Items in `state` (any when None), of one reader and one document if given, oldest
+    first (the queue) or newest first; and how many match in all."""
+    if state is not None and state not in STATES:
+        raise InvalidInput(f"unknown state '{state}': use one of {', '.join(STATES)}")
+    last = (
+        select(
+            col(FeedbackEvent.feedback_id).label("feedback_id"),
+            func.max(FeedbackEvent.id).label("event_id"),
+        )
+        .group_by(col(FeedbackEvent.feedback_id))
+        .subquery()
+    )
+    latest = aliased(FeedbackEvent)
+    query = (
+        select(Feedback)
+        .outerjoin(last, last.c.feedback_id == Feedback.id)
+        .outerjoin(latest, col(latest.id) == last.c.event_id)
+    )
+    if state == OPEN:
+        query = query.where(last.c.event_id.is_(None))
+    elif state is not None:
+        query = query.where(col(latest.state) == state)
+    if user is not None:
+        query = query.where(Feedback.user_id == user.id)
+    if document is not None:
+        query = query.where(Feedback.document_id == document.id)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    order = col(Feedback.id).desc() if newest_first else col(Feedback.id)
+    rows = list(session.exec(query.order_by(order).offset(offset).limit(limit)))
+    return items_of(session, rows), total
+
+
+def feedback_of_change_request(session: Session, change_request_id: int) -> list[int]:
+    """The items ever linked to the CR, by id."""
+    return list(
+        session.exec(
+            select(FeedbackEvent.feedback_id)
+            .where(
+                FeedbackEvent.change_request_id == change_request_id,
+                FeedbackEvent.state == LINKED,
+            )
+            .distinct()
+            .order_by(col(FeedbackEvent.feedback_id))
+        )
+    )
+
+
+def place_of(session: Session, row: Feedback) -> Place | None:
+    """The clause the item was written on, as the edition it was written on has it."""
+    document = session.get(Document, row.document_id)
+    assert document is not None
+    try:
+        edition = edition_by_number(session, document, row.edition)
+        return place_in(session, document, edition, row.chapter_slug, row.language, row.clause)
+    except NotFound:
+        return None
+
+
+# Writing
+
+
+def _locked(session: Session, feedback_id: int) -> Item:
+    """The item, its row locked for this transaction (a row lock changes nothing: the
+    database refuses only UPDATE and DELETE), so two people answering it at once take turns
+    and the second sees the first's step."""
+    row = session.exec(
+        select(Feedback)
+        .where(Feedback.id == feedback_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"feedback {feedback_id} does not exist")
+    [item] = items_of(session, [row])
+    return item
+
+
+def _linked_ended(session: Session, item: Item) -> ChangeRequest | None:
+    """The CR the item is linked to, when it ended without being merged."""
+    if item.change_request is None:
+        return None
+    change_request = session.get(ChangeRequest, item.change_request)
+    if change_request is None or change_request.state not in _ENDED_UNMERGED:
+        return None
+    return change_request
+
+
+def _check_step(session: Session, item: Item, step: str) -> None:
+    current = item.state
+    if step == current and step != LINKED:
+        raise Conflict(f"feedback {item.id} is already {current}")
+    if step not in STEPS[current]:
+        if current == OPEN and step == LINKED:
+            raise Conflict(f"feedback {item.id} is open: accept it before linking a change")
+        raise Conflict(f"feedback {item.id} is {current}: it cannot be {step} now")
+    if current == LINKED and step != CLOSED and _linked_ended(session, item) is None:
+        raise Conflict(
+            f"feedback {item.id} is linked to change request {item.change_request}, which "
+            "is still open or merged: it closes when an edition with that change takes effect"
+        )
+
+
+def _params(place: Place | None, row: Feedback, **more: Any) -> dict[str, Any]:
+    """What a notification's subject is made of (`render/notification_text`)."""
+    return {
+        "id": row.id,
+        "document": place.document_title if place else "",
+        "chapter": place.chapter_number if place else row.chapter_slug,
+        "clause": place.clause_number if place else row.clause,
+        **more,
+    }
+
+
+def _triagers(session: Session, sender: User) -> list[int]:
+    """Everyone who triages feedback: active accounts of the author role and above (any of
+    them may take an item up; no one owns a document's feedback), but not the sender."""
+    return [
+        user_id
+        for user_id in session.exec(
+            select(User.id).where(
+                col(User.active).is_(True),
+                col(User.role).in_(STAFF_ROLES),
+                User.id != sender.id,
+            )
+        )
+        if user_id is not None
+    ]
+
+
+def _repeat(session: Session, user: User, document: Document, row: Feedback) -> Feedback | None:
+    """The same suggestion already received from the same device moment (a resend)."""
+    for earlier in session.exec(
+        select(Feedback).where(
+            Feedback.user_id == user.id,
+            Feedback.document_id == document.id,
+            Feedback.chapter_slug == row.chapter_slug,
+            Feedback.written_at == row.written_at,
+        )
+    ):
+        if (earlier.clause, earlier.language, earlier.quote, earlier.body) == (
+            row.clause,
+            row.language,
+            row.quote,
+            row.body,
+        ):
+            return earlier
+    return None
+
+
+def _check_rate(session: Session, user: User, now: datetime) -> None:
+    since = now - RATE_WINDOW
+    recent = list(
+        session.exec(
+            select(Feedback.received_at)
+            .where(Feedback.user_id == user.id, Feedback.received_at > since)
+            .order_by(col(Feedback.received_at))
+        )
+    )
+    if len(recent) >= RATE_LIMIT:
+        wait = recent[len(recent) - RATE_LIMIT] + RATE_WINDOW - now
+        raise TooManyAttempts(
+            f"at most {RATE_LIMIT} suggestions an hour: send this one later",
+            max(1, ceil(wait.total_seconds())),
+        )
+
+
+def _checked_text(value: str, limit: int, what: str) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        raise InvalidInput(f"{what} is at most {limit:,} characters; this one has {len(value):,}")
+    return value
+
+
+def _checked_written_at(written_at: datetime | None, now: datetime) -> datetime:
+    written_at = written_at or now
+    if written_at.tzinfo is None:
+        raise InvalidInput("written_at needs a time zone (UTC: 2026-12-04T10:00:00Z)")
+    if written_at > now + CLOCK_SKEW:
+        raise InvalidInput(
+            f"written_at {written_at.isoformat()} is in the future: is the device's clock right?"
+        )
+    return written_at
+
+
+def suggest(
+    session: Session,
+    user: User,
+    document: Document,
+    *,
+    chapter: str,
+    clause: str,
+    body: str,
+    language: str,
+    quote: str = "",
+    written_at: datetime | None = None,
+    today: date | None = None,
+) -> tuple[Feedback, bool]:
+    """Record `user`'s suggested correction of `clause` (its anchor) of `chapter` in
+    `language`, as the edition in force has it; (the row, whether it is new). The same
+    suggestion sent again returns the first row. NotFound for a clause the edition in force
+    lacks; InvalidInput for an empty or oversized text, a quote not in the clause, a time
+    of writing in the future; TooManyAttempts past the rate."""
+    if document.kind != "sop":
+        raise InvalidInput(f"'{document.slug}' is a standard: only SOPs take suggestions")
+    now = utc_now()
+    body = _checked_text(body, BODY_LIMIT, "a suggestion")
+    if not body:
+        raise InvalidInput("say what should change: a suggestion needs a text")
+    quote = _checked_text(quote, QUOTE_LIMIT, "a quoted passage")
+    written_at = _checked_written_at(written_at, now)
+    if not clause:
+        raise InvalidInput("name the clause (its anchor) the suggestion is about")
+    edition = edition_in_effect(session, document, today or now.date())
+    if edition is None:
+        raise NotFound(f"document '{document.slug}' has no edition in effect")
+    place = place_in(session, document, edition, chapter, language, clause)
+    if quote and not quote_in_clause(quote, place):
+        raise InvalidInput(
+            f"the passage quoted is not in clause {place.label} as edition {edition.number} "
+            "has it: quote the text as the page shows it, or leave the quote out"
+        )
+    assert user.id is not None and document.id is not None
+    row = Feedback(
+        user_id=user.id,
+        document_id=document.id,
+        edition=edition.number,
+        chapter_slug=chapter,
+        clause=clause,
+        quote=quote,
+        body=body,
+        language=language,
+        written_at=written_at,
+        received_at=now,
+    )
+    repeat = _repeat(session, user, document, row)
+    if repeat is not None:
+        return repeat, False
+    _check_rate(session, user, now)
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    audit.record(
+        session,
+        actor=user.username,
+        action="feedback.received",
+        object=subject_of(row.id),
+        after=audit.state_digest(_row_state(row)),
+        details={
+            "document": document.slug,
+            "edition": edition.number,
+            "chapter": chapter,
+            "clause": clause,
+            "language": language,
+            "written_at": written_at.isoformat(),
+            "received_at": now.isoformat(),
+        },
+    )
+    notify(
+        session,
+        _triagers(session, user),
+        Event(
+            FEEDBACK_RECEIVED,
+            key=f"feedback:{row.id}:received",
+            link=f"/app/feedback/{row.id}",
+            params=_params(place, row),
+        ),
+    )
+    return row, True
+
+
+def _append(
+    session: Session, item: Item, event: FeedbackEvent, before: str, details: dict[str, Any]
+) -> FeedbackEvent:
+    session.add(event)
+    session.flush()
+    audit.record(
+        session,
+        actor=event.by,
+        action=f"feedback.{event.state}",
+        object=subject_of(item.id),
+        before=audit.state_digest({"state": before}),
+        after=audit.state_digest(_event_state(event)),
+        details=details,
+    )
+    return event
+
+
+def _tell_reader(session: Session, item: Item, event: FeedbackEvent, kind: str) -> None:
+    place = place_of(session, item.feedback)
+    more: dict[str, Any] = {"state": event.state}
+    if kind == FEEDBACK_ANSWERED:
+        # The subject's wording for this answer (`notify_feedback_answered_<state>`).
+        more["variant"] = event.state
+    if event.edition is not None:
+        more["edition"] = event.edition
+    notify(
+        session,
+        [item.feedback.user_id],
+        Event(
+            kind,
+            key=f"feedback:{item.id}:event:{event.id}",
+            link=f"/app/suggestions#feedback-{item.id}",
+            params=_params(place, item.feedback, **more),
+        ),
+    )
+
+
+def triage(
+    session: Session,
+    user: User,
+    feedback_id: int,
+    *,
+    state: str,
+    reply: str = "",
+    duplicate_of: int | None = None,
+) -> FeedbackEvent:
+    """Answer item `feedback_id`: `accepted`, `declined` (a reply says why) or `duplicate`
+    (of item `duplicate_of`). The reader is told, in their language."""
+    _require_staff(user)
+    if state not in ANSWERS:
+        raise InvalidInput(f"an answer is one of {', '.join(ANSWERS)}, not '{state}'")
+    reply = _checked_text(reply, REPLY_LIMIT, "a reply")
+    if state == DECLINED and not reply:
+        raise InvalidInput("say why it is declined: the reader is told your reply")
+    if state == DUPLICATE:
+        if duplicate_of is None:
+            raise InvalidInput("name the item it duplicates (duplicate_of)")
+        if duplicate_of == feedback_id:
+            raise InvalidInput("an item cannot duplicate itself")
+        if session.get(Feedback, duplicate_of) is None:
+            raise NotFound(f"feedback {duplicate_of} does not exist")
+    elif duplicate_of is not None:
+        raise InvalidInput("duplicate_of goes with the answer 'duplicate' only")
+    item = _locked(session, feedback_id)
+    _check_step(session, item, state)
+    assert item.feedback.id is not None
+    event = FeedbackEvent(
+        feedback_id=item.feedback.id,
+        state=state,
+        reply=reply,
+        duplicate_of=duplicate_of,
+        by=user.username,
+        at=utc_now(),
+    )
+    details: dict[str, Any] = {"reply": reply} if reply else {}
+    if duplicate_of is not None:
+        details["duplicate_of"] = duplicate_of
+    _append(session, item, event, item.state, details)
+    _tell_reader(session, item, event, FEEDBACK_ANSWERED)
+    return event
+
+
+def check_linkable(session: Session, user: User, feedback_id: int) -> Item:
+    """Item `feedback_id`, locked, when `user` may link it to a CR now: it is accepted, or
+    the CR it was linked to ended without being merged."""
+    _require_staff(user)
+    item = _locked(session, feedback_id)
+    if item.state == LINKED and _linked_ended(session, item) is None:
+        raise Conflict(
+            f"feedback {feedback_id} is already linked to change request {item.change_request}"
+        )
+    _check_step(session, item, LINKED)
+    return item
+
+
+def link_change_request(
+    session: Session, user: User, feedback_id: int, change_request: ChangeRequest
+) -> FeedbackEvent:
+    """Link accepted item `feedback_id` to an open CR of its document (a new one made for it,
+    or one it joins). An item whose CR was withdrawn or rejected may be linked again."""
+    item = check_linkable(session, user, feedback_id)
+    if change_request.document_id != item.feedback.document_id:
+        raise InvalidInput(
+            f"change request {change_request.id} is on another document than feedback {feedback_id}"
+        )
+    if change_request.state in _ENDED:
+        raise Conflict(
+            f"change request {change_request.id} is {change_request.state}: feedback joins "
+            "an open change request only"
+        )
+    event = FeedbackEvent(
+        feedback_id=item.id,
+        state=LINKED,
+        change_request_id=change_request.id,
+        by=user.username,
+        at=utc_now(),
+    )
+    return _append(session, item, event, item.state, {"change_request": change_request.id})
+
+
+def _closable(session: Session, today: date) -> dict[int, tuple[int, int]]:
+    """Items now `linked` to a merged CR that an edition in effect lists: item id → (the
+    first such edition's number, the CR's id)."""
+    last = (
+        select(
+            col(FeedbackEvent.feedback_id).label("feedback_id"),
+            func.max(FeedbackEvent.id).label("event_id"),
+        )
+        .group_by(col(FeedbackEvent.feedback_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(FeedbackEvent.feedback_id, Edition.number, ChangeRequest.id)
+        .join(last, last.c.event_id == FeedbackEvent.id)
+        .join(ChangeRequest, col(ChangeRequest.id) == FeedbackEvent.change_request_id)
+        .join(EditionAmendment, col(EditionAmendment.change_request_id) == ChangeRequest.id)
+        .join(Edition, col(Edition.id) == EditionAmendment.edition_id)
+        .where(
+            FeedbackEvent.state == LINKED,
+            ChangeRequest.state == "merged",
+            col(Edition.withdrawn_at).is_(None),
+            Edition.effective_date <= today,
+        )
+    )
+    found: dict[int, tuple[int, int]] = {}
+    for feedback_id, number, cr_id in rows:
+        if cr_id is not None and (feedback_id not in found or number < found[feedback_id][0]):
+            found[feedback_id] = (number, cr_id)
+    return found
+
+
+def close_feedback_in_force(session: Session, today: date | None = None) -> int:
+    """Close every item linked to a merged CR that an edition in effect by `today` lists,
+    naming that edition, and tell each reader; how many were closed. Idempotent: an item
+    closes once, whoever calls (the daily sweep, issuing an edition effective at once)."""
+    today = today or utc_today()
+    closed = 0
+    for feedback_id, (number, cr_id) in sorted(_closable(session, today).items()):
+        item = _locked(session, feedback_id)
+        if item.state != LINKED or item.change_request != cr_id:
+            continue  # another caller got there first
+        event = FeedbackEvent(
+            feedback_id=feedback_id,
+            state=CLOSED,
+            change_request_id=cr_id,
+            edition=number,
+            by=SYSTEM,
+            at=utc_now(),
+        )
+        _append(session, item, event, LINKED, {"change_request": cr_id, "edition": number})
+        _tell_reader(session, item, event, FEEDBACK_CLOSED)
+        closed += 1
+    return closed
