@@ -1,20 +1,21 @@
 """Field feedback: a reader's suggested correction of one clause of the edition in force,
-and every step staff take with it, until the correction is in force.
+the states it goes through, and what staff and the reader see of it.
 
-    open ──accepted──▶ accepted ──linked (to a CR)──▶ linked ──closed (edition N)
-      ╲                ▲   │                            │      in effect with that CR
-       ╲─declined─▶ declined ◀─────────────────────────┘ (its CR withdrawn or rejected:
-        ╲─duplicate─▶ duplicate (of another item)            linked again, or declined)
+    open ─┬─ accepted ─── linked (to a CR) ─── closed (an edition with that CR in effect)
+          ├─ declined           └── its CR withdrawn or rejected: linked again, or declined
+          └─ duplicate (of another item)
 
-`STEPS` is that drawing as a table: from each state, the steps it admits. A suggestion
-(`Feedback`) is never changed once sent, and each step is a new `FeedbackEvent`: the
-database refuses an UPDATE or DELETE of either (migration 0011). An item's state is its
-latest step's, or `open`. Each step is audited; the reader is told of each answer and of
-the closing (`notify`, in the step's own transaction).
+    (accepted, declined and duplicate may each be answered anew with one of the others)
+
+`STEPS` is that drawing as a table: from each state, the steps it admits; the steps
+themselves are `core/feedback_triage.py`'s. A suggestion (`Feedback`) is never changed once
+sent, and each step is a new `FeedbackEvent`: the database refuses an UPDATE or DELETE of
+either (migration 0011). An item's state is its latest step's, or `open`.
 
 A suggestion made without a connection arrives later, carrying the time it was written on
 the device (`written_at`); the server keeps that and the time it arrived. The same
-suggestion sent twice (the device retried) is kept once.
+suggestion sent twice (the device retried) is kept once. Each is audited, and the people
+who triage are told (`notify`, in the suggestion's own transaction).
 """
 
 from __future__ import annotations
@@ -30,10 +31,9 @@ from sqlmodel import Session, col, func, select
 
 from sop_platform.core import audit
 from sop_platform.core.accounts import role_of
-from sop_platform.core.clock import utc_now, utc_today
+from sop_platform.core.clock import utc_now
 from sop_platform.core.editions import edition_by_number, edition_in_effect
 from sop_platform.core.errors import (
-    Conflict,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -41,17 +41,12 @@ from sop_platform.core.errors import (
 )
 from sop_platform.core.feedback_places import Place, place_in, quote_in_clause
 from sop_platform.core.models import (
-    ChangeRequest,
     Document,
-    Edition,
-    EditionAmendment,
     Feedback,
     FeedbackEvent,
     User,
 )
 from sop_platform.core.notifications import (
-    FEEDBACK_ANSWERED,
-    FEEDBACK_CLOSED,
     FEEDBACK_RECEIVED,
     Event,
     notify,
@@ -92,8 +87,6 @@ CLOCK_SKEW = timedelta(minutes=10)
 SYSTEM = "sop-platform"
 # The roles that triage feedback and are told of a new suggestion.
 STAFF_ROLES = tuple(role.value for role in Role if role.includes(Role.AUTHOR))
-_ENDED_UNMERGED = ("withdrawn", "rejected")
-_ENDED = ("merged", *_ENDED_UNMERGED)
 
 
 @dataclass(frozen=True)
@@ -131,13 +124,8 @@ def subject_of(feedback_id: int) -> str:
     return f"feedback:{feedback_id}"
 
 
-def _is_staff(user: User) -> bool:
+def is_staff(user: User) -> bool:
     return role_of(user).includes(Role.AUTHOR)
-
-
-def _require_staff(user: User) -> None:
-    if not _is_staff(user):
-        raise Forbidden("triaging feedback needs the 'author' role")
 
 
 def _row_state(row: Feedback) -> dict[str, Any]:
@@ -152,18 +140,6 @@ def _row_state(row: Feedback) -> dict[str, Any]:
         "body": row.body,
         "language": row.language,
         "written_at": row.written_at.isoformat(),
-    }
-
-
-def _event_state(event: FeedbackEvent) -> dict[str, Any]:
-    return {
-        "feedback_id": event.feedback_id,
-        "state": event.state,
-        "reply": event.reply,
-        "change_request_id": event.change_request_id,
-        "duplicate_of": event.duplicate_of,
-        "edition": event.edition,
-        "by": event.by,
     }
 
 
@@ -206,7 +182,7 @@ def item_by_id(session: Session, feedback_id: int) -> Item:
 def visible_item(session: Session, user: User, feedback_id: int) -> Item:
     """Item `feedback_id` as `user` may see it: staff see every item, a reader their own."""
     item = item_by_id(session, feedback_id)
-    if item.feedback.user_id != user.id and not _is_staff(user):
+    if item.feedback.user_id != user.id and not is_staff(user):
         raise Forbidden("you may see only your own suggestions")
     return item
 
@@ -279,51 +255,10 @@ def place_of(session: Session, row: Feedback) -> Place | None:
         return None
 
 
-# Writing
+# Suggesting
 
 
-def _locked(session: Session, feedback_id: int) -> Item:
-    """The item, its row locked for this transaction (a row lock changes nothing: the
-    database refuses only UPDATE and DELETE), so two people answering it at once take turns
-    and the second sees the first's step."""
-    row = session.exec(
-        select(Feedback)
-        .where(Feedback.id == feedback_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"feedback {feedback_id} does not exist")
-    [item] = items_of(session, [row])
-    return item
-
-
-def _linked_ended(session: Session, item: Item) -> ChangeRequest | None:
-    """The CR the item is linked to, when it ended without being merged."""
-    if item.change_request is None:
-        return None
-    change_request = session.get(ChangeRequest, item.change_request)
-    if change_request is None or change_request.state not in _ENDED_UNMERGED:
-        return None
-    return change_request
-
-
-def _check_step(session: Session, item: Item, step: str) -> None:
-    current = item.state
-    if step == current and step != LINKED:
-        raise Conflict(f"feedback {item.id} is already {current}")
-    if step not in STEPS[current]:
-        if current == OPEN and step == LINKED:
-            raise Conflict(f"feedback {item.id} is open: accept it before linking a change")
-        raise Conflict(f"feedback {item.id} is {current}: it cannot be {step} now")
-    if current == LINKED and step != CLOSED and _linked_ended(session, item) is None:
-        raise Conflict(
-            f"feedback {item.id} is linked to change request {item.change_request}, which "
-            "is still open or merged: it closes when an edition with that change takes effect"
-        )
-
-
-def _params(place: Place | None, row: Feedback, **more: Any) -> dict[str, Any]:
+def notification_params(place: Place | None, row: Feedback, **more: Any) -> dict[str, Any]:
     """What a notification's subject is made of (`render/notification_text`)."""
     return {
         "id": row.id,
@@ -387,7 +322,7 @@ def _check_rate(session: Session, user: User, now: datetime) -> None:
         )
 
 
-def _checked_text(value: str, limit: int, what: str) -> str:
+def checked_text(value: str, limit: int, what: str) -> str:
     value = value.strip()
     if len(value) > limit:
         raise InvalidInput(f"{what} is at most {limit:,} characters; this one has {len(value):,}")
@@ -426,10 +361,10 @@ def suggest(
     if document.kind != "sop":
         raise InvalidInput(f"'{document.slug}' is a standard: only SOPs take suggestions")
     now = utc_now()
-    body = _checked_text(body, BODY_LIMIT, "a suggestion")
+    body = checked_text(body, BODY_LIMIT, "a suggestion")
     if not body:
         raise InvalidInput("say what should change: a suggestion needs a text")
-    quote = _checked_text(quote, QUOTE_LIMIT, "a quoted passage")
+    quote = checked_text(quote, QUOTE_LIMIT, "a quoted passage")
     written_at = _checked_written_at(written_at, now)
     if not clause:
         raise InvalidInput("name the clause (its anchor) the suggestion is about")
@@ -485,182 +420,7 @@ def suggest(
             FEEDBACK_RECEIVED,
             key=f"feedback:{row.id}:received",
             link=f"/app/feedback/{row.id}",
-            params=_params(place, row),
+            params=notification_params(place, row),
         ),
     )
     return row, True
-
-
-def _append(
-    session: Session, item: Item, event: FeedbackEvent, before: str, details: dict[str, Any]
-) -> FeedbackEvent:
-    session.add(event)
-    session.flush()
-    audit.record(
-        session,
-        actor=event.by,
-        action=f"feedback.{event.state}",
-        object=subject_of(item.id),
-        before=audit.state_digest({"state": before}),
-        after=audit.state_digest(_event_state(event)),
-        details=details,
-    )
-    return event
-
-
-def _tell_reader(session: Session, item: Item, event: FeedbackEvent, kind: str) -> None:
-    place = place_of(session, item.feedback)
-    more: dict[str, Any] = {"state": event.state}
-    if kind == FEEDBACK_ANSWERED:
-        # The subject's wording for this answer (`notify_feedback_answered_<state>`).
-        more["variant"] = event.state
-    if event.edition is not None:
-        more["edition"] = event.edition
-    notify(
-        session,
-        [item.feedback.user_id],
-        Event(
-            kind,
-            key=f"feedback:{item.id}:event:{event.id}",
-            link=f"/app/suggestions#feedback-{item.id}",
-            params=_params(place, item.feedback, **more),
-        ),
-    )
-
-
-def triage(
-    session: Session,
-    user: User,
-    feedback_id: int,
-    *,
-    state: str,
-    reply: str = "",
-    duplicate_of: int | None = None,
-) -> FeedbackEvent:
-    """Answer item `feedback_id`: `accepted`, `declined` (a reply says why) or `duplicate`
-    (of item `duplicate_of`). The reader is told, in their language."""
-    _require_staff(user)
-    if state not in ANSWERS:
-        raise InvalidInput(f"an answer is one of {', '.join(ANSWERS)}, not '{state}'")
-    reply = _checked_text(reply, REPLY_LIMIT, "a reply")
-    if state == DECLINED and not reply:
-        raise InvalidInput("say why it is declined: the reader is told your reply")
-    if state == DUPLICATE:
-        if duplicate_of is None:
-            raise InvalidInput("name the item it duplicates (duplicate_of)")
-        if duplicate_of == feedback_id:
-            raise InvalidInput("an item cannot duplicate itself")
-        if session.get(Feedback, duplicate_of) is None:
-            raise NotFound(f"feedback {duplicate_of} does not exist")
-    elif duplicate_of is not None:
-        raise InvalidInput("duplicate_of goes with the answer 'duplicate' only")
-    item = _locked(session, feedback_id)
-    _check_step(session, item, state)
-    assert item.feedback.id is not None
-    event = FeedbackEvent(
-        feedback_id=item.feedback.id,
-        state=state,
-        reply=reply,
-        duplicate_of=duplicate_of,
-        by=user.username,
-        at=utc_now(),
-    )
-    details: dict[str, Any] = {"reply": reply} if reply else {}
-    if duplicate_of is not None:
-        details["duplicate_of"] = duplicate_of
-    _append(session, item, event, item.state, details)
-    _tell_reader(session, item, event, FEEDBACK_ANSWERED)
-    return event
-
-
-def check_linkable(session: Session, user: User, feedback_id: int) -> Item:
-    """Item `feedback_id`, locked, when `user` may link it to a CR now: it is accepted, or
-    the CR it was linked to ended without being merged."""
-    _require_staff(user)
-    item = _locked(session, feedback_id)
-    if item.state == LINKED and _linked_ended(session, item) is None:
-        raise Conflict(
-            f"feedback {feedback_id} is already linked to change request {item.change_request}"
-        )
-    _check_step(session, item, LINKED)
-    return item
-
-
-def link_change_request(
-    session: Session, user: User, feedback_id: int, change_request: ChangeRequest
-) -> FeedbackEvent:
-    """Link accepted item `feedback_id` to an open CR of its document (a new one made for it,
-    or one it joins). An item whose CR was withdrawn or rejected may be linked again."""
-    item = check_linkable(session, user, feedback_id)
-    if change_request.document_id != item.feedback.document_id:
-        raise InvalidInput(
-            f"change request {change_request.id} is on another document than feedback {feedback_id}"
-        )
-    if change_request.state in _ENDED:
-        raise Conflict(
-            f"change request {change_request.id} is {change_request.state}: feedback joins "
-            "an open change request only"
-        )
-    event = FeedbackEvent(
-        feedback_id=item.id,
-        state=LINKED,
-        change_request_id=change_request.id,
-        by=user.username,
-        at=utc_now(),
-    )
-    return _append(session, item, event, item.state, {"change_request": change_request.id})
-
-
-def _closable(session: Session, today: date) -> dict[int, tuple[int, int]]:
-    """Items now `linked` to a merged CR that an edition in effect lists: item id → (the
-    first such edition's number, the CR's id)."""
-    last = (
-        select(
-            col(FeedbackEvent.feedback_id).label("feedback_id"),
-            func.max(FeedbackEvent.id).label("event_id"),
-        )
-        .group_by(col(FeedbackEvent.feedback_id))
-        .subquery()
-    )
-    rows = session.exec(
-        select(FeedbackEvent.feedback_id, Edition.number, ChangeRequest.id)
-        .join(last, last.c.event_id == FeedbackEvent.id)
-        .join(ChangeRequest, col(ChangeRequest.id) == FeedbackEvent.change_request_id)
-        .join(EditionAmendment, col(EditionAmendment.change_request_id) == ChangeRequest.id)
-        .join(Edition, col(Edition.id) == EditionAmendment.edition_id)
-        .where(
-            FeedbackEvent.state == LINKED,
-            ChangeRequest.state == "merged",
-            col(Edition.withdrawn_at).is_(None),
-            Edition.effective_date <= today,
-        )
-    )
-    found: dict[int, tuple[int, int]] = {}
-    for feedback_id, number, cr_id in rows:
-        if cr_id is not None and (feedback_id not in found or number < found[feedback_id][0]):
-            found[feedback_id] = (number, cr_id)
-    return found
-
-
-def close_feedback_in_force(session: Session, today: date | None = None) -> int:
-    """Close every item linked to a merged CR that an edition in effect by `today` lists,
-    naming that edition, and tell each reader; how many were closed. Idempotent: an item
-    closes once, whoever calls (the daily sweep, issuing an edition effective at once)."""
-    today = today or utc_today()
-    closed = 0
-    for feedback_id, (number, cr_id) in sorted(_closable(session, today).items()):
-        item = _locked(session, feedback_id)
-        if item.state != LINKED or item.change_request != cr_id:
-            continue  # another caller got there first
-        event = FeedbackEvent(
-            feedback_id=feedback_id,
-            state=CLOSED,
-            change_request_id=cr_id,
-            edition=number,
-            by=SYSTEM,
-            at=utc_now(),
-        )
-        _append(session, item, event, LINKED, {"change_request": cr_id, "edition": number})
-        _tell_reader(session, item, event, FEEDBACK_CLOSED)
-        closed += 1
-    return closed

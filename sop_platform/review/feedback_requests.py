@@ -7,12 +7,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from sop_platform.core.feedback import (
-    check_linkable,
-    item_by_id,
-    link_change_request,
-    place_of,
-)
+from sop_platform.core.feedback import item_by_id, place_of
+from sop_platform.core.feedback_triage import check_linkable, link_change_request
 from sop_platform.core.models import ChangeRequest, Document, User
 from sop_platform.review.change_requests import (
     cr_state,

@@ -26,7 +26,7 @@ from sop_platform.core.editions import (
     locked_document,
 )
 from sop_platform.core.errors import Forbidden, InvalidInput, ReleaseBlocked
-from sop_platform.core.feedback import close_feedback_in_force
+from sop_platform.core.feedback_triage import close_feedback_in_force
 from sop_platform.core.models import Document, Edition, User
 from sop_platform.core.roles import Role
 from sop_platform.core.signatures import confirm_signer

@@ -39,13 +39,15 @@ from sop_platform.core.feedback import (
     OPEN,
     RATE_LIMIT,
     STEPS,
-    check_linkable,
-    close_feedback_in_force,
     feedback_of_change_request,
     item_by_id,
-    link_change_request,
     listed,
     suggest,
+)
+from sop_platform.core.feedback_triage import (
+    check_linkable,
+    close_feedback_in_force,
+    link_change_request,
     triage,
 )
 from sop_platform.core.models import (
