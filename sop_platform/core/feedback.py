@@ -39,7 +39,13 @@ from sop_platform.core.errors import (
     NotFound,
     TooManyAttempts,
 )
-from sop_platform.core.feedback_places import Place, place_in, quote_in_clause
+from sop_platform.core.feedback_places import (
+    Place,
+    edition_text,
+    place_in,
+    place_in_text,
+    quote_in_clause,
+)
 from sop_platform.core.models import (
     Document,
     Feedback,
@@ -246,13 +252,36 @@ def feedback_of_change_request(session: Session, change_request_id: int) -> list
 
 def place_of(session: Session, row: Feedback) -> Place | None:
     """The clause the item was written on, as the edition it was written on has it."""
-    document = session.get(Document, row.document_id)
-    assert document is not None
+    return places_of(session, [row]).get(row.id or 0)
+
+
+def places_of(session: Session, rows: Sequence[Feedback]) -> dict[int, Place | None]:
+    """Item id → its clause (`place_of`), each chapter's text read once."""
+    documents = {document.id: document for document in session.exec(select(Document))}
+    texts: dict[tuple[int, int, str, str], str | None] = {}
+    places: dict[int, Place | None] = {}
+    for row in rows:
+        document = documents[row.document_id]
+        key = (row.document_id, row.edition, row.chapter_slug, row.language)
+        if key not in texts:
+            texts[key] = _edition_text(session, document, row)
+        text = texts[key]
+        places[row.id or 0] = (
+            None
+            if text is None
+            else place_in_text(
+                document, row.edition, row.chapter_slug, row.language, row.clause, text
+            )
+        )
+    return places
+
+
+def _edition_text(session: Session, document: Document, row: Feedback) -> str | None:
     try:
         edition = edition_by_number(session, document, row.edition)
-        return place_in(session, document, edition, row.chapter_slug, row.language, row.clause)
     except NotFound:
         return None
+    return edition_text(session, document, edition, row.chapter_slug, row.language)
 
 
 # Suggesting

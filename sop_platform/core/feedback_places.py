@@ -88,17 +88,27 @@ def place_in(
             f"edition {edition.number} of '{document.slug}' has no chapter '{chapter}' "
             f"in '{language}'"
         )
-    found = _clause(text, clause)
+    found = place_in_text(document, edition.number, chapter, language, clause, text)
     if found is None:
         raise NotFound(
             f"chapter '{chapter}' ({language}) of edition {edition.number} of "
             f"'{document.slug}' has no clause '{clause}'"
         )
+    return found
+
+
+def place_in_text(
+    document: Document, edition: int, chapter: str, language: str, clause: str, text: str
+) -> Place | None:
+    """The clause `clause` of a chapter's `text` (as edition `edition` froze it), or None."""
+    found = _clause(text, clause)
+    if found is None:
+        return None
     front, _body = chapter_body(text)
     return Place(
         document=document.slug,
         document_title=document.title,
-        edition=edition.number,
+        edition=edition,
         chapter=chapter,
         chapter_number=str(front.get("number", "")),
         chapter_title=str(front.get("title", chapter)),
