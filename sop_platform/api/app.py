@@ -49,6 +49,9 @@ from sop_platform.api.web import (
     chapters as staff_chapters,
 )
 from sop_platform.api.web import (
+    feedback as staff_feedback,
+)
+from sop_platform.api.web import (
     reading as staff_reading,
 )
 from sop_platform.api.web import (
@@ -129,6 +132,7 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
         accounts.router,
         staff_teams.router,
         staff_reading.router,
+        staff_feedback.router,
         home.router,
         staff_chapters.router,
         authoring.router,

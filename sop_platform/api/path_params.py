@@ -24,6 +24,7 @@ CrId = Annotated[int, Path(ge=1, le=_MAX_ID, description="change request number"
 CommentId = Annotated[int, Path(ge=1, le=_MAX_ID)]
 CommentChange = Annotated[str, Path(pattern="^(resolve|reopen)$", description="resolve or reopen")]
 FlagId = Annotated[int, Path(ge=1, le=_MAX_ID)]
+FeedbackId = Annotated[int, Path(ge=1, le=_MAX_ID, description="feedback item number")]
 Username = Annotated[str, Path(max_length=80)]
 TeamId = Annotated[str, Path(pattern=TEAM_ID.pattern, max_length=80, description="e.g. mag-mc-3")]
 InterfaceCode = Annotated[str, Path(max_length=8)]

@@ -177,6 +177,14 @@ def items_of(session: Session, rows: Sequence[Feedback]) -> list[Item]:
     ]
 
 
+def items_by_ids(session: Session, ids: Sequence[int]) -> list[Item]:
+    """The items numbered `ids`, in that order (unknown numbers left out)."""
+    if not ids:
+        return []
+    rows = {row.id: row for row in session.exec(select(Feedback).where(col(Feedback.id).in_(ids)))}
+    return items_of(session, [rows[number] for number in ids if number in rows])
+
+
 def item_by_id(session: Session, feedback_id: int) -> Item:
     row = session.get(Feedback, feedback_id)
     if row is None:

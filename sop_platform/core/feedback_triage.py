@@ -88,6 +88,14 @@ def _linked_ended(session: Session, item: Item) -> ChangeRequest | None:
     return change_request
 
 
+def next_steps(session: Session, item: Item) -> frozenset[str]:
+    """The answers and links staff may take with `item` now (closing is the platform's)."""
+    steps = STEPS[item.state] - {item.state, CLOSED}
+    if item.state == LINKED:
+        steps = STEPS[LINKED] - {CLOSED} if _linked_ended(session, item) else frozenset()
+    return frozenset(steps)
+
+
 def _check_step(session: Session, item: Item, step: str) -> None:
     current = item.state
     if step == current and step != LINKED:

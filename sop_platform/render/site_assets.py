@@ -17,6 +17,8 @@ ASSETS = (
     "icon.svg",
     "acknowledge-queue.js",
     "acknowledge.js",
+    "feedback-queue.js",
+    "feedback.js",
 )
 # The staff application's own files: served beside the site's, never kept for offline use.
 STAFF_ASSETS = ("app.css", "app.js", "editor.js", "review.js")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
 from sop_platform.api.deps import Author, Reader, SessionDep
 from sop_platform.api.idempotency import Idempotent, IdempotentRoute
+from sop_platform.api.path_params import FeedbackId
 from sop_platform.api.schemas.feedback import (
     ChangeRequestLinkIn,
     ChangeRequestLinkOut,
@@ -33,7 +34,6 @@ from sop_platform.review.feedback_requests import join_change_request, open_chan
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"], route_class=IdempotentRoute)
 
-FeedbackId = Annotated[int, Path(ge=1, le=2**31 - 1, description="feedback item number")]
 StateQuery = Annotated[
     str | None, Query(pattern=f"^({'|'.join(STATES)})$", description="only items in this state")
 ]
