@@ -13,6 +13,10 @@ var WAIT_FOR_NETWORK_MS = 4000;
 try {
   importScripts("static/acknowledge-queue.js?v=__ASSETS_VERSION__");
 } catch (error) { /* no queue in this worker: pages send it when they open */ }
+// Likewise the suggested corrections written without a connection (feedback-queue.js).
+try {
+  importScripts("static/feedback-queue.js?v=__ASSETS_VERSION__");
+} catch (error) { /* no queue in this worker: pages send it when they open */ }
 
 function inScope(path) { return new URL(path, self.registration.scope).href; }
 
@@ -105,6 +109,19 @@ self.addEventListener("sync", function (event) {
   event.waitUntil(queue.flush().then(function (report) {
     var told = report.sent.length || report.refused.length
       ? tell({ type: "acknowledgements" }) : Promise.resolve();
+    return told.then(function () {
+      // Still no connection: failing lets the browser try again later.
+      if (report.offline && report.waiting) throw new Error("offline: try again later");
+    });
+  }));
+});
+
+self.addEventListener("sync", function (event) {
+  var queue = self.SopFeedback;
+  if (!queue || event.tag !== queue.SYNC_TAG) return;
+  event.waitUntil(queue.flush().then(function (report) {
+    var told = report.sent.length || report.refused.length
+      ? tell({ type: "feedback" }) : Promise.resolve();
     return told.then(function () {
       // Still no connection: failing lets the browser try again later.
       if (report.offline && report.waiting) throw new Error("offline: try again later");

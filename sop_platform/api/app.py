@@ -24,6 +24,7 @@ from sop_platform.api.routes import (
     copy_pdfs,
     deliveries,
     documents,
+    feedback,
     me,
     media,
     notifications,
@@ -51,6 +52,9 @@ from sop_platform.api.web import (
 )
 from sop_platform.api.web import (
     deliveries as staff_deliveries,
+)
+from sop_platform.api.web import (
+    feedback as staff_feedback,
 )
 from sop_platform.api.web import (
     notifications as staff_notifications,
@@ -123,6 +127,7 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
         users.router,
         teams.router,
         reading.router,
+        feedback.router,
         copy_pdfs.router,
         documents.router,
         chapters.router,
@@ -139,6 +144,7 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
         staff_reading.router,
         staff_notifications.router,
         staff_deliveries.router,
+        staff_feedback.router,
         home.router,
         staff_chapters.router,
         authoring.router,

@@ -19,8 +19,10 @@ class _Values(dict[str, Any]):
 
 def subject_of(kind: str, params: Mapping[str, Any], language: str, *, variant: str = "") -> str:
     """The one-line subject of a notification of `kind` (`variant`: a second wording of the
-    same kind, such as `leader` for a team leader told of a member's overdue reading)."""
+    same kind, such as `leader` for a team leader told of a member's overdue reading; by
+    default the one the event recorded in its `variant` param, if any)."""
     texts = catalogue(language)
+    variant = variant or str(params.get("variant") or "")
     key = f"notify_{kind}_{variant}" if variant else f"notify_{kind}"
     template = texts.get(key) or texts.get(f"notify_{kind}") or kind.replace("_", " ")
     return template.format_map(_Values(params))

@@ -18,6 +18,8 @@ ASSETS = (
     "acknowledge-queue.js",
     "acknowledge.js",
     "bell.js",
+    "feedback-queue.js",
+    "feedback.js",
 )
 # The staff application's own files: served beside the site's, never kept for offline use.
 STAFF_ASSETS = ("app.css", "app.js", "editor.js", "review.js", "inbox.js")

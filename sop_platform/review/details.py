@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from sop_platform.core.errors import NotFound
+from sop_platform.core.feedback import feedback_of_change_request
 from sop_platform.core.merge_records import MERGED, MergedChapter, merge_subject, merged_chapters
 from sop_platform.core.models import ChangeRequest, Chapter, Document, Iteration, Proposal, Review
 from sop_platform.core.signatures import Signature, approvals_of, signatures_on
@@ -39,6 +40,8 @@ class Details:
     translations_behind: list[TranslationBehind] = field(default_factory=list)
     # Every wording of its title, rationale and IMAS references, oldest first.
     wordings: list[Wording] = field(default_factory=list)
+    # The field feedback linked to it, by id.
+    feedback: list[int] = field(default_factory=list)
 
 
 def details_of(
@@ -79,6 +82,9 @@ def details_of(
             else []
         ),
         wordings=wordings_of(session, change_request),
+        feedback=(
+            feedback_of_change_request(session, change_request.id) if change_request.id else []
+        ),
     )
 
 

@@ -26,6 +26,7 @@ from sop_platform.core.editions import (
     locked_document,
 )
 from sop_platform.core.errors import Forbidden, InvalidInput, ReleaseBlocked
+from sop_platform.core.feedback_triage import close_feedback_in_force
 from sop_platform.core.models import Document, Edition, User
 from sop_platform.core.roles import Role
 from sop_platform.core.signatures import confirm_signer
@@ -68,7 +69,7 @@ def issue_signed(
             f"{'it' if len(left) == 1 else 'them'}, or override each by name with a reason",
             [asdict(blocker) for blocker in left],
         )
-    return issue_edition(
+    edition = issue_edition(
         session,
         document,
         title=title,
@@ -79,3 +80,7 @@ def issue_signed(
         overrides=kept,
         signer=signer,
     )
+    if effective_date <= today:
+        # In effect at once: the feedback its changes answer closes now, not at the sweep.
+        close_feedback_in_force(session, today)
+    return edition

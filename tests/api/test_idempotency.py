@@ -40,6 +40,8 @@ KEYED = {
     ("POST", "/api/v1/acknowledgements"),
     ("POST", "/api/v1/briefings"),
     ("POST", "/api/v1/documents/{doc}/editions/{n}/copies"),
+    ("POST", "/api/v1/feedback"),
+    ("POST", "/api/v1/feedback/{feedback_id}/change-request"),
 }
 
 

@@ -198,6 +198,9 @@ class ChangeRequestOut(ChangeRequestSummary):
         default_factory=list,
         description="every wording of title, rationale and IMAS references, oldest first",
     )
+    feedback: list[int] = Field(
+        default_factory=list, description="the field feedback linked to it, by id"
+    )
 
     @classmethod
     def of_details(cls, details: Details, etag: str) -> ChangeRequestOut:
@@ -253,6 +256,7 @@ class ChangeRequestOut(ChangeRequestSummary):
                 )
                 for wording in details.wordings
             ],
+            feedback=details.feedback,
         )
 
 

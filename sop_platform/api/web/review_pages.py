@@ -21,6 +21,7 @@ from sop_platform.api.web.pages import (
     staff_page,
 )
 from sop_platform.core.errors import MergeConflict
+from sop_platform.core.feedback import items_by_ids
 from sop_platform.core.models import ChangeRequest, User
 from sop_platform.core.signatures import APPROVE, signature_of
 from sop_platform.render.diff_html import anchored_diff_html
@@ -32,6 +33,7 @@ from sop_platform.review.merge import merge_change_request
 from sop_platform.review.permissions import permissions_in
 from sop_platform.review.proposal_store import ProposedTexts
 from sop_platform.review.reviews import review
+from sop_platform.staff.feedback import feedback_rows
 from sop_platform.staff.translation_marks import behind_by_translation, translation_marks
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
@@ -92,6 +94,9 @@ def _cr_page(
         # A chapter moved on since the CR's base: merging re-applies the change and is signed.
         head_moved=head_moved,
         behind=behind_by_translation(details.translations_behind),
+        feedback=feedback_rows(
+            session, items_by_ids(session, details.feedback), interface, staff=False
+        ),
         **extra,
     )
 
