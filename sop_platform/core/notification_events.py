@@ -62,8 +62,10 @@ DUE = "due"
 OVERDUE = "overdue"
 
 
-def _path(*parts: str) -> str:
-    return "/".join(quote(part, safe="") for part in parts)
+def _segment(name: str) -> str:
+    """`name` as one segment of a link's path (slugs are safe already; a stored one is not
+    trusted to be)."""
+    return quote(name, safe="")
 
 
 def _document_params(document: Document) -> dict[str, Any]:
@@ -150,7 +152,7 @@ def edition_issued(session: Session, document: Document, edition: Edition) -> in
     event = Event(
         EDITION_ISSUED,
         f"edition:{document.slug}/{edition.number}:issued",
-        f"/app/documents/{_path(document.slug)}/editions#edition-{edition.number}",
+        f"/app/documents/{_segment(document.slug)}/editions#edition-{edition.number}",
         edition_params(document, edition),
     )
     return notify(session, audience_ids(session, document, edition.number), event)
@@ -164,7 +166,7 @@ def edition_in_effect(session: Session, document: Document, edition: Edition) ->
     event = Event(
         EDITION_IN_EFFECT,
         f"edition:{document.slug}/{edition.number}:in_effect",
-        f"/sop/{_path(document.slug)}/amendments",
+        f"/sop/{_segment(document.slug)}/amendments",
         edition_params(document, edition),
     )
     return notify(session, audience_ids(session, document, edition.number), event)
@@ -205,7 +207,7 @@ def _reading_events(
     *,
     leaders: bool,
 ) -> list[tuple[int, Event]]:
-    doc = _path(document.slug)
+    doc = _segment(document.slug)
     report = f"/app/documents/{doc}/editions/{edition}/readership"
     # What a chapter and a due date make is shared by everyone who owes them: an edition's
     # readings come by the thousand.
@@ -215,7 +217,7 @@ def _reading_events(
         found = shared.get((item.chapter, item.due))
         if found is None:
             found = shared[item.chapter, item.due] = (
-                f"/app/reading#owed-{doc}-{_path(item.chapter)}",
+                f"/app/reading#owed-{doc}-{_segment(item.chapter)}",
                 {
                     **_document_params(document),
                     "edition": edition,
@@ -285,7 +287,7 @@ def copies_to_replace(
             Event(
                 COPY_TO_REPLACE,
                 f"copy:{document.slug}/{number}:edition:{edition}",
-                f"/app/reading#replace-{_path(document.slug)}-{number}",
+                f"/app/reading#replace-{_segment(document.slug)}-{number}",
                 {
                     **_document_params(document),
                     "copy": number,
@@ -324,7 +326,7 @@ def periodic_reviews(session: Session, document: Document, falling: Iterable[Rev
         event = Event(
             PERIODIC_REVIEW_OVERDUE if item.overdue else PERIODIC_REVIEW_DUE,
             f"periodic:{document.slug}/{item.chapter}/{item.language}:{item.due}:{when}",
-            f"/app/documents/{_path(document.slug)}/chapters/{_path(item.chapter)}"
+            f"/app/documents/{_segment(document.slug)}/chapters/{_segment(item.chapter)}"
             f"?lang={quote(item.language)}#periodic-review",
             {
                 **_document_params(document),
@@ -364,7 +366,7 @@ def clauses_need_review(session: Session, flags: Iterable[DriftFlag]) -> int:
         event = Event(
             CLAUSE_NEEDS_REVIEW,
             f"drift:{flag.id}:revision:{flag.to_revision}",
-            f"/app/documents/{_path(document.slug)}/chapters/{_path(flag.chapter_slug)}"
+            f"/app/documents/{_segment(document.slug)}/chapters/{_segment(flag.chapter_slug)}"
             f"#{quote(flag.anchor, safe='')}",
             {
                 **_document_params(document),
