@@ -85,6 +85,7 @@ def upgrade() -> None:
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notification_dispatched_at'), ['dispatched_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_notification_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('ix_notification_unread', ['user_id', 'read_at'], unique=False)
 
     op.create_table('notification_preference',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -145,12 +146,14 @@ def upgrade() -> None:
         'language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False,
         server_default='en',
     ))
+    op.create_index('ix_reading_obligation_due', 'reading_obligation', ['due'], unique=False)
     _refuse_changes()
 
 
 
 def downgrade() -> None:
     _allow_changes()
+    op.drop_index('ix_reading_obligation_due', table_name='reading_obligation')
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.drop_column('language')
         batch_op.drop_column('email')
@@ -168,6 +171,7 @@ def downgrade() -> None:
 
     op.drop_table('notification_preference')
     with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_unread')
         batch_op.drop_index(batch_op.f('ix_notification_user_id'))
         batch_op.drop_index(batch_op.f('ix_notification_dispatched_at'))
 

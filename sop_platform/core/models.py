@@ -509,6 +509,8 @@ class ReadingObligation(SQLModel, table=True):
             "user_id", "document_id", "edition", "chapter_slug", name="uq_reading_obligation"
         ),
         Index("ix_reading_obligation_edition", "document_id", "edition"),
+        # The sweep reads the asks falling due or overdue in a window of dates.
+        Index("ix_reading_obligation_due", "due"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -611,7 +613,11 @@ class Notification(SQLModel, table=True):
     it is the outbox, which the worker later fans out to e-mail and the webhook
     (`dispatched_at`). The bell shows it until it is read."""
 
-    __table_args__ = (UniqueConstraint("user_id", "event_key", name="uq_notification_event"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "event_key", name="uq_notification_event"),
+        # The bell's unread count reads this index alone.
+        Index("ix_notification_unread", "user_id", "read_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)

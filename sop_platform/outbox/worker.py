@@ -5,19 +5,33 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
 
 from sop_platform.core.database import Database
 from sop_platform.core.delivery import LEASE, PeriodicJob, Sender, Worker
+from sop_platform.core.feedback_triage import close_feedback_in_force
+from sop_platform.core.notification_sweep import sweep
 from sop_platform.core.notifications import EMAIL, WEBHOOK
 from sop_platform.outbox.mail import MailSender
 from sop_platform.outbox.webhook import WebhookSender
 from sop_platform.settings import Settings
 
+
+def notice_the_date(session: Session, now: datetime) -> None:
+    """What time alone brings, each found once whoever looks and however often: the
+    notifications of the calendar (`core/notification_sweep.sweep`: an edition taking
+    effect, readings due and overdue, copies to replace, periodic reviews), and the field
+    feedback a correction now in effect answers (closed, its reader told)."""
+    sweep(session, now.date())
+    close_feedback_in_force(session, now.date())
+
+
 # Jobs the worker runs about once a minute, each in a write session of its own, given the
-# time: sweeps that notice what time alone brings (a due date passing). Two workers may
-# run one at the same moment: a job must be safe to run twice (`notify` is, by event key).
-PERIODIC_JOBS: tuple[PeriodicJob, ...] = ()
+# time. Two workers may run one at the same moment: a job must be safe to run twice
+# (`notify` is, by event key; a feedback item closes once).
+PERIODIC_JOBS: tuple[PeriodicJob, ...] = (notice_the_date,)
 
 
 def senders_from(settings: Settings) -> dict[str, Sender]:
