@@ -10,6 +10,7 @@ from sqlmodel import Session
 from sop_platform.core.feedback import item_by_id, place_of
 from sop_platform.core.feedback_triage import check_linkable, link_change_request
 from sop_platform.core.models import ChangeRequest, Document, User
+from sop_platform.render.site_text import catalogue
 from sop_platform.review.change_requests import (
     cr_state,
     create_change_request,
@@ -39,9 +40,11 @@ def open_change_request(session: Session, user: User, feedback_id: int) -> Chang
         if place
         else f"clause '{row.clause}' of chapter '{row.chapter_slug}'"
     )
+    # The CR is written in English, whatever the reader's language (they are quoted).
+    language = catalogue("en").get(f"lang_adj_{row.language}", row.language)
     rationale = (
         f"Correction suggested from the field (feedback {feedback_id}) on {where}, "
-        f"edition {row.edition}, in '{row.language}':\n\n{row.body}"
+        f"edition {row.edition}, {language} text:\n\n{row.body}"
     )
     if row.quote:
         rationale += f"\n\nPassage quoted: “{row.quote}”"
