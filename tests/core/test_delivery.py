@@ -569,3 +569,28 @@ def test_a_worker_killed_mid_delivery_and_restarted_delivers_everything_once(
     assert mail_repeats <= 1 + retried[EMAIL], log.read_text()
     assert call_repeats <= 1 + retried[WEBHOOK], log.read_text()
     assert all(call.signed_with(SECRET) for call in hook[1].taken())
+
+
+def test_an_idle_worker_takes_no_write_lock(
+    database: Database, senders: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+):
+    """On SQLite a write transaction locks the whole database: a worker with nothing to do
+    must not take one every second beside the app's writers."""
+    people = add_people(database, ("quinn", "quinn@example.org", "en"))
+    told(database, [people["quinn"]])
+    worker = Worker(database, senders)
+    assert worker.dispatch_once() == 1
+    assert deliver_due(database, senders) == Tally(sent=2)
+    writes: list[bool] = []
+    session = Database.session
+
+    def counted(self: Database, *, write: bool) -> Any:
+        writes.append(write)
+        return session(self, write=write)
+
+    monkeypatch.setattr(Database, "session", counted)
+
+    assert worker.dispatch_once() == 0
+    assert deliver_due(database, senders) == Tally()
+    assert send_digests(database, senders) == Tally()
+    assert writes and not any(writes)
