@@ -209,7 +209,7 @@ def dispatch(
     for notification_id, user_id, kind in taken:
         assert notification_id is not None
         mode = chosen.get((user_id, kind), IMMEDIATE)
-        if mode == OFF and kind in SAFETY_KINDS:
+        if mode not in (IMMEDIATE, DIGEST, OFF) or (mode == OFF and kind in SAFETY_KINDS):
             mode = IMMEDIATE
         if mode == OFF or user_id not in reachable:
             continue

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from sop_platform.core.clock import moved_by, utc_now
@@ -594,3 +595,40 @@ def test_an_idle_worker_takes_no_write_lock(
     assert deliver_due(database, senders) == Tally()
     assert send_digests(database, senders) == Tally()
     assert writes and not any(writes)
+
+
+def test_an_edition_to_5000_people_is_one_insert_then_fanned_out_in_batches(database: Database):
+    """A storm cannot happen: `notify` writes one row per person in the request's
+    transaction, once however often the event is told; the worker fans them out a batch
+    (2,000) per transaction."""
+    now = utc_now()
+    with database.session(write=True) as session:
+        session.execute(
+            insert(User),
+            [
+                {
+                    "username": f"s{number:04d}",
+                    "full_name": f"S {number}",
+                    "role": "reader",
+                    "password_hash": "-",
+                    "created_at": now,
+                    "email": f"s{number:04d}@example.org" if number % 5 else None,
+                }
+                for number in range(5000)
+            ],
+        )
+        everyone = [user_id for user_id in session.exec(select(User.id)) if user_id is not None]
+    assert told(database, everyone) == 5000
+    assert told(database, everyone) == 0
+
+    batches = []
+    while True:
+        with database.session(write=True) as session:
+            taken = dispatch(session, [EMAIL, WEBHOOK])
+        if not taken:
+            break
+        batches.append(taken)
+
+    assert batches == [2000, 2000, 1000]
+    rows = Counter((row.channel, row.state, row.mode) for row in delivery_rows(database))
+    assert rows == {(EMAIL, PENDING, "immediate"): 4000, (WEBHOOK, PENDING, "immediate"): 5000}
