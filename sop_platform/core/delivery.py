@@ -209,7 +209,7 @@ def dispatch(
     for notification_id, user_id, kind in taken:
         assert notification_id is not None
         mode = chosen.get((user_id, kind), IMMEDIATE)
-        if mode == OFF and kind in SAFETY_KINDS:
+        if mode not in (IMMEDIATE, DIGEST, OFF) or (mode == OFF and kind in SAFETY_KINDS):
             mode = IMMEDIATE
         if mode == OFF or user_id not in reachable:
             continue
@@ -263,9 +263,20 @@ def _hold(session: Session, ids: Sequence[int], until: datetime) -> None:
     )
 
 
+def _anything(database: Database, *where: Any) -> bool:
+    """Whether a row of `notification_delivery` matches, asked in a read transaction: an
+    idle worker takes no write lock (on SQLite, the whole database's) to find nothing."""
+    with database.session(write=False) as session:
+        return (
+            session.exec(select(NotificationDelivery.id).where(*where).limit(1)).first() is not None
+        )
+
+
 def _claim_immediate(
     database: Database, channel: str, now: datetime, lease: timedelta, limit: int
 ) -> list[int]:
+    if not _anything(database, *_claimable(channel, IMMEDIATE, now)):
+        return []
     with database.session(write=True) as session:
         ids = list(
             session.exec(
@@ -284,6 +295,8 @@ def _claim_immediate(
 
 def _claim_digest(database: Database, channel: str, now: datetime, lease: timedelta) -> list[int]:
     """Every due digest delivery of one person on `channel` (the first one found)."""
+    if not _anything(database, *_claimable(channel, DIGEST, now)):
+        return []
     with database.session(write=True) as session:
         due = (
             select(NotificationDelivery.id, Notification.user_id)
@@ -636,6 +649,12 @@ class Worker:
                 thread.join()
 
     def dispatch_once(self) -> int:
+        with self.database.session(write=False) as session:
+            waiting = session.exec(
+                select(Notification.id).where(col(Notification.dispatched_at).is_(None)).limit(1)
+            ).first()
+        if waiting is None:
+            return 0  # and no write lock taken for it
         with self.database.session(write=True) as session:
             taken = dispatch(session, list(self.senders), digest_hour=self.digest_hour)
         if taken:

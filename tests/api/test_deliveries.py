@@ -88,7 +88,7 @@ def test_the_staff_page_shows_failed_deliveries_to_admins_only(
     client.cookies.clear()
     elvin = sign_in("elvin")
     refused = elvin.get("/app/deliveries")
-    assert refused.status_code == 403 and "550" not in refused.text
+    assert refused.status_code == 403 and "unknown &amp; refused" not in refused.text
 
 
 def test_the_staff_page_says_when_nothing_failed(sign_in: SignIn, staff: dict[str, Api]):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from sop_platform.core.clock import moved_by, utc_now
@@ -569,3 +570,65 @@ def test_a_worker_killed_mid_delivery_and_restarted_delivers_everything_once(
     assert mail_repeats <= 1 + retried[EMAIL], log.read_text()
     assert call_repeats <= 1 + retried[WEBHOOK], log.read_text()
     assert all(call.signed_with(SECRET) for call in hook[1].taken())
+
+
+def test_an_idle_worker_takes_no_write_lock(
+    database: Database, senders: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+):
+    """On SQLite a write transaction locks the whole database: a worker with nothing to do
+    must not take one every second beside the app's writers."""
+    people = add_people(database, ("quinn", "quinn@example.org", "en"))
+    told(database, [people["quinn"]])
+    worker = Worker(database, senders)
+    assert worker.dispatch_once() == 1
+    assert deliver_due(database, senders) == Tally(sent=2)
+    writes: list[bool] = []
+    session = Database.session
+
+    def counted(self: Database, *, write: bool) -> Any:
+        writes.append(write)
+        return session(self, write=write)
+
+    monkeypatch.setattr(Database, "session", counted)
+
+    assert worker.dispatch_once() == 0
+    assert deliver_due(database, senders) == Tally()
+    assert send_digests(database, senders) == Tally()
+    assert writes and not any(writes)
+
+
+def test_an_edition_to_5000_people_is_one_insert_then_fanned_out_in_batches(database: Database):
+    """A storm cannot happen: `notify` writes one row per person in the request's
+    transaction, once however often the event is told; the worker fans them out a batch
+    (2,000) per transaction."""
+    now = utc_now()
+    with database.session(write=True) as session:
+        session.execute(
+            insert(User),
+            [
+                {
+                    "username": f"s{number:04d}",
+                    "full_name": f"S {number}",
+                    "role": "reader",
+                    "password_hash": "-",
+                    "created_at": now,
+                    "email": f"s{number:04d}@example.org" if number % 5 else None,
+                }
+                for number in range(5000)
+            ],
+        )
+        everyone = [user_id for user_id in session.exec(select(User.id)) if user_id is not None]
+    assert told(database, everyone) == 5000
+    assert told(database, everyone) == 0
+
+    batches = []
+    while True:
+        with database.session(write=True) as session:
+            taken = dispatch(session, [EMAIL, WEBHOOK])
+        if not taken:
+            break
+        batches.append(taken)
+
+    assert batches == [2000, 2000, 1000]
+    rows = Counter((row.channel, row.state, row.mode) for row in delivery_rows(database))
+    assert rows == {(EMAIL, PENDING, "immediate"): 4000, (WEBHOOK, PENDING, "immediate"): 5000}
