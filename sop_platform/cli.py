@@ -48,8 +48,9 @@ from sop_platform.core.content_loader import LoadReport, chapter_files_count, lo
 from sop_platform.core.controlled_copies import copy_register, register_copy
 from sop_platform.core.database import Database
 from sop_platform.core.errors import DomainError, InvalidInput, NotFound, TooLarge
+from sop_platform.core.feedback import suggest
 from sop_platform.core.integrity import OnProgress, check_url
-from sop_platform.core.models import Acknowledgement, Document
+from sop_platform.core.models import Acknowledgement, Document, Feedback
 from sop_platform.core.periodic_review import set_review_interval
 from sop_platform.core.readership_report import Tally, readership, readership_csv
 from sop_platform.core.reading_obligations import (
@@ -360,13 +361,23 @@ DEMO_ACKNOWLEDGEMENTS = (
 # The MAG team 3 leader briefs a deminer with an account and one without.
 DEMO_BRIEFING = ("t.aliyev", "mag-mc-3", ("manual-clearance",), ("o.rzayev", "Elşən Babayev"))
 DEMO_COPY = ("reader", "ANAMA EOD team 1 vehicle, document case")
+# A MAG deminer suggests a correction of the clearance depth clause from the field.
+DEMO_SUGGESTION = (
+    "o.rzayev",
+    "manual-clearance",
+    "clearance-depth",
+    "en",
+    "On ploughed fields we cannot tell where the original ground surface was. Say how the "
+    "team leader decides it before the lane starts, and write it in the lane record.",
+)
 
 
 def add_demo_reading(session: Session) -> int | None:
     """Reaching the lane in the demo, on the edition in force: two people confirm a chapter,
     the MAG team 3 leader records a signed briefing (one attendee has no account), and the
-    approver registers a controlled copy held by the ANAMA EOD team 1 leader. Each is added
-    once; returns the edition's number (None without the seed SOP or an edition in force)."""
+    approver registers a controlled copy held by the ANAMA EOD team 1 leader, and a MAG
+    deminer suggests a correction of the clearance depth clause. Each is added once;
+    returns the edition's number (None without the seed SOP or an edition in force)."""
     try:
         document = document_by_slug(session, DEMO_DOCUMENT)
     except NotFound:
@@ -422,6 +433,17 @@ def add_demo_reading(session: Session) -> int | None:
             edition=edition.number,
             holder=holder,
             location=location,
+        )
+    if not session.exec(select(Feedback).where(Feedback.document_id == document.id)).first():
+        username, chapter, clause, language, body = DEMO_SUGGESTION
+        suggest(
+            session,
+            user_by_name(session, username),
+            document,
+            chapter=chapter,
+            clause=clause,
+            body=body,
+            language=language,
         )
     return edition.number
 

@@ -10,7 +10,7 @@ from sop_platform.core.accounts import user_by_name
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.controlled_copies import copy_register
 from sop_platform.core.database import Database
-from sop_platform.core.models import AuditEvent
+from sop_platform.core.models import AuditEvent, Feedback
 from sop_platform.core.readership_report import readership
 from sop_platform.core.teams import Membership, membership, teams_overview
 from tests.support import PASSWORD, MakeUser
@@ -170,6 +170,12 @@ def test_the_demo_reaches_the_lane_once(make_user: MakeUser, loaded: Database, e
     assert [(copy.number, copy.holder_username, copy.owes) for copy in copies] == [
         (1, "reader", None)
     ]
+    with loaded.session(write=False) as session:
+        suggested = [
+            (item.chapter_slug, item.clause, item.language)
+            for item in session.exec(select(Feedback))
+        ]
+    assert suggested == [("manual-clearance", "clearance-depth", "en")]
     shown = _run(env, "readership", "anama-sop", "1", "--team", "mag-mc-3")
     table = _run(env, "readership", "anama-sop", "1", "--team", "mag-mc-3", "--csv")
     assert "briefed" in shown and "mag-mc-3" in shown and "anama-eod-1" not in shown
