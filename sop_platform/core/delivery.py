@@ -624,7 +624,7 @@ class Worker:
     idle_seconds: float = 1.0
     lease: timedelta = LEASE
     max_attempts: int = MAX_ATTEMPTS
-    _nudges: dict[str, threading.Event] = field(default_factory=dict)
+    _nudges: dict[str, threading.Event] = field(default_factory=dict, init=False, repr=False)
 
     def run(self, stop: threading.Event) -> None:
         self._nudges = {channel: threading.Event() for channel in self.senders}
