@@ -72,8 +72,8 @@ from sop_platform.core.delivery import (
     Outgoing,
     deliver_due,
     delivery_key,
-    dispatch,
 )
+from sop_platform.core.dispatch import dispatch
 from sop_platform.core.models import Notification, NotificationDelivery, User
 from sop_platform.core.notifications import EDITION_ISSUED, EMAIL, Event, notify
 from sop_platform.outbox.mail import MailSender, compose

@@ -1,4 +1,4 @@
-"""The delivery worker as `sop-platform worker` and `serve` run it: `core/delivery.Worker`
+"""The delivery worker as `sop-platform worker` and `serve` run it: `core/delivery_worker.Worker`
 with the channels the settings configure, and the periodic jobs below."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from sop_platform.core.database import Database
-from sop_platform.core.delivery import LEASE, PeriodicJob, Sender, Worker
+from sop_platform.core.delivery import LEASE, Sender
+from sop_platform.core.delivery_worker import PeriodicJob, Worker
 from sop_platform.core.notifications import EMAIL, WEBHOOK
 from sop_platform.outbox.mail import MailSender
 from sop_platform.outbox.webhook import WebhookSender

@@ -10,7 +10,8 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from sop_platform.core.database import Database
-from sop_platform.core.delivery import Outgoing, Undeliverable, deliver_due, dispatch
+from sop_platform.core.delivery import Outgoing, Undeliverable, deliver_due
+from sop_platform.core.dispatch import dispatch
 from sop_platform.core.models import User
 from sop_platform.core.notifications import EDITION_ISSUED, EMAIL, Event, notify
 from tests.e2e.staff import (
