@@ -25,6 +25,11 @@ Measured:
   (`outbox/mail.compose`, templates in the recipient's language) and sent by smtplib over
   one connection, no database; and composing alone, to show what the templates cost.
 
+What the outbox costs over smtplib alone is mostly one committed transaction per mail
+(`_record_sent`, a disk flush on either database): recorded one by one, a worker killed
+mid-delivery repeats at most the one mail in hand (tests/core/test_delivery.py); batching
+the records would send faster and repeat more.
+
 Every figure is printed; targets: `notify` to 5,000 under 1 s (the issue's "finishes the
 request in under a second"); nothing is asserted. The exit status is 1 only if an answer
 was wrong (a mail missing or sent twice, or a delivery not `sent`).
@@ -67,8 +72,8 @@ from sop_platform.core.delivery import (
     Outgoing,
     deliver_due,
     delivery_key,
-    dispatch,
 )
+from sop_platform.core.dispatch import dispatch
 from sop_platform.core.models import Notification, NotificationDelivery, User
 from sop_platform.core.notifications import EDITION_ISSUED, EMAIL, Event, notify
 from sop_platform.outbox.mail import MailSender, compose

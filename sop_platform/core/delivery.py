@@ -8,7 +8,9 @@
                               └──── next_attempt_at, later ◀───┘ attempts + 1; after
                                     MAX_ATTEMPTS (or a permanent refusal): failed
 
-`immediate` deliveries are sent one message each; `digest` ones wait for the day's digest
+`dispatch` is `core/dispatch.py`'s, the loop `core/delivery_worker.py`'s, what
+administrators see `core/deliveries.py`'s; the sending steps are here. `immediate`
+deliveries are sent one message each; `digest` ones wait for the day's digest
 hour, then one message per person and channel lists them all (`send_digests`).
 
 Each step is its own short transaction, and each is safe with several workers at once and
@@ -30,12 +32,12 @@ import json
 import logging
 import random
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, insert, or_, update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from sop_platform.core.clock import utc_now
@@ -43,15 +45,11 @@ from sop_platform.core.database import Database
 from sop_platform.core.models import (
     Notification,
     NotificationDelivery,
-    NotificationPreference,
     User,
 )
 from sop_platform.core.notifications import (
     DIGEST,
-    EMAIL,
     IMMEDIATE,
-    OFF,
-    SAFETY_KINDS,
 )
 
 log = logging.getLogger("sop_platform.delivery")
@@ -160,82 +158,6 @@ def _digest_day(now: datetime, hour: int) -> str:
 
 def delivery_key(notification_id: int, channel: str) -> str:
     return f"{notification_id}.{channel}"
-
-
-def dispatch(
-    session: Session,
-    channels: Collection[str],
-    now: datetime | None = None,
-    *,
-    digest_hour: int = 7,
-    limit: int = DISPATCH_BATCH,
-) -> int:
-    """Fan out up to `limit` undispatched notifications into deliveries, one per channel of
-    `channels` where the person did not switch the kind off (a safety kind is never off),
-    e-mail only to people with an address, none to a disabled account; mark them
-    dispatched. Returns how many notifications it took (`limit`: call again)."""
-    now = now or utc_now()
-    taken = session.exec(
-        select(Notification.id, Notification.user_id, Notification.kind)
-        .where(col(Notification.dispatched_at).is_(None))
-        .order_by(col(Notification.id))
-        .limit(limit)
-        # A second worker skips what this one holds instead of waiting for it (PostgreSQL;
-        # SQLite's write transactions take turns).
-        .with_for_update(skip_locked=True)
-    ).all()
-    if not taken:
-        return 0
-    people = sorted({user_id for _id, user_id, _kind in taken})
-    reachable = {
-        user_id: email
-        for user_id, email, active in session.exec(
-            select(User.id, User.email, User.active).where(col(User.id).in_(people))
-        )
-        if active
-    }
-    chosen = {
-        (user_id, kind): mode
-        for user_id, kind, mode in session.exec(
-            select(
-                NotificationPreference.user_id,
-                NotificationPreference.kind,
-                NotificationPreference.mode,
-            ).where(col(NotificationPreference.user_id).in_(people))
-        )
-    }
-    digest_at = next_digest_at(now, digest_hour)
-    rows: list[dict[str, Any]] = []
-    for notification_id, user_id, kind in taken:
-        assert notification_id is not None
-        mode = chosen.get((user_id, kind), IMMEDIATE)
-        if mode not in (IMMEDIATE, DIGEST, OFF) or (mode == OFF and kind in SAFETY_KINDS):
-            mode = IMMEDIATE
-        if mode == OFF or user_id not in reachable:
-            continue
-        for channel in channels:
-            if channel == EMAIL and not reachable[user_id]:
-                continue
-            rows.append(
-                {
-                    "notification_id": notification_id,
-                    "channel": channel,
-                    "mode": mode,
-                    "idempotency_key": delivery_key(notification_id, channel),
-                    "state": PENDING,
-                    "attempts": 0,
-                    "next_attempt_at": now if mode == IMMEDIATE else digest_at,
-                }
-            )
-    if rows:
-        session.execute(insert(NotificationDelivery), rows)
-    session.execute(
-        update(Notification)
-        .where(col(Notification.id).in_([notification_id for notification_id, _u, _k in taken]))
-        .values(dispatched_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return len(taken)
 
 
 # Claims
@@ -545,171 +467,3 @@ def send_digests(
             message = _outgoing(key, channel, user, items, True)
             tally += _send(database, sender, message, [row[0] for row in rows], clock, rules)
     return tally
-
-
-# What administrators see
-
-
-@dataclass(frozen=True)
-class DeliveryView:
-    """One delivery as the failed-deliveries list shows it."""
-
-    id: int
-    kind: str
-    recipient: str
-    channel: str
-    mode: str
-    state: str
-    attempts: int
-    last_error: str | None
-    created_at: datetime  # the notification's
-    last_attempt_at: datetime | None
-    sent_at: datetime | None
-
-
-def deliveries(
-    session: Session, state: str, *, limit: int = 100, offset: int = 0
-) -> tuple[list[DeliveryView], int]:
-    """Deliveries in `state`, the latest attempt first, and how many there are."""
-    found = session.exec(
-        select(NotificationDelivery, Notification.kind, Notification.created_at, User.username)
-        .join(Notification, col(Notification.id) == col(NotificationDelivery.notification_id))
-        .join(User, col(User.id) == col(Notification.user_id))
-        .where(col(NotificationDelivery.state) == state)
-        .order_by(col(NotificationDelivery.next_attempt_at).desc(), col(NotificationDelivery.id))
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    total = session.exec(select(func.count()).where(col(NotificationDelivery.state) == state)).one()
-    views = []
-    for delivery, kind, created_at, username in found:
-        assert delivery.id is not None
-        views.append(
-            DeliveryView(
-                id=delivery.id,
-                kind=kind,
-                recipient=username,
-                channel=delivery.channel,
-                mode=delivery.mode,
-                state=delivery.state,
-                attempts=delivery.attempts,
-                last_error=delivery.last_error,
-                created_at=created_at,
-                # A failed one's next attempt is when it was given up (`_record_failure`).
-                last_attempt_at=delivery.next_attempt_at if delivery.attempts else None,
-                sent_at=delivery.sent_at,
-            )
-        )
-    return views, total
-
-
-# The loop
-
-
-PeriodicJob = Callable[[Session, datetime], object]
-
-
-@dataclass
-class Worker:
-    """The delivery worker: a thread per channel sends (a channel that times out delays
-    no other), the calling thread dispatches and runs `periodic_jobs` (each with a write
-    session of its own and the time, every `periodic_every`; they must be safe to run
-    twice, since two workers may). Runs until `stop` is set."""
-
-    database: Database
-    senders: Mapping[str, Sender]
-    digest_hour: int = 7
-    periodic_jobs: Sequence[PeriodicJob] = ()
-    periodic_every: timedelta = timedelta(minutes=1)
-    idle_seconds: float = 1.0
-    lease: timedelta = LEASE
-    max_attempts: int = MAX_ATTEMPTS
-    _nudges: dict[str, threading.Event] = field(default_factory=dict)
-
-    def run(self, stop: threading.Event) -> None:
-        self._nudges = {channel: threading.Event() for channel in self.senders}
-        threads = [
-            threading.Thread(
-                target=self._send_loop,
-                args=(channel, sender, stop),
-                name=f"sop-delivery-{channel}",
-                daemon=True,
-            )
-            for channel, sender in self.senders.items()
-        ]
-        for thread in threads:
-            thread.start()
-        try:
-            self._dispatch_loop(stop)
-        finally:
-            stop.set()
-            for nudge in self._nudges.values():
-                nudge.set()
-            for thread in threads:
-                thread.join()
-
-    def dispatch_once(self) -> int:
-        with self.database.session(write=False) as session:
-            waiting = session.exec(
-                select(Notification.id).where(col(Notification.dispatched_at).is_(None)).limit(1)
-            ).first()
-        if waiting is None:
-            return 0  # and no write lock taken for it
-        with self.database.session(write=True) as session:
-            taken = dispatch(session, list(self.senders), digest_hour=self.digest_hour)
-        if taken:
-            for nudge in self._nudges.values():
-                nudge.set()
-        return taken
-
-    def run_periodic_jobs(self) -> None:
-        for job in self.periodic_jobs:
-            try:
-                with self.database.session(write=True) as session:
-                    job(session, utc_now())
-            except Exception:
-                log.exception("periodic job %s failed", getattr(job, "__name__", job))
-
-    def _dispatch_loop(self, stop: threading.Event) -> None:
-        next_jobs = utc_now()
-        while not stop.is_set():
-            try:
-                if utc_now() >= next_jobs:
-                    next_jobs = utc_now() + self.periodic_every
-                    self.run_periodic_jobs()
-                if self.dispatch_once() == DISPATCH_BATCH:
-                    continue
-            except Exception:  # the database gone for a while: try again, do not die
-                log.exception("dispatching notifications failed")
-            stop.wait(self.idle_seconds)
-
-    def _send_loop(self, channel: str, sender: Sender, stop: threading.Event) -> None:
-        one = {channel: sender}
-        nudge = self._nudges[channel]
-        try:
-            while not stop.is_set():
-                try:
-                    tally = deliver_due(
-                        self.database,
-                        one,
-                        lease=self.lease,
-                        max_attempts=self.max_attempts,
-                        stop=stop,
-                    )
-                    tally += send_digests(
-                        self.database,
-                        one,
-                        digest_hour=self.digest_hour,
-                        lease=self.lease,
-                        max_attempts=self.max_attempts,
-                        stop=stop,
-                    )
-                except Exception:
-                    log.exception("delivering %s failed", channel)
-                    tally = Tally()
-                if not tally.attempted:
-                    sender.close()
-                    nudge.wait(self.idle_seconds)
-                    nudge.clear()
-        finally:
-            sender.close()

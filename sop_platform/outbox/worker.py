@@ -1,4 +1,4 @@
-"""The delivery worker as `sop-platform worker` and `serve` run it: `core/delivery.Worker`
+"""The delivery worker as `sop-platform worker` and `serve` run it: `core/delivery_worker.Worker`
 with the channels the settings configure, and the periodic jobs below."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from sop_platform.core.database import Database
-from sop_platform.core.delivery import LEASE, PeriodicJob, Sender, Worker
+from sop_platform.core.delivery import LEASE, Sender
+from sop_platform.core.delivery_worker import PeriodicJob, Worker
 from sop_platform.core.feedback_triage import close_feedback_in_force
 from sop_platform.core.notification_sweep import sweep
 from sop_platform.core.notifications import EMAIL, WEBHOOK

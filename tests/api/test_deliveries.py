@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from sop_platform.core.database import Database
-from sop_platform.core.delivery import Outgoing, Undeliverable, deliver_due, dispatch
+from sop_platform.core.delivery import Outgoing, Undeliverable, deliver_due
+from sop_platform.core.dispatch import dispatch
 from sop_platform.core.models import User
 from sop_platform.core.notifications import EDITION_ISSUED, EMAIL, Event, notify
 from tests.api.web_browser import HTML, SignIn

@@ -23,19 +23,19 @@ from sqlmodel import Session, col, select
 
 from sop_platform.core.clock import moved_by, utc_now
 from sop_platform.core.database import Database
+from sop_platform.core.deliveries import deliveries
 from sop_platform.core.delivery import (
     FAILED,
     MAX_ATTEMPTS,
     PENDING,
     SENT,
     Tally,
-    Worker,
     deliver_due,
-    deliveries,
-    dispatch,
     next_digest_at,
     send_digests,
 )
+from sop_platform.core.delivery_worker import Worker
+from sop_platform.core.dispatch import dispatch
 from sop_platform.core.models import (
     Notification,
     NotificationDelivery,

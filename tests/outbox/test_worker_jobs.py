@@ -16,7 +16,7 @@ from sop_platform.core.chapters import (
 )
 from sop_platform.core.clock import moved_by, utc_today
 from sop_platform.core.database import Database
-from sop_platform.core.delivery import Worker
+from sop_platform.core.delivery_worker import Worker
 from sop_platform.core.editions import issue_edition
 from sop_platform.core.models import Notification, User
 from sop_platform.core.notifications import EDITION_IN_EFFECT

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from sop_platform.api.deps import Admin, SessionDep
 from sop_platform.api.schemas.deliveries import DeliveryOut, DeliveryPage
-from sop_platform.core.delivery import deliveries
+from sop_platform.core.deliveries import deliveries
 
 router = APIRouter(prefix="/api/v1/deliveries", tags=["notifications"])
 

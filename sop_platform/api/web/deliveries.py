@@ -8,7 +8,8 @@ from fastapi.responses import HTMLResponse
 
 from sop_platform.api.deps import Admin, SessionDep
 from sop_platform.api.web.pages import staff_page
-from sop_platform.core.delivery import FAILED, deliveries
+from sop_platform.core.deliveries import deliveries
+from sop_platform.core.delivery import FAILED
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 
