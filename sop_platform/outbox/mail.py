@@ -27,7 +27,7 @@ from sop_platform.outbox.wording import absolute, subject_line
 from sop_platform.render.notification_mail import MailLine, notification_mail
 
 # Where a person changes what they receive (the mail's footer links it).
-SETTINGS_PATH = "/app"
+SETTINGS_PATH = "/app/settings/notifications"
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 TIMEOUT_SECONDS = 30.0
 # One boundary for every mail: the parts are base64, whose lines never hold "--" or "_",

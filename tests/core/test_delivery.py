@@ -178,6 +178,8 @@ def test_each_person_gets_one_mail_and_one_webhook_call_in_their_language(
         assert text is not None and html is not None
         assert f"{BASE}/app/documents/anama-sop/editions" in text.get_content()
         assert f'href="{BASE}/app/documents/anama-sop/editions"' in html.get_content()
+        # The footer leads to where the person changes what they receive.
+        assert f'href="{BASE}/app/settings/notifications"' in html.get_content()
     assert "Salam, Ayla Test!" in mails["ayla@example.org"].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Hello Ben Test," in mails["ben@example.org"].get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
