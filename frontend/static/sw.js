@@ -7,16 +7,17 @@ var PREFIX = "sop-site-";
 var CACHE = PREFIX + VERSION;
 var WAIT_FOR_NETWORK_MS = 4000;
 
-// The queue of acknowledgements made without a connection, shared with the pages
-// (IndexedDB); sent here on a background `sync` when the connection returns. A copy
-// without it (the file could not be fetched) still serves the edition offline.
+// The queues of acknowledgements and of suggested corrections made without a connection,
+// shared with the pages (IndexedDB, device-queue.js); sent here on a background `sync` when
+// the connection returns. A copy without them (a file could not be fetched) still serves
+// the edition offline.
 try {
-  importScripts("static/acknowledge-queue.js?v=__ASSETS_VERSION__");
-} catch (error) { /* no queue in this worker: pages send it when they open */ }
-// Likewise the suggested corrections written without a connection (feedback-queue.js).
-try {
-  importScripts("static/feedback-queue.js?v=__ASSETS_VERSION__");
-} catch (error) { /* no queue in this worker: pages send it when they open */ }
+  importScripts(
+    "static/device-queue.js?v=__ASSETS_VERSION__",
+    "static/acknowledge-queue.js?v=__ASSETS_VERSION__",
+    "static/feedback-queue.js?v=__ASSETS_VERSION__"
+  );
+} catch (error) { /* no queues in this worker: pages send them when they open */ }
 
 function inScope(path) { return new URL(path, self.registration.scope).href; }
 

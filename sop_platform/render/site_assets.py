@@ -15,6 +15,7 @@ ASSETS = (
     "site.js",
     "search.js",
     "icon.svg",
+    "device-queue.js",
     "acknowledge-queue.js",
     "acknowledge.js",
     "bell.js",

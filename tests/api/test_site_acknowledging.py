@@ -159,6 +159,10 @@ def test_a_static_copy_names_the_text_but_offers_no_confirming(
     # A copy on a stick has no accounts: the text is named, nothing asks anyone to sign in.
     assert re.search(r'<article class="chapter"[^>]* data-sha256="[0-9a-f]{64}"', page)
     assert 'id="acknowledge"' not in page and "acknowledge.js" not in page
-    # Its worker still imports the queue (empty there), at the assets' version.
-    assert re.search(r'importScripts\("static/acknowledge-queue\.js\?v=[0-9a-f]{12}"\)', worker)
-    assert (out / "static" / "acknowledge-queue.js").is_file()
+    # Its worker still imports the queues (empty there) and what they share, at the assets'
+    # version.
+    imported = re.search(r"importScripts\(([^)]*)\)", worker)
+    assert imported is not None
+    for name in ("device-queue", "acknowledge-queue"):
+        assert re.search(rf'"static/{name}\.js\?v=[0-9a-f]{{12}}"', imported.group(1))
+        assert (out / "static" / f"{name}.js").is_file()

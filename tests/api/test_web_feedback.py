@@ -209,4 +209,6 @@ def test_the_chapter_page_carries_the_form_that_the_site_script_opens(
     assert '<label for="feedback-body">' in form.group(0)
     assert "feedback-queue.js" in page.text and "feedback.js" in page.text
     assert client.get("/static/feedback-queue.js").status_code == 200
-    assert 'importScripts("static/feedback-queue.js' in client.get("/sw.js").text
+    worker = client.get("/sw.js").text
+    assert '"static/device-queue.js?v=' in worker and '"static/feedback-queue.js?v=' in worker
+    assert client.get("/static/device-queue.js").status_code == 200
