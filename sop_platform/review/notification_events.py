@@ -70,10 +70,18 @@ def _active_ids(session: Session, usernames: Iterable[str]) -> dict[str, int]:
 
 
 def _tell_author(
-    session: Session, change_request: ChangeRequest, actor: User | str, event: Event
+    session: Session, change_request: ChangeRequest, actor: User | str, kind: str, step: str
 ) -> int:
+    """Tell the CR's author (unless they acted themselves) of `step` of their CR, an event
+    of `kind` keyed by the CR and the step."""
     if change_request.author == _username(actor):
         return 0
+    event = Event(
+        kind,
+        f"cr:{change_request.id}:{step}",
+        _link(change_request),
+        _params(change_request, actor),
+    )
     author = _active_ids(session, [change_request.author]).get(change_request.author)
     return notify(session, [author] if author is not None else [], event)
 
@@ -108,13 +116,7 @@ def changes_requested(
     session: Session, change_request: ChangeRequest, review: Review, actor: User
 ) -> int:
     """A reviewer sent the CR back to its author."""
-    event = Event(
-        CHANGES_REQUESTED,
-        f"cr:{change_request.id}:review:{review.id}",
-        _link(change_request),
-        _params(change_request, actor),
-    )
-    return _tell_author(session, change_request, actor, event)
+    return _tell_author(session, change_request, actor, CHANGES_REQUESTED, f"review:{review.id}")
 
 
 def review_comment(
@@ -122,46 +124,24 @@ def review_comment(
 ) -> int:
     """A reviewer's review that neither signs nor objects (decision `comment`): a comment on
     the author's CR."""
-    event = Event(
-        COMMENT,
-        f"cr:{change_request.id}:review:{review.id}",
-        _link(change_request),
-        _params(change_request, actor),
-    )
-    return _tell_author(session, change_request, actor, event)
+    return _tell_author(session, change_request, actor, COMMENT, f"review:{review.id}")
 
 
 def cr_approved(session: Session, change_request: ChangeRequest, actor: User | str) -> int:
     """The CR reached `approved`: the approval that completed the quorum, or a policy that
     asks for fewer. Keyed by the CR's version, as it can be approved again after an
     objection."""
-    event = Event(
-        CR_APPROVED,
-        f"cr:{change_request.id}:approved:v{change_request.version}",
-        _link(change_request),
-        _params(change_request, actor),
+    return _tell_author(
+        session, change_request, actor, CR_APPROVED, f"approved:v{change_request.version}"
     )
-    return _tell_author(session, change_request, actor, event)
 
 
 def cr_merged(session: Session, change_request: ChangeRequest, actor: User) -> int:
-    event = Event(
-        CR_MERGED,
-        f"cr:{change_request.id}:merged",
-        _link(change_request),
-        _params(change_request, actor),
-    )
-    return _tell_author(session, change_request, actor, event)
+    return _tell_author(session, change_request, actor, CR_MERGED, "merged")
 
 
 def cr_rejected(session: Session, change_request: ChangeRequest, actor: User) -> int:
-    event = Event(
-        CR_REJECTED,
-        f"cr:{change_request.id}:rejected",
-        _link(change_request),
-        _params(change_request, actor),
-    )
-    return _tell_author(session, change_request, actor, event)
+    return _tell_author(session, change_request, actor, CR_REJECTED, "rejected")
 
 
 def comment_added(
