@@ -92,40 +92,8 @@ class Event:
 def notify(session: Session, recipients: Iterable[int], event: Event) -> int:
     """Record `event` for each of `recipients` (user ids) who was not told of it yet, in the
     caller's transaction; the number recorded. Rows go in bulk: an edition issued to 5,000
-    people is one statement, not 5,000 objects."""
-    if event.kind not in KINDS:
-        raise ValueError(f"unknown notification kind {event.kind!r}")
-    wanted = set(recipients)
-    if not wanted:
-        return 0
-    told = set(
-        session.exec(
-            select(Notification.user_id).where(
-                col(Notification.event_key) == event.key,
-                col(Notification.user_id).in_(sorted(wanted)),
-            )
-        )
-    )
-    new = sorted(wanted - told)
-    if not new:
-        return 0
-    params = _params_json(event)
-    now = utc_now()
-    session.execute(
-        insert(Notification),
-        [
-            {
-                "user_id": user_id,
-                "kind": event.kind,
-                "event_key": event.key,
-                "params": params,
-                "link": event.link,
-                "created_at": now,
-            }
-            for user_id in new
-        ],
-    )
-    return len(new)
+    people is one statement, not 5,000 objects (`notify_each`)."""
+    return notify_each(session, ((user_id, event) for user_id in recipients))
 
 
 # Of a batch, at most this many (person, event) pairs are looked up in one query.
