@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import uuid
 from collections import Counter
@@ -9,9 +10,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from argon2 import PasswordHasher
 from psycopg import sql
 from sqlalchemy import text
@@ -22,9 +25,11 @@ from sop_platform.core import accounts
 from sop_platform.core.accounts import add_user
 from sop_platform.core.attestation import record_attestation
 from sop_platform.core.audit import record
+from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
 from sop_platform.core.models import Chapter, Document, User
 from sop_platform.core.version_store import append_revision, locked_chapter, revision_content
+from sop_platform.resources import shipped_dir
 
 BACKENDS = ["sqlite", "postgres"]
 SECRET = "test-secret-key-that-is-long-enough-for-hs256"
@@ -364,10 +369,33 @@ def reset_postgres(url: str, rows: PostgresRows | None = None) -> None:
             connection.execute(sql.SQL("SELECT ") + sql.SQL(", ").join(positions))
 
 
-def emptied_postgres(url: str) -> None:
-    """Every table of a test database emptied, its sequences restarted, its schema (and
-    triggers) kept."""
-    reset_postgres(url)
+def module_database_url(
+    request: pytest.FixtureRequest, folder: Path, content_dir: Path | None = None
+) -> str:
+    """For a module-scoped fixture with `params=BACKENDS`: a migrated database of the
+    backend `request.param` holding the shipped seed content (or that of `content_dir`),
+    as `loaded` leaves it, made once for the module's tests to share. On PostgreSQL it is
+    the worker's own test database, which the next test that asks for one empties: take
+    from it what the module needs before that."""
+    shipped = content_dir is None or content_dir == shipped_dir("content")
+    if request.param == "sqlite":
+        path = folder / "sop.db"
+        template = "sqlite_loaded_template" if shipped else "sqlite_template"
+        shutil.copyfile(request.getfixturevalue(template), path)
+        url = f"sqlite:///{path}"
+        if shipped:
+            return url
+    else:
+        url = request.getfixturevalue("postgres_database")
+        seed: PostgresRows | None = request.getfixturevalue("postgres_seed") if shipped else None
+        reset_postgres(url, seed)
+        if seed is not None:
+            return url
+    database = Database(url)
+    with database.session(write=True) as session:
+        load_content(session, content_dir or shipped_dir("content"))
+    database.dispose()
+    return url
 
 
 class Writer:

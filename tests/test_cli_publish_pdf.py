@@ -8,6 +8,7 @@ import io
 import json
 import posixpath
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from sop_platform.cli import app
 from sop_platform.core.database import Database
+from tests.support import BACKENDS, module_database_url
 
 runner = CliRunner()
 
@@ -55,10 +57,8 @@ def _chapter_file(slug: str, language: str) -> str:
     )
 
 
-@pytest.fixture
-def content_dir(tmp_path: Path) -> Path:
+def _written_content(folder: Path) -> Path:
     """One SOP document: two short chapters, each in English and Azerbaijani."""
-    folder = tmp_path / "content"
     document = folder / "sops" / DOC
     for language in ("en", "az"):
         (document / language).mkdir(parents=True)
@@ -70,16 +70,27 @@ def content_dir(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    return _written_content(tmp_path / "content")
+
+
 def _publish(env: dict[str, str], *options: str) -> None:
     result = runner.invoke(app, ["publish", *options], env=env)
     assert result.exit_code == 0, result.output
 
 
-@pytest.fixture
-def published(env: dict[str, str], loaded: Database, tmp_path: Path) -> tuple[Path, Path]:
-    """`publish --out DIR --pdf --zip FILE` of edition 1: the folder and the zip."""
-    out, bundle = tmp_path / "site", tmp_path / "site.zip"
-    _publish(env, "--out", str(out), "--pdf", "--zip", str(bundle))
+@pytest.fixture(scope="module", params=BACKENDS)
+def published(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path]:
+    """`publish --out DIR --pdf --zip FILE` of edition 1: the folder and the zip, made once
+    per backend for the module's tests, which only read them."""
+    folder = tmp_path_factory.mktemp("publish-pdf")
+    content = _written_content(folder / "content")
+    url = module_database_url(request, folder, content)
+    out, bundle = folder / "site", folder / "site.zip"
+    _publish({"SOP_DATABASE_URL": url}, "--out", str(out), "--pdf", "--zip", str(bundle))
     return out, bundle
 
 
@@ -181,9 +192,10 @@ def test_a_publish_without_pdf_writes_no_pdf_and_links_none(
 
 
 def test_a_republish_without_pdf_removes_the_pdfs_and_their_links(
-    env: dict[str, str], published: tuple[Path, Path]
+    env: dict[str, str], loaded: Database, published: tuple[Path, Path], tmp_path: Path
 ):
-    out, _bundle = published
+    out = tmp_path / "site"
+    shutil.copytree(published[0], out)
 
     _publish(env, "--out", str(out))
 

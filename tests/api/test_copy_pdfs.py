@@ -9,9 +9,7 @@ is made once."""
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pypdf
 import pytest
@@ -20,9 +18,7 @@ from httpx2 import Response
 
 from sop_platform.api.app import create_app
 from sop_platform.core.accounts import issue_token
-from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
-from sop_platform.resources import shipped_dir
 from sop_platform.settings import Settings
 from tests.api.test_site import MARKING, NEW_MARKING, _revise
 from tests.support import (
@@ -32,7 +28,7 @@ from tests.support import (
     PASSWORD,
     SECRET,
     add_attested_user,
-    emptied_postgres,
+    module_database_url,
 )
 
 COPIES = f"/api/v1/documents/{DOCUMENT}/editions"
@@ -52,27 +48,13 @@ def _auth(username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(username, SECRET, 30)}"}
 
 
-def _database_url(request: pytest.FixtureRequest, folder: Path) -> str:
-    if request.param == "sqlite":
-        path = folder / "sop.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_loaded_template"), path)
-        return f"sqlite:///{path}"
-    url: str = request.getfixturevalue("postgres_database")
-    emptied_postgres(url)
-    database = Database(url)
-    with database.session(write=True) as session:
-        load_content(session, shipped_dir("content"))
-    database.dispose()
-    return url
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def client(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestClient]:
     """Elvin registers copy 1 of edition 1 for Tural and copy 2 for the Agdam office; edition
     2 takes effect today and Elvin records copy 2's replacement with it."""
-    url = _database_url(request, tmp_path_factory.mktemp("copies"))
+    url = module_database_url(request, tmp_path_factory.mktemp("copies"))
     database = Database(url)
     with database.session(write=True) as session:
         for username, (full_name, role) in PEOPLE.items():

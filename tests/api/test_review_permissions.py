@@ -15,7 +15,6 @@ depend neither on each other nor on their order.
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ from fastapi.testclient import TestClient
 from sop_platform.api.app import create_app
 from sop_platform.core.accounts import issue_token
 from sop_platform.core.clock import utc_today
-from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
 from sop_platform.core.roles import Role
 from sop_platform.resources import shipped_dir
@@ -42,7 +40,7 @@ from tests.support import (
     SECRET,
     Api,
     add_attested_user,
-    emptied_postgres,
+    module_database_url,
 )
 
 STAFF = {
@@ -161,17 +159,9 @@ def office(
 ) -> Iterator[dict[str, Api]]:
     """The seed content and the eight accounts, once per backend for the whole module, as
     `Api`s by username (and `anonymous`, without credentials)."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("permissions") / "sop.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_loaded_template"), path)
-        url = f"sqlite:///{path}"
-    else:
-        url = request.getfixturevalue("postgres_database")
-        emptied_postgres(url)
+    url = module_database_url(request, tmp_path_factory.mktemp("permissions"))
     database = Database(url)
     with database.session(write=True) as session:
-        if request.param != "sqlite":
-            load_content(session, shipped_dir("content"))
         for username, role in STAFF.items():
             add_attested_user(session, username, full_name=username.title(), role=role)
     settings = Settings(database_url=url, secret_key=SECRET, content_dir=shipped_dir("content"))

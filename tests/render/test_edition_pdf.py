@@ -11,11 +11,9 @@ import dataclasses
 import functools
 import io
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pypdf
@@ -28,7 +26,6 @@ from sop_platform.api.app import create_app
 from sop_platform.core.accounts import issue_token
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.clock import utc_today
-from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
 from sop_platform.core.editions import edition_by_number
 from sop_platform.core.translations import IssuedOutdatedClause, OutdatedClause
@@ -49,7 +46,6 @@ from sop_platform.render.publication import (
     edition_status,
 )
 from sop_platform.render.site_text import catalogue
-from sop_platform.resources import shipped_dir
 from sop_platform.settings import Settings
 from tests.support import (
     AFTER_RAIN,
@@ -62,7 +58,7 @@ from tests.support import (
     add_attested_user,
     approved_and_merged,
     edited,
-    emptied_postgres,
+    module_database_url,
 )
 
 MARKING = "Marking shall be checked every morning by the section leader"
@@ -82,20 +78,6 @@ class Published:
     change_request: int
 
 
-def _seeded_database(request: pytest.FixtureRequest, folder: Path) -> str:
-    if request.param == "sqlite":
-        path = folder / "sop.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_loaded_template"), path)
-        return f"sqlite:///{path}"
-    url: str = request.getfixturevalue("postgres_database")
-    emptied_postgres(url)
-    database = Database(url)
-    with database.session(write=True) as session:
-        load_content(session, shipped_dir("content"))
-    database.dispose()
-    return url
-
-
 def _editions(session: Session) -> tuple[PublishedEdition, ...]:
     document = document_by_slug(session, DOCUMENT)
     return tuple(
@@ -110,7 +92,7 @@ def published(
 ) -> Published:
     """Sarah changes the marking clause, Elvin and Leyla sign, Elvin merges and issues
     edition 2 effective today."""
-    url = _seeded_database(request, tmp_path_factory.mktemp("pdf"))
+    url = module_database_url(request, tmp_path_factory.mktemp("pdf"))
     database = Database(url)
     with database.session(write=True) as session:
         add_attested_user(session, "sarah", full_name="Sarah Brown", role="author")
