@@ -39,6 +39,7 @@ from tests.support import (
     CHEAP_HASHER,
     PASSWORD,
     SECRET,
+    STAFF_ROLES,
     Api,
     AuthFor,
     MakeUser,
@@ -412,19 +413,9 @@ def auth_for(make_user: MakeUser) -> AuthFor:
 
 @pytest.fixture
 def staff(client: TestClient, make_user: MakeUser) -> dict[str, Api]:
-    """The people of a review: two authors, a reviewer, three approvers and an admin."""
-    people = {
-        "sarah": "author",
-        "tom": "author",
-        "aynur": "reviewer",
-        "elvin": "approver",
-        "leyla": "approver",
-        "murad": "approver",
-        "nigar": "admin",
-        "rauf": "reader",
-    }
+    """The people of a review (`STAFF_ROLES`), signed in by bearer token."""
     team = {}
-    for username, role in people.items():
+    for username, role in STAFF_ROLES.items():
         make_user(username, role)
         token = issue_token(username, SECRET, 30)
         team[username] = Api(client, {"Authorization": f"Bearer {token}"}, username)

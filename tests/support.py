@@ -16,13 +16,15 @@ from typing import Any
 import psycopg
 import pytest
 from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
 from psycopg import sql
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
+from sop_platform.api.app import create_app
 from sop_platform.core import accounts
-from sop_platform.core.accounts import add_user
+from sop_platform.core.accounts import add_user, issue_token
 from sop_platform.core.attestation import record_attestation
 from sop_platform.core.audit import record
 from sop_platform.core.content_loader import load_content
@@ -30,6 +32,7 @@ from sop_platform.core.database import Database
 from sop_platform.core.models import Chapter, Document, User
 from sop_platform.core.version_store import append_revision, locked_chapter, revision_content
 from sop_platform.resources import shipped_dir
+from sop_platform.settings import Settings
 
 BACKENDS = ["sqlite", "postgres"]
 SECRET = "test-secret-key-that-is-long-enough-for-hs256"
@@ -195,6 +198,43 @@ class Api:
         if overrides is not None:
             body["overrides"] = overrides
         return self._call("POST", f"/api/v1/documents/{DOCUMENT}/editions", expect, json=body)
+
+
+# The people of a review, by username: two authors, a reviewer, three approvers, an admin
+# and a reader (the `staff` fixture's accounts).
+STAFF_ROLES = {
+    "sarah": "author",
+    "tom": "author",
+    "aynur": "reviewer",
+    "elvin": "approver",
+    "leyla": "approver",
+    "murad": "approver",
+    "nigar": "admin",
+    "rauf": "reader",
+}
+
+
+@contextmanager
+def module_staff(url: str, **settings: Any) -> Iterator[dict[str, Api]]:
+    """For a module-scoped fixture: `STAFF_ROLES`' accounts added to the database at `url`
+    and an app on it, as `Api`s by username (bearer tokens), for the module's tests."""
+    database = Database(url)
+    with database.session(write=True) as session:
+        for username, role in STAFF_ROLES.items():
+            add_attested_user(session, username, full_name=username.title(), role=role)
+    app = create_app(
+        Settings(
+            database_url=url, secret_key=SECRET, content_dir=shipped_dir("content"), **settings
+        )
+    )
+    with TestClient(app) as client:
+        yield {
+            username: Api(
+                client, {"Authorization": f"Bearer {issue_token(username, SECRET, 60)}"}, username
+            )
+            for username in STAFF_ROLES
+        }
+    database.dispose()
 
 
 def approved_and_merged(staff: dict[str, Api], cr_id: int) -> Any:

@@ -23,14 +23,10 @@ from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
-from fastapi.testclient import TestClient
 
 from sop_platform.api.app import create_app
-from sop_platform.core.accounts import issue_token
 from sop_platform.core.clock import utc_today
-from sop_platform.core.database import Database
 from sop_platform.core.roles import Role
-from sop_platform.resources import shipped_dir
 from sop_platform.settings import Settings
 from tests.support import (
     BACKENDS,
@@ -39,8 +35,8 @@ from tests.support import (
     PASSWORD,
     SECRET,
     Api,
-    add_attested_user,
     module_database_url,
+    module_staff,
 )
 
 STAFF = {
@@ -160,20 +156,8 @@ def office(
     """The seed content and the eight accounts, once per backend for the whole module, as
     `Api`s by username (and `anonymous`, without credentials)."""
     url = module_database_url(request, tmp_path_factory.mktemp("permissions"))
-    database = Database(url)
-    with database.session(write=True) as session:
-        for username, role in STAFF.items():
-            add_attested_user(session, username, full_name=username.title(), role=role)
-    settings = Settings(database_url=url, secret_key=SECRET, content_dir=shipped_dir("content"))
-    with TestClient(create_app(settings)) as client:
-        people = {
-            username: Api(
-                client, {"Authorization": f"Bearer {issue_token(username, SECRET, 60)}"}, username
-            )
-            for username in STAFF
-        }
-        yield people | {"anonymous": Api(client, {}, "anonymous")}
-    database.dispose()
+    with module_staff(url) as people:
+        yield people | {"anonymous": Api(people["sarah"].client, {}, "anonymous")}
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ days, and each of these together with a document."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from sop_platform.core.database import Database
 from sop_platform.core.errors import NotFound
 from sop_platform.core.models import ChangeRequest
 from sop_platform.review.queue import review_queue
-from tests.support import DOCUMENT, Api, edited
+from tests.support import BACKENDS, DOCUMENT, Api, edited, module_database_url, module_staff
 
 DAY = timedelta(days=1)
 
@@ -34,22 +35,48 @@ def _proposed(api: Api, chapter: str, old: str, new: str, title: str) -> int:
     return int(cr["id"])
 
 
+@dataclass(frozen=True)
+class Office:
+    database: Database
+    crs: Crs
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def office(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Office]:
+    """The seed content, the people of a review and their three change requests, once per
+    backend for the module's tests, which only read the queue."""
+    url = module_database_url(request, tmp_path_factory.mktemp("queue"))
+    with module_staff(url) as staff:
+        sarah, tom = staff["sarah"], staff["tom"]
+        clearance = _proposed(
+            sarah, "manual-clearance", "## Scope {#scope}", "## Scope. {#scope}", "A"
+        )
+        sarah.act(clearance, "submit")
+        general = _proposed(tom, "general", "## Scope {#scope}", "## Scope. {#scope}", "B")
+        tom.act(general, "submit")
+        draft = _proposed(
+            sarah, "medical-support", "## Scope {#scope}", "## Scope and aim {#scope}", "C"
+        )
+        database = Database(url)
+        with database.session(write=True) as session:
+            row = session.get(ChangeRequest, clearance)
+            assert row is not None and row.submitted_at is not None
+            row.submitted_at = row.submitted_at - 8 * DAY
+            session.add(row)
+        yield Office(database, Crs(clearance, general, draft))
+        database.dispose()
+
+
 @pytest.fixture
-def crs(loaded: Database, staff: dict[str, Api]) -> Crs:
-    sarah, tom = staff["sarah"], staff["tom"]
-    clearance = _proposed(sarah, "manual-clearance", "## Scope {#scope}", "## Scope. {#scope}", "A")
-    sarah.act(clearance, "submit")
-    general = _proposed(tom, "general", "## Scope {#scope}", "## Scope. {#scope}", "B")
-    tom.act(general, "submit")
-    draft = _proposed(
-        sarah, "medical-support", "## Scope {#scope}", "## Scope and aim {#scope}", "C"
-    )
-    with loaded.session(write=True) as session:
-        row = session.get(ChangeRequest, clearance)
-        assert row is not None and row.submitted_at is not None
-        row.submitted_at = row.submitted_at - 8 * DAY
-        session.add(row)
-    return Crs(clearance, general, draft)
+def loaded(office: Office) -> Database:
+    return office.database
+
+
+@pytest.fixture
+def crs(office: Office) -> Crs:
+    return office.crs
 
 
 def _queue(
