@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
             "/api/v1/imports": word_imports.UPLOAD_BODY_BYTES,
             "/api/v1/imports/preview": word_imports.UPLOAD_BODY_BYTES,
             "/app/imports": word_imports.UPLOAD_BODY_BYTES,
+            "/app/imports/confirm": word_upload.CONFIRM_BODY_BYTES,
         },
     )
     app.add_middleware(RequestIdMiddleware)

@@ -101,8 +101,8 @@ class Blocks:
         if listed is None:
             self.add("\\\n".join(line_start_escaped(line) for line in made))
         else:
-            level, marker = listed
-            self.add(Item(level, marker, [line_start_escaped(line) for line in made]))
+            level, marker, numbering = listed
+            self.add(Item(level, marker, [line_start_escaped(line) for line in made], numbering))
         self.report(text)
 
     def heading(self, level: int, titled: bool, tokens: list[Token], text: str) -> None:

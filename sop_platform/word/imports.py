@@ -171,6 +171,7 @@ class WordImportPlan:
     images: tuple[WordImage, ...]
     notes: list[str]
     warnings: list[str] = field(default_factory=list)
+    clause_like: int = 0  # new chapters that look like clauses (Heading 1 used for clauses)
 
     def with_status(self, status: str) -> list[PlannedChapter]:
         return [chapter for chapter in self.chapters if chapter.status == status]
@@ -199,6 +200,7 @@ class WordImportPlan:
             "images": len(self.images),
             "dropped": self.notes,
             "warnings": self.warnings,
+            "clause_like": self.clause_like,
             "needs_confirmation": self.needs_confirmation,
         }
 
@@ -217,6 +219,7 @@ def _warnings(plan: WordImportPlan, clause_titles: set[str]) -> list[str]:
     warnings = []
     new = plan.with_status("new")
     like_clauses = [c for c in new if "." in c.number or c.title.casefold() in clause_titles]
+    plan.clause_like = len(like_clauses)
     if like_clauses:
         warnings.append(
             f"{len(like_clauses)} of the {len(new)} new chapters look like clauses (numbered "

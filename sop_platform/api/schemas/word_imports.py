@@ -44,4 +44,5 @@ class WordImportPreviewOut(BaseModel):
     images: int
     dropped: list[str]
     warnings: list[str]
+    clause_like: int
     needs_confirmation: bool
