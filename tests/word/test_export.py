@@ -72,7 +72,7 @@ def test_headings_are_numbered_and_carry_their_attribute_block_in_the_tag_style(
 
 
 def test_a_mapping_changed_in_the_tag_in_word_is_read_as_written():
-    text = FRONT + "## Marking {#marking imas=\"10.20#5.2\" relation=stricter}\n\nText.\n"
+    text = FRONT + '## Marking {#marking imas="10.20#5.2" relation=stricter}\n\nText.\n'
     document = docx.Document(io.BytesIO(_exported(text)))
     [tag] = [r for r in document.paragraphs[1].runs if r.style.name == CLAUSE_TAG_STYLE]
     tag.text = '{#marking imas="10.20#5.2" relation=adopts}'
@@ -113,7 +113,8 @@ def test_links_breaks_tables_and_emphasis_come_back():
         "See [the site](https://example.org/a?b=1), [mail](mailto:qa@example.org), "
         "[marking](manual-clearance#marking) and [below](#time-targets).\\\n"
         "A second line with **bold**, *italic* and ***both***.\n\n"
-        "| situation | distance |\n| --- | --- |\n| two deminers | **25 m** |\n| rest \\| area | 100 m |\n"
+        "| situation | distance |\n| --- | --- |\n"
+        "| two deminers | **25 m** |\n| rest \\| area | 100 m |\n"
     )
 
     assert _read_back(FRONT + body) == body
@@ -124,9 +125,8 @@ def test_an_image_found_by_its_address_is_embedded_and_read_back_under_the_same_
     name = "/media/" + "a" * 64 + ".png"
     text = FRONT + f"![Lane marking]({name})\n"
 
-    data = chapters_docx(
-        [ExportChapter("4", "Manual clearance", text)], image=lambda src: png if src == name else None
-    )
+    chapter = ExportChapter("4", "Manual clearance", text)
+    data = chapters_docx([chapter], image=lambda src: png if src == name else None)
 
     conversion = converted(data)
     [image] = conversion.images
