@@ -302,8 +302,9 @@ def word_import_plan(
                 ImportFile(shown, text, header),
             )
         )
-    for chapter in chapters:
-        if chapter.slug not in claimed:
+    new_titles = {c.title.casefold() for c in planned if c.status == "new"}
+    for chapter in chapters if new_titles - clause_titles else []:
+        if chapter.slug not in claimed:  # only to tell new chapters titled like clauses
             head = revision_text(session, chapter, chapter.head_revision)[1]
             clause_titles.update(clause.title.casefold() for clause in clauses_of(head))
     plan = WordImportPlan(
