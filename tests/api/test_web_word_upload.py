@@ -185,3 +185,26 @@ def test_an_upload_without_the_form_token_is_refused(sign_in: SignIn, database: 
 
     assert answer.status_code == 403
     assert _stored(database) == before
+
+
+def test_the_chapter_cr_and_editions_pages_link_to_their_word_downloads(
+    sign_in: SignIn, staff: dict[str, Api]
+):
+    sarah = staff["sarah"]
+    cr = sarah.open_cr()["id"]
+    head = sarah.head_of()
+    sarah.put(cr, head["markdown"].replace("**1 m**", "**1.2 m**", 1), head["revision"])
+    browser = sign_in("sarah")
+
+    chapter = browser.get(f"/app/documents/{DOCUMENT}/chapters/manual-clearance?lang=az")
+    review = browser.get(f"/app/change-requests/{cr}")
+    editions = browser.get(f"/app/documents/{DOCUMENT}/editions")
+
+    links = re.compile(r'<a href="([^"]+)" download class="word-download-link"')
+    assert links.findall(chapter.text) == [
+        f"/api/v1/documents/{DOCUMENT}/chapters/manual-clearance/word?lang=az"
+    ]
+    assert links.findall(review.text) == [f"/api/v1/change-requests/{cr}/word?lang=en"]
+    assert links.findall(editions.text) == [
+        f"/api/v1/documents/{DOCUMENT}/editions/1/word?lang={code}" for code in ("en", "az")
+    ]
