@@ -47,7 +47,14 @@ from sop_platform.core.content_export import export_content
 from sop_platform.core.content_loader import LoadReport, chapter_files_count, load_content
 from sop_platform.core.controlled_copies import copy_register, register_copy
 from sop_platform.core.database import Database
-from sop_platform.core.errors import DomainError, InvalidInput, NotFound, TooLarge
+from sop_platform.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    TooLarge,
+    UnconfirmedImport,
+)
 from sop_platform.core.feedback import suggest
 from sop_platform.core.integrity import OnProgress, check_url
 from sop_platform.core.models import Acknowledgement, Document, Feedback
@@ -922,11 +929,27 @@ def import_(
     language: Annotated[
         str | None, typer.Option(help="For a .docx: its language (default: the document's).")
     ] = None,
+    confirm: Annotated[
+        bool,
+        typer.Option(
+            "--confirm", help="For a .docx: import it despite the warnings its summary gives."
+        ),
+    ] = False,
+    keep: Annotated[
+        list[str] | None,
+        typer.Option(help="For a .docx: a chapter it would empty, kept as it is (repeatable)."),
+    ] = None,
+    empty: Annotated[
+        list[str] | None,
+        typer.Option(help="For a .docx: a chapter it would empty, proposed empty (repeatable)."),
+    ] = None,
 ) -> None:
     """Import chapter files: a standard's new version enters directly (approver); SOP text,
     from Markdown or a Word .docx, opens a draft change request (author)."""
     if path.suffix.lower() in (".docx", ".docm", ".doc"):
-        _import_word(path, as_user, document, language)
+        choices = {slug: "keep" for slug in keep or []}
+        choices.update({slug: "empty" for slug in empty or []})
+        _import_word(path, as_user, document, language, confirm, choices)
         return
     with _database() as database, _domain_errors():
         files = import_files(path)
@@ -955,7 +978,14 @@ def import_(
             )
 
 
-def _import_word(path: Path, as_user: str, document: str | None, language: str | None) -> None:
+def _import_word(
+    path: Path,
+    as_user: str,
+    document: str | None,
+    language: str | None,
+    confirm: bool,
+    choices: dict[str, str],
+) -> None:
     if document is None:
         raise _fail("a Word file needs --document: the SOP document it proposes chapters for", 2)
     with _database() as database, _domain_errors():
@@ -964,14 +994,22 @@ def _import_word(path: Path, as_user: str, document: str | None, language: str |
         if path.stat().st_size > MAX_UPLOAD_BYTES:
             raise TooLarge(f"{path}: larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
         with database.session(write=True) as session:
-            report = import_word(
-                session,
-                path.read_bytes(),
-                name=path.name,
-                document_slug=document,
-                user=user_by_name(session, as_user),
-                language=language,
-            )
+            try:
+                report = import_word(
+                    session,
+                    path.read_bytes(),
+                    name=path.name,
+                    document_slug=document,
+                    user=user_by_name(session, as_user),
+                    language=language,
+                    confirm=confirm,
+                    emptied=choices,
+                )
+            except UnconfirmedImport as refused:
+                raise Conflict(
+                    f"{refused.detail} (here: --confirm, and --keep or --empty CHAPTER for "
+                    "each chapter it would empty)"
+                ) from None
     for note in report.notes:
         err.print(f"[yellow]not converted:[/] {note}", highlight=False)
     if report.change_request is None:

@@ -20,6 +20,7 @@ from tests.support import CHAPTER, DOCUMENT, MakeUser, edited
 from tests.word.test_convert import long_docx
 from tests.word.test_imports import PROPOSED as WORD_CHAPTERS
 from tests.word.test_imports import sop_docx
+from tests.word.test_round_trip import _heading_one_file
 from tests.word.test_safety import XXE, _docx_with, _with_doctype
 
 runner = CliRunner()
@@ -291,6 +292,23 @@ def test_a_word_file_opens_a_draft_change_request_and_prints_it(
         f"{', '.join(WORD_CHAPTERS)} (1 image)"
     )
     assert _count(initialised, Media) == 1
+
+
+def test_a_word_file_with_clauses_in_heading_1_needs_confirm_and_a_choice(
+    env: dict[str, str], initialised: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "clauses.docx"
+    path.write_bytes(_heading_one_file(initialised))
+
+    refused = _import_word(env, path, "--document", DOCUMENT, "--confirm")
+    made = _import_word(env, path, "--document", DOCUMENT, "--confirm", "--keep", "medical-support")
+
+    assert refused.exit_code == 1
+    assert "would empty chapter(s) 'medical-support'" in _said(refused.output)
+    assert "--keep or --empty CHAPTER" in _said(refused.output)
+    assert made.exit_code == 0, made.output
+    assert "medical-support/en" not in made.output
+    assert _count(initialised, ChangeRequest) == 1
 
 
 def test_a_word_file_without_document_exits_2_and_stores_nothing(

@@ -33,6 +33,7 @@ from sop_platform.api.routes import (
     site,
     teams,
     users,
+    word_exports,
     word_imports,
 )
 from sop_platform.api.schemas.errors import install_error_schemas
@@ -112,7 +113,9 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
         max_bytes=settings.max_body_bytes,
         uploads={
             "/api/v1/imports": word_imports.UPLOAD_BODY_BYTES,
+            "/api/v1/imports/preview": word_imports.UPLOAD_BODY_BYTES,
             "/app/imports": word_imports.UPLOAD_BODY_BYTES,
+            "/app/imports/confirm": word_upload.CONFIRM_BODY_BYTES,
         },
     )
     app.add_middleware(RequestIdMiddleware)
@@ -134,6 +137,7 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
         compliance.router,
         change_requests.router,
         word_imports.router,
+        word_exports.router,
         media.router,
         review_queue.router,
         audit.router,

@@ -27,6 +27,7 @@ from sop_platform.core.errors import (
     TooLarge,
     TooManyAttempts,
     Unavailable,
+    UnconfirmedImport,
 )
 
 log = logging.getLogger("sop_platform")
@@ -107,6 +108,8 @@ async def _domain_error(request: Request, error: Exception) -> Response:
         return _answer(request, status, error.detail, headers, conflicts=error.conflicts)
     if isinstance(error, ReleaseBlocked):
         return _answer(request, status, error.detail, headers, blockers=error.blockers)
+    if isinstance(error, UnconfirmedImport):
+        return _answer(request, status, error.detail, headers, summary=error.summary)
     return _answer(request, status, error.detail, headers)
 
 

@@ -57,6 +57,15 @@ class ReleaseBlocked(Conflict):
         self.blockers = blockers
 
 
+class UnconfirmedImport(Conflict):
+    """A Word import that needs a person's confirmation or choices first; `summary` says
+    what it would do (word/imports.py: WordImportPlan.summary)."""
+
+    def __init__(self, detail: str, summary: dict[str, object]) -> None:
+        super().__init__(detail)
+        self.summary = summary
+
+
 class NotSignedIn(DomainError):
     """No valid credentials were presented."""
 

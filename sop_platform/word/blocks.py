@@ -17,6 +17,7 @@ from sop_platform.word.styles import Styles, heading_level
 from sop_platform.word.tokens import Token, lines, plain
 
 _CHAPTER_NUMBER = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+(\S.*)$")
+_ATTRIBUTE_BLOCK = re.compile(r"^\{[^{}\n]*\}$")
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,8 @@ class Blocks:
         if listed is None:
             self.add("\\\n".join(line_start_escaped(line) for line in made))
         else:
-            level, marker = listed
-            self.add(Item(level, marker, [line_start_escaped(line) for line in made]))
+            level, marker, numbering = listed
+            self.add(Item(level, marker, [line_start_escaped(line) for line in made], numbering))
         self.report(text)
 
     def heading(self, level: int, titled: bool, tokens: list[Token], text: str) -> None:
@@ -119,5 +120,17 @@ class Blocks:
             level = 6
         if not self.chapters and not self.before:
             self.before.append(quoted(text))
-        self.add(f"{'#' * level} {heading_text(heading_of(text, level).title)}")
+        title, tag = _tagged(tokens)
+        made = f"{'#' * level} {heading_text(heading_of(title, level).title)}"
+        self.add(f"{made} {tag}" if tag else made)
         self.report(text, "heading")
+
+
+def _tagged(tokens: list[Token]) -> tuple[str, str]:
+    """A clause heading's title and its attribute block: the text in the clause tag style
+    (`ooxml.CLAUSE_TAG_STYLE`) when it is one `{...}`, as written; else "" and the tag's
+    text stays in the title."""
+    tag = "".join(t.text for t in tokens if t.tag and not t.raw).strip()
+    if not _ATTRIBUTE_BLOCK.match(tag):
+        return plain(tokens), ""
+    return plain([t for t in tokens if not t.tag]), " ".join(tag.split())

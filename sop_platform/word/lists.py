@@ -21,6 +21,7 @@ class Item:
     level: int
     marker: str
     lines: list[str]
+    numbering: str = ""  # the Word list it belongs to: another one starts a new list
 
 
 class Lists:
@@ -28,8 +29,9 @@ class Lists:
         self.numbering = _numbering(package, budget)
         self.counters: dict[str, dict[int, int]] = {}
 
-    def marker(self, ppr: El | None, chain: list[Style]) -> tuple[int, str] | None:
-        """The list level and marker of a numbered or bulleted paragraph, else None."""
+    def marker(self, ppr: El | None, chain: list[Style]) -> tuple[int, str, str] | None:
+        """The list level, marker and list (its numbering, or its style) of a numbered or
+        bulleted paragraph, else None."""
         num = num_pr(ppr)
         direct = num is not None
         if num is None:
@@ -45,14 +47,14 @@ class Lists:
         fmt, start = self.numbering.get(num_id, {}).get(defined, ("", 1))
         if fmt == "none":
             return None
-        if fmt == "bullet" or (not fmt and (named is None or named.group(1) == "bullet")):
-            return level, "-"
         key = num_id or (chain[0].name if chain else "")
+        if fmt == "bullet" or (not fmt and (named is None or named.group(1) == "bullet")):
+            return level, "-", key
         counters = self.counters.setdefault(key, {})
         for deeper in [n for n in counters if n > level]:
             del counters[deeper]
         counters[level] = counters.get(level, start - 1) + 1
-        return level, f"{counters[level]}."
+        return level, f"{counters[level]}.", key
 
 
 def _numbering(package: WordPackage, budget: Budget) -> dict[str, dict[int, tuple[str, int]]]:

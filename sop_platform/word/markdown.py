@@ -51,12 +51,22 @@ def body(blocks: list[str | Item]) -> str:
 
     for block in blocks:
         if isinstance(block, Item):
+            # A top-level item of another Word list, or of the other kind (numbered,
+            # bulleted), starts a Markdown list of its own.
+            top = next((item for item in reversed(items) if item.level == 0), None)
+            if top is not None and block.level == 0 and _other_list(top, block):
+                flush()
             items.append(block)
         else:
             flush()
             out.append(block)
     flush()
     return "\n\n".join(out) + "\n" if out else ""
+
+
+def _other_list(before: Item, item: Item) -> bool:
+    numbered = before.marker[0].isdigit(), item.marker[0].isdigit()
+    return before.numbering != item.numbering or numbered[0] != numbered[1]
 
 
 def length(block: str | Item) -> int:

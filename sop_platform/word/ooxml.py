@@ -16,6 +16,10 @@ COMMENTS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/
 NUMBERING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering"
 STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
 
+# The character style of a heading's attribute block (`{#anchor imas=...}`), which Word has
+# no place for: word/export.py writes it, the import reads text in it as that block.
+CLAUSE_TAG_STYLE = "SOP clause attributes"
+
 _OFF = ("0", "false", "off", "none")
 
 El = Any  # an ElementTree element of the part being streamed

@@ -8,12 +8,14 @@ import re
 
 from sop_platform.word.drawings import Drawings
 from sop_platform.word.notes import Notes
-from sop_platform.word.ooxml import MC, El, M, R, W, chosen, content, val
+from sop_platform.word.ooxml import CLAUSE_TAG_STYLE, MC, El, M, R, W, chosen, content, val
 from sop_platform.word.package import WordPackage
 from sop_platform.word.styles import Styles
 from sop_platform.word.tokens import BREAK, Token, markdown, plain
 
 _SAFE_URL = re.compile(r"^(?:https?://|mailto:)[^\s<>]+$", re.IGNORECASE)
+# A cross-reference within the site, as chapters write them: `#anchor`, `chapter#anchor`.
+_SITE_REFERENCE = re.compile(r"^(?:[a-z0-9][a-z0-9.-]{0,79})?#[\w.:-]+$")
 _RUN_ISSUES = {
     f"{W}object": "object",
     f"{W}footnoteReference": "footnote",
@@ -77,11 +79,13 @@ class Runs:
         self.notes.issue("comment")
 
     def hyperlink(self, element: El) -> list[Token]:
-        """A link to a web or mail address keeps its target; any other keeps its text."""
+        """A link to a web or mail address, or a cross-reference within the site, keeps its
+        target; any other keeps its text."""
         inner = self.inline(element)
         rel = self.package.rels.get(element.get(f"{R}id") or "")
         url = rel.target if rel is not None and rel.external else ""
-        if not _SAFE_URL.match(url) or not plain(inner):
+        safe = _SAFE_URL.match(url) or _SITE_REFERENCE.match(url)
+        if not safe or not plain(inner):
             return inner
         destination = re.sub(r"([()\\])", r"\\\1", url)
         return [Token("[", raw=True), *inner, Token(f"]({destination})", raw=True)]
@@ -89,7 +93,11 @@ class Runs:
     def run(self, run: El) -> list[Token]:
         rpr = run.find(f"{W}rPr")
         bold, italic = self.styles.formatting(rpr)
-        return self.run_content(run, bold, italic)
+        tokens = self.run_content(run, bold, italic)
+        chain = self.styles.chain(val(None if rpr is None else rpr.find(f"{W}rStyle")))
+        if chain and chain[0].name == CLAUSE_TAG_STYLE.lower():
+            return [token._replace(tag=True) for token in tokens]
+        return tokens
 
     def run_content(self, run: El, bold: bool, italic: bool) -> list[Token]:
         tokens: list[Token] = []

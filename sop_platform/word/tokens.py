@@ -20,6 +20,7 @@ class Token(NamedTuple):
     bold: bool = False
     italic: bool = False
     raw: bool = False
+    tag: bool = False  # in a heading: its attribute block (word/export.py's TAG_STYLE)
 
 
 BREAK = Token("\n", raw=True)

@@ -72,6 +72,7 @@ def test_an_author_uploading_a_word_file_opens_a_draft_change_request_with_its_p
         "change_request": answer["change_request"],
         "chapters": PROPOSED,
         "unchanged": [],
+        "kept": [],
         "images": 1,
         "notes": [],
     }

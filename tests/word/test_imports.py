@@ -182,25 +182,28 @@ def test_a_chapter_matched_by_number_keeps_its_front_matter_and_base(
 
     proposal, text = _proposed(sarah, imported.change_request)[CHAPTER]
 
-    assert text.startswith(front_matter + "\n## Scope\n")
+    assert text.startswith(front_matter + "\n## Scope {#scope}\n")
     assert proposal.base_revision == head_revision and proposal.chapter_id is not None
 
 
-def test_a_heading_titled_like_an_existing_clause_keeps_its_anchor_and_mapping(
+def test_a_heading_titled_like_an_existing_clause_keeps_its_attribute_block_as_written(
     sarah: Database, imported: WordImportReport
 ):
     assert imported.change_request is not None
     proposed = _proposed(sarah, imported.change_request)
     _proposal, text = proposed[CHAPTER]
 
-    assert '## Marking {#marking imas="10.20#5.2" relation="stricter"}\n' in text
+    # As the seed writes it: `relation=stricter` unquoted, and `{#scope}` kept though the
+    # anchor is the title's slug: nothing of the heading changes.
+    assert '## Marking {#marking imas="10.20#5.2" relation=stricter}\n' in text
+    assert "## Scope {#scope}\n" in text
     marking = next(c for c in clauses_of(text) if c.title == "Marking")
     assert marking.anchor == "marking"
     assert marking.attributes["imas"] == "10.20#5.2"
     assert marking.attributes["relation"] == "stricter"
     # The clause of the same title in another chapter keeps that chapter's own mapping.
     _proposal, survey = proposed["technical-survey"]
-    assert '## Marking {#marking imas="10.20#5.2" relation="adopts"}\n' in survey
+    assert '## Marking {#marking imas="10.20#5.2" relation=adopts}\n' in survey
 
 
 def test_a_word_chapter_matching_no_chapter_becomes_a_new_one_with_its_number(
