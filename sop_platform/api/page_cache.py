@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sop_platform.core.compression import negotiated, variant_tag
 from sop_platform.core.errors import DomainError
 from sop_platform.reading.live_site import LiveSite, NotInMemory, Page
 from sop_platform.render.site_routes import page_key
@@ -27,21 +28,32 @@ def kept_privately(cache_control: str) -> str:
 
 
 def conditional(
-    page: Page, if_none_match: str, *, private: bool = False
+    page: Page, if_none_match: str, *, private: bool = False, accept_encoding: str = ""
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """Status, headers and body for `page`: 304 and no body when the client holds it."""
+    """Status, headers and body for `page`: 304 and no body when the client holds it;
+    else the body in the coding the client accepts, compressed when the page was made
+    (`CompressionMiddleware` takes the coding off the tags of `If-None-Match` first, and
+    puts it back on a 304)."""
     cache_control = kept_privately(page.cache_control) if private else page.cache_control
     headers = [
         (b"etag", page.etag.encode()),
         (b"cache-control", cache_control.encode()),
     ]
+    if page.encoded:
+        headers.append((b"vary", b"Accept-Encoding"))
     if page.status == 200 and page.etag in {tag.strip() for tag in if_none_match.split(",")}:
         return 304, headers, b""
+    body = page.body
+    coding = negotiated(accept_encoding) if page.encoded else None
+    if coding is not None and coding in page.encoded:
+        body = page.encoded[coding]
+        headers[0] = (b"etag", variant_tag(page.etag, coding).encode())
+        headers.append((b"content-encoding", coding.encode()))
     headers += [
         (b"content-type", page.media_type.encode()),
-        (b"content-length", str(len(page.body)).encode()),
+        (b"content-length", str(len(body)).encode()),
     ]
-    return page.status, headers, page.body
+    return page.status, headers, body
 
 
 def _page_in_memory(site: LiveSite, path: str, query: bytes) -> Page | None:
@@ -79,11 +91,15 @@ class PublishedPageCache:
         if page is None:
             await self.app(scope, receive, send)
             return
-        offered = b""
+        offered = accepted = b""
         for name, value in scope.get("headers", []):
             if name == b"if-none-match":
                 offered = value
-        status, headers, body = conditional(page, offered.decode("latin-1"))
+            elif name == b"accept-encoding":
+                accepted = value
+        status, headers, body = conditional(
+            page, offered.decode("latin-1"), accept_encoding=accepted.decode("latin-1")
+        )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         head = scope["method"] == "HEAD"
         await send({"type": "http.response.body", "body": b"" if head else body})
