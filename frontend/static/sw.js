@@ -49,6 +49,12 @@ self.addEventListener("install", function (event) {
         });
       })
       .then(function () { return recordChecked(); })
+      .then(readState)
+      .then(function (state) {
+        // A reader who kept the PDFs keeps those of the new edition too (same addresses);
+        // the copy is complete without them if they cannot be fetched now.
+        if (state.pdfs && state.pdfs.length) return keepPdfs(state.pdfs).catch(function () {});
+      })
       .then(function () { return self.skipWaiting(); })
   );
 });
@@ -74,25 +80,62 @@ self.addEventListener("message", function (event) {
   }
 });
 
+self.addEventListener("message", function (event) {
+  var data = event.data || {};
+  var source = event.source;
+  var urls = (data.urls || []).filter(function (url) {
+    return new URL(url).origin === self.location.origin;
+  });
+  var answer = function (message) { if (source) source.postMessage(message); };
+  if (data.type === "keep-pdfs") {
+    event.waitUntil(keepPdfs(urls)
+      .then(function () { return writeState({ pdfs: urls }); })
+      .then(function () { answer({ type: "pdfs", kept: true }); })
+      .catch(function (error) { answer({ type: "pdfs", kept: false, reason: String(error && error.message || error) }); }));
+  } else if (data.type === "pdfs-status") {
+    event.waitUntil(caches.open(CACHE).then(function (cache) {
+      return Promise.all(urls.map(function (url) { return cache.match(url); }));
+    }).then(function (found) {
+      var kept = found.length > 0 && found.every(Boolean);
+      if (kept) answer({ type: "pdfs", kept: true });
+    }));
+  }
+});
+
 function fromCache(request) {
   return caches.open(CACHE).then(function (cache) { return cache.match(request); });
 }
 
 function stateUrl() { return inScope("offline-state.json"); }
 
-function recordChecked() {
-  var state = JSON.stringify({ checked: Date.now(), version: VERSION });
-  return caches.open(STATE).then(function (cache) {
-    return cache.put(stateUrl(), new Response(state, { headers: { "Content-Type": "application/json" } }));
-  }).catch(function () { /* storage full: the banner says "not known" */ });
-}
-
-function lastChecked() {
+function readState() {
   return caches.open(STATE)
     .then(function (cache) { return cache.match(stateUrl()); })
     .then(function (found) { return found ? found.json() : {}; })
-    .then(function (state) { return state.checked || 0; })
-    .catch(function () { return 0; });
+    .catch(function () { return {}; });
+}
+
+function writeState(changes) {
+  return readState().then(function (state) {
+    Object.keys(changes).forEach(function (key) { state[key] = changes[key]; });
+    return caches.open(STATE).then(function (cache) {
+      var body = JSON.stringify(state);
+      return cache.put(stateUrl(), new Response(body, { headers: { "Content-Type": "application/json" } }));
+    });
+  }).catch(function () { /* storage full: the banner says "not known" */ });
+}
+
+function recordChecked() { return writeState({ checked: Date.now() }); }
+
+function lastChecked() {
+  return readState().then(function (state) { return state.checked || 0; });
+}
+
+// The edition's PDFs, when the reader chose to keep them too (offline-pdfs.js).
+function keepPdfs(urls) {
+  return caches.open(CACHE).then(function (cache) {
+    return cache.addAll(urls.map(function (url) { return new Request(url, { cache: "reload" }); }));
+  });
 }
 
 function escaped(text) {

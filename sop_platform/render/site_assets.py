@@ -24,6 +24,7 @@ ASSETS = (
     "feedback-queue.js",
     "feedback.js",
     "offline.css",
+    "offline-pdfs.js",
 )
 # The staff application's own files: served beside the site's, never kept for offline use.
 STAFF_ASSETS = ("app.css", "app.js", "editor.js", "review.js", "inbox.js")

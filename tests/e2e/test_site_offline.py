@@ -186,6 +186,8 @@ def test_a_page_from_the_old_copy_says_a_new_edition_is_available(
 PHONE = {"width": 360, "height": 740}
 DESK = {"width": 1366, "height": 900}
 BANNER = ".offline-banner"
+# Laying out the edition as a PDF takes seconds.
+PDFS_MS = 60_000
 
 
 def _both_widths(page: Page, folder: Path, name: str) -> None:
@@ -199,7 +201,20 @@ def test_the_offline_copy_says_so_and_the_network_comes_first_again(
     offline_ready: Page, base_url: str, demo_database: Database, tmp_path: Path
 ):
     page = offline_ready
+    # The reader chooses to keep the edition's PDF (in the language read) as well.
+    page.goto(f"{base_url}/sop/{DOCUMENT}?lang=az")
+    keep = page.locator(".keep-pdfs button")
+    expect(keep).to_have_text("PDF faylını da bu cihazda saxlayın")
+    keep.click()
+    expect(page.locator(".keep-pdfs-state")).to_contain_text(
+        "Bu nəşrin PDF faylı internetsiz oxumaq üçün bu cihazda saxlanılıb", timeout=PDFS_MS
+    )
     page.context.set_offline(True)
+    pdf = page.evaluate(
+        "url => fetch(url).then(r => [r.status, r.headers.get('content-type')])",
+        f"{base_url}/sop/{DOCUMENT}/pdf?lang=az",
+    )
+    assert pdf == [200, "application/pdf"]
 
     # A page from the copy says it is the copy, of which edition, and when it was checked.
     page.goto(f"{base_url}{PAGE}?lang=en")
