@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.test_site import PAGE
-from tests.support import CHAPTER, DOCUMENT, AuthFor
+from tests.support import CHAPTER, DOCUMENT, Api, AuthFor
 
 IDENTITY = {"Accept-Encoding": "identity"}
 
@@ -130,3 +130,27 @@ def test_a_body_sent_in_parts_is_compressed_part_by_part():
             assert response.headers["content-encoding"] == coding
             assert "content-length" not in response.headers
             assert response.content == b"".join(parts)
+
+
+def test_a_crs_compressed_tag_is_honoured_by_if_match(staff: dict[str, Api]):
+    sarah = staff["sarah"]
+    cr = sarah.open_cr("Clearance depth to 20 cm")
+    url = f"/api/v1/change-requests/{cr['id']}"
+    reason = "Field evidence from the 2026 season, lane by lane. " * 30  # over 1 KB
+    sarah.client.patch(url, json={"rationale": reason}, headers=sarah.headers)
+    held = sarah.client.get(url, headers={**sarah.headers, "Accept-Encoding": "br"})
+    assert held.headers["etag"].endswith('-br"')
+
+    changed = sarah.client.patch(
+        url,
+        json={"title": "Clearance depth to 25 cm"},
+        headers={**sarah.headers, "If-Match": held.headers["etag"]},
+    )
+    stale = sarah.client.patch(
+        url,
+        json={"title": "Clearance depth to 30 cm"},
+        headers={**sarah.headers, "If-Match": held.headers["etag"]},
+    )
+
+    assert changed.status_code == 200
+    assert stale.status_code == 412
