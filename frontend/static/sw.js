@@ -14,7 +14,6 @@ var STATE = "sop-offline-state";
 // The banner's and the offline page's words in each language (frontend/i18n), filled in
 // by the app.
 var TEXT = __OFFLINE_TEXT__;
-var STYLE = "static/offline.css?v=__ASSETS_VERSION__";
 
 // The queues of acknowledgements and of suggested corrections made without a connection,
 // shared with the pages (IndexedDB, device-queue.js); sent here on a background `sync` when
@@ -163,27 +162,37 @@ function when(ms, lang, said) {
 
 // The banner that a page read from the copy carries: that it is the offline copy, of which
 // edition, when the server last answered, and a link that tries the network again.
-function banner(lang, edition, checked, href) {
+function banner(lang, edition, checked, href, style) {
   var said = words(lang);
   var time = escaped(when(checked, lang, said));
   var line = edition
     ? filled(escaped(said.offline_banner), { edition: escaped(edition), checked: "<time>" + time + "</time>" })
     : filled(escaped(said.offline_banner_no_edition), { checked: "<time>" + time + "</time>" });
-  return '<link rel="stylesheet" href="' + escaped(inScope(STYLE)) + '">' +
+  return '<link rel="stylesheet" href="' + escaped(style) + '">' +
     '<div class="offline-banner" role="status" data-checked="' + (checked || 0) + '">' +
     "<p><strong>" + escaped(said.offline_copy) + "</strong> " + line +
     ' <a class="offline-retry" href="' + escaped(href) + '">' + escaped(said.offline_try_again) + "</a></p></div>";
 }
 
+// The address under which the copy holds one of the site's files (the app names them with
+// `?v=`, a static export without).
+function keptAsset(name) {
+  return caches.open(CACHE).then(function (cache) { return cache.keys(); }).then(function (keys) {
+    var pattern = new RegExp("/static/" + name.replace(".", "\\.") + "(\\?|$)");
+    var found = keys.map(function (key) { return key.url; }).filter(function (url) { return pattern.test(url); });
+    return found[0] || inScope("static/" + name + "?v=__ASSETS_VERSION__");
+  });
+}
+
 function withBanner(response, href) {
-  return Promise.all([response.text(), lastChecked()]).then(function (got) {
+  return Promise.all([response.text(), lastChecked(), keptAsset("offline.css")]).then(function (got) {
     var html = got[0];
     var lang = (/<html[^>]*\blang="([A-Za-z-]+)"/.exec(html) || [])[1] || "en";
     var edition = (/\bdata-edition="(\d+)"/.exec(html) || [])[1] || "";
     var at = html.indexOf('<table class="page-frame"');
     if (at < 0) at = html.indexOf("<main");
     if (at < 0) return new Response(html, { status: response.status, headers: pageHeaders(response) });
-    var marked = html.slice(0, at) + banner(lang, edition, got[1], href) + html.slice(at);
+    var marked = html.slice(0, at) + banner(lang, edition, got[1], href, got[2]) + html.slice(at);
     return new Response(marked, { status: response.status, headers: pageHeaders(response) });
   });
 }
@@ -198,18 +207,17 @@ function pageHeaders(response) {
 // An address the copy does not hold, asked for without a connection.
 function offlinePage(request) {
   var lang = new URL(request.url).searchParams.get("lang");
-  return Promise.all([lastChecked(), caches.open(CACHE).then(function (cache) { return cache.keys(); })])
+  return Promise.all([lastChecked(), keptAsset("site.css"), keptAsset("offline.css")])
     .then(function (got) {
-      var kept = got[1].map(function (key) { return key.url; });
-      var css = kept.filter(function (url) { return /\/static\/site\.css(\?|$)/.test(url); })[0];
+      var css = got[1];
       if (!lang || !TEXT[lang]) lang = (self.navigator.language || "en").slice(0, 2) === "az" ? "az" : "en";
       var said = words(lang);
       var home = inScope("./");
       var html = '<!doctype html><html lang="' + lang + '"><head><meta charset="utf-8">' +
         '<meta name="viewport" content="width=device-width, initial-scale=1">' +
         "<title>" + escaped(said.offline_page_title) + "</title>" +
-        (css ? '<link rel="stylesheet" href="' + escaped(css) + '">' : "") +
-        '<link rel="stylesheet" href="' + escaped(inScope(STYLE)) + '">' +
+        '<link rel="stylesheet" href="' + escaped(css) + '">' +
+        '<link rel="stylesheet" href="' + escaped(got[2]) + '">' +
         '</head><body class="offline-page"><main id="main">' +
         "<h1>" + escaped(said.offline_page_title) + "</h1>" +
         "<p>" + escaped(said.offline_page_text) + "</p>" +
