@@ -105,10 +105,10 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
     # staff matter (sign in, and come back), not a page of the site.
     install_error_handlers(app, presenters=(staff_error_page, site.site_error_page))
     install_error_schemas(app)
-    app.add_middleware(PublishedPageCache)
-    # Around the page cache, whose pages come compressed already: everything else is
-    # compressed here, and both see `If-None-Match` without the coding on its tags.
+    # Every answer but the kept site pages (which are compressed once, when made, and
+    # answered in front of this) is compressed here.
     app.add_middleware(CompressionMiddleware)
+    app.add_middleware(PublishedPageCache)
     # Inside the body limit, which counts what the guard collects.
     app.add_middleware(InputGuardMiddleware)
     app.add_middleware(
