@@ -211,7 +211,7 @@ def cli() -> str:
         return str(beside)
     found = shutil.which("sop-platform")
     if found is None:
-        raise SystemExit("sop-platform is not installed (pip install -e '.[bench]')")
+        raise SystemExit("sop-platform is not installed (pip install -e .)")
     return found
 
 

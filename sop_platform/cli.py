@@ -15,77 +15,26 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import yaml
-from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import Progress, TaskID
-from rich.table import Table
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlmodel import Session, select
 
-from sop_platform.core.account_lifecycle import AccountChange, change_account, reset_password
-from sop_platform.core.accounts import add_user, all_users, set_password, user_by_name
-from sop_platform.core.acknowledgements import acknowledge
-from sop_platform.core.attestation import attest
-from sop_platform.core.audience import (
-    MAX_WITHIN_DAYS,
-    audience_of,
-    checked_audience,
-    parsed_audience,
-    set_acknowledgement_policy,
-    set_audience,
-)
-from sop_platform.core.audit import event_count, request_context, verify_chain
-from sop_platform.core.backup import create_backup, restore_backup
-from sop_platform.core.briefings import briefings_of, record_briefing
-from sop_platform.core.chapters import chapters_of, document_by_slug
-from sop_platform.core.clock import utc_today
-from sop_platform.core.content_export import export_content
-from sop_platform.core.content_loader import LoadReport, chapter_files_count, load_content
-from sop_platform.core.controlled_copies import copy_register, register_copy
-from sop_platform.core.database import Database
-from sop_platform.core.errors import (
-    Conflict,
-    DomainError,
-    InvalidInput,
-    NotFound,
-    TooLarge,
-    UnconfirmedImport,
-)
-from sop_platform.core.feedback import suggest
-from sop_platform.core.integrity import OnProgress, check_url
-from sop_platform.core.models import Acknowledgement, Document, Feedback
-from sop_platform.core.periodic_review import set_review_interval
-from sop_platform.core.readership_report import Tally, readership, readership_csv
-from sop_platform.core.reading_obligations import (
-    ACKNOWLEDGED,
-    BRIEFED,
-    OVERDUE,
-    PENDING,
-    STATUSES,
-    edition_history,
-)
 from sop_platform.core.roles import Role
-from sop_platform.core.teams import (
-    Membership,
-    add_organisation,
-    add_team,
-    all_organisations,
-    memberships,
-    set_leader,
-    set_membership,
-    team_by_id,
-    teams_overview,
-)
-from sop_platform.reading.static_site import publish_site, zip_site
-from sop_platform.review.approval_policy import MAX_APPROVALS, set_required_approvals
-from sop_platform.review.imports import import_chapters, import_files
-from sop_platform.settings import MIN_SECRET_KEY_LENGTH, Settings
-from sop_platform.word.imports import import_word
-from sop_platform.word.safety import MAX_UPLOAD_BYTES
+
+# What a command needs is imported inside it: `sop-platform --help` and every command load
+# only their own part of the platform (the web app, the database layer and WeasyPrint
+# take seconds to import together).
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from sop_platform.core.account_lifecycle import AccountChange
+    from sop_platform.core.content_loader import LoadReport
+    from sop_platform.core.database import Database
+    from sop_platform.core.integrity import OnProgress
+    from sop_platform.core.models import Document
+    from sop_platform.core.readership_report import Tally
+    from sop_platform.settings import Settings
 
 app = typer.Typer(help="Standard Operating Procedures for mine action.", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
@@ -144,6 +93,8 @@ DEMO_MEMBERS: tuple[tuple[str, str | None, str | None], ...] = (
 @app.callback()
 def _run_id(context: typer.Context) -> None:
     """Audit events written by one command carry one request id."""
+    from sop_platform.core.audit import request_context
+
     context.with_resource(request_context(f"cli-{uuid.uuid4().hex[:16]}"))
 
 
@@ -153,6 +104,10 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _settings(**overrides: object) -> Settings:
+    from pydantic import ValidationError
+
+    from sop_platform.settings import Settings
+
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
@@ -166,6 +121,10 @@ def _settings(**overrides: object) -> Settings:
 @contextmanager
 def _domain_errors() -> Iterator[None]:
     """Turn expected failures into a one-line message and exit code 1, never a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    from sop_platform.core.errors import DomainError
+
     try:
         yield
     except DomainError as error:
@@ -175,6 +134,11 @@ def _domain_errors() -> Iterator[None]:
 
 
 def _initialised(settings: Settings) -> LoadReport:
+    from rich.progress import Progress
+
+    from sop_platform.core.content_loader import chapter_files_count, load_content
+    from sop_platform.core.database import Database
+
     database = Database(settings.database_url)
     try:
         with _domain_errors():
@@ -291,6 +255,11 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """init, one demo account per role with fresh printed passwords, then serve."""
+    from sop_platform.core.accounts import add_user, set_password, user_by_name
+    from sop_platform.core.database import Database
+    from sop_platform.core.errors import NotFound
+    from sop_platform.settings import MIN_SECRET_KEY_LENGTH
+
     settings = _settings()
     if len(settings.secret_key) < MIN_SECRET_KEY_LENGTH:
         # Tokens from this run stop working when it ends; fine for a demonstration.
@@ -332,6 +301,16 @@ def demo(
 
 def add_demo_teams(session: Session) -> None:
     """The demo's organisations, teams and members, added once (a later run keeps them)."""
+    from sop_platform.core.accounts import add_user, user_by_name
+    from sop_platform.core.errors import NotFound
+    from sop_platform.core.teams import (
+        add_organisation,
+        add_team,
+        all_organisations,
+        set_membership,
+        teams_overview,
+    )
+
     for name, full_name in DEMO_READERS:
         try:
             user_by_name(session, name)
@@ -385,6 +364,20 @@ def add_demo_reading(session: Session) -> int | None:
     approver registers a controlled copy held by the ANAMA EOD team 1 leader, and a MAG
     deminer suggests a correction of the clearance depth clause. Each is added once;
     returns the edition's number (None without the seed SOP or an edition in force)."""
+    from sqlmodel import select
+
+    from sop_platform.core.accounts import set_password, user_by_name
+    from sop_platform.core.acknowledgements import acknowledge
+    from sop_platform.core.attestation import attest
+    from sop_platform.core.briefings import briefings_of, record_briefing
+    from sop_platform.core.chapters import document_by_slug
+    from sop_platform.core.clock import utc_today
+    from sop_platform.core.controlled_copies import copy_register, register_copy
+    from sop_platform.core.errors import NotFound
+    from sop_platform.core.feedback import suggest
+    from sop_platform.core.models import Acknowledgement, Feedback
+    from sop_platform.core.reading_obligations import edition_history
+
     try:
         document = document_by_slug(session, DEMO_DOCUMENT)
     except NotFound:
@@ -471,6 +464,10 @@ def user_add(
     ] = None,
 ) -> None:
     """Add an account, in a team or an organisation if given."""
+    from sop_platform.core.accounts import add_user
+    from sop_platform.core.database import Database
+    from sop_platform.core.teams import set_membership
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -490,6 +487,8 @@ def user_add(
 
 @contextmanager
 def _database() -> Iterator[Database]:
+    from sop_platform.core.database import Database
+
     database = Database(_settings().database_url)
     try:
         yield database
@@ -498,6 +497,9 @@ def _database() -> Iterator[Database]:
 
 
 def _change_user(name: str, change: AccountChange) -> list[str]:
+    from sop_platform.core.account_lifecycle import change_account
+    from sop_platform.core.accounts import user_by_name
+
     with _database() as database, _domain_errors(), database.session(write=True) as session:
         return change_account(session, user_by_name(session, name), change, actor=None)
 
@@ -506,6 +508,9 @@ def _change_user(name: str, change: AccountChange) -> list[str]:
 def user_list() -> None:
     """Every account: role, status, whether it signed the statement, its team (else its
     organisation), full name."""
+    from sop_platform.core.accounts import all_users
+    from sop_platform.core.teams import Membership, memberships
+
     with _database() as database, _domain_errors(), database.session(write=False) as session:
         users = all_users(session)
         of = memberships(session)
@@ -532,6 +537,8 @@ def user_list() -> None:
 @user_app.command("disable")
 def user_disable(name: Annotated[str, typer.Argument(help="Sign-in name")]) -> None:
     """Disable an account: its sessions and tokens end at once; its signatures stay valid."""
+    from sop_platform.core.account_lifecycle import AccountChange
+
     done = _change_user(name, AccountChange(active=False))
     out.print(f"disabled {name}" if done else f"{name} was already disabled")
 
@@ -539,6 +546,8 @@ def user_disable(name: Annotated[str, typer.Argument(help="Sign-in name")]) -> N
 @user_app.command("enable")
 def user_enable(name: Annotated[str, typer.Argument(help="Sign-in name")]) -> None:
     """Enable a disabled account again."""
+    from sop_platform.core.account_lifecycle import AccountChange
+
     done = _change_user(name, AccountChange(active=True))
     out.print(f"enabled {name}" if done else f"{name} was already enabled")
 
@@ -549,6 +558,8 @@ def user_set_role(
     role: Annotated[Role, typer.Argument(help="reader, author, reviewer, approver or admin")],
 ) -> None:
     """Change an account's role: its sessions and tokens end at once."""
+    from sop_platform.core.account_lifecycle import AccountChange
+
     done = _change_user(name, AccountChange(role=role.value))
     out.print(f"{name} is now {role.value}" if done else f"{name} was already {role.value}")
 
@@ -559,6 +570,8 @@ def user_set_name(
     full_name: Annotated[str, typer.Argument(help="Printed on electronic signatures.")],
 ) -> None:
     """Change the full name an account's signatures print (earlier ones keep theirs)."""
+    from sop_platform.core.account_lifecycle import AccountChange
+
     done = _change_user(name, AccountChange(full_name=full_name))
     out.print(f"{name} is now {full_name.strip()}" if done else f"{name} already had that name")
 
@@ -570,6 +583,9 @@ def user_set_team(
 ) -> None:
     """Move an account into a team (it then works for the team's organisation), or out of
     its team with ""."""
+    from sop_platform.core.accounts import user_by_name
+    from sop_platform.core.teams import set_membership
+
     with _database() as database, _domain_errors(), database.session(write=True) as session:
         done = set_membership(session, user_by_name(session, name), team=team, actor=CLI_ACTOR)
     now = f"in team {team}" if team else "in no team"
@@ -582,6 +598,9 @@ def user_set_organisation(
     organisation: Annotated[str, typer.Argument(help='The organisation\'s code, or "".')],
 ) -> None:
     """Set the organisation an account in no team works for ("" for none)."""
+    from sop_platform.core.accounts import user_by_name
+    from sop_platform.core.teams import set_membership
+
     with _database() as database, _domain_errors(), database.session(write=True) as session:
         done = set_membership(
             session, user_by_name(session, name), organisation=organisation, actor=CLI_ACTOR
@@ -596,6 +615,8 @@ def organisation_add(
     name: Annotated[str, typer.Option(help="The full name, e.g. Mines Advisory Group.")],
 ) -> None:
     """Add an organisation whose people read the SOPs."""
+    from sop_platform.core.teams import add_organisation
+
     with _database() as database, _domain_errors(), database.session(write=True) as session:
         add_organisation(session, code, name=name, actor=CLI_ACTOR)
     out.print(f"added organisation {code}")
@@ -604,6 +625,8 @@ def organisation_add(
 @organisation_app.command("list")
 def organisation_list() -> None:
     """Every organisation: code and full name."""
+    from sop_platform.core.teams import all_organisations
+
     with _database() as database, _domain_errors(), database.session(write=False) as session:
         organisations = all_organisations(session)
     for organisation in organisations:
@@ -622,6 +645,8 @@ def team_add(
     ] = None,
 ) -> None:
     """Add a team of an organisation, with its leader if given."""
+    from sop_platform.core.teams import add_team
+
     with _database() as database, _domain_errors(), database.session(write=True) as session:
         add_team(
             session,
@@ -640,6 +665,8 @@ def team_set_leader(
     leader: Annotated[str, typer.Argument(help="A member's sign-in name")],
 ) -> None:
     """Name a team's leader: a member, or an account of the organisation in no team."""
+    from sop_platform.core.teams import set_leader, team_by_id
+
     with _database() as database, _domain_errors(), database.session(write=True) as session:
         done = set_leader(session, team_by_id(session, team_id), leader, actor=CLI_ACTOR)
     out.print(f"{leader} leads {team_id}" if done else f"{leader} already led {team_id}")
@@ -648,6 +675,8 @@ def team_set_leader(
 @team_app.command("list")
 def team_list() -> None:
     """Every team: id, organisation, leader, members, name."""
+    from sop_platform.core.teams import teams_overview
+
     with _database() as database, _domain_errors(), database.session(write=False) as session:
         views = teams_overview(session)
     for view in views:
@@ -665,6 +694,9 @@ def team_list() -> None:
 def user_reset_password(name: Annotated[str, typer.Argument(help="Sign-in name")]) -> None:
     """Print a random temporary password: the account must change it at its next sign-in;
     its sessions and tokens end at once."""
+    from sop_platform.core.account_lifecycle import reset_password
+    from sop_platform.core.accounts import user_by_name
+
     with _database() as database, _domain_errors(), database.session(write=True) as session:
         temporary = reset_password(session, user_by_name(session, name), actor=None)
     out.print(f"temporary password for {name} (must be changed at the next sign-in):")
@@ -676,9 +708,7 @@ def policy_set(
     document: Annotated[str, typer.Argument(help="Document id, e.g. anama-sop")],
     approvals: Annotated[
         int | None,
-        typer.Option(
-            min=1, max=MAX_APPROVALS, help="Distinct approvers a CR needs (never its author)."
-        ),
+        typer.Option(min=1, help="Distinct approvers a CR needs (never its author), at most 9."),
     ] = None,
     review_interval_months: Annotated[
         int | None,
@@ -690,8 +720,8 @@ def policy_set(
         int | None,
         typer.Option(
             min=1,
-            max=MAX_WITHIN_DAYS,
-            help="Days after an edition takes effect (or a person joins) to confirm reading.",
+            help="Days after an edition takes effect (or a person joins) to confirm reading"
+            " (at most 365).",
         ),
     ] = None,
     acknowledgement_password: Annotated[
@@ -705,6 +735,18 @@ def policy_set(
 ) -> None:
     """Set a document's policy: how many distinct approvers its change requests need, how
     often its chapters are reviewed, and how its readers confirm an edition."""
+    from sop_platform.core.audience import MAX_WITHIN_DAYS, set_acknowledgement_policy
+    from sop_platform.core.chapters import document_by_slug
+    from sop_platform.core.periodic_review import set_review_interval
+    from sop_platform.review.approval_policy import MAX_APPROVALS, set_required_approvals
+
+    # The upper bounds are the policy's own, checked here so that `--help` needs no import.
+    for given, most, option in (
+        (approvals, MAX_APPROVALS, "--approvals"),
+        (acknowledge_within_days, MAX_WITHIN_DAYS, "--acknowledge-within-days"),
+    ):
+        if given is not None and given > most:
+            raise typer.BadParameter(f"{given} is more than {most}", param_hint=option)
     if (
         approvals is None
         and review_interval_months is None
@@ -744,6 +786,8 @@ def _policy_line(document: Document) -> str:
 
 
 def _audience_lines(document: Document) -> list[str]:
+    from sop_platform.core.audience import audience_of
+
     audience = audience_of(document)
     if audience.everyone:
         return ["audience: every account reads every chapter"]
@@ -766,6 +810,8 @@ def _audience_lines(document: Document) -> list[str]:
 @policy_app.command("show")
 def policy_show(document: Annotated[str, typer.Argument(help="Document id")]) -> None:
     """Print a document's policy and its audience."""
+    from sop_platform.core.chapters import document_by_slug
+
     with _database() as database, _domain_errors(), database.session(write=False) as session:
         found = document_by_slug(session, document)
     out.print(_policy_line(found), highlight=False)
@@ -787,6 +833,12 @@ def policy_audience(
 ) -> None:
     """Set who must read which chapters of a document (audited): from the next edition or
     joining on; what is already owed stays owed."""
+    import yaml
+
+    from sop_platform.core.audience import checked_audience, parsed_audience, set_audience
+    from sop_platform.core.chapters import chapters_of, document_by_slug
+    from sop_platform.core.errors import InvalidInput
+
     shown = "standard input" if rules_file == "-" else rules_file
     if rules_file == "-":
         text = sys.stdin.read()
@@ -818,7 +870,11 @@ def policy_audience(
         out.print(line, highlight=False)
 
 
-STATUS_STYLE = {ACKNOWLEDGED: "green", BRIEFED: "cyan", PENDING: "yellow", OVERDUE: "bold red"}
+def _status_style(status: str) -> str:
+    from sop_platform.core.reading_obligations import ACKNOWLEDGED, BRIEFED, OVERDUE, PENDING
+
+    styles = {ACKNOWLEDGED: "green", BRIEFED: "cyan", PENDING: "yellow", OVERDUE: "bold red"}
+    return styles[status]
 
 
 @app.command("readership")
@@ -832,6 +888,12 @@ def readership_command(
 ) -> None:
     """Who an edition asked to read which chapter, and where each stands (acknowledged,
     briefed, pending, overdue), with the counts per team."""
+    from rich.table import Table
+
+    from sop_platform.core.chapters import document_by_slug
+    from sop_platform.core.readership_report import readership, readership_csv
+    from sop_platform.core.reading_obligations import STATUSES
+
     with _database() as database, _domain_errors(), database.session(write=False) as session:
         report = readership(session, document_by_slug(session, document), edition, team=team)
     if as_csv:
@@ -849,7 +911,7 @@ def readership_command(
             row.team or "-",
             person,
             row.chapter,
-            f"[{STATUS_STYLE[row.status]}]{row.status}[/]",
+            f"[{_status_style(row.status)}]{row.status}[/]",
             row.due.isoformat() if row.due else "",
             row.briefed_by or "",
         )
@@ -867,6 +929,8 @@ def readership_command(
 
 
 def _tally_cells(tally: Tally) -> list[str]:
+    from sop_platform.core.reading_obligations import STATUSES
+
     counts = [str(tally.counts[status]) for status in STATUSES]
     return [str(tally.total), *counts, f"{tally.informed:g}%"]
 
@@ -877,6 +941,11 @@ def copies_command(
 ) -> None:
     """The register of controlled copies: who holds each, where, the edition it holds, and
     the replacement it owes (overdue ones marked)."""
+    from rich.table import Table
+
+    from sop_platform.core.chapters import document_by_slug
+    from sop_platform.core.controlled_copies import copy_register
+
     with _database() as database, _domain_errors(), database.session(write=False) as session:
         register = copy_register(session, document_by_slug(session, document))
     if not register:
@@ -905,6 +974,10 @@ def copies_command(
 def audit_verify() -> None:
     """Recompute the audit chain and check it against every edition's recorded head; exit 1
     naming the first broken event."""
+    from rich.progress import Progress
+
+    from sop_platform.core.audit import event_count, verify_chain
+
     with _database() as database, _domain_errors(), database.session(write=False) as session:
         total = event_count(session)
         with Progress(console=err, transient=True) as progress:
@@ -946,6 +1019,9 @@ def import_(
 ) -> None:
     """Import chapter files: a standard's new version enters directly (approver); SOP text,
     from Markdown or a Word .docx, opens a draft change request (author)."""
+    from sop_platform.core.accounts import user_by_name
+    from sop_platform.review.imports import import_chapters, import_files
+
     if path.suffix.lower() in (".docx", ".docm", ".doc"):
         choices = {slug: "keep" for slug in keep or []}
         choices.update({slug: "empty" for slug in empty or []})
@@ -986,6 +1062,11 @@ def _import_word(
     confirm: bool,
     choices: dict[str, str],
 ) -> None:
+    from sop_platform.core.accounts import user_by_name
+    from sop_platform.core.errors import Conflict, InvalidInput, TooLarge, UnconfirmedImport
+    from sop_platform.word.imports import import_word
+    from sop_platform.word.safety import MAX_UPLOAD_BYTES
+
     if document is None:
         raise _fail("a Word file needs --document: the SOP document it proposes chapters for", 2)
     with _database() as database, _domain_errors():
@@ -1050,6 +1131,10 @@ def publish(
     ] = False,
 ) -> None:
     """Write the current edition of every document as a self-contained static site."""
+    from rich.progress import Progress
+
+    from sop_platform.reading.static_site import publish_site, zip_site
+
     if out_dir is None and zip_file is None:
         raise _fail("say where: --out DIR for a folder, --zip FILE for one zip file, or both", 2)
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
@@ -1097,6 +1182,8 @@ def export(
     ] = None,
 ) -> None:
     """Write chapters back to Markdown files with front matter, as `init` loads them."""
+    from sop_platform.core.content_export import export_content
+
     if out_dir.exists() and not out_dir.is_dir():
         raise _fail(f"{out_dir} exists and is not a folder")
     with _database() as database, _domain_errors(), database.session(write=False) as session:
@@ -1111,6 +1198,8 @@ def export(
 def _steps() -> Iterator[OnProgress]:
     """One transient bar per step of a long command; a step of unknown length spins. None
     when not on a terminal: a cron job's mail gets the result line only."""
+    from rich.progress import Progress, TaskID
+
     with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
         tasks: dict[str, TaskID] = {}
 
@@ -1129,6 +1218,8 @@ def backup(
 ) -> None:
     """Take a consistent snapshot of the database while the server runs (SQLite's online
     backup, or pg_dump) into one file with a manifest and a checksum of every byte."""
+    from sop_platform.core.backup import create_backup
+
     database_url = _settings().database_url
     with _domain_errors(), _steps() as report:
         manifest = create_backup(database_url, out_file, force=force, on_progress=report)
@@ -1146,6 +1237,8 @@ def restore(
 ) -> None:
     """Restore a backup into the empty database SOP_DATABASE_URL names, then verify every
     revision, proposal, image, the audit chain and the counts against the manifest."""
+    from sop_platform.core.backup import restore_backup
+
     database_url = _settings().database_url
     with _domain_errors(), _steps() as report:
         restored = restore_backup(database_url, backup_file, on_progress=report)
@@ -1169,6 +1262,10 @@ def restore(
 def check() -> None:
     """Verify every stored revision, proposal and image against its sha256, and the audit
     chain, like `git fsck`; exit 1 naming the first bad object."""
+    from sqlalchemy.exc import DBAPIError
+
+    from sop_platform.core.integrity import check_url
+
     database_url = _settings().database_url
     with _domain_errors(), _steps() as report:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import uuid
 from pathlib import Path
@@ -77,6 +78,47 @@ def test_a_republish_after_a_new_edition_renders_only_the_changed_chapter(
     assert "chapters rendered 1, reused 18" in _said(again.output)
     page = (site / "sop/anama-sop/manual-clearance.en.html").read_text("utf-8")
     assert "after rain" in page and "changed-badge" in page
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    """Every file a publish wrote under `root` (its render cache aside), by path."""
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file() and ".render-cache" not in path.parts
+    }
+
+
+def test_a_republish_after_a_new_edition_writes_what_a_full_publish_writes(
+    env: dict[str, str], site: Path, loaded: Database, tmp_path: Path
+):
+    _revise(loaded, MARKING, f"{NEW_MARKING} ({uuid.uuid4().hex})")
+
+    runner.invoke(app, ["publish", "--out", str(site)], env=env)
+    fresh = tmp_path / "fresh"
+    runner.invoke(app, ["publish", "--out", str(fresh)], env=env)
+
+    assert _tree(site) == _tree(fresh)
+
+
+def test_every_text_file_above_1_kb_has_its_gzip_beside_it(site: Path):
+    files = _tree(site)
+
+    for name, content in files.items():
+        if name.endswith(".gz"):
+            assert gzip.decompress(content) == files[name.removesuffix(".gz")], name
+        elif (
+            Path(name).suffix in {".html", ".js", ".css", ".json", ".csv"}
+            and len(content) > 1024
+            and not name.startswith(".")  # the publish's own listing is no page
+        ):
+            assert f"{name}.gz" in files, name
+    assert (
+        len(files["sop/anama-sop/manual-clearance.en.html.gz"])
+        < len(files["sop/anama-sop/manual-clearance.en.html"]) / 3
+    )
+    listed = json.loads(files[".published-files.json"])
+    assert "index.html.gz" in listed  # removed like any other file when no longer written
 
 
 def test_files_no_longer_in_the_edition_are_removed(env: dict[str, str], site: Path):

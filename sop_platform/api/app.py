@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from sop_platform.api.body_limit import BodyLimitMiddleware
+from sop_platform.api.compression import CompressionMiddleware
 from sop_platform.api.deps import PublicSite
 from sop_platform.api.errors import install_error_handlers
 from sop_platform.api.explorer import router as explorer
@@ -105,6 +106,9 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
     # staff matter (sign in, and come back), not a page of the site.
     install_error_handlers(app, presenters=(staff_error_page, site.site_error_page))
     install_error_schemas(app)
+    # Every answer but the kept site pages (which are compressed once, when made, and
+    # answered in front of this) is compressed here.
+    app.add_middleware(CompressionMiddleware)
     app.add_middleware(PublishedPageCache)
     # Inside the body limit, which counts what the guard collects.
     app.add_middleware(InputGuardMiddleware)

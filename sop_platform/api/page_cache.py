@@ -1,8 +1,9 @@
 """The published site's hottest pages answered from memory, in front of the router.
 
 A chapter page of an edition is computed once and kept by `LiveSite`. Once it is there,
-routing, dependency injection and the thread pool are pure overhead for the field's most
-frequent request, so this layer answers it directly: same bytes, same headers, same 304.
+routing, dependency injection, the thread pool and compression are pure overhead for the
+field's most frequent request, so this layer answers it directly (compressed when it was
+made): same bytes, same headers, same 304.
 Anything it does not hold in memory (or any address it does not recognise exactly) goes on
 to the routes in `routes/site.py`, which are the reference behaviour."""
 
@@ -12,6 +13,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sop_platform.core.compression import negotiated, plain_tags, variant_tag
 from sop_platform.core.errors import DomainError
 from sop_platform.reading.live_site import LiveSite, NotInMemory, Page
 from sop_platform.render.site_routes import page_key
@@ -27,21 +29,34 @@ def kept_privately(cache_control: str) -> str:
 
 
 def conditional(
-    page: Page, if_none_match: str, *, private: bool = False
+    page: Page, if_none_match: str, *, private: bool = False, accept_encoding: str = ""
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """Status, headers and body for `page`: 304 and no body when the client holds it."""
+    """Status, headers and body for `page`: 304 and no body when the client holds it (in
+    any coding: the tag it holds goes back); else the body in the coding the client
+    accepts, compressed when the page was made."""
     cache_control = kept_privately(page.cache_control) if private else page.cache_control
     headers = [
         (b"etag", page.etag.encode()),
         (b"cache-control", cache_control.encode()),
     ]
-    if page.status == 200 and page.etag in {tag.strip() for tag in if_none_match.split(",")}:
+    if page.encoded:
+        headers.append((b"vary", b"Accept-Encoding"))
+    held, codings = plain_tags(if_none_match)
+    if page.status == 200 and page.etag in {tag.strip() for tag in held.split(",")}:
+        if page.etag in codings:
+            headers[0] = (b"etag", variant_tag(page.etag, codings[page.etag]).encode())
         return 304, headers, b""
+    body = page.body
+    coding = negotiated(accept_encoding) if page.encoded else None
+    if coding is not None and coding in page.encoded:
+        body = page.encoded[coding]
+        headers[0] = (b"etag", variant_tag(page.etag, coding).encode())
+        headers.append((b"content-encoding", coding.encode()))
     headers += [
         (b"content-type", page.media_type.encode()),
-        (b"content-length", str(len(page.body)).encode()),
+        (b"content-length", str(len(body)).encode()),
     ]
-    return page.status, headers, page.body
+    return page.status, headers, body
 
 
 def _page_in_memory(site: LiveSite, path: str, query: bytes) -> Page | None:
@@ -79,11 +94,15 @@ class PublishedPageCache:
         if page is None:
             await self.app(scope, receive, send)
             return
-        offered = b""
+        offered = accepted = b""
         for name, value in scope.get("headers", []):
             if name == b"if-none-match":
                 offered = value
-        status, headers, body = conditional(page, offered.decode("latin-1"))
+            elif name == b"accept-encoding":
+                accepted = value
+        status, headers, body = conditional(
+            page, offered.decode("latin-1"), accept_encoding=accepted.decode("latin-1")
+        )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         head = scope["method"] == "HEAD"
         await send({"type": "http.response.body", "body": b"" if head else body})

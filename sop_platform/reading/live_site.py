@@ -8,6 +8,8 @@ rendered on first request and then served from memory with their ETag.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +20,7 @@ from sqlmodel import Session, col, func, select
 
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.clock import utc_today
+from sop_platform.core.compression import CODINGS, MIN_BYTES, compressed, compressible
 from sop_platform.core.database import Database
 from sop_platform.core.errors import InvalidInput, NotFound
 from sop_platform.core.front_matter import LANGUAGES
@@ -46,6 +49,8 @@ from sop_platform.render.site_assets import (
 )
 from sop_platform.render.site_urls import AppUrls
 
+log = logging.getLogger(__name__)
+
 HTML = "text/html; charset=utf-8"
 SCRIPT = "text/javascript; charset=utf-8"
 CSV = "text/csv; charset=utf-8"
@@ -72,10 +77,15 @@ class Page:
     cache_control: str
     status: int = 200
     etag: str = field(init=False, default="")
+    # The body in each content coding a browser may accept (text above 1 KB only).
+    encoded: dict[str, bytes] = field(init=False, default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         # Computed once when the page is built, not on every request that serves it.
         object.__setattr__(self, "etag", f'"{sha256_hex(self.body)[:32]}"')
+        if compressible(self.media_type) and len(self.body) >= MIN_BYTES:
+            for coding in CODINGS:
+                self.encoded[coding] = compressed(self.body, coding, best=True)
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,9 @@ class LiveSite:
         self.urls = AppUrls(assets_version())
         self._state: _State | None = None
         self._state_read = 0.0
+        self._lock = threading.Lock()
+        self._refreshing = False
+        self._generation = 0  # moved on by `forget`
         self._media: Memo[str, set[str]] = Memo(4)
         # Keyed with the site version too: a page built from a state that a new edition
         # has since replaced can never be served as current.
@@ -175,20 +188,54 @@ class LiveSite:
         return _State(today, shelves, site_version(current), drift, listed)
 
     def state(self, memory_only: bool = False) -> _State:
-        now = time.monotonic()
+        """What is published now. Once `ttl` has passed, one background thread reads it
+        again while every request keeps answering from the state it has, so no request
+        waits for that query (with `ttl` 0, each request reads it itself)."""
         state = self._state
-        if state is None or now - self._state_read > self.ttl:
-            if memory_only:
-                raise NotInMemory
-            state = self._read_state()
-            if self._state is not None and state.version != self._state.version:
-                self._pages.clear()  # only to free the memory: keys hold the version
-            self._state, self._state_read = state, now
+        if state is not None and time.monotonic() - self._state_read <= self.ttl:
+            return state
+        if state is not None and self.ttl > 0:
+            self._refresh_soon()
+            return state
+        if memory_only:
+            raise NotInMemory
+        return self._refresh(self._generation)
+
+    def _refresh(self, generation: int) -> _State:
+        started = time.monotonic()
+        state = self._read_state()
+        with self._lock:
+            # A `forget` meanwhile (an edition issued here) outranks what this read saw.
+            if generation == self._generation:
+                if self._state is not None and state.version != self._state.version:
+                    self._pages.clear()  # only to free the memory: keys hold the version
+                self._state, self._state_read = state, started
         return state
+
+    def _refresh_soon(self) -> None:
+        with self._lock:
+            if self._refreshing:
+                return
+            self._refreshing = True
+        generation = self._generation
+
+        def refresh() -> None:
+            try:
+                self._refresh(generation)
+            except Exception:
+                # Keep serving what is known; look again after another `ttl`.
+                log.exception("reading the published state failed")
+                self._state_read = time.monotonic()
+            finally:
+                self._refreshing = False
+
+        threading.Thread(target=refresh, name="published-state", daemon=True).start()
 
     def forget(self) -> None:
         """Read the published state again on the next request (after issuing an edition)."""
-        self._state = None
+        with self._lock:
+            self._generation += 1
+            self._state = None
         self._pages.clear()
 
     def _shelf(self, state: _State, doc: str) -> _Shelf:

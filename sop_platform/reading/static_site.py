@@ -13,12 +13,14 @@ import json
 import os
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
 
 from sop_platform.core.clock import utc_today
+from sop_platform.core.compression import GZIP, MIN_BYTES, compressed
 from sop_platform.core.database import Database
 from sop_platform.core.files import write_whole
 from sop_platform.core.media_store import media_by_name, media_name, media_named_in
@@ -46,6 +48,9 @@ from sop_platform.render.site_urls import StaticUrls
 
 CACHE_FOLDER = ".render-cache"
 LISTING = ".published-files.json"
+# Beside each text file above 1 KB, its gzip: nginx's `gzip_static` sends it as it is.
+GZIPPED = ".gz"
+TEXT_SUFFIXES = frozenset({".html", ".js", ".css", ".json", ".csv", ".svg", ".txt"})
 
 
 @dataclass(frozen=True)
@@ -179,17 +184,26 @@ def publish_site(
 
     written = 0
     folders: set[Path] = set()
-    for done, (name, build) in enumerate(files, start=1):
-        content = build()
-        target = out / name
-        if target.parent not in folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(target.parent)
-        write_whole(target, content)
-        written += len(content)
-        if on_progress is not None:
-            on_progress(done, len(files))
-    _remove_stale(out, [name for name, _build in files])
+    names: list[str] = []
+    # Building pages is Python work; writing them and gzipping them (zlib lets go of the
+    # interpreter lock) overlaps with it in threads.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as writers:
+        pending = []
+        for done, (name, build) in enumerate(files, start=1):
+            content = build()
+            target = out / name
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
+            pending.append(writers.submit(_write_file, target, content))
+            names.append(name)
+            written += len(content)
+            if on_progress is not None:
+                on_progress(done, len(files))
+        names += [
+            name + GZIPPED for name, future in zip(names, pending, strict=True) if future.result()
+        ]
+    _remove_stale(out, names)
     return PublishReport(
         documents=len(editions),
         files=len(files),
@@ -197,6 +211,22 @@ def publish_site(
         chapters_rendered=cache.misses,
         chapters_reused=cache.hits,
     )
+
+
+def _write_file(target: Path, content: bytes) -> bool:
+    """Write `target` (unless it holds these very bytes already) and, for text above
+    1 KB, its gzip beside it (`target.gz`, for nginx's `gzip_static`). Whether it has one."""
+    gzipped = target.with_name(target.name + GZIPPED)
+    packs = target.suffix in TEXT_SUFFIXES and len(content) >= MIN_BYTES
+    try:
+        unchanged = target.read_bytes() == content and (gzipped.is_file() or not packs)
+    except OSError:
+        unchanged = False
+    if not unchanged:
+        write_whole(target, content)
+        if packs:
+            write_whole(gzipped, compressed(content, GZIP))
+    return packs
 
 
 def _remove_stale(out: Path, names: list[str]) -> None:
@@ -217,7 +247,11 @@ def zip_site(folder: Path, target: Path) -> int:
     """Pack a published folder into one zip that opens from `index.html` (file:// works:
     every link names its file). Only the files the last publish listed go in, in a fixed
     order with fixed times, so the same edition always gives the same bytes. Its size."""
-    names = sorted(json.loads((folder / LISTING).read_text(encoding="utf-8")))
+    names = sorted(
+        name
+        for name in json.loads((folder / LISTING).read_text(encoding="utf-8"))
+        if not name.endswith(GZIPPED)  # a browser opening the zip reads the files
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bundle:
         for name in names:

@@ -32,7 +32,7 @@ def clauses_of_outline(
     number = str(outline.front.get("number", ""))
     title = str(outline.front.get("title", ""))
     found = []
-    for clause in outline.clauses:
+    for clause, (level, mapping) in zip(outline.clauses, _judged(outline, language), strict=True):
         text = outline.plain_text.get(clause.anchor, "")
         found.append(
             NationalClause(
@@ -44,9 +44,26 @@ def clauses_of_outline(
                 clause.anchor,
                 clause.number,
                 clause.title,
-                level_of(text, language, clause.attributes),
-                mapping_of(clause),
+                level,
+                mapping,
                 text,
             )
         )
     return found
+
+
+def _judged(outline: Outline, language: str) -> list[tuple[Level, Mapping]]:
+    """Each clause's requirement level and mapping, worked out once per text: the
+    compare page, the compliance matrix and its CSV all ask."""
+    key = f"levels-{language}"
+    judged: list[tuple[Level, Mapping]] | None = outline.derived.get(key)
+    if judged is None:
+        judged = [
+            (
+                level_of(outline.plain_text.get(clause.anchor, ""), language, clause.attributes),
+                mapping_of(clause),
+            )
+            for clause in outline.clauses
+        ]
+        outline.derived[key] = judged
+    return judged

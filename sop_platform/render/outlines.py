@@ -40,6 +40,9 @@ class Outline:
     # The sha256 of the text (and renderer version) it was rendered from.
     key: str = ""
     remote_images: list[RemoteImage] = field(default_factory=list)
+    # What pure functions of this text worked out from it (the clauses' requirement
+    # levels), kept with it so a page that needs them again does not redo the work.
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -150,8 +153,8 @@ class OutlineCache:
             key = _key(text, sha256)
             if key not in missing and self._stored(key) is None:
                 missing[key] = text
-        if workers < 2 or len(missing) < 2:
-            return  # `outline` renders them one by one
+        if workers < 2 or len(missing) < 4:
+            return  # `outline` renders them one by one: a pool costs more for a few
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         with ProcessPoolExecutor(min(workers, len(missing)), mp_context=context) as pool:
             keys = list(missing)

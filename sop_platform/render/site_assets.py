@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 from functools import cache
 
+from sop_platform.core.front_matter import LANGUAGES
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.render.outlines import RENDERER_VERSION
+from sop_platform.render.site_text import catalogue
 from sop_platform.resources import shipped_dir
 
 ASSETS = (
@@ -21,6 +23,8 @@ ASSETS = (
     "bell.js",
     "feedback-queue.js",
     "feedback.js",
+    "offline.css",
+    "offline-pdfs.js",
 )
 # The staff application's own files: served beside the site's, never kept for offline use.
 STAFF_ASSETS = ("app.css", "app.js", "editor.js", "review.js", "inbox.js")
@@ -54,7 +58,18 @@ def service_worker(site_version: str) -> bytes:
         asset_bytes("sw.js")
         .replace(b"__SITE_VERSION__", site_version.encode())
         .replace(b"__ASSETS_VERSION__", assets_version().encode())
+        .replace(b"__OFFLINE_TEXT__", _offline_text())
     )
+
+
+@cache
+def _offline_text() -> bytes:
+    """The words the worker writes on a page from the offline copy, in every language."""
+    said = {
+        code: {k: v for k, v in catalogue(code).items() if k.startswith("offline_")}
+        for code in LANGUAGES
+    }
+    return json.dumps(said, ensure_ascii=False, sort_keys=True).encode()
 
 
 def site_version(editions: list[tuple[str, int]]) -> str:

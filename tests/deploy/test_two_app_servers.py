@@ -5,6 +5,7 @@ one stopped too, readers still get the published site from nginx."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import http.client
 import json
@@ -253,6 +254,9 @@ def _with_every_app_server_down(deployment: Deployment) -> dict[str, Any]:
         "cached page": site._once("GET", SITE_PAGE, None, {}),
         "API": site._once("GET", CHAPTER_API, None, {})[0],
         "exported page": mirror._once("GET", f"{SITE_PAGE}.en.html", None, {}),
+        "exported page, gzipped": mirror._once(
+            "GET", f"{SITE_PAGE}.en.html", None, {"Accept-Encoding": "gzip"}
+        ),
         "publisher's files": [
             mirror._once("GET", path, None, {})[0]
             for path in ("/.render-cache/", "/.published-files.json")
@@ -304,9 +308,17 @@ def test_killing_one_of_two_app_servers_mid_load_loses_and_doubles_nothing(
     status, headers, _page = down["cached page"]
     assert (status, headers["Cache-Control"]) == (200, "public, no-cache")
     assert down["API"] == 502
-    status, headers, _page = down["exported page"]
+    status, headers, page = down["exported page"]
     assert (status, headers["Cache-Control"]) == (200, "no-cache")
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    # The publish's .gz beside the page, sent as it is (gzip_static).
+    status, headers, packed = down["exported page, gzipped"]
+    assert (status, headers["Content-Encoding"], headers["Vary"]) == (
+        200,
+        "gzip",
+        "Accept-Encoding",
+    )
+    assert gzip.decompress(packed) == page
     assert down["publisher's files"] == [404, 404]
     status, _headers, body = down["large body"]
     assert (status, json.loads(body)) == (413, {"detail": "the request body is too large"})

@@ -9,7 +9,7 @@ needs the database or rendering goes to a worker thread."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -42,7 +42,10 @@ def answer(request: Request, page: Page) -> Response:
     """The page, or 304 when the client already holds these very bytes."""
     private = not request.app.state.settings.public_site
     status, headers, body = conditional(
-        page, request.headers.get("if-none-match", ""), private=private
+        page,
+        request.headers.get("if-none-match", ""),
+        private=private,
+        accept_encoding=request.headers.get("accept-encoding", ""),
     )
     response = Response(body, status_code=status)
     response.raw_headers = headers
@@ -93,12 +96,21 @@ async def offline_manifest(request: Request) -> Response:
 async def static_file(request: Request, name: str) -> Response:
     if name not in ASSETS:
         raise NotFound(f"no file '{name}'")
-    suffix = name[name.rindex(".") :]
-    page = Page(asset_bytes(name), MEDIA_TYPES[suffix], IMMUTABLE)
-    status, headers, body = conditional(page, request.headers.get("if-none-match", ""))
+    status, headers, body = conditional(
+        _asset_page(name),
+        request.headers.get("if-none-match", ""),
+        accept_encoding=request.headers.get("accept-encoding", ""),
+    )
     response = Response(body, status_code=status)
     response.raw_headers = headers
     return response
+
+
+@cache
+def _asset_page(name: str) -> Page:
+    """An asset as a page, hashed and compressed once per process (the files ship with it)."""
+    suffix = name[name.rindex(".") :]
+    return Page(asset_bytes(name), MEDIA_TYPES[suffix], IMMUTABLE)
 
 
 @router.api_route(route("media").path, methods=READ)
