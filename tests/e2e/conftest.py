@@ -9,6 +9,7 @@ import fcntl
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from sop_platform.api.app import create_app
 from sop_platform.core.database import Database
+from sop_platform.resources import shipped_dir
 from sop_platform.settings import Settings
 from tests.e2e.site_server import (
     VIEWPORT,
@@ -28,7 +30,18 @@ from tests.e2e.site_server import (
     publish,
     watch,
 )
-from tests.e2e.staff import DESK, Axe, Desk, StaffSite, sign_in, start_staff_site
+from tests.e2e.staff import (
+    ACCOUNTS,
+    DESK,
+    Axe,
+    Desk,
+    StaffSite,
+    add_accounts,
+    sign_in,
+    start_staff_site,
+)
+from tests.e2e.staff_pages import PageData, add_page_data
+from tests.support import SECRET
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -231,3 +244,48 @@ def desk(browser: Browser, staff_site: StaffSite) -> Iterator[Desk]:
     for page, _events in opened:
         page.context.close()
     assert errors == {}
+
+
+# Issue 19 (phones): every staff page, one server and data set for the whole run.
+@dataclass
+class EveryStaffPage:
+    """The staff application serving `tests.e2e.staff_pages`' data set, and each person's
+    signed-in browser state (cookies), made once: `signed_in(browser, username)`."""
+
+    site: StaffSite
+    data: PageData
+    _states: dict[str, Any] = field(default_factory=dict)
+
+    def signed_in(self, browser: Browser, username: str) -> Any:
+        if username not in self._states:
+            context = browser.new_context()
+            try:
+                if username:
+                    sign_in(context.new_page(), self.site.base_url, username)
+                self._states[username] = context.storage_state()
+            finally:
+                context.close()
+        return self._states[username]
+
+
+@pytest.fixture(scope="session")
+def every_staff_page(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_loaded_template: Path
+) -> Iterator[EveryStaffPage]:
+    path = tmp_path_factory.mktemp("every-staff-page") / "sop.db"
+    shutil.copyfile(sqlite_loaded_template, path)
+    database = Database(f"sqlite:///{path}")
+    add_accounts(database)
+    data = add_page_data(database)
+    settings = Settings(
+        database_url=database.url,
+        secret_key=SECRET,
+        content_dir=shipped_dir("content"),
+        site_refresh_seconds=0,
+        worker=False,
+    )
+    server = LiveServer(create_app(settings))
+    site = StaffSite(server.start(), {person.username: person for person in ACCOUNTS})
+    yield EveryStaffPage(site, data)
+    server.stop()
+    database.dispose()
