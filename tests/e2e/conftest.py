@@ -17,7 +17,10 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from sop_platform.api.app import create_app
+from sop_platform.api.deps import SESSION_COOKIE
+from sop_platform.core.accounts import user_by_name
 from sop_platform.core.database import Database
+from sop_platform.core.web_sessions import open_web_session
 from sop_platform.resources import shipped_dir
 from sop_platform.settings import Settings
 from tests.e2e.site_server import (
@@ -252,22 +255,25 @@ def desk(browser: Browser, staff_site: StaffSite) -> Iterator[Desk]:
 # Issue 19 (phones): every staff page, one server and data set for the whole run.
 @dataclass
 class EveryStaffPage:
-    """The staff application serving `tests.e2e.staff_pages`' data set, and each person's
-    signed-in browser state (cookies), made once: `signed_in(browser, username)`."""
+    """The staff application serving `tests.e2e.staff_pages`' data set, and
+    `signed_in(username)`: a browser state (its cookies) signed in as that person ("":
+    nobody), made once per person."""
 
     site: StaffSite
     data: PageData
+    database: Database
     _states: dict[str, Any] = field(default_factory=dict)
 
-    def signed_in(self, browser: Browser, username: str) -> Any:
+    def signed_in(self, username: str) -> Any:
         if username not in self._states:
-            context = browser.new_context()
-            try:
-                if username:
-                    sign_in(context.new_page(), self.site.base_url, username)
-                self._states[username] = context.storage_state()
-            finally:
-                context.close()
+            cookies = []
+            if username:
+                # The session a sign-in opens, opened directly: the walk over every page
+                # signs in often, and the form is tested in test_staff_access.
+                with self.database.session(write=True) as session:
+                    token = open_web_session(session, user_by_name(session, username))
+                cookies = [{"name": SESSION_COOKIE, "value": token, "url": self.site.base_url}]
+            self._states[username] = {"cookies": cookies, "origins": []}
         return self._states[username]
 
 
@@ -289,6 +295,6 @@ def every_staff_page(
     )
     server = LiveServer(create_app(settings))
     site = StaffSite(server.start(), {person.username: person for person in ACCOUNTS})
-    yield EveryStaffPage(site, data)
+    yield EveryStaffPage(site, data, database)
     server.stop()
     database.dispose()

@@ -88,7 +88,7 @@ RINGS = """() => {
 def test_the_focus_ring_stands_out_on_every_background(
     browser: Browser, every_staff_page: EveryStaffPage, tmp_path: Path
 ) -> None:
-    state = every_staff_page.signed_in(browser, "alice")
+    state = every_staff_page.signed_in("alice")
     found: dict[str, object] = {}
     for viewport in (DESK, PHONE):
         context = browser.new_context(viewport=viewport, storage_state=state)

@@ -93,16 +93,14 @@ def _context(
     browser: Browser, every: EveryStaffPage, username: str, language: str, viewport: ViewportSize
 ) -> BrowserContext:
     context = browser.new_context(viewport=viewport)
-    _become(context, every, browser, username, language)
+    _become(context, every, username, language)
     return context
 
 
-def _become(
-    context: BrowserContext, every: EveryStaffPage, browser: Browser, username: str, language: str
-) -> None:
+def _become(context: BrowserContext, every: EveryStaffPage, username: str, language: str) -> None:
     """The context signed in as `username` (nobody: "") with the interface in `language`."""
     context.clear_cookies()
-    cookies = every.signed_in(browser, username)["cookies"]
+    cookies = every.signed_in(username)["cookies"]
     language_cookie = {"name": "sop_interface", "value": language, "url": every.site.base_url}
     context.add_cookies([*cookies, language_cookie])
 
@@ -145,7 +143,7 @@ def test_every_staff_page_fits_the_window(
     person = None
     for username, path in pages_of(every_staff_page.data):
         if username != person:
-            _become(context, every_staff_page, browser, username, language)
+            _become(context, every_staff_page, username, language)
             person = username
         answer = page.goto(every_staff_page.site.url(path))
         status = answer.status if answer else None
@@ -203,7 +201,7 @@ def test_the_menu_button_opens_and_closes_the_navigation_by_keyboard(
 def test_without_scripts_the_navigation_stays_in_view_on_a_phone(
     browser: Browser, every_staff_page: EveryStaffPage
 ) -> None:
-    state = every_staff_page.signed_in(browser, "alice")
+    state = every_staff_page.signed_in("alice")
     context = browser.new_context(viewport=PHONE, storage_state=state, java_script_enabled=False)
     page = context.new_page()
 
