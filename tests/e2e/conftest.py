@@ -9,6 +9,7 @@ import fcntl
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,11 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from sop_platform.api.app import create_app
+from sop_platform.api.deps import SESSION_COOKIE
+from sop_platform.core.accounts import user_by_name
 from sop_platform.core.database import Database
+from sop_platform.core.web_sessions import open_web_session
+from sop_platform.resources import shipped_dir
 from sop_platform.settings import Settings
 from tests.e2e.site_server import (
     VIEWPORT,
@@ -28,7 +33,18 @@ from tests.e2e.site_server import (
     publish,
     watch,
 )
-from tests.e2e.staff import DESK, Axe, Desk, StaffSite, sign_in, start_staff_site
+from tests.e2e.staff import (
+    ACCOUNTS,
+    DESK,
+    Axe,
+    Desk,
+    StaffSite,
+    add_accounts,
+    sign_in,
+    start_staff_site,
+)
+from tests.e2e.staff_pages import PageData, add_page_data
+from tests.support import SECRET
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -143,7 +159,10 @@ AXE_SCRIPT = AXE_FOLDER / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_IMPACTS = ("serious", "critical")
 AXE_RUN = """async (tags) => {
-  const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+  const results = await axe.run(document, {
+    runOnly: {type: "tag", values: tags},
+    resultTypes: ["violations"],
+  });
   return results.violations;
 }"""
 
@@ -231,3 +250,51 @@ def desk(browser: Browser, staff_site: StaffSite) -> Iterator[Desk]:
     for page, _events in opened:
         page.context.close()
     assert errors == {}
+
+
+# Issue 19 (phones): every staff page, one server and data set for the whole run.
+@dataclass
+class EveryStaffPage:
+    """The staff application serving `tests.e2e.staff_pages`' data set, and
+    `signed_in(username)`: a browser state (its cookies) signed in as that person ("":
+    nobody), made once per person."""
+
+    site: StaffSite
+    data: PageData
+    database: Database
+    _states: dict[str, Any] = field(default_factory=dict)
+
+    def signed_in(self, username: str) -> Any:
+        if username not in self._states:
+            cookies = []
+            if username:
+                # The session a sign-in opens, opened directly: the walk over every page
+                # signs in often, and the form is tested in test_staff_access.
+                with self.database.session(write=True) as session:
+                    token = open_web_session(session, user_by_name(session, username))
+                cookies = [{"name": SESSION_COOKIE, "value": token, "url": self.site.base_url}]
+            self._states[username] = {"cookies": cookies, "origins": []}
+        return self._states[username]
+
+
+@pytest.fixture(scope="session")
+def every_staff_page(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_loaded_template: Path
+) -> Iterator[EveryStaffPage]:
+    path = tmp_path_factory.mktemp("every-staff-page") / "sop.db"
+    shutil.copyfile(sqlite_loaded_template, path)
+    database = Database(f"sqlite:///{path}")
+    add_accounts(database)
+    data = add_page_data(database)
+    settings = Settings(
+        database_url=database.url,
+        secret_key=SECRET,
+        content_dir=shipped_dir("content"),
+        site_refresh_seconds=0,
+        worker=False,
+    )
+    server = LiveServer(create_app(settings))
+    site = StaffSite(server.start(), {person.username: person for person in ACCOUNTS})
+    yield EveryStaffPage(site, data, database)
+    server.stop()
+    database.dispose()

@@ -124,6 +124,15 @@ def sign_in(page: Page, base_url: str, username: str, password: str = PASSWORD) 
     page.wait_for_url(in_staff_app)
 
 
+def from_the_menu(page: Page) -> Page:
+    """On a phone the header's links and the sign-out are behind the menu button: press it
+    when it shows (at a desk they are in view already)."""
+    button = page.locator("#menu-button")
+    if button.is_visible() and button.get_attribute("aria-expanded") != "true":
+        button.click()
+    return page
+
+
 def story_screenshot(page: Page, tmp_path: Path, name: str) -> Path:
     """The whole page as the story left it, saved as `<name>.png` in the test's own output
     folder (`tmp_path`); returns where."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, Response, expect
 
 from sop_platform.api.deps import SESSION_COOKIE
-from tests.e2e.staff import Axe, StaffSite, described, sign_in, story_screenshot
+from tests.e2e.staff import Axe, StaffSite, described, from_the_menu, sign_in, story_screenshot
 from tests.support import CHAPTER, DOCUMENT, PASSWORD
 
 EDITOR = f"/app/change-requests/new?document={DOCUMENT}&chapter={CHAPTER}:en"
@@ -80,6 +80,7 @@ def test_a_reader_is_refused_visibly_at_each_door(
     expect(page.locator(".app-header")).to_contain_text("Rauf Reader")
 
     # Signing out without the session's token is refused, and the reader stays signed in.
+    from_the_menu(page)
     refused = submitted_without_token(page, page.locator('form[action="/logout"]'))
     assert refused.status == 403
     expect(page.locator("h1")).to_have_text("Not allowed")

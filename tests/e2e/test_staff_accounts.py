@@ -15,6 +15,7 @@ from tests.e2e.staff import (
     StaffSite,
     add_accounts,
     described,
+    from_the_menu,
     sign_in,
     story_screenshot,
 )
@@ -49,6 +50,7 @@ def test_an_administrator_disables_an_account_on_the_accounts_page(
     add_accounts(demo_database, (NIGAR,))
     sign_in(page, staff_site.base_url, "nigar")
 
+    from_the_menu(page)
     page.get_by_role("link", name="Accounts").click()
     page.wait_for_url(staff_site.url("/app/accounts"))
     assert described(axe(page)) == []
@@ -100,6 +102,7 @@ def test_the_change_password_page_passes_the_accessibility_check(
 ) -> None:
     sign_in(page, staff_site.base_url, "adam")
 
+    from_the_menu(page)
     page.get_by_role("link", name="Change password").click()
     page.wait_for_url(staff_site.url("/app/password"))
 

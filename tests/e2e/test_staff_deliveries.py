@@ -20,6 +20,7 @@ from tests.e2e.staff import (
     StaffSite,
     add_accounts,
     described,
+    from_the_menu,
     sign_in,
     story_screenshot,
 )
@@ -50,6 +51,7 @@ def test_an_administrator_sees_the_notifications_that_could_not_be_sent(
     deliver_due(demo_database, {EMAIL: Refusing()})
     sign_in(page, staff_site.base_url, "nigar")
 
+    from_the_menu(page)
     page.get_by_role("link", name="Accounts").click()
     page.get_by_role("link", name="Notifications that could not be sent").click()
 

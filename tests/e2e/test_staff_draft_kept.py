@@ -11,7 +11,7 @@ from sqlmodel import delete
 
 from sop_platform.core.database import Database
 from sop_platform.core.models import WebSession
-from tests.e2e.staff import StaffSite, sign_in, story_screenshot, submitted_by_adam
+from tests.e2e.staff import StaffSite, from_the_menu, sign_in, story_screenshot, submitted_by_adam
 
 SENTENCE = "The clearance depth shall be **20 cm**"
 TYPED = "The clearance depth shall be **35 cm**"
@@ -58,6 +58,7 @@ def test_signing_out_forgets_the_kept_texts(
     page.goto(staff_site.url(f"/app/change-requests/{cr}"))
     page.evaluate("localStorage.setItem('sop-draft:1:manual-clearance:en', 'kept text')")
 
+    from_the_menu(page)
     page.locator('form[action="/logout"] button').click()
 
     page.wait_for_url("**/login**")
