@@ -659,8 +659,15 @@ window.SOPClauseFile = ClauseFile;
   }
   area.addEventListener("input", typed);
 
-  // The form opens by default; at the clause asked for when "Edit" was clicked there.
+  // The form opens by default; at the clause asked for when "Edit" was clicked there. On a
+  // phone, an address that leads into the preview's side (a source clause to follow) opens
+  // the preview.
   showView(false);
+  const wanted = window.location.hash && document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+  if (wanted && document.getElementById("preview-pane").contains(wanted)) {
+    showPane("preview");
+    wanted.scrollIntoView({ block: "start" });
+  }
   const focus = form.dataset.focus;
   const card = focus && document.getElementById(`edit-clause-${focus}`);
   if (card) {

@@ -52,6 +52,13 @@ def refuse_provisional(rationale: str) -> None:
 
 
 def _going_on(session: Session, author: User, chapter: Chapter) -> ChangeRequest | None:
+    variants = session.exec(
+        select(Chapter).where(
+            Chapter.document_id == chapter.document_id, Chapter.slug == chapter.slug
+        )
+    )
+    # The titles an earlier "Edit" of this chapter (in either language) gave its draft.
+    titles = {provisional_title(c, language) for c in variants for language in INTERFACES}
     mine = session.exec(
         select(ChangeRequest)
         .where(
@@ -65,7 +72,7 @@ def _going_on(session: Session, author: User, chapter: Chapter) -> ChangeRequest
         proposals = proposals_at(session, change_request)
         if any(proposal.chapter_slug == chapter.slug for proposal in proposals):
             return change_request
-        if not proposals and is_provisional(change_request):
+        if not proposals and is_provisional(change_request) and change_request.title in titles:
             return change_request
     return None
 

@@ -309,7 +309,7 @@ def test_saving_in_the_editor_makes_the_next_iteration(
     answer = _save(browser, draft, page, text.replace("\n", "\r\n"))
 
     assert answer.status_code == 303
-    assert answer.headers["location"].endswith("&done=saved")
+    assert answer.headers["location"].endswith("&done=draft_saved")
     saved = staff["sarah"]._call("GET", f"/api/v1/change-requests/{draft}/chapters/{CHAPTER}", 200)
     assert saved["markdown"] == text
     assert staff["sarah"].get(draft)["current_iteration"] == 2
