@@ -37,6 +37,13 @@ def _head(database: Database, language: str) -> str:
         return revision_text(session, chapter, chapter.head_revision)[1]
 
 
+def _shots(page: Page, tmp_path: Path, name: str) -> None:
+    """The whole page, and the window as the person sees it (a sticky bar, a focused
+    clause)."""
+    story_screenshot(page, tmp_path, name)
+    page.screenshot(path=tmp_path / f"{name}-window.png")
+
+
 def _wide(page: Page) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth"))
 
@@ -68,7 +75,7 @@ def test_edit_where_you_read_in_both_languages_at_a_desk_and_on_a_phone(
     expect(page.locator("#left-behind-list")).to_have_text(
         "Nothing is left behind in the Azerbaijani text."
     )
-    story_screenshot(page, tmp_path, "1-desk-editor-at-clause")
+    _shots(page, tmp_path, "1-desk-editor-at-clause")
 
     # Every seed chapter reads into the fields and writes back byte for byte; a field
     # changed and changed back writes the file as it was.
@@ -135,7 +142,7 @@ def test_edit_where_you_read_in_both_languages_at_a_desk_and_on_a_phone(
     expect(page.locator("#preview h2#night-work .clause-number")).to_have_text("4.2")
     raw = page.locator("#markdown").input_value()
     assert "lanes and boxes.\n\n## Night work\n\nNo night work.\n\n## Team composition" in raw
-    story_screenshot(page, tmp_path, "2-desk-fields-and-preview")
+    _shots(page, tmp_path, "2-desk-fields-and-preview")
 
     # The raw file for experts: edited there, the fields follow.
     page.get_by_role("tab", name="Raw file").click()
@@ -161,7 +168,7 @@ def test_edit_where_you_read_in_both_languages_at_a_desk_and_on_a_phone(
     az_text = az_card.locator("textarea.clause-text")
     az_text.fill(az_text.input_value().replace("**20 sm**", "**30 sm**"))
     expect(az_card).to_have_class(re.compile(r"\bchanged\b"))
-    story_screenshot(page, tmp_path, "3-desk-azerbaijani-beside-english")
+    _shots(page, tmp_path, "3-desk-azerbaijani-beside-english")
     page.locator("#save").click()
     page.wait_for_url(re.compile(r"done=draft_saved"))
     expect(page.locator("#proposal-version")).to_have_text("version 2 of this proposal")
@@ -195,12 +202,12 @@ def test_edit_where_you_read_in_both_languages_at_a_desk_and_on_a_phone(
     expect(page.locator(".clause-card").first).to_be_visible()
     expect(page.locator("#save")).to_be_in_viewport()
     assert _wide(page) <= PHONE["width"]
-    story_screenshot(page, tmp_path, "5-phone-editor")
+    _shots(page, tmp_path, "5-phone-editor")
     page.get_by_role("tab", name="Preview").click()
     expect(page.locator("#preview")).to_be_visible()
     expect(page.locator(".clause-card").first).to_be_hidden()
     assert _wide(page) <= PHONE["width"]
-    story_screenshot(page, tmp_path, "6-phone-preview")
+    _shots(page, tmp_path, "6-phone-preview")
     assert described(axe(page)) == []
 
     # The Azerbaijani interface: plain words; axe-core at a desk as well.
@@ -209,7 +216,7 @@ def test_edit_where_you_read_in_both_languages_at_a_desk_and_on_a_phone(
     expect(page.locator("#proposal-version")).to_have_text("hələ heç nə saxlanılmayıb")
     expect(page.get_by_role("tab", name="Xam fayl")).to_be_visible()
     assert _wide(page) <= PHONE["width"]
-    story_screenshot(page, tmp_path, "7-phone-editor-az")
+    _shots(page, tmp_path, "7-phone-editor-az")
     page.set_viewport_size(DESK)  # type: ignore[arg-type]
     assert described(axe(page)) == []
     story_screenshot(page, tmp_path, "8-desk-editor-az")
