@@ -419,7 +419,15 @@ window.SOPClauseFile = ClauseFile;
     heading.dataset.changed = words.changed;
     card.setAttribute("aria-labelledby", heading.id);
     const title = make("input", { value: clause.title, className: "clause-title", required: true });
-    title.addEventListener("input", () => { clause.title = title.value; written(); });
+    title.addEventListener("input", () => {
+      clause.title = title.value;
+      written();
+      if (!clause.anchor) { // its id follows its words: so do its card and the changed mark
+        const named = ClauseFile.outline(file)[index].anchor;
+        card.dataset.anchor = named;
+        anchor.placeholder = named;
+      }
+    });
     const level = make("select", { className: "clause-level" });
     for (let n = 1; n <= 6; n += 1) level.append(make("option", { value: String(n), textContent: "#".repeat(n) }));
     level.value = String(clause.level);
@@ -446,10 +454,12 @@ window.SOPClauseFile = ClauseFile;
       pair.append(side);
     }
     card.append(heading, head, mappingFields(clause, place.number), pair);
+    // The preview beside follows the clause being edited (its own scroll, not the page's).
     card.addEventListener("focusin", () => {
+      const pane = document.getElementById("preview-pane");
       const target = preview.querySelector(`[id="${CSS.escape(place.anchor)}"]`);
-      if (target && preview.offsetParent !== null) {
-        preview.scrollTop += target.getBoundingClientRect().top - preview.getBoundingClientRect().top - 8;
+      if (target && pane.offsetParent !== null) {
+        pane.scrollTop += target.getBoundingClientRect().top - pane.getBoundingClientRect().top - 8;
       }
     });
     if (readOnly) for (const control of card.querySelectorAll("input, select, textarea, button")) control.disabled = true;

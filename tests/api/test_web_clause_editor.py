@@ -118,7 +118,7 @@ def test_edit_save_and_submit_without_javascript(
     assert (answer["state"], answer["title"], answer["imas_references"]) == (
         "submitted",
         "Clearance depth 35 cm",
-        "09.10#6.2",
+        ["09.10#6.2"],
     )
     assert answer["current_iteration"] == 2  # the text typed at submission was saved
 
