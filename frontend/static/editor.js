@@ -431,14 +431,19 @@ window.SOPClauseFile = ClauseFile;
     const level = make("select", { className: "clause-level" });
     for (let n = 1; n <= 6; n += 1) level.append(make("option", { value: String(n), textContent: "#".repeat(n) }));
     level.value = String(clause.level);
-    level.addEventListener("change", () => { clause.level = Number(level.value); written(); render(index); });
+    level.addEventListener("change", () => { clause.level = Number(level.value); written(); renumber(); });
     const anchor = make("input", { value: clause.anchor, className: "clause-anchor", placeholder: ClauseFile.slugOf(clause.title), autocomplete: "off" });
-    anchor.addEventListener("change", () => { clause.anchor = anchor.value.trim().replace(/^#/, ""); written(); render(index); });
+    anchor.addEventListener("change", () => {
+      clause.anchor = anchor.value.trim().replace(/^#/, "");
+      card.dataset.anchor = ClauseFile.outline(file)[index].anchor;
+      written();
+    });
     const head = make("div", { className: "clause-head" },
       field(words.heading, title), field(words.level, level), field(words.anchor, anchor, words.anchor_hint));
     const text = bodyArea(clause.text, (value) => { clause.text = value; written(); });
-    const textLabel = fill(words.text, { number: place.number });
-    const own = make("div", { className: "clause-own" }, field(textLabel, text));
+    const textField = field(fill(words.text, { number: place.number }), text);
+    textField.querySelector("label").classList.add("clause-text-label");
+    const own = make("div", { className: "clause-own" }, textField);
     const pair = make("div", { className: "clause-pair" }, own);
     if (words.counterpart_language) {
       const there = counterparts[place.anchor];
@@ -466,6 +471,17 @@ window.SOPClauseFile = ClauseFile;
     return card;
   };
 
+  // Numbers follow the chapter's number and the clauses' levels without building the form
+  // anew (which would take the focus from the field being typed in).
+  const renumber = () => {
+    const places = ClauseFile.outline(file);
+    for (const card of clauseForm.querySelectorAll(".clause-card")) {
+      const number = places[Number(card.dataset.index)].number;
+      card.querySelector(".clause-card-h").textContent = fill(words.clause, { number: number || "·" });
+      card.querySelector(".clause-text-label").textContent = fill(words.text, { number });
+    }
+  };
+
   const render = (focusIndex = null, focusWhat = null) => {
     uid = 0;
     const places = ClauseFile.outline(file);
@@ -478,7 +494,7 @@ window.SOPClauseFile = ClauseFile;
       input.addEventListener("input", () => {
         known.value = input.value;
         written();
-        if (name === "number") render(null, null);
+        if (name === "number") renumber();
       });
       chapter.append(field(label, input, known.ok ? "" : words.raw_only));
     }
@@ -581,9 +597,15 @@ window.SOPClauseFile = ClauseFile;
       return { insert: `[${label}](https://)`, select: [label.length + 3, label.length + 11] };
     },
   };
+  // The text field the toolbar acts on: the raw file in its view; in the form, the clause
+  // text last used (none when the form was built anew since).
+  const target = () => {
+    if (!rawPane.hidden) return area;
+    return lastText !== area && clauseForm.contains(lastText) ? lastText : null;
+  };
   const newClause = () => {
-    const index = lastText.closest ? Number((lastText.closest(".clause-card") || {}).dataset?.index ?? -1) : -1;
-    if (lastText === area || !clauseForm.contains(lastText)) {
+    const text = target();
+    if (text === area) {
       const level = "##";
       replaceSelection(area, (selected, value, start) => {
         const atLineStart = start === 0 || value[start - 1] === "\n";
@@ -594,9 +616,13 @@ window.SOPClauseFile = ClauseFile;
       });
       return;
     }
-    // In a clause's text: the clause ends at the cursor's line, the new one goes on from it.
-    const value = lastText.value;
-    const lineStart = value.lastIndexOf("\n", lastText.selectionStart - 1) + 1;
+    // In a clause's text: the clause ends at the cursor's line, the new one goes on from it
+    // (with no text chosen, a new last clause).
+    const card = text && text.closest(".clause-card");
+    const index = card ? Number(card.dataset.index) : text ? -1 : file.clauses.length - 1;
+    const value = text ? text.value : (index < 0 ? file.preamble : file.clauses[index]).text;
+    const caret = text ? text.selectionStart : value.length;
+    const lineStart = caret >= value.length ? value.length : value.lastIndexOf("\n", caret - 1) + 1;
     const before = value.slice(0, lineStart).replace(/\n+$/, "");
     const after = value.slice(lineStart).replace(/^\n+/, "");
     const at = index < 0 ? -1 : index;
@@ -619,7 +645,7 @@ window.SOPClauseFile = ClauseFile;
     const button = event.target.closest("button[data-do]");
     if (!button) return;
     if (button.dataset.do === "clause") newClause();
-    else replaceSelection(lastText, actions[button.dataset.do]);
+    else if (target()) replaceSelection(target(), actions[button.dataset.do]);
   });
   area.addEventListener("focus", () => { lastText = area; });
 
