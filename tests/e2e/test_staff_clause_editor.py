@@ -59,6 +59,8 @@ def test_edit_where_you_read_in_both_languages_at_a_desk_and_on_a_phone(
 
     # Edit from where you read: the clause's own "Edit" button, no title asked.
     page.goto(staff_site.url(f"{CHAPTER_PAGE}?lang=en"))
+    page.locator("#clearance-depth").scroll_into_view_if_needed()
+    _shots(page, tmp_path, "0-desk-chapter-edit-buttons")
     page.get_by_role("button", name="Edit 4.9", exact=True).click()
     page.wait_for_url(re.compile(r"/edit\?.*clause=clearance-depth"))
     card = page.locator("#edit-clause-clearance-depth")
@@ -197,6 +199,8 @@ def test_edit_where_you_read_in_both_languages_at_a_desk_and_on_a_phone(
     page.set_viewport_size(PHONE)  # type: ignore[arg-type]
     page.goto(staff_site.url(f"{CHAPTER_PAGE}?lang=az"))
     assert _wide(page) <= PHONE["width"]
+    page.locator("#edit-chapter").scroll_into_view_if_needed()
+    _shots(page, tmp_path, "4b-phone-chapter-edit")
     page.get_by_role("button", name="Edit this chapter").click()
     page.wait_for_url(re.compile(r"/edit\?chapter=manual-clearance:az"))
     expect(page.locator(".clause-card").first).to_be_visible()
