@@ -37,11 +37,12 @@ def _head(database: Database, language: str) -> str:
         return revision_text(session, chapter, chapter.head_revision)[1]
 
 
-def _shots(page: Page, tmp_path: Path, name: str) -> None:
-    """The whole page, and the window as the person sees it (a sticky bar, a focused
-    clause)."""
-    story_screenshot(page, tmp_path, name)
+def _shots(page: Page, tmp_path: Path, name: str, whole: bool = False) -> None:
+    """The window as the person sees it (the action bar, the clause in focus) and, with
+    `whole`, the whole page (an editor's page is long: one clause card each)."""
     page.screenshot(path=tmp_path / f"{name}-window.png")
+    if whole:
+        story_screenshot(page, tmp_path, name)
 
 
 def _wide(page: Page) -> int:
@@ -144,7 +145,7 @@ def test_edit_where_you_read_in_both_languages_at_a_desk_and_on_a_phone(
     expect(page.locator("#preview h2#night-work .clause-number")).to_have_text("4.2")
     raw = page.locator("#markdown").input_value()
     assert "lanes and boxes.\n\n## Night work\n\nNo night work.\n\n## Team composition" in raw
-    _shots(page, tmp_path, "2-desk-fields-and-preview")
+    _shots(page, tmp_path, "2-desk-fields-and-preview", whole=True)
 
     # The raw file for experts: edited there, the fields follow.
     page.get_by_role("tab", name="Raw file").click()
@@ -211,7 +212,7 @@ def test_edit_where_you_read_in_both_languages_at_a_desk_and_on_a_phone(
     expect(page.locator("#preview")).to_be_visible()
     expect(page.locator(".clause-card").first).to_be_hidden()
     assert _wide(page) <= PHONE["width"]
-    _shots(page, tmp_path, "6-phone-preview")
+    _shots(page, tmp_path, "6-phone-preview", whole=True)
     assert described(axe(page)) == []
 
     # The Azerbaijani interface: plain words; axe-core at a desk as well.
@@ -223,4 +224,4 @@ def test_edit_where_you_read_in_both_languages_at_a_desk_and_on_a_phone(
     _shots(page, tmp_path, "7-phone-editor-az")
     page.set_viewport_size(DESK)  # type: ignore[arg-type]
     assert described(axe(page)) == []
-    story_screenshot(page, tmp_path, "8-desk-editor-az")
+    _shots(page, tmp_path, "8-desk-editor-az")
