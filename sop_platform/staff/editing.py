@@ -234,3 +234,12 @@ def start_translation_update(
         rationale=said(interface, "update_translation_rationale", **values),
     )
     return created, pick
+
+
+def base_text(session: Session, document: Document, pick: Pick, base_revision: int) -> str:
+    """The revision a text is based on ("" for a chapter the CR adds, revision 0)."""
+    if base_revision == 0:
+        return ""
+    _document, chapter = find_chapter(session, document.slug, pick.slug, pick.language)
+    _row, text = revision_text(session, chapter, base_revision)
+    return text

@@ -309,11 +309,11 @@ def test_saving_in_the_editor_makes_the_next_iteration(
     answer = _save(browser, draft, page, text.replace("\n", "\r\n"))
 
     assert answer.status_code == 303
-    assert answer.headers["location"].endswith("&done=saved")
+    assert answer.headers["location"].endswith("&done=draft_saved")
     saved = staff["sarah"]._call("GET", f"/api/v1/change-requests/{draft}/chapters/{CHAPTER}", 200)
     assert saved["markdown"] == text
     assert staff["sarah"].get(draft)["current_iteration"] == 2
-    assert catalogue("en")["done_saved"] in browser.get(answer.headers["location"]).text
+    assert catalogue("en")["done_draft_saved"] in browser.get(answer.headers["location"]).text
 
 
 def test_a_save_on_a_stale_version_answers_409_and_keeps_the_typed_text(

@@ -94,6 +94,7 @@ def test_two_approvers_sign_the_author_revises_and_the_merged_text_is_issued(
     # Adam saves a second iteration in the editor before the second approval.
     adam.goto(cr_page)
     adam.locator(f'#actions a[href^="/app/change-requests/{cr_id}/edit"]').click()
+    adam.get_by_role("tab", name="Raw file").click()
     text = adam.locator("textarea#markdown")
     text.fill(edited(text.input_value(), FIRST_PROPOSAL, SECOND_PROPOSAL))
     adam.locator("button#save").click()
@@ -105,6 +106,7 @@ def test_two_approvers_sign_the_author_revises_and_the_merged_text_is_issued(
             f"/app/change-requests/{cr_id}/edit?chapter={azerbaijani}&open={azerbaijani}"
         )
     )
+    adam.get_by_role("tab", name="Raw file").click()
     text = adam.locator("textarea#markdown")
     text.fill(edited(text.input_value(), AZ_BASE, AZ_PROPOSAL))
     adam.locator("button#save").click()

@@ -1,6 +1,7 @@
-"""An author's change request, in real Chromium: started from the staff chapter page, written
-in the editor with its live preview and checks (and its guard against leaving with unsaved
-changes), saved, read back as a word diff in both views, and submitted for review."""
+"""An author's change request, in real Chromium: started from the staff chapter page ("Edit",
+no title asked first), written in the editor's raw file with its live preview and checks
+(and its guard against leaving with unsaved changes), saved, read back as a word diff in
+both views, and submitted for review with its rationale and IMAS references."""
 
 from __future__ import annotations
 
@@ -36,12 +37,9 @@ def test_an_author_writes_a_new_clause_and_submits_it(
     page.goto(staff_site.url("/app/documents"))
     page.locator(f'a[href="{CHAPTER_PAGE}"]').click()
     expect(page).to_have_url(staff_site.url(CHAPTER_PAGE))
-    page.locator("#start-cr-panel summary").click()
-    page.locator("#cr-title").fill("Deeper clearance and no night work")
-    page.locator("#cr-rationale").fill("Items were found below 20 cm in the 2026 season.")
-    page.locator("#cr-imas").fill("09.10#6.2")
-    page.locator("#start-cr button[type=submit]").click()
+    page.locator("#edit-chapter-button").click()
     page.wait_for_url(re.compile(r"/app/change-requests/\d+/edit\?"))
+    page.get_by_role("tab", name="Raw file").click()
     editor_url = page.url
     cr_path = re.sub(r"/edit\?.*$", "", editor_url.removeprefix(staff_site.base_url))
 
@@ -86,8 +84,8 @@ def test_an_author_writes_a_new_clause_and_submits_it(
 
     # Saving is not leaving: no question, the notice, and the saved text in the editor.
     page.locator("#save").click()
-    page.wait_for_url(re.compile(r"done=saved"))
-    expect(page.locator(".notice")).to_have_text("Saved as a new iteration.")
+    page.wait_for_url(re.compile(r"done=draft_saved"))
+    expect(page.locator(".notice")).to_have_text("Draft saved.")
     expect(markdown).to_have_value(written)
     assert beforeunload_dialogs(page_events) == []
 
@@ -113,7 +111,6 @@ def test_an_author_writes_a_new_clause_and_submits_it(
     state = page.locator("#state")
     expect(state).to_have_attribute("data-state", "draft")
     submit = page.locator("#submit-form")
-    expect(submit.locator("#submit-imas")).to_have_value("09.10#6.2")
     submit.locator("#submit-rationale").fill(
         "Items were found below 20 cm in the 2026 season; two incidents happened at dusk."
     )

@@ -108,12 +108,13 @@ def save_iteration(page: Page, site: StaffSite, cr_path: str, old: str, new: str
     """The author opens the editor from the CR page, replaces `old` by `new`, saves."""
     page.goto(site.url(cr_path))
     page.locator(f'#actions a[href^="{cr_path}/edit"]').click()
+    page.get_by_role("tab", name="Raw file").click()
     markdown = page.locator("#markdown")
     expect(markdown).to_be_editable()
     markdown.fill(edited(markdown.input_value(), old, new))
     page.locator("#save").click()
-    page.wait_for_url(re.compile(r"done=saved"))
-    expect(page.locator(".notice")).to_have_text("Saved as a new iteration.")
+    page.wait_for_url(re.compile(r"done=draft_saved"))
+    expect(page.locator(".notice")).to_have_text("Draft saved.")
 
 
 def test_a_comment_on_a_passage_follows_it_until_it_is_deleted(

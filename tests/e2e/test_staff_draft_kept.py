@@ -26,6 +26,7 @@ def test_a_text_typed_before_the_session_ended_is_offered_back(
     editor = staff_site.url(f"/app/change-requests/{cr}/edit?open=manual-clearance:en")
     sign_in(page, staff_site.base_url, "adam")
     page.goto(editor)
+    page.get_by_role("tab", name="Raw file").click()
     markdown = page.locator("#markdown")
     markdown.fill(markdown.input_value().replace("**25 cm**", "**35 cm**"))
     with demo_database.session(write=True) as session:

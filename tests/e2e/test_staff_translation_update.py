@@ -65,7 +65,7 @@ def test_one_click_on_an_outdated_clause_opens_the_editor_beside_the_source(
     expect(beside).to_contain_text("Bu bəndin ingiliscə mətni")
     assert "Təmizləmə dərinliyi" in page.locator("#markdown").input_value()
     if viewport["width"] > 1000:
-        text_box, source_box = page.locator("#markdown").bounding_box(), beside.bounding_box()
+        text_box, source_box = page.locator("#edit-pane").bounding_box(), beside.bounding_box()
         assert text_box and source_box and source_box["x"] >= text_box["x"] + text_box["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     # "Line N" beside the source clause selects the translated clause's heading.

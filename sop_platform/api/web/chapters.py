@@ -22,12 +22,14 @@ from sop_platform.reading.chapter_comparison import chapter_compare
 from sop_platform.render.diff_html import ops_html
 from sop_platform.render.site_text import catalogue
 from sop_platform.staff.chapter_overview import ChapterOverview, chapter_overview
+from sop_platform.staff.start_editing import with_edit_buttons
 from sop_platform.staff.text_html import UpdateButton
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 
 RevisionNumber = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 UPDATE_FORM = "update-translation"
+EDIT_FORM = "edit-chapter"
 
 
 @router.get("/app/documents/{doc}/chapters/{ch}")
@@ -76,6 +78,8 @@ def _chapter_page(
 ) -> HTMLResponse:
     """The chapter page, with its periodic review (and the form to sign it, when offered)."""
     periodic = review_status(session, overview.document, overview.chapter)
+    may_edit = overview.document.kind == "sop" and role_of(user).includes(Role.AUTHOR)
+    words = catalogue(interface_language(request))
     return staff_page(
         request,
         session,
@@ -86,6 +90,11 @@ def _chapter_page(
         view=overview,
         periodic=periodic,
         may_review=periodic is not None and review_offered(periodic, user),
+        # "Edit" on the chapter and under each clause heading: the editor opens at once.
+        may_edit=may_edit,
+        body_html=with_edit_buttons(overview.body_html, EDIT_FORM, words["edit_clause"])
+        if may_edit
+        else "",
     )
 
 
