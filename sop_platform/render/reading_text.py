@@ -4,7 +4,7 @@ the review diff compares.
 Markup a reader never sees is left out (`##`, the `{#anchor ...}` of a heading, `**`, `*`,
 `_` around words, backticks, the `[`/`](target)` of a link, the pipes and rule of a table,
 the `---` lines of the front matter, a backslash that escapes); a bullet becomes "• ", a
-table's column break " │ ". Every character kept is the source's own character, so each
+table's column break "│". Every character kept is the source's own character, so each
 carries its offset in the source text (`offsets[i]`; -1 for what was added, the bullets and
 column breaks): a passage selected in the projection is a passage of the source, which a
 comment quotes exactly.
@@ -64,7 +64,7 @@ def _line(line: str, start: int, *, heading_attributes: bool) -> tuple[str, list
         for position, index in enumerate(pipes):
             hidden[index] = True
             if 0 < position < len(pipes) - 1:
-                added[index] = " │ "
+                added[index] = "│"
     for link in _LINK.finditer(line):
         hide(link.start(1), link.end(1))
         hide(link.start(3), link.end(3))
