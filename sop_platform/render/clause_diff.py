@@ -227,18 +227,31 @@ def _views(
     return "".join(old_side), "".join(new_side), "".join(inline), ops
 
 
-def _projection(text: str, section: Section | None, attributes: bool) -> Projection:
+def _heading_end(text: str, section: Section) -> int:
+    """Where a clause's text begins after its heading line (the row's head says it)."""
+    if section.clause is None:
+        return section.start
+    end = text.find("\n", section.start, section.end)
+    return section.end if end == -1 else end + 1
+
+
+def _projection(
+    text: str, section: Section | None, attributes: bool, heading: bool = True
+) -> Projection:
+    """The section as read; without its heading line unless `heading` (it changed)."""
     if section is None:
         return Projection("", ())
     shown = projected(
         text,
-        section.start,
+        section.start if heading else _heading_end(text, section),
         section.end,
         front_matter=section.key == FRONT_MATTER,
         heading_attributes=attributes,
     )
-    kept = len(shown.text.rstrip())  # the blank lines between clauses are the rows' gaps
-    return Projection(shown.text[:kept], shown.offsets[:kept])
+    # The blank lines around a clause's text are the gaps between rows.
+    begin = len(shown.text) - len(shown.text.lstrip("\n"))
+    kept = len(shown.text.rstrip())
+    return Projection(shown.text[begin:kept], shown.offsets[begin:kept])
 
 
 def clause_rows(
@@ -258,8 +271,15 @@ def clause_rows(
         attributes = bool(
             old_clause and new_clause and old_clause.attributes != new_clause.attributes
         )
-        old_view = _projection(old, before, attributes)
-        new_view = _projection(new, after, attributes)
+        # The heading line is shown in the text only when it changed (title or mapping).
+        heading = (
+            before is None
+            or after is None
+            or old[before.start : _heading_end(old, before)].strip()
+            != new[after.start : _heading_end(new, after)].strip()
+        )
+        old_view = _projection(old, before, attributes, heading)
+        new_view = _projection(new, after, attributes, heading)
         same = (
             before is not None
             and after is not None
