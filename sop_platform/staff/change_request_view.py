@@ -1,6 +1,7 @@
 """What the change request page shows of its texts: per chapter, the clause rows of its
 diff against the base (`render/clause_diff.py`) with each comment thread at its passage,
-and, for a reviewer who reviewed an earlier iteration, the changes since then."""
+and, for a reviewer who reviewed an earlier iteration, the changes since then; and the
+passage a comment quotes, from where it was selected on the page."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from sop_platform.review.comments import Thread
 from sop_platform.review.proposal_store import ProposedTexts
 
 OPEN_STATUSES = ("exact", "moved")
+CONTEXT = 32  # characters of prefix and suffix kept with a quote, as the anchoring searches
+MAX_QUOTE = 5000  # as the comment form takes a typed quote
 
 
 @dataclass(frozen=True)
@@ -142,3 +145,20 @@ def since_review(
             )
         )
     return SinceReview(then, chapters)
+
+
+def passage_at(
+    proposed: ProposedTexts, slug: str, language: str, start: int, end: int
+) -> tuple[str, str, str] | None:
+    """The passage [start, end) of a proposed text with its context, as a comment quotes
+    it; None when the offsets do not fit the text."""
+    for proposal in proposed.at():
+        if (proposal.chapter_slug, proposal.language) == (slug, language):
+            text = proposed.text(proposal)
+            if 0 <= start < end <= len(text) and end - start <= MAX_QUOTE:
+                return (
+                    text[start:end],
+                    text[max(0, start - CONTEXT) : start],
+                    text[end : end + CONTEXT],
+                )
+    return None

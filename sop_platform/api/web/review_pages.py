@@ -35,7 +35,7 @@ from sop_platform.review.permissions import Step, permissions_in, require
 from sop_platform.review.proposal_store import ProposedTexts
 from sop_platform.review.reviews import review
 from sop_platform.review.workflow import State
-from sop_platform.staff.change_request_view import chapter_changes, since_review
+from sop_platform.staff.change_request_view import chapter_changes, passage_at, since_review
 from sop_platform.staff.feedback import feedback_rows
 from sop_platform.staff.next_edition import next_edition
 from sop_platform.staff.refusals import said_refusal
@@ -47,7 +47,6 @@ Version = Annotated[str, Form(max_length=200)]
 # The explicit "yes" of a form whose act cannot be undone: the page's dialog (or, without
 # JS, its confirmation box) sends it.
 Confirmation = Annotated[str, Form(max_length=8)]
-CONTEXT = 32  # characters of prefix and suffix kept with a quote, as the anchoring searches
 
 
 def confirmed(
@@ -61,23 +60,6 @@ def confirmed(
             f"{step.value.replace('_', ' ')} needs an explicit confirmation: tick the box, "
             "then send"
         )
-
-
-def passage_at(
-    proposed: ProposedTexts, slug: str, language: str, start: int, end: int
-) -> tuple[str, str, str] | None:
-    """The passage [start, end) of a proposed text with its context, as a comment quotes
-    it; None when the offsets do not fit the text."""
-    for proposal in proposed.at():
-        if (proposal.chapter_slug, proposal.language) == (slug, language):
-            text = proposed.text(proposal)
-            if 0 <= start < end <= len(text):
-                return (
-                    text[start:end],
-                    text[max(0, start - CONTEXT) : start],
-                    text[end : end + CONTEXT],
-                )
-    return None
 
 
 def _cr_page(
