@@ -92,7 +92,6 @@ def test_merge_needs_its_confirmation_then_leads_to_the_next_edition(
 def test_nothing_is_offered_for_issue_while_nothing_changed(sign_in: SignIn) -> None:
     page = sign_in("elvin").get("/app/documents/anama-sop/editions").text
     assert 'id="issue-form"' not in page and 'id="nothing-to-issue"' in page
-    assert 'id="release-gates"' not in page
 
 
 def test_the_editions_page_offers_today_as_the_effective_date(

@@ -112,11 +112,7 @@ def _editions_page(
         today=today,
         in_effect=edition_in_effect(session, document),
         preview=amendments_of(session, pending),
-        blockers=(
-            blocker_rows(session, document, pending_blockers(session, document), language)
-            if upcoming.changed
-            else []
-        ),
+        blockers=blocker_rows(session, document, pending_blockers(session, document), language),
         nothing_changed=not upcoming.changed,
         last_edition=upcoming.last,
         places=Places(session, document),
