@@ -47,6 +47,7 @@ from sop_platform.core.content_export import export_content
 from sop_platform.core.content_loader import LoadReport, chapter_files_count, load_content
 from sop_platform.core.controlled_copies import copy_register, register_copy
 from sop_platform.core.database import Database
+from sop_platform.core.document_policy import change_policy
 from sop_platform.core.errors import DomainError, InvalidInput, NotFound, TooLarge
 from sop_platform.core.feedback import suggest
 from sop_platform.core.integrity import OnProgress, check_url
@@ -695,18 +696,29 @@ def policy_set(
             show_default=False,
         ),
     ] = None,
+    merge_needs_resolved_threads: Annotated[
+        bool | None,
+        typer.Option(
+            "--merge-needs-resolved-threads/--no-merge-needs-resolved-threads",
+            help="Whether a change request merges only once every comment thread is resolved.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Set a document's policy: how many distinct approvers its change requests need, how
-    often its chapters are reviewed, and how its readers confirm an edition."""
+    often its chapters are reviewed, how its readers confirm an edition, and whether
+    merging waits for every comment thread to be resolved."""
     if (
         approvals is None
         and review_interval_months is None
         and acknowledge_within_days is None
         and acknowledgement_password is None
+        and merge_needs_resolved_threads is None
     ):
         raise _fail(
             "give at least one of --approvals, --review-interval-months, "
-            "--acknowledge-within-days, --[no-]acknowledgement-password",
+            "--acknowledge-within-days, --[no-]acknowledgement-password, "
+            "--[no-]merge-needs-resolved-threads",
             2,
         )
     with _database() as database, _domain_errors(), database.session(write=True) as session:
@@ -723,6 +735,14 @@ def policy_set(
                 password=acknowledgement_password,
                 actor=CLI_ACTOR,
             )
+        if merge_needs_resolved_threads is not None:
+            change_policy(
+                session,
+                found,
+                "merge_needs_resolved_threads",
+                merge_needs_resolved_threads,
+                actor=CLI_ACTOR,
+            )
         found = document_by_slug(session, document)
     out.print(_policy_line(found), highlight=False)
 
@@ -732,7 +752,12 @@ def _policy_line(document: Document) -> str:
     return (
         f"{document.slug}: {document.approvals_required} approvals required, "
         f"periodic review every {document.review_interval_months} months, "
-        f"acknowledge within {document.acknowledge_within_days} days ({signed})"
+        f"acknowledge within {document.acknowledge_within_days} days ({signed}), "
+        + (
+            "merged once every comment thread is resolved"
+            if document.merge_needs_resolved_threads
+            else "merged with comment threads open (the merge form lists them)"
+        )
     )
 
 

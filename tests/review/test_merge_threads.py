@@ -4,7 +4,9 @@ thread of the change request is resolved; without it, open threads do not stop a
 from __future__ import annotations
 
 from sqlmodel import select
+from typer.testing import CliRunner
 
+from sop_platform.cli import app
 from sop_platform.core.database import Database
 from sop_platform.core.models import Document
 from tests.support import DOCUMENT, Api, edited
@@ -54,3 +56,16 @@ def test_without_the_policy_an_open_thread_does_not_stop_the_merge(
 ) -> None:
     cr_id, _thread = _approved_with_a_thread(staff)
     assert staff["elvin"].act(cr_id, "merge")["state"] == "merged"
+
+
+def test_the_policy_is_set_and_shown_by_the_command_line(loaded: Database) -> None:
+    runner = CliRunner()
+    env = {"SOP_DATABASE_URL": loaded.url}
+    answer = runner.invoke(
+        app, ["policy", "set", DOCUMENT, "--merge-needs-resolved-threads"], env=env
+    )
+    assert answer.exit_code == 0, answer.output
+    assert "merged once every comment thread is resolved" in answer.output
+    with loaded.session(write=False) as session:
+        document = session.exec(select(Document).where(Document.slug == DOCUMENT)).one()
+        assert document.merge_needs_resolved_threads
