@@ -105,3 +105,54 @@ def test_the_editions_page_offers_today_as_the_effective_date(
     today = utc_today().isoformat()
     assert f'name="effective_date" type="date" required value="{today}"' in page
     assert 'id="issue-confirm"' in page and "data-confirm=" in page
+
+
+def test_withdraw_and_reject_need_their_confirmation(
+    staff: dict[str, Api], sign_in: SignIn
+) -> None:
+    first, second = _submitted(staff), _submitted(staff)
+    sarah = sign_in("sarah")  # one browser: each sign-in replaces the one before
+    page = sarah.get(f"/app/change-requests/{first}")
+    version = hidden(page, "version", form="withdraw-form")
+    assert 'id="withdraw-confirm"' in page.text and "Withdraw CR-" in page.text
+
+    refused = sarah.post(f"/app/change-requests/{first}/withdraw", page, version=version)
+    assert refused.status_code == 422 and "Confirm first" in refused.text
+    done = sarah.post(
+        f"/app/change-requests/{first}/withdraw", page, version=version, confirm="yes"
+    )
+    assert done.status_code == 303 and staff["sarah"].get(first)["state"] == "withdrawn"
+
+    elvin = sign_in("elvin")
+    page = elvin.get(f"/app/change-requests/{second}")
+    version = hidden(page, "version", form="reject-form")
+    refused = elvin.post(
+        f"/app/change-requests/{second}/reject", page, version=version, reason="Out of scope."
+    )
+    assert refused.status_code == 422 and ">Out of scope.</textarea>" in refused.text
+    done = elvin.post(
+        f"/app/change-requests/{second}/reject",
+        page,
+        version=version,
+        reason="Out of scope.",
+        confirm="yes",
+    )
+    assert done.status_code == 303 and staff["sarah"].get(second)["state"] == "rejected"
+
+
+def test_the_merge_form_lists_the_open_threads(staff: dict[str, Api], sign_in: SignIn) -> None:
+    cr = _submitted(staff)
+    staff["aynur"]._call(
+        "POST",
+        f"/api/v1/change-requests/{cr}/comments",
+        201,
+        json={"chapter": "manual-clearance", "quote": "25 minutes", "body": "Why 25?"},
+    )
+    staff["elvin"].approve(cr)
+    staff["leyla"].approve(cr)
+
+    page = sign_in("elvin").get(f"/app/change-requests/{cr}").text
+
+    warning = page.split('id="open-threads"', 1)[1].split("</div>", 1)[0]
+    assert "1 comment thread(s) are not resolved" in warning and "Why 25?" in warning
+    assert 'class="passage"' in page  # the passage is marked where it stands
