@@ -732,11 +732,21 @@ def policy_set(
             show_default=False,
         ),
     ] = None,
+    merge_needs_resolved_threads: Annotated[
+        bool | None,
+        typer.Option(
+            "--merge-needs-resolved-threads/--no-merge-needs-resolved-threads",
+            help="Whether a change request merges only once every comment thread is resolved.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Set a document's policy: how many distinct approvers its change requests need, how
-    often its chapters are reviewed, and how its readers confirm an edition."""
+    often its chapters are reviewed, how its readers confirm an edition, and whether
+    merging waits for every comment thread to be resolved."""
     from sop_platform.core.audience import MAX_WITHIN_DAYS, set_acknowledgement_policy
     from sop_platform.core.chapters import document_by_slug
+    from sop_platform.core.document_policy import change_policy
     from sop_platform.core.periodic_review import set_review_interval
     from sop_platform.review.approval_policy import MAX_APPROVALS, set_required_approvals
 
@@ -752,10 +762,12 @@ def policy_set(
         and review_interval_months is None
         and acknowledge_within_days is None
         and acknowledgement_password is None
+        and merge_needs_resolved_threads is None
     ):
         raise _fail(
             "give at least one of --approvals, --review-interval-months, "
-            "--acknowledge-within-days, --[no-]acknowledgement-password",
+            "--acknowledge-within-days, --[no-]acknowledgement-password, "
+            "--[no-]merge-needs-resolved-threads",
             2,
         )
     with _database() as database, _domain_errors(), database.session(write=True) as session:
@@ -772,6 +784,14 @@ def policy_set(
                 password=acknowledgement_password,
                 actor=CLI_ACTOR,
             )
+        if merge_needs_resolved_threads is not None:
+            change_policy(
+                session,
+                found,
+                "merge_needs_resolved_threads",
+                merge_needs_resolved_threads,
+                actor=CLI_ACTOR,
+            )
         found = document_by_slug(session, document)
     out.print(_policy_line(found), highlight=False)
 
@@ -781,7 +801,12 @@ def _policy_line(document: Document) -> str:
     return (
         f"{document.slug}: {document.approvals_required} approvals required, "
         f"periodic review every {document.review_interval_months} months, "
-        f"acknowledge within {document.acknowledge_within_days} days ({signed})"
+        f"acknowledge within {document.acknowledge_within_days} days ({signed}), "
+        + (
+            "merged once every comment thread is resolved"
+            if document.merge_needs_resolved_threads
+            else "merged with comment threads open (the merge form lists them)"
+        )
     )
 
 

@@ -43,6 +43,8 @@ def _settings_file(document: Document) -> bytes:
             settings["audience"] = json.loads(document.audience)
         settings["acknowledge_within_days"] = document.acknowledge_within_days
         settings["acknowledgement_password"] = document.acknowledgement_password
+        if document.merge_needs_resolved_threads:  # said only when on: older exports stay
+            settings["merge_needs_resolved_threads"] = True
     return yaml.safe_dump(settings, allow_unicode=True, sort_keys=False).encode("utf-8")
 
 

@@ -47,6 +47,7 @@ DOCUMENT_SETTINGS = {
     "audience",
     "acknowledge_within_days",
     "acknowledgement_password",
+    "merge_needs_resolved_threads",
 }
 DEFAULT_REVIEW_MONTHS = 36
 MAX_REVIEW_MONTHS = 120
@@ -74,6 +75,7 @@ class DocumentPlan:
     audience: Audience | None = None
     acknowledge_within_days: int | None = None
     acknowledgement_password: bool | None = None
+    merge_needs_resolved_threads: bool | None = None
     settings_file: str = ""
 
     def prevailing(self) -> str:
@@ -296,6 +298,13 @@ def _apply_reading_settings(data: dict[str, Any], shown: str, plan: DocumentPlan
         if not isinstance(password, bool):
             raise InvalidInput(f"{shown}: field 'acknowledgement_password' must be true or false")
         plan.acknowledgement_password = password
+    if "merge_needs_resolved_threads" in data:
+        resolved = data["merge_needs_resolved_threads"]
+        if not isinstance(resolved, bool):
+            raise InvalidInput(
+                f"{shown}: field 'merge_needs_resolved_threads' must be true or false"
+            )
+        plan.merge_needs_resolved_threads = resolved
 
 
 def _checked_audiences(session: Session, plans: list[DocumentPlan]) -> None:
@@ -384,6 +393,14 @@ def _reading_settings_of_existing(
             f"{'true' if password else 'false'} but '{plan.slug}' has {shown} in the "
             "database; not changed"
         )
+    resolved = plan.merge_needs_resolved_threads
+    if resolved is not None and resolved != document.merge_needs_resolved_threads:
+        report.notices.append(
+            f"{plan.settings_file}: field 'merge_needs_resolved_threads' is "
+            f"{'true' if resolved else 'false'} but '{plan.slug}' has "
+            f"{'true' if document.merge_needs_resolved_threads else 'false'} in the "
+            "database; not changed"
+        )
 
 
 def load_content(
@@ -411,6 +428,7 @@ def load_content(
                 audience=stored_audience(plan.audience) if plan.audience else "",
                 acknowledge_within_days=plan.acknowledge_within_days or DEFAULT_WITHIN_DAYS,
                 acknowledgement_password=bool(plan.acknowledgement_password),
+                merge_needs_resolved_threads=bool(plan.merge_needs_resolved_threads),
             )
             session.add(document)
             session.flush()
@@ -429,6 +447,7 @@ def load_content(
                     "audience": document.audience,
                     "acknowledge_within_days": document.acknowledge_within_days,
                     "acknowledgement_password": document.acknowledgement_password,
+                    "merge_needs_resolved_threads": document.merge_needs_resolved_threads,
                 },
             )
         elif document.kind != plan.kind:

@@ -43,6 +43,9 @@ class Document(SQLModel, table=True):
     audience: str = Field(default="", max_length=20000)
     acknowledge_within_days: int = Field(default=14)
     acknowledgement_password: bool = Field(default=False)
+    # Whether merging waits until every comment thread of the change request is resolved
+    # (otherwise the merge form only warns of the open ones).
+    merge_needs_resolved_threads: bool = Field(default=False)
 
     def language_list(self) -> list[str]:
         return [code for code in self.languages.split(",") if code]

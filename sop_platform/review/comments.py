@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from sop_platform.core.clock import utc_now
 from sop_platform.core.errors import InvalidInput, NotFound
@@ -235,3 +235,16 @@ def _all_replies(root_id: int, replies: dict[int, list[Comment]]) -> list[Commen
         found.append(reply)
         queue.extend(replies.get(reply.id or 0, []))
     return sorted(found, key=lambda c: c.id or 0)
+
+
+def open_threads(session: Session, change_request: ChangeRequest) -> int:
+    """How many threads of the CR are not resolved (replies are not threads)."""
+    return session.exec(
+        select(func.count())
+        .select_from(Comment)
+        .where(
+            Comment.change_request_id == change_request.id,
+            col(Comment.parent_id).is_(None),
+            col(Comment.resolved).is_(False),
+        )
+    ).one()

@@ -35,6 +35,7 @@ from sop_platform.core.signatures import (
 from sop_platform.core.version_store import locked_chapter
 from sop_platform.review import notification_events
 from sop_platform.review.change_requests import cr_state, document_of, record_change
+from sop_platform.review.comments import open_threads
 from sop_platform.review.permissions import Step, require
 from sop_platform.review.proposal_store import (
     base_text,
@@ -140,6 +141,13 @@ def merge_change_request(
             f"'{document.slug}' needs {document.approvals_required} approvals; this change "
             f"request has {len(approvals)} on its current iteration"
         )
+    if document.merge_needs_resolved_threads:
+        unresolved = open_threads(session, change_request)
+        if unresolved:
+            raise Conflict(
+                f"{unresolved} comment {'thread is' if unresolved == 1 else 'threads are'} "
+                f"unresolved, and '{document.slug}' merges only when every thread is resolved"
+            )
     manifest = signed_manifest(proposals)
     for approval in approvals:
         if signed_texts(approval) != manifest:

@@ -343,7 +343,7 @@ def test_the_editions_page_shows_the_blockers_before_anyone_tries_and_issues_ove
     assert f'name="override" value="{key}"' in page.text
 
     blocked = elvin.post(
-        path, page, title="Edition 2", effective_date=str(TODAY), password=PASSWORD
+        path, page, title="Edition 2", effective_date=str(TODAY), password=PASSWORD, confirm="yes"
     )
     assert blocked.status_code == 409 and 'role="alert"' in blocked.text
     answer = elvin.post(
@@ -354,6 +354,7 @@ def test_the_editions_page_shows_the_blockers_before_anyone_tries_and_issues_ove
         password=PASSWORD,
         override=key,
         reason=REASON,
+        confirm="yes",
     )
 
     assert answer.status_code == 303

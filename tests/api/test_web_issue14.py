@@ -117,6 +117,7 @@ def test_a_refused_issue_is_said_in_azerbaijani_and_the_api_keeps_its_answer(
         title="3-cü nəşr",
         effective_date=_effective_date(page),
         password=PASSWORD,
+        confirm="yes",
     )
     api = staff["elvin"].issue(expect=409)
 

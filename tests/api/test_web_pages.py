@@ -181,7 +181,9 @@ def test_a_reader_gets_403_on_the_editor_the_new_cr_form_and_every_action(
             f"/app/change-requests/{draft}/submit", home, version=version, rationale="Why."
         ),
         "withdraw": browser.post(f"/app/change-requests/{draft}/withdraw", home, version=version),
-        "merge": browser.post(f"/app/change-requests/{draft}/merge", home, version=version),
+        "merge": browser.post(
+            f"/app/change-requests/{draft}/merge", home, version=version, confirm="yes"
+        ),
         "review": browser.post(
             f"/app/change-requests/{draft}/reviews",
             home,
@@ -416,7 +418,7 @@ def test_submitting_with_a_mapping_error_shows_it_and_the_cr_stays_a_draft(
 
     _is_page(answer, 422)
     alert = re.search(r'<p class="error" role="alert" id="refusal">(.*?)</p>', answer.text)
-    assert alert and "fix these before submitting" in alert.group(1)
+    assert alert and "Fix these before submitting" in alert.group(1)
     assert "99.99" in alert.group(1)
     assert 'data-state="draft"' in answer.text
     cr = staff["sarah"].get(draft)
@@ -523,6 +525,7 @@ def test_a_merge_over_an_overlapping_edit_answers_409_with_the_conflict_and_chan
         f"/app/change-requests/{ours}/merge",
         page,
         version=hidden(page, "version", form="merge-form"),
+        confirm="yes",
     )
 
     _is_page(answer, 409)
@@ -543,7 +546,10 @@ def test_a_merge_from_the_cr_page_writes_the_revision(
     page = browser.get(f"/app/change-requests/{cr}")
 
     answer = browser.post(
-        f"/app/change-requests/{cr}/merge", page, version=hidden(page, "version", form="merge-form")
+        f"/app/change-requests/{cr}/merge",
+        page,
+        version=hidden(page, "version", form="merge-form"),
+        confirm="yes",
     )
 
     assert answer.status_code == 303
@@ -563,13 +569,19 @@ def test_a_merge_onto_a_moved_head_asks_for_the_password_and_is_signed(
     assert 'id="merge-password"' in page.text
     version = hidden(page, "version", form="merge-form")
 
-    refused = browser.post(f"/app/change-requests/{ours}/merge", page, version=version)
+    refused = browser.post(
+        f"/app/change-requests/{ours}/merge", page, version=version, confirm="yes"
+    )
     _is_page(refused, 422)
     assert f"onto revision {moved['revision']}" in refused.text
     assert staff["sarah"].head_of()["sha256"] == moved["sha256"]
 
     answer = browser.post(
-        f"/app/change-requests/{ours}/merge", page, version=version, password=PASSWORD
+        f"/app/change-requests/{ours}/merge",
+        page,
+        version=version,
+        password=PASSWORD,
+        confirm="yes",
     )
 
     assert answer.status_code == 303
@@ -604,6 +616,7 @@ def test_an_edition_that_cannot_be_issued_shows_the_form_again(
         title="Edition 2: clearance",
         effective_date=str(effective),
         password=PASSWORD,
+        confirm="yes",
     )
 
     _is_page(answer, 422)
@@ -628,6 +641,7 @@ def test_an_edition_is_issued_with_the_merged_crs(
         title="Edition 2",
         effective_date=today,
         password=PASSWORD,
+        confirm="yes",
     )
 
     assert answer.status_code == 303

@@ -111,7 +111,7 @@ def test_the_file_is_a_header_a_manifest_the_payload_and_a_checksum(seed_backup:
     assert magic == b"SOP-PLATFORM-BACKUP 1"
     assert manifest["format_version"] == 1
     assert manifest["database"] == "sqlite"
-    assert manifest["alembic_revision"] == "0011"
+    assert manifest["alembic_revision"] == "0012"
     assert manifest["tables"]["revision"] == 24
     assert len(payload) == manifest["payload_bytes"]
     assert sha256_hex(payload) == manifest["payload_sha256"]

@@ -54,6 +54,14 @@ def approve(page: Page, password: str) -> None:
     page.wait_for_load_state()
 
 
+def confirm_in_dialog(page: Page) -> None:
+    """The act asks first, in a dialog saying what will happen: confirm it."""
+    dialog = page.locator("dialog#confirm-dialog")
+    expect(dialog).to_be_visible()
+    dialog.locator("#confirm-ok").click()
+    page.wait_for_load_state()
+
+
 def signed_at(signature_time: str) -> datetime:
     moment = datetime.fromisoformat(signature_time)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -134,6 +142,7 @@ def test_two_approvers_sign_the_author_revises_and_the_merged_text_is_issued(
     # Bahram merges; the editions page previews the CR, finds no release gate closed, and
     # issues edition 2 today, signed with his password.
     bahram.locator("button#merge").click()
+    confirm_in_dialog(bahram)
     expect(bahram.locator("#state")).to_have_attribute("data-state", "merged")
     bahram.goto(staff_site.url(f"/app/documents/{DOCUMENT}/editions"))
     expect(bahram.locator("#amendment-preview")).to_contain_text(f"CR-{cr_id}")
@@ -142,6 +151,7 @@ def test_two_approvers_sign_the_author_revises_and_the_merged_text_is_issued(
     bahram.locator("#edition-date").fill(utc_today().isoformat())
     bahram.locator("#issue-password").fill(PASSWORD)
     bahram.locator("button#issue").click()
+    confirm_in_dialog(bahram)
     expect(bahram.locator(".notice")).to_be_visible()
     expect(bahram.locator("#edition-2")).to_contain_text("Bahram Babayev")
     expect(bahram.locator("#edition-2")).to_contain_text("issued")

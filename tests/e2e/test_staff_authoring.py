@@ -10,8 +10,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.site_server import PageEvents
-from tests.e2e.staff import StaffSite, sign_in, story_screenshot
+from tests.e2e.site_server import VIEWPORT, PageEvents
+from tests.e2e.staff import DESK, StaffSite, sign_in, story_screenshot
 from tests.support import CHAPTER, DOCUMENT, edited
 
 CHAPTER_PAGE = f"/app/documents/{DOCUMENT}/chapters/{CHAPTER}?lang=en"
@@ -93,19 +93,26 @@ def test_an_author_writes_a_new_clause_and_submits_it(
     page.locator(f'#editor-form a[href="{cr_path}"]').click()
     expect(page).to_have_url(staff_site.url(cr_path))
     assert beforeunload_dialogs(page_events) == []
-    change = page.locator(f'.chapter-change[data-chapter="{CHAPTER}:en"]')
-    side = change.locator(".side-view")
-    inline = change.locator(".inline-view")
-    expect(side).to_be_visible()
-    expect(inline).to_be_hidden()
-    expect(side.locator(".proposed ins").filter(has_text=NEW_WORDS)).to_have_count(1)
-    expect(side.locator(".proposed ins").filter(has_text="30")).to_have_count(1)
-    expect(side.locator("del").filter(has_text="20")).to_have_count(1)
+    # Side by side at a desk (a phone shows the inline view only).
+    page.set_viewport_size(DESK)
+    change = page.locator(f'#comments .chapter-change[data-chapter="{CHAPTER}:en"]')
+    changed = change.locator(".clause-row:not(.row-unchanged)")
+    new_side, old_side, inline = (
+        changed.locator(".row-new"),
+        changed.locator(".row-old"),
+        changed.locator(".row-inline"),
+    )
+    expect(new_side.first).to_be_visible()
+    expect(inline.first).to_be_hidden()
+    expect(new_side.locator("ins").filter(has_text=NEW_WORDS)).to_have_count(1)
+    expect(new_side.locator("ins").filter(has_text="30")).to_have_count(1)
+    expect(old_side.locator("del").filter(has_text="20")).to_have_count(1)
     change.get_by_text("Inline", exact=True).click()
-    expect(inline).to_be_visible()
-    expect(side).to_be_hidden()
-    expect(inline.locator(".proposed ins").filter(has_text=NEW_WORDS)).to_have_count(1)
-    expect(inline.locator(".proposed del").filter(has_text="20")).to_have_count(1)
+    expect(inline.first).to_be_visible()
+    expect(new_side.first).to_be_hidden()
+    expect(inline.locator("ins").filter(has_text=NEW_WORDS)).to_have_count(1)
+    expect(inline.locator("del").filter(has_text="20")).to_have_count(1)
+    page.set_viewport_size(VIEWPORT)
 
     # Submitted with the rationale and IMAS references as now written.
     state = page.locator("#state")

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlmodel import select
 
 from sop_platform.core.accounts import user_by_name
 from sop_platform.core.chapters import find_chapter, revision_text
 from sop_platform.core.database import Database
+from sop_platform.core.models import Comment
 from sop_platform.review import change_requests as crs
 from tests.e2e.site_server import VIEWPORT, PageEvents, watch
 from tests.e2e.staff import StaffSite, sign_in, story_screenshot
@@ -91,7 +93,7 @@ def author_page(browser: Browser, author_events: PageEvents) -> Iterator[Page]:
 
 SELECT_IN = """(view, passage) => {
   const piece = Array.from(view.querySelectorAll("[data-at]"))
-    .find((element) => element.textContent.includes(passage));
+    .find((element) => element.textContent.includes(passage) && element.offsetParent !== null);
   const text = piece.firstChild;
   const start = text.data.indexOf(passage);
   const range = document.createRange();
@@ -100,7 +102,7 @@ SELECT_IN = """(view, passage) => {
   const selection = window.getSelection();
   selection.removeAllRanges();
   selection.addRange(range);
-  view.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
+  piece.closest(".proposed").dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
 }"""
 
 
@@ -125,6 +127,7 @@ def test_a_comment_on_a_passage_follows_it_until_it_is_deleted(
     staff_site: StaffSite,
     submitted_cr: str,
     proposed_text: str,
+    demo_database: Database,
     tmp_path: Path,
 ) -> None:
     reviewer, author = page, author_page
@@ -134,16 +137,17 @@ def test_a_comment_on_a_passage_follows_it_until_it_is_deleted(
     # The reviewer selects the passage in the proposed text: the comment form takes it.
     reviewer.goto(staff_site.url(submitted_cr))
     expect(reviewer.locator("#state")).to_have_attribute("data-state", "submitted")
-    proposed = reviewer.locator(
-        f'.chapter-change[data-chapter="{CHAPTER}:en"] .side-view .proposed'
-    )
-    proposed.evaluate(SELECT_IN, PASSAGE)
+    # The passage's clause is unchanged, so folded away: the reviewer opens it first.
+    rows = reviewer.locator(f'#comments .chapter-change[data-chapter="{CHAPTER}:en"] .clause-rows')
+    rows.locator("details.fold", has_text=PASSAGE).locator("summary").click()
+    rows.evaluate(SELECT_IN, PASSAGE)
     form = reviewer.locator("#comment-form")
     at = proposed_text.index(PASSAGE)
-    expect(form.locator("#comment-quote")).to_have_value(PASSAGE)
-    expect(form.locator("#comment-prefix")).to_have_value(proposed_text[at - CONTEXT : at])
     end = at + len(PASSAGE)
-    expect(form.locator("#comment-suffix")).to_have_value(proposed_text[end : end + CONTEXT])
+    expect(form.locator("#comment-quote")).to_have_value(PASSAGE)
+    # The page sends where the passage is in the proposed text; the server quotes it.
+    expect(form.locator("#comment-start")).to_have_value(str(at))
+    expect(form.locator("#comment-end")).to_have_value(str(end))
     expect(form.locator("#comment-chapter")).to_have_value(f"{CHAPTER}:en")
     expect(form.locator("#comment-body")).to_be_focused()
     form.locator("#comment-body").fill("Who repairs it, and who tests it again?")
@@ -154,6 +158,18 @@ def test_a_comment_on_a_passage_follows_it_until_it_is_deleted(
     expect(thread).to_have_attribute("data-anchor", "exact")
     expect(thread.locator(".quote")).to_have_text(PASSAGE)
     expect(thread).to_contain_text("Who repairs it, and who tests it again?")
+    with demo_database.session(write=False) as session:
+        [stored] = session.exec(select(Comment)).all()
+    assert (stored.quote, stored.prefix, stored.suffix) == (
+        PASSAGE,
+        proposed_text[at - CONTEXT : at],
+        proposed_text[end : end + CONTEXT],
+    )
+    # The passage is highlighted where it stands, with its thread beside it.
+    expect(
+        reviewer.locator(f'.clause-row .row-inline mark.passage[data-threads="{stored.id}"]').first
+    ).to_be_visible()
+    expect(reviewer.locator(".clause-row article.thread")).to_have_count(1)
 
     # ... and asks for changes, which hands the texts back to the author.
     review = reviewer.locator("#review-form")
@@ -181,7 +197,7 @@ def test_a_comment_on_a_passage_follows_it_until_it_is_deleted(
     expect(thread.locator(".reply")).to_contain_text("Adam Advisor")
     expect(thread.locator(".reply .person")).to_have_attribute("title", "adam")
     expect(thread.locator(".reply")).to_contain_text("The team leader; I added the test record.")
-    moved_by = reviewer.locator(".side-view .proposed ins").filter(has_text=ADDED_BEFORE)
+    moved_by = reviewer.locator("#comments .row-new ins").filter(has_text=ADDED_BEFORE)
     expect(moved_by).to_have_count(1)
     story_screenshot(reviewer, tmp_path, "thread-follows-the-moved-passage")
 
@@ -192,7 +208,7 @@ def test_a_comment_on_a_passage_follows_it_until_it_is_deleted(
     expect(thread.locator(".outdated")).to_have_text("outdated")
     expect(thread).to_contain_text(PASSAGE)
     expect(thread.locator(".reply")).to_contain_text("The team leader; I added the test record.")
-    expect(reviewer.locator(".side-view .proposed")).not_to_contain_text(PASSAGE)
+    expect(reviewer.locator("#comments .row-new", has_text=PASSAGE)).to_have_count(0)
 
     assert page_events.page_errors == []
     assert author_events.page_errors == []

@@ -29,10 +29,11 @@ BASE_SENTENCE = "The clearance depth shall be **20 cm** below the original groun
 A_SENTENCE = "The clearance depth shall be **25 cm** below the original ground surface"
 B_SENTENCE = "The clearance depth shall be **30 cm** below the original ground surface"
 
-# The proposed text as the CR page holds it: its pieces, each marked with its offset
-# (`data-at`), without the hidden "inserted" labels.
+# The proposed text as the CR page shows it on its new side: its pieces, each marked with
+# its offset (`data-at`), without the hidden "inserted" labels.
 PROPOSED_TEXT = (
-    "view => Array.from(view.querySelectorAll('[data-at]'), piece => piece.textContent).join('')"
+    "view => Array.from(view.querySelectorAll('.row-new [data-at]'), piece => piece.textContent)"
+    ".join('')"
 )
 
 
@@ -88,6 +89,7 @@ def test_a_conflicting_merge_shows_the_three_sides_and_loses_nothing(
     # Bahram merges CR B: refused, with the conflicting passage as each side has it.
     with bahram.expect_response(lambda answer: answer.request.method == "POST") as posted:
         bahram.locator("button#merge").click()
+        bahram.locator("dialog#confirm-dialog #confirm-ok").click()
     assert posted.value.status == 409
     expect(bahram.locator("#refusal[role=alert]")).to_contain_text("conflict")
     conflict = bahram.locator("#conflicts .conflict")
@@ -112,8 +114,8 @@ def test_a_conflicting_merge_shows_the_three_sides_and_loses_nothing(
     # ... and CR B, opened again by Alice, is still approved and proposes its own text.
     alice.goto(cr_b_page)
     expect(alice.locator("#state")).to_have_attribute("data-state", "approved")
-    proposed = alice.locator(f'.chapter-change[data-chapter="{CHAPTER}:en"] .side-view .proposed')
-    assert B_SENTENCE in proposed.evaluate(PROPOSED_TEXT)
+    rows = alice.locator(f'#comments .chapter-change[data-chapter="{CHAPTER}:en"] .clause-rows')
+    assert B_SENTENCE.replace("**", "") in rows.evaluate(PROPOSED_TEXT)
     expect(alice.locator(".signature:not(.void)")).to_have_count(2)
 
     # Where Bahram's merge ended: the conflict view.

@@ -4,11 +4,12 @@ gates say) and withdraw an upcoming one."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Author, Reader, SessionDep
@@ -35,7 +36,9 @@ from sop_platform.render.site_text import said
 from sop_platform.review.issuing import issue_signed, pending_blockers
 from sop_platform.review.queue import review_queue
 from sop_platform.staff.blocker_rows import Places, blocker_rows, language_names
+from sop_platform.staff.next_edition import next_edition
 from sop_platform.staff.reading import briefable_teams
+from sop_platform.staff.refusals import said_refusal
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 
@@ -87,7 +90,7 @@ def _editions_page(
     user: User,
     doc: str,
     *,
-    error: str = "",
+    error: str | Markup = "",
     status: int = 200,
     values: dict[str, str] | None = None,
     reasons: dict[str, str] | None = None,
@@ -97,6 +100,7 @@ def _editions_page(
     editions = editions_of(session, document, withdrawn=True)
     today = utc_today()
     language = interface_language(request)
+    upcoming = next_edition(session, document, language, gates=False)
     return staff_page(
         request,
         session,
@@ -109,6 +113,8 @@ def _editions_page(
         in_effect=edition_in_effect(session, document),
         preview=amendments_of(session, pending),
         blockers=blocker_rows(session, document, pending_blockers(session, document), language),
+        nothing_changed=not upcoming.changed,
+        last_edition=upcoming.last,
         places=Places(session, document),
         language_names=language_names(language),
         reasons=reasons or {},
@@ -117,7 +123,7 @@ def _editions_page(
         approver_or_admin=role_of(user).includes(Role.APPROVER),
         leads_team=bool(briefable_teams(session, user)),
         error=error,
-        values=values or {"effective_date": (today + timedelta(days=1)).isoformat()},
+        values=values or {"effective_date": upcoming.effective_date.isoformat()},
     )
 
 
@@ -142,6 +148,7 @@ def issue(
     password: Annotated[str, Form(max_length=1024)] = "",
     override: Annotated[list[str], Form(max_length=500)] = [],  # noqa: B006 (FastAPI copies it)
     reason: Annotated[list[str], Form(max_length=500)] = [],  # noqa: B006
+    confirm: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     """Issue the next edition, signed with the approver's password: the heads of every
     chapter, frozen, with the amendment record of the CRs merged since the last one, over
@@ -150,6 +157,10 @@ def issue(
     reasons = {key: text for key, text in zip(override, reason, strict=False) if text.strip()}
 
     def issue_it() -> object:
+        if confirm != "yes":
+            raise InvalidInput(
+                "issuing an edition needs an explicit confirmation: tick the box, then send"
+            )
         try:
             effective = date.fromisoformat(effective_date)
         except ValueError:
@@ -184,12 +195,12 @@ def issue(
     return see_other(f"/app/documents/{doc}/editions?done=issued")
 
 
-def _refusal(request: Request, error: DomainError | None) -> str:
+def _refusal(request: Request, error: DomainError | None) -> str | Markup:
     """What the editions page says of a refused issue: the release gates' refusal in the
     interface language (the page lists the blockers beside it); any other, as it is."""
     if isinstance(error, ReleaseBlocked):
         return said(interface_language(request), "release_refused", count=len(error.blockers))
-    return error.detail if error is not None else ""
+    return said_refusal(error, interface_language(request)) if error is not None else ""
 
 
 @router.post("/app/documents/{doc}/editions/{n}/withdraw")
@@ -210,7 +221,12 @@ def withdraw(
     )
     if error is not None:
         return _editions_page(
-            request, session, user, doc, error=error.detail, status=status_of(error)
+            request,
+            session,
+            user,
+            doc,
+            error=said_refusal(error, interface_language(request)),
+            status=status_of(error),
         )
     request.app.state.live_site.forget()
     return see_other(f"/app/documents/{doc}/editions?done=edition_withdrawn")

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from markupsafe import Markup
 from sqlmodel import Session
 
 from sop_platform.api.deps import Approver, Author, Reviewer, SessionDep
@@ -20,25 +19,47 @@ from sop_platform.api.web.pages import (
     see_other,
     staff_page,
 )
-from sop_platform.core.errors import MergeConflict
+from sop_platform.core.accounts import role_of
+from sop_platform.core.editions import unissued_change_requests
+from sop_platform.core.errors import InvalidInput, MergeConflict
 from sop_platform.core.feedback import items_by_ids
 from sop_platform.core.models import ChangeRequest, User
+from sop_platform.core.roles import Role
 from sop_platform.core.signatures import APPROVE, signature_of
-from sop_platform.render.diff_html import anchored_diff_html
 from sop_platform.render.site_text import catalogue
 from sop_platform.review import change_requests as crs
 from sop_platform.review.comments import add_comment, set_resolved
-from sop_platform.review.details import details_of, diffs_of
+from sop_platform.review.details import details_of
 from sop_platform.review.merge import merge_change_request
-from sop_platform.review.permissions import permissions_in
+from sop_platform.review.permissions import Step, permissions_in, require
 from sop_platform.review.proposal_store import ProposedTexts
 from sop_platform.review.reviews import review
+from sop_platform.review.workflow import State
+from sop_platform.staff.change_request_view import chapter_changes, passage_at, since_review
 from sop_platform.staff.feedback import feedback_rows
+from sop_platform.staff.next_edition import next_edition
+from sop_platform.staff.refusals import said_refusal
 from sop_platform.staff.translation_marks import behind_by_translation, translation_marks
 
 router = APIRouter(tags=["staff application"], include_in_schema=False)
 
 Version = Annotated[str, Form(max_length=200)]
+# The explicit "yes" of a form whose act cannot be undone: the page's dialog (or, without
+# JS, its confirmation box) sends it.
+Confirmation = Annotated[str, Form(max_length=8)]
+
+
+def confirmed(
+    session: Session, user: User, change_request: ChangeRequest, step: Step, confirm: str
+) -> None:
+    """Refuse an act that cannot be undone unless confirmed; who may take it is settled
+    first, so a refusal never tells someone without the right more than that."""
+    require(session, user, change_request, step)
+    if confirm != "yes":
+        raise InvalidInput(
+            f"{step.value.replace('_', ' ')} needs an explicit confirmation: tick the box, "
+            "then send"
+        )
 
 
 def _cr_page(
@@ -54,28 +75,16 @@ def _cr_page(
     details = details_of(session, change_request, proposed)
     interface = interface_language(request)
     words = catalogue(interface)
-    outdated = translation_marks(session, change_request, proposed, interface)
-    chapters = []
-    head_moved = False
-    for diff in diffs_of(session, change_request, proposed=proposed):
-        head_moved = head_moved or diff.head_revision not in (None, diff.base_revision)
-        inline, old, new = anchored_diff_html(diff.ops, words)
-        chapters.append(
-            {
-                "diff": diff,
-                "key": f"{diff.chapter}:{diff.language}",
-                "inline": Markup(inline),  # noqa: S704  (escaped by the renderer)
-                "old": Markup(old),  # noqa: S704
-                "new": Markup(new),  # noqa: S704
-                "threads": [
-                    thread
-                    for thread in details.threads
-                    if (thread.comment.chapter_slug, thread.comment.language)
-                    == (diff.chapter, diff.language)
-                ],
-                "outdated": outdated.get((diff.chapter, diff.language), []),
-            }
-        )
+    chapters = chapter_changes(session, proposed, details.threads, words)
+    head_moved = any(
+        chapter.head_revision not in (None, chapter.base_revision) for chapter in chapters
+    )
+    may = permissions_in(session, user, change_request)
+    next_one = None
+    if change_request.state == State.MERGED and role_of(user).includes(Role.APPROVER):
+        unissued = {cr.id for cr in unissued_change_requests(session, details.document)}
+        if change_request.id in unissued:
+            next_one = next_edition(session, details.document, interface)
     return staff_page(
         request,
         session,
@@ -85,19 +94,26 @@ def _cr_page(
         cr=change_request,
         details=details,
         chapters=chapters,
+        since=since_review(
+            proposed, details.reviews, user, change_request.current_iteration, words
+        ),
+        outdated=translation_marks(session, change_request, proposed, interface),
         version=crs.etag_of(change_request),
-        may=permissions_in(session, user, change_request),
+        may=may,
         approve=APPROVE,
         review_signatures={
             entry.id: signature_of(entry) for entry in details.reviews if entry.decision == APPROVE
         },
         # A chapter moved on since the CR's base: merging re-applies the change and is signed.
         head_moved=head_moved,
+        open_threads=[thread for thread in details.threads if not thread.comment.resolved],
+        resolved_required=details.document.merge_needs_resolved_threads,
+        next_edition=next_one,
         behind=behind_by_translation(details.translations_behind),
         feedback=feedback_rows(
             session, items_by_ids(session, details.feedback), interface, staff=False
         ),
-        **extra,
+        **{"review_values": {}, "reject_reason": "", **extra},
     )
 
 
@@ -119,9 +135,11 @@ def _act(
     action: Callable[[], object],
     done: str,
     anchor: str = "",
+    **kept: Any,
 ) -> Response:
     """Do a form's action; on success go back to the CR page saying so, on refusal show
-    the page again with the refusal (and, for a merge, the conflicting passages)."""
+    the page again with the refusal in the page's language, what the form held (`kept`:
+    never a password) and, for a merge, the conflicting passages."""
     _result, error = attempt(session, action)
     change_request = crs.change_request_by_id(session, cr_id)
     session.refresh(change_request)
@@ -134,8 +152,9 @@ def _act(
         user,
         change_request,
         status=status_of(error),
-        error=error.detail,
+        error=said_refusal(error, interface_language(request)),
         conflicts=conflicts,
+        **kept,
     )
 
 
@@ -162,12 +181,19 @@ def submit(
 
 @router.post("/app/change-requests/{cr_id}/withdraw")
 def withdraw(
-    request: Request, cr_id: CrId, session: SessionDep, user: Author, version: Version
+    request: Request,
+    cr_id: CrId,
+    session: SessionDep,
+    user: Author,
+    version: Version,
+    confirm: Confirmation = "",
 ) -> Response:
-    """The author takes the CR back for good."""
+    """The author takes the CR back for good (confirmed)."""
 
     def take_back() -> None:
-        crs.withdraw(session, crs.locked_change_request(session, cr_id, version), user)
+        change_request = crs.locked_change_request(session, cr_id, version)
+        confirmed(session, user, change_request, Step.WITHDRAW, confirm)
+        crs.withdraw(session, change_request, user)
 
     return _act(request, session, user, cr_id, take_back, "withdrawn")
 
@@ -180,13 +206,16 @@ def reject(
     user: Approver,
     version: Version,
     reason: Annotated[str, Form(max_length=20000)] = "",
+    confirm: Confirmation = "",
 ) -> Response:
-    """An approver closes the CR for good, saying why."""
+    """An approver closes the CR for good, saying why (confirmed)."""
 
     def close() -> None:
-        crs.reject(session, crs.locked_change_request(session, cr_id, version), user, reason)
+        change_request = crs.locked_change_request(session, cr_id, version)
+        confirmed(session, user, change_request, Step.REJECT, confirm)
+        crs.reject(session, change_request, user, reason)
 
-    return _act(request, session, user, cr_id, close, "rejected")
+    return _act(request, session, user, cr_id, close, "rejected", reject_reason=reason)
 
 
 @router.post("/app/change-requests/{cr_id}/reviews")
@@ -217,7 +246,16 @@ def add_review(
     done = {"approve": "approved", "request_changes": "changes_requested"}.get(
         decision, "commented"
     )
-    return _act(request, session, user, cr_id, decide, done, "#reviews")
+    return _act(
+        request,
+        session,
+        user,
+        cr_id,
+        decide,
+        done,
+        "#reviews",
+        review_values={"decision": decision, "body": body},
+    )
 
 
 @router.post("/app/change-requests/{cr_id}/comments")
@@ -232,14 +270,24 @@ def comment(
     prefix: Annotated[str, Form(max_length=500)] = "",
     suffix: Annotated[str, Form(max_length=500)] = "",
     parent: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+    start: Annotated[str, Form(max_length=12, pattern=r"^\d*$")] = "",
+    end: Annotated[str, Form(max_length=12, pattern=r"^\d*$")] = "",
+    iteration: Annotated[int | None, Form(ge=0, le=2**31 - 1)] = None,
 ) -> Response:
-    """A thread on a quoted passage of a proposed text, or a reply in a thread."""
+    """A thread on a quoted passage of a proposed text (selected on the page: its offsets
+    in the text; or typed), or a reply in a thread."""
     slug, _, language = chapter.partition(":")
 
     def write() -> None:
+        nonlocal quote, prefix, suffix
+        change_request = crs.locked_change_request(session, cr_id)
+        if start and end and parent is None and iteration == change_request.current_iteration:
+            quote, prefix, suffix = passage_at(
+                ProposedTexts(session, change_request), slug, language, int(start), int(end)
+            ) or (quote, prefix, suffix)
         add_comment(
             session,
-            crs.locked_change_request(session, cr_id),
+            change_request,
             user,
             body=body,
             chapter=slug or None,
@@ -285,13 +333,15 @@ def merge(
     user: Approver,
     version: Version,
     password: Annotated[str, Form(max_length=1024)] = "",
+    confirm: Confirmation = "",
 ) -> Response:
-    """Write the approved texts as new revisions; a conflict is shown, nothing is lost. A
-    change re-applied onto a moved head makes the merge a signature (the password again)."""
+    """Write the approved texts as new revisions (confirmed); a conflict is shown, nothing
+    is lost. A change re-applied onto a moved head makes the merge a signature (the
+    password again)."""
 
     def write() -> None:
-        merge_change_request(
-            session, crs.locked_change_request(session, cr_id, version), user, password or None
-        )
+        change_request = crs.locked_change_request(session, cr_id, version)
+        confirmed(session, user, change_request, Step.MERGE, confirm)
+        merge_change_request(session, change_request, user, password or None)
 
-    return _act(request, session, user, cr_id, write, "merged")
+    return _act(request, session, user, cr_id, write, "merged", "#next-edition")
