@@ -26,15 +26,24 @@ def kept_privately(cache_control: str) -> str:
     return "private, no-cache"
 
 
+# The language a reader chose on the published site (set by site.js when they switch). It
+# decides only where an address without `?lang=` leads, never what an address answers.
+LANGUAGE_COOKIE = "sop_lang"
+
+
 def conditional(
-    page: Page, if_none_match: str, *, private: bool = False
+    page: Page, if_none_match: str, *, private: bool = False, by_cookie: bool = False
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """Status, headers and body for `page`: 304 and no body when the client holds it."""
+    """Status, headers and body for `page`: 304 and no body when the client holds it.
+    `by_cookie`: the address names no language, so a reader with a language cookie is
+    sent elsewhere (a shared cache must keep this answer apart for them: `Vary`)."""
     cache_control = kept_privately(page.cache_control) if private else page.cache_control
     headers = [
         (b"etag", page.etag.encode()),
         (b"cache-control", cache_control.encode()),
     ]
+    if by_cookie:
+        headers.append((b"vary", b"Cookie"))
     if page.status == 200 and page.etag in {tag.strip() for tag in if_none_match.split(",")}:
         return 304, headers, b""
     headers += [
@@ -44,7 +53,11 @@ def conditional(
     return page.status, headers, page.body
 
 
-def _page_in_memory(site: LiveSite, path: str, query: bytes) -> Page | None:
+def _page_in_memory(
+    site: LiveSite, path: str, query: bytes, cookie: bytes
+) -> tuple[Page, bool] | None:
+    """The page at this address if memory holds it, and whether the address names no
+    language (None: the routes answer)."""
     key = page_key(path)
     if key is None:
         return None
@@ -52,11 +65,14 @@ def _page_in_memory(site: LiveSite, path: str, query: bytes) -> Page | None:
     if any(name != "lang" for name, _value in asked) or len(asked) > 1:
         return None
     lang = asked[0][1] if asked else None
+    if lang is None and LANGUAGE_COOKIE.encode() in cookie:
+        return None  # the routes send the reader to the language they chose
     try:
         if key.page == "index":
-            return site.index(lang, memory_only=True)
+            return site.index(lang, memory_only=True), lang is None
         if key.page == "chapter":
-            return site.chapter(key.parts["doc"], key.parts["chapter"], lang, memory_only=True)
+            page = site.chapter(key.parts["doc"], key.parts["chapter"], lang, memory_only=True)
+            return page, lang is None
     except (NotInMemory, DomainError):
         return None  # the routes build it, or explain the error
     return None
@@ -72,18 +88,21 @@ class PublishedPageCache:
             return
         application = scope["app"]
         site: LiveSite | None = getattr(application.state, "live_site", None)
-        page = None
-        # A private site's pages need the reader signed in, which only the routes check.
-        if site is not None and application.state.settings.public_site:
-            page = _page_in_memory(site, scope["path"], scope.get("query_string", b""))
-        if page is None:
-            await self.app(scope, receive, send)
-            return
-        offered = b""
+        found = None
+        offered = cookie = b""
         for name, value in scope.get("headers", []):
             if name == b"if-none-match":
                 offered = value
-        status, headers, body = conditional(page, offered.decode("latin-1"))
+            elif name == b"cookie":
+                cookie = value
+        # A private site's pages need the reader signed in, which only the routes check.
+        if site is not None and application.state.settings.public_site:
+            found = _page_in_memory(site, scope["path"], scope.get("query_string", b""), cookie)
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        page, bare = found
+        status, headers, body = conditional(page, offered.decode("latin-1"), by_cookie=bare)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         head = scope["method"] == "HEAD"
         await send({"type": "http.response.body", "body": b"" if head else body})

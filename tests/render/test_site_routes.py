@@ -41,7 +41,7 @@ def test_an_address_maps_to_its_page(path: str, key: PageKey):
 
 
 @pytest.mark.parametrize(
-    "path", ["/sop/anama-sop/editions", "/sop/anama-sop/", "/sop//04", "/nothing", "/sop/a/b/c/d"]
+    "path", ["/sop/anama-sop/editions/1/2/3", "/sop/x/", "/sop//04", "/nothing", "/sop/a/b/c/d"]
 )
 def test_an_address_of_no_page_maps_to_nothing(path: str):
     assert page_key(path) is None
