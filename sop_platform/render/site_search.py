@@ -169,7 +169,7 @@ def _snippet(text: str, asked: list[str]) -> list[Piece]:
         space = text.rfind(" ", start, end)
         end = space if space > first else end
     shown = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
-    out = pieces(" ".join(text[start:end].split(" ")), shown)
+    out = pieces(text[start:end], shown)
     if start:
         out.insert(0, Piece("…"))
     if end < len(text):
