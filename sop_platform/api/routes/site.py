@@ -73,9 +73,14 @@ async def serve(
 
 
 def language_redirect(request: Request) -> Response | None:
-    """To the same address with the language the reader chose (`sop_lang`), if any."""
+    """To the same address with the language the reader chose (`sop_lang`), if any. Only
+    a reader's navigation is sent on: the service worker filling the offline copy (or any
+    script's fetch) gets the address's own page, which a redirect would spoil (a browser
+    refuses a redirected answer from the worker's copy to a navigation)."""
     chosen = request.cookies.get(LANGUAGE_COOKIE, "")
     if chosen not in LANGUAGES:
+        return None
+    if request.headers.get("sec-fetch-mode", "navigate") != "navigate":
         return None
     query = urlencode([*request.query_params.multi_items(), ("lang", chosen)])
     # A relative address: never one built from the Host header.
