@@ -98,19 +98,24 @@
 
   // The index arrives as a script (search-index.js) loaded before this one, so it is there
   // from the first keystroke, offline and from a copy on disk alike.
-  var index = null;
-  function section() {
-    if (index) return index;
+  // Each language's texts once prepared; the page's language first, then the others (a
+  // word typed in the other language still finds its clauses).
+  var sections = null;
+  function languages() {
+    if (sections) return sections;
     var data = (window.sopSearchIndex || {}).languages || {};
-    var chosen = data[document.documentElement.lang] || data[Object.keys(data)[0]] || { chapters: [], clauses: [] };
-    index = {
-      chapters: chosen.chapters,
-      clauses: chosen.clauses.map(function (row) {
-        return { chapter: row[0], number: row[1], title: row[2], text: row[3], href: row[4], outdated: row[5] || "",
-                 heading: tokens(fold(row[1] + " " + row[2])), body: tokens(fold(row[3])) };
-      })
-    };
-    return index;
+    var mine = document.documentElement.lang;
+    var codes = Object.keys(data).sort(function (a, b) { return (b === mine) - (a === mine); });
+    sections = codes.map(function (code) {
+      return {
+        chapters: data[code].chapters,
+        clauses: data[code].clauses.map(function (row) {
+          return { chapter: row[0], number: row[1], title: row[2], text: row[3], href: row[4], outdated: row[5] || "",
+                   heading: tokens(fold(row[1] + " " + row[2])), body: tokens(fold(row[3])) };
+        })
+      };
+    });
+    return sections;
   }
   function score(asked, clause) {
     var total = 0;
@@ -146,12 +151,15 @@
     var asked = terms(query);
     list.textContent = "";
     if (!asked.length || query.trim().length < 2) { status.textContent = ""; return; }
-    var data = section();
-    var hits = [];
-    data.clauses.forEach(function (clause, order) {
-      var found = score(asked, clause);
-      if (found) hits.push({ clause: clause, score: found, order: order });
-    });
+    var data = null, hits = [];
+    var all = languages();
+    for (var at = 0; at < all.length && !hits.length; at++) {
+      data = all[at];
+      data.clauses.forEach(function (clause, order) {
+        var found = score(asked, clause);
+        if (found) hits.push({ clause: clause, score: found, order: order });
+      });
+    }
     hits.sort(function (a, b) { return b.score - a.score || a.order - b.order; });
     hits = hits.slice(0, MAX_RESULTS);
     var groups = [], byChapter = {};

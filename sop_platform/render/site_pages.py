@@ -671,9 +671,19 @@ def search_results(
     query: str,
     memos: PageMemos | None = None,
 ) -> site_search.Results:
-    """The results of `query` in `language`, as the search page shows them."""
-    chapters, clauses = _indexed(edition, language, urls, memos or PageMemos())
-    return site_search.search(query, chapters, clauses)
+    """The results of `query` as the search page in `language` shows them: in that
+    language's texts, or, when they hold none (a word typed in the other language), in the
+    first other language's that do."""
+    kept = memos or PageMemos()
+    order = [language, *(code for code in edition.languages if code != language)]
+    first = None
+    for code in order:
+        chapters, clauses = _indexed(edition, code, urls, kept)
+        found = site_search.search(query, chapters, clauses)
+        if found.count:
+            return found
+        first = first or found
+    return first or site_search.Results(query, [])
 
 
 def search_index(
