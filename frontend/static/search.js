@@ -108,6 +108,7 @@
     var codes = Object.keys(data).sort(function (a, b) { return (b === mine) - (a === mine); });
     sections = codes.map(function (code) {
       return {
+        language: code,
         chapters: data[code].chapters,
         clauses: data[code].clauses.map(function (row) {
           return { chapter: row[0], number: row[1], title: row[2], text: row[3], href: row[4], outdated: row[5] || "",
@@ -168,6 +169,7 @@
       if (!byChapter[at]) { byChapter[at] = { chapter: data.chapters[at], hits: [] }; groups.push(byChapter[at]); }
       byChapter[at].hits.push(hit);
     });
+    if (data) list.lang = data.language;
     status.textContent = hits.length
       ? said("count", { results: counted("results", hits.length), chapters: counted("chapters", groups.length) })
       : status.getAttribute("data-none");

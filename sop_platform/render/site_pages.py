@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from typing import Any
 
@@ -679,11 +679,11 @@ def search_results(
     first = None
     for code in order:
         chapters, clauses = _indexed(edition, code, urls, kept)
-        found = site_search.search(query, chapters, clauses)
+        found = replace(site_search.search(query, chapters, clauses), language=code)
         if found.count:
             return found
         first = first or found
-    return first or site_search.Results(query, [])
+    return first or site_search.Results(query, [], language)
 
 
 def search_index(

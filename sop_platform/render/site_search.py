@@ -138,6 +138,7 @@ class ChapterHits:
 class Results:
     query: str
     groups: list[ChapterHits]
+    language: str = ""  # of the texts searched, where the caller says
 
     @property
     def count(self) -> int:

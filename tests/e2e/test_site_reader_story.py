@@ -111,6 +111,8 @@ def test_the_language_chosen_is_kept_on_every_page_and_remembered(
         for viewport, name in ((DESK, "desk"), (PHONE, "phone")):
             page.set_viewport_size(viewport)
             page.screenshot(path=tmp_path / f"{at}-{name}.png")
+        # Read on a phone: nothing wider than its screen.
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
         page.locator(step).first.click()
         _in(page, "az")
         assert "lang=az" in page.url, page.url
