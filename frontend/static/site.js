@@ -1,5 +1,6 @@
-// The published site: offline copy, "new edition" notice, language switch that keeps the
-// clause, print button. No inline script anywhere: the CSP forbids it.
+// The published site: offline copy, "new edition" notice, the reader's language (kept by
+// the switch, remembered on the device), search boxes, print button. No inline script
+// anywhere: the CSP forbids it.
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -43,9 +44,64 @@
   document.addEventListener("click", function (event) {
     var link = event.target.closest ? event.target.closest("a.switch-language") : null;
     if (!link) return;
+    remember(link.getAttribute("lang"));
     var href = link.getAttribute("href").split("#")[0];
     link.setAttribute("href", href + visibleClause());
   });
+
+  // The language the reader chose: a cookie, with which the server sends an address that
+  // names no language to the chosen one (pages are kept by their address, so the cookie
+  // never changes what an address shows), and the device's storage, which does the same
+  // where no server answers (the offline copy, a copy on disk).
+  var KEPT = "sop-lang";
+  function remember(code) {
+    if (!/^[a-z]{2}$/.test(code || "")) return;
+    try { localStorage.setItem(KEPT, code); } catch (error) { /* storage refused */ }
+    if (location.protocol === "http:" || location.protocol === "https:") {
+      var path = base.charAt(0) === "/" ? base : "/";
+      document.cookie = "sop_lang=" + code + "; path=" + path + "; max-age=31536000; SameSite=Lax";
+    }
+  }
+  function remembered() {
+    try { return localStorage.getItem(KEPT); } catch (error) { return null; }
+  }
+  // Does this address name its language? `?lang=` on a server; a copy's file names it
+  // (`search.az.html`) except in the document's default language.
+  function named() {
+    if (location.protocol === "http:" || location.protocol === "https:") {
+      return new URLSearchParams(location.search).get("lang");
+    }
+    var file = /\.([a-z]{2})\.html$/.exec(location.pathname);
+    return file ? file[1] : null;
+  }
+  // Only the switch changes the choice: a link into a chapter not yet translated leads to
+  // the text there is without changing it.
+  var chosen = remembered();
+  if (!named() && chosen && chosen !== root.getAttribute("lang")) {
+    var other = document.querySelector("link[rel='alternate'][hreflang='" + chosen + "']");
+    if (other) location.replace(other.href + location.hash);
+  }
+
+  // A search box away from the search page: the search page searches in the browser, from
+  // the address it is given after # (an address with ?q= is not in the offline copy).
+  // Without JavaScript the form asks the server instead.
+  document.querySelectorAll("form.search-form[data-search-page]").forEach(function (box) {
+    box.addEventListener("submit", function (event) {
+      var words = box.querySelector("input[name='q']").value.trim();
+      if (!words) return;
+      event.preventDefault();
+      location.href = box.getAttribute("action") + "#q=" + encodeURIComponent(words);
+    });
+  });
+
+  // "What changed" asked by its address (a link from the amendment record): open it.
+  function openAsked() {
+    if (location.hash.indexOf("#changes-") !== 0) return;
+    var asked = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (asked && asked.tagName === "DETAILS") { asked.open = true; asked.scrollIntoView(); }
+  }
+  openAsked();
+  window.addEventListener("hashchange", openAsked);
 
   var printButton = document.querySelector(".print-button");
   if (printButton) {

@@ -28,19 +28,32 @@ def kept_privately(cache_control: str) -> str:
     return "private, no-cache"
 
 
+# The language a reader chose on the published site (set by site.js when they switch). It
+# decides only where an address without `?lang=` leads, never what an address answers.
+LANGUAGE_COOKIE = "sop_lang"
+
+
 def conditional(
-    page: Page, if_none_match: str, *, private: bool = False, accept_encoding: str = ""
+    page: Page,
+    if_none_match: str,
+    *,
+    private: bool = False,
+    accept_encoding: str = "",
+    by_cookie: bool = False,
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """Status, headers and body for `page`: 304 and no body when the client holds it (in
     any coding: the tag it holds goes back); else the body in the coding the client
-    accepts, compressed when the page was made."""
+    accepts, compressed when the page was made. `by_cookie`: the address names no
+    language, so a reader with a language cookie is sent elsewhere (a shared cache must
+    keep this answer apart for them: `Vary`)."""
     cache_control = kept_privately(page.cache_control) if private else page.cache_control
     headers = [
         (b"etag", page.etag.encode()),
         (b"cache-control", cache_control.encode()),
     ]
-    if page.encoded:
-        headers.append((b"vary", b"Accept-Encoding"))
+    varies = ([b"Accept-Encoding"] if page.encoded else []) + ([b"Cookie"] if by_cookie else [])
+    if varies:
+        headers.append((b"vary", b", ".join(varies)))
     held, codings = plain_tags(if_none_match)
     if page.status == 200 and page.etag in {tag.strip() for tag in held.split(",")}:
         if page.etag in codings:
@@ -59,7 +72,11 @@ def conditional(
     return page.status, headers, body
 
 
-def _page_in_memory(site: LiveSite, path: str, query: bytes) -> Page | None:
+def _page_in_memory(
+    site: LiveSite, path: str, query: bytes, cookie: bytes
+) -> tuple[Page, bool] | None:
+    """The page at this address if memory holds it, and whether the address names no
+    language (None: the routes answer)."""
     key = page_key(path)
     if key is None:
         return None
@@ -67,11 +84,14 @@ def _page_in_memory(site: LiveSite, path: str, query: bytes) -> Page | None:
     if any(name != "lang" for name, _value in asked) or len(asked) > 1:
         return None
     lang = asked[0][1] if asked else None
+    if lang is None and LANGUAGE_COOKIE.encode() in cookie:
+        return None  # the routes send the reader to the language they chose
     try:
         if key.page == "index":
-            return site.index(lang, memory_only=True)
+            return site.index(lang, memory_only=True), lang is None
         if key.page == "chapter":
-            return site.chapter(key.parts["doc"], key.parts["chapter"], lang, memory_only=True)
+            page = site.chapter(key.parts["doc"], key.parts["chapter"], lang, memory_only=True)
+            return page, lang is None
     except (NotInMemory, DomainError):
         return None  # the routes build it, or explain the error
     return None
@@ -87,21 +107,27 @@ class PublishedPageCache:
             return
         application = scope["app"]
         site: LiveSite | None = getattr(application.state, "live_site", None)
-        page = None
-        # A private site's pages need the reader signed in, which only the routes check.
-        if site is not None and application.state.settings.public_site:
-            page = _page_in_memory(site, scope["path"], scope.get("query_string", b""))
-        if page is None:
-            await self.app(scope, receive, send)
-            return
-        offered = accepted = b""
+        found = None
+        offered = accepted = cookie = b""
         for name, value in scope.get("headers", []):
             if name == b"if-none-match":
                 offered = value
             elif name == b"accept-encoding":
                 accepted = value
+            elif name == b"cookie":
+                cookie = value
+        # A private site's pages need the reader signed in, which only the routes check.
+        if site is not None and application.state.settings.public_site:
+            found = _page_in_memory(site, scope["path"], scope.get("query_string", b""), cookie)
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        page, bare = found
         status, headers, body = conditional(
-            page, offered.decode("latin-1"), accept_encoding=accepted.decode("latin-1")
+            page,
+            offered.decode("latin-1"),
+            accept_encoding=accepted.decode("latin-1"),
+            by_cookie=bare,
         )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         head = scope["method"] == "HEAD"

@@ -29,7 +29,7 @@ from sop_platform.core.media_store import media_by_name, media_named_in, media_p
 from sop_platform.core.models import Document, DriftFlag, Edition
 from sop_platform.reading.drift_views import drift_views
 from sop_platform.reading.memos import Memos, attach
-from sop_platform.reading.published_editions import loaded_edition
+from sop_platform.reading.published_editions import edition_listings, loaded_edition
 from sop_platform.render import site_pages
 from sop_platform.render.compare import DriftView, flagged_clauses
 from sop_platform.render.edition_pdf import CopyMark, chapter_pdf, edition_pdf
@@ -138,6 +138,8 @@ class LiveSite:
         # Keyed with the site version too: a page built from a state that a new edition
         # has since replaced can never be served as current.
         self._pages: Memo[tuple[object, ...], Page] = Memo(max_pages)
+        # Search pages asked with a query (for browsers without JavaScript): a few kept.
+        self._searches: Memo[tuple[object, ...], Page] = Memo(256)
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -209,6 +211,7 @@ class LiveSite:
             if generation == self._generation:
                 if self._state is not None and state.version != self._state.version:
                     self._pages.clear()  # only to free the memory: keys hold the version
+                    self._searches.clear()
                 self._state, self._state_read = state, started
         return state
 
@@ -237,6 +240,7 @@ class LiveSite:
             self._generation += 1
             self._state = None
         self._pages.clear()
+        self._searches.clear()
 
     def _shelf(self, state: _State, doc: str) -> _Shelf:
         shelf = state.shelves.get(doc)
@@ -362,8 +366,65 @@ class LiveSite:
     def amendments(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
         return self._edition_page("amendments", doc, lang, memory_only)
 
-    def search(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
-        return self._edition_page("search", doc, lang, memory_only)
+    def search(
+        self, doc: str, lang: str | None, query: str = "", memory_only: bool = False
+    ) -> Page:
+        """The search page; with `query`, its results too (for a browser without
+        JavaScript: search.js searches in the browser)."""
+        query = " ".join(query.split())
+        if not query:
+            return self._edition_page("search", doc, lang, memory_only)
+        state = self.state(memory_only)
+        language = self._language(lang, self._shelf(state, doc).default_language)
+        key = (state.version, state.listed, doc, language, query)
+        page = self._searches.get(key)
+        if page is not None:
+            return page
+        if memory_only:
+            raise NotInMemory
+        edition, status = self._resolve(state, doc, None)
+        html = site_pages.edition_page(
+            "search",
+            edition,
+            status,
+            language,
+            self.urls,
+            state.version,
+            memos=self.memos.pages,
+            query=query,
+        )
+        return self._searches.put(key, Page(html.encode(), HTML, CURRENT))
+
+    def editions(self, doc: str, lang: str | None, memory_only: bool = False) -> Page:
+        """Every edition of the document, withdrawn ones too, with its status today."""
+        state = self.state(memory_only)
+        language = self._language(lang, self._shelf(state, doc).default_language)
+
+        def build() -> Page:
+            edition, status = self._resolve(state, doc, None)
+            with self._session() as session:
+                listings = edition_listings(session, document_by_slug(session, doc), state.today)
+            html = site_pages.editions_page(
+                edition, status, listings, language, self.urls, state.version
+            )
+            return Page(html.encode(), HTML, CURRENT)
+
+        return self._cached(state, ("editions", doc, language, state.today), build, memory_only)
+
+    def edition(self, doc: str, number: int, lang: str | None, memory_only: bool = False) -> Page:
+        """One edition by number: its chapters and what it changed."""
+        state = self.state(memory_only)
+        language = self._language(lang, self._shelf(state, doc).default_language)
+
+        def build() -> Page:
+            edition, status = self._resolve(state, doc, number)
+            html = site_pages.edition_overview_page(
+                edition, status, language, self.urls, state.version
+            )
+            cache = SUPERSEDED if status.status == "superseded" else CURRENT
+            return Page(html.encode(), HTML, cache)
+
+        return self._cached(state, ("edition", doc, number, language), build, memory_only)
 
     def _drift(self, doc: str) -> dict[str, dict[str, list[DriftView]]]:
         """The document's open needs-review flags with their wording, by chapter and anchor."""
@@ -510,13 +571,16 @@ class LiveSite:
 
     def offline_urls(self, state: _State) -> list[str]:
         """Every address the service worker keeps: the current edition of every document,
-        all its pages in every language, and the assets."""
+        all its pages in every language (each as its `?lang=` address, which every link
+        names, and the default language's also without it), and the assets."""
         urls = [self.urls.home(), *(self.urls.asset(name) for name in ASSETS)]
+        languages: dict[str, None] = {"en": None}
         for doc in state.shelves:
             try:
                 edition, _status = self._resolve(state, doc, None)
             except NotFound:
                 continue
+            languages.update(dict.fromkeys(edition.languages))
             urls += [
                 self.urls.document(doc),
                 self.urls.amendments(doc),
@@ -526,10 +590,19 @@ class LiveSite:
                 self.urls.compliance_csv(doc),
                 self.urls.deviations(doc),
             ]
+            for code in edition.languages:
+                urls += [
+                    self.urls.document(doc, code),
+                    self.urls.amendments(doc, code),
+                    self.urls.search(doc, code),
+                    self.urls.compliance(doc, code),
+                    self.urls.deviations(doc, code),
+                ]
             for slug in edition.slugs():
                 urls += [self.urls.chapter(doc, slug, code) for code in edition.languages]
                 urls += [self.urls.compare(doc, slug, code) for code in edition.languages]
                 urls.append(self.urls.chapter(doc, slug, edition.default_language).split("?")[0])
+        urls += [self.urls.home(code) for code in languages]
         return urls
 
     def manifest(self, memory_only: bool = False) -> Page:

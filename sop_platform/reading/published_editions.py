@@ -33,11 +33,16 @@ from sop_platform.reading.standards_as_of import standard_index
 from sop_platform.render.compliance import source_clauses
 from sop_platform.render.outlines import OutlineCache
 from sop_platform.render.publication import (
+    AmendedClause,
+    AmendedSection,
     AmendmentLine,
+    EditionListing,
     KnownDivergence,
     PublishedChapter,
     PublishedEdition,
     Reapplied,
+    edition_status,
+    listing_status,
 )
 
 
@@ -86,8 +91,10 @@ def _amendment_lines(
         for chapter in chapters
     }
     lines = []
+    previous = _previous_edition(session, edition)
     for amendment in amendment_record(session, edition):
         sections = []
+        changes: list[AmendedSection] = []
         reapplied = []
         for amended in amendment.chapters:
             slug, _, language = amended.key.partition("/")
@@ -98,6 +105,18 @@ def _amendment_lines(
             sections.append(
                 f"{amended.number} {amended.title} ({language})"
                 + (f": {'; '.join(touched)}" if touched else "")
+            )
+            changes.append(
+                AmendedSection(
+                    slug,
+                    language,
+                    amended.number,
+                    amended.title,
+                    tuple(
+                        AmendedClause(anchor, known.get(anchor, ""), title)
+                        for anchor, title in amended.clauses
+                    ),
+                )
             )
             if amended.reapplied_onto is not None:
                 reapplied.append(
@@ -117,6 +136,8 @@ def _amendment_lines(
                 sections=tuple(sections),
                 approvals=tuple(amendment.approvals),
                 reapplied=tuple(reapplied),
+                changes=tuple(changes),
+                previous_edition=previous.number if previous else None,
             )
         )
     return lines
@@ -269,3 +290,22 @@ def edition_for(
     if number is None:
         return document, edition_in_effect(session, document, today)
     return document, edition_by_number(session, document, number)
+
+
+def edition_listings(session: Session, document: Document, today: date) -> list[EditionListing]:
+    """Every edition of `document`, newest first, withdrawn ones too, with its status today."""
+    editions = editions_of(session, document, withdrawn=True)
+    issued = [(e.number, e.effective_date) for e in editions if e.withdrawn_at is None]
+    return [
+        EditionListing(
+            number=edition.number,
+            title=edition.title,
+            effective_date=edition.effective_date,
+            status="withdrawn"
+            if edition.withdrawn_at is not None
+            else listing_status(edition_status(issued, edition.number, today)),
+            withdrawn_on=edition.withdrawn_at.date() if edition.withdrawn_at else None,
+            withdrawn_reason=edition.withdrawn_reason,
+        )
+        for edition in editions
+    ]

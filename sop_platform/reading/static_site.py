@@ -76,8 +76,7 @@ def _edition_files(
 ) -> list[tuple[str, Callable[[], bytes]]]:
     """Every file of one document's current edition, each built only when written."""
     doc = edition.document
-    language = edition.default_language
-    deep = StaticUrls(2, pdf)
+    deep = StaticUrls(2, pdf, {doc: edition.default_language})
     flagged = flagged_clauses(drift)
     kept = memos.pages
     files: list[tuple[str, Callable[[], bytes]]] = [
@@ -88,14 +87,18 @@ def _edition_files(
         ),
     ]
     for kind in EDITION_PAGES:
+        for language in edition.languages:
 
-        def page_of(kind: str = kind) -> bytes:
-            html = site_pages.edition_page(
-                kind, edition, status, language, deep, version, flagged, kept
-            )
-            return html.encode()
+            def page_of(kind: str = kind, language: str = language) -> bytes:
+                html = site_pages.edition_page(
+                    kind, edition, status, language, deep, version, flagged, kept
+                )
+                return html.encode()
 
-        files.append((file_of(kind, doc=doc), page_of))
+            # Its address as every link names it, from the root: `search.html` in the
+            # document's default language, `search.az.html` in another.
+            address = getattr(StaticUrls(0, pdf, deep.defaults), kind)(doc, language)
+            files.append((address, page_of))
     for slug in edition.slugs():
         for code in edition.languages:
 
@@ -165,11 +168,14 @@ def publish_site(
     payloads = {media_name(image): (image.media_type, image.data) for image in images}
     version = site_version([(e.document, e.number) for e, _status, _drift in editions])
     shelves = [site_pages.Shelf(edition, status) for edition, status, _drift in editions]
+    defaults = {edition.document: edition.default_language for edition, _s, _d in editions}
+    top = StaticUrls(0, pdf, defaults)
+
+    def home(code: str) -> bytes:
+        return site_pages.index_page(shelves, code, top, version).encode()
+
     files: list[tuple[str, Callable[[], bytes]]] = [
-        (
-            file_of("index"),
-            lambda: site_pages.index_page(shelves, "en", StaticUrls(0, pdf), version).encode(),
-        )
+        (top.home(code), partial(home, code)) for code in site_pages.site_languages(shelves)
     ]
     for edition, status, drift in editions:
         files.extend(_edition_files(edition, status, version, drift, pdf, payloads, memos))

@@ -7,6 +7,8 @@ readers: the change is never told by colour alone.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from html import escape
 
 from sop_platform.core.word_diff import DELETE, INSERT, word_diff
@@ -101,3 +103,90 @@ def _unchanged(text: str, at: int | None, said: dict[str, str]) -> str:
         f'{piece(head, 0)}<details class="unchanged"><summary>{label}</summary>'
         f"{piece(middle, len(head))}</details>{piece(tail, len(head) + len(middle))}"
     )
+
+
+# A number means little without the word after it ("20 cm", "14 days"): a change of a
+# number is shown with that word on both sides.
+_ENDS_IN_NUMBER = re.compile(r"\d\s*$")
+_NEXT_WORD = re.compile(r"^(\s+\w+)")
+
+_CHANGE_WORDS = {"was": "was", "now": "now", "added": "added", "deleted": "deleted"}
+
+
+def _hunks(ops: list[tuple[int, str]]) -> list[tuple[str, str, str]]:
+    """The ops as (unchanged, old, new) runs: each run of changes between unchanged text
+    becomes one piece, whatever order diff-match-patch put its deletions and insertions in."""
+    runs: list[tuple[str, str, str]] = []
+    old: list[str] = []
+    new: list[str] = []
+    for op, text in ops:
+        if op == DELETE:
+            old.append(text)
+        elif op == INSERT:
+            new.append(text)
+        else:
+            if old or new:
+                runs.append(("", "".join(old), "".join(new)))
+                old, new = [], []
+            runs.append((text, "", ""))
+    if old or new:
+        runs.append(("", "".join(old), "".join(new)))
+    return runs
+
+
+def _shown(text: str) -> str:
+    return escape(text).replace("\n", "<br>\n")
+
+
+def _change(old: str, new: str, said: Mapping[str, str]) -> str:
+    def labelled(key: str, tag: str, text: str) -> str:
+        return (
+            f'<span class="change-label">{escape(said[key])}</span> <{tag}>{_shown(text)}</{tag}>'
+        )
+
+    if old and new:
+        return (
+            f'<span class="change change-replaced">{labelled("was", "del", old)} '
+            f'<span class="change-arrow" aria-hidden="true">→</span> '
+            f"{labelled('now', 'ins', new)}</span>"
+        )
+    if new:
+        return f'<span class="change change-added">{labelled("added", "ins", new)}</span>'
+    return f'<span class="change change-deleted">{labelled("deleted", "del", old)}</span>'
+
+
+def changes_html(old: str, new: str, words: Mapping[str, str] | None = None) -> str:
+    """What changed in a clause, `old` → `new`, as a reader is told it: whole words, each
+    change labelled in words ("was 20 cm → now 30 cm", "added ...", "deleted ...") and
+    struck through or underlined, so that neither colour nor a screen reader's silence
+    about `<del>` and `<ins>` hides it. `words`: the catalogue's `change_was`,
+    `change_now`, `change_added` and `change_deleted`."""
+    said = dict(_CHANGE_WORDS)
+    if words:
+        said.update({key: words[f"change_{key}"] for key in said if f"change_{key}" in words})
+    runs = _hunks(word_diff(old, new))
+    out: list[str] = []
+    at = 0
+    while at < len(runs):
+        same, before, after = runs[at]
+        at += 1
+        if not (before or after):
+            out.append(_shown(same))
+            continue
+        # Spaces at either end of a change belong to the text around it.
+        sides = [side for side in (before, after) if side]
+        lead = min(len(side) - len(side.lstrip()) for side in sides)
+        trail = min(len(side) - len(side.rstrip()) for side in sides)
+        out.append(_shown(sides[0][:lead]))
+        tail = sides[0][len(sides[0]) - trail :]
+        before = before[lead : len(before) - trail]
+        after = after[lead : len(after) - trail]
+        carried = ""
+        if before and after and not tail and at < len(runs):
+            unit = _NEXT_WORD.match(runs[at][0])
+            if unit and _ENDS_IN_NUMBER.search(before) and _ENDS_IN_NUMBER.search(after):
+                carried = unit.group(1)
+                runs[at] = (runs[at][0][len(carried) :], "", "")
+        out.append(_change(before + carried, after + carried, said) + _shown(tail))
+        continue
+    return "".join(out)

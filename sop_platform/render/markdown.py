@@ -407,8 +407,8 @@ def finish_body(
                 return notice
             summary = escape(said.get("show_changes", "Show what changed"))
             return notice + (
-                f'<details class="what-changed"><summary>{summary}</summary>'
-                f'<div class="word-diff">{mark.changes_html}</div></details>\n'
+                f'<details class="what-changed" id="changes-{escape(key)}"><summary>{summary}'
+                f'</summary><div class="word-diff">{mark.changes_html}</div></details>\n'
             )
         chapter, _, anchor = key.partition("#")
         target = targets.get((chapter, anchor))

@@ -57,6 +57,27 @@ class Reapplied:
 
 
 @dataclass(frozen=True)
+class AmendedClause:
+    """A clause a change request changed: its anchor, and its number and title as the
+    edition that shows the record numbers them ("" for a clause it no longer has)."""
+
+    anchor: str
+    number: str
+    title: str
+
+
+@dataclass(frozen=True)
+class AmendedSection:
+    """One chapter (in one language) a change request changed, with its clauses."""
+
+    slug: str
+    language: str
+    number: str
+    title: str
+    clauses: tuple[AmendedClause, ...] = ()
+
+
+@dataclass(frozen=True)
 class AmendmentLine:
     """One row of the amendment record."""
 
@@ -67,6 +88,24 @@ class AmendmentLine:
     sections: tuple[str, ...]
     approvals: tuple[Signature, ...]
     reapplied: tuple[Reapplied, ...] = ()
+    # The same sections as data, for links to each clause; and the edition before this
+    # line's (None: the first), where each clause's old text is read.
+    changes: tuple[AmendedSection, ...] = ()
+    previous_edition: int | None = None
+
+
+@dataclass(frozen=True)
+class EditionListing:
+    """One edition of a document as the list of its editions shows it: `status` is
+    `in_force`, `superseded`, `future` or `withdrawn` (a withdrawn edition never took
+    effect: listed, never readable)."""
+
+    number: int
+    title: str
+    effective_date: date
+    status: str
+    withdrawn_on: date | None = None
+    withdrawn_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,6 +200,11 @@ def edition_status(
     if current is not None and number < current:
         return EditionStatus("superseded", current)
     return EditionStatus("upcoming", current)
+
+
+def listing_status(status: EditionStatus) -> str:
+    """An edition's status as the list of editions names it."""
+    return {"current": "in_force", "superseded": "superseded"}.get(status.status, "future")
 
 
 def changed_clauses(chapter: PublishedChapter) -> list[tuple[Clause, str]]:

@@ -7,7 +7,8 @@ today and how pages are addressed (`SiteUrls`), and gets the page's bytes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from html import escape
 from typing import Any
 
@@ -15,10 +16,10 @@ from markupsafe import Markup
 
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.signatures import Signature
-from sop_platform.render import compliance
+from sop_platform.render import compliance, site_search
 from sop_platform.render.compare import DriftView, compare_rows
 from sop_platform.render.compliance import STATUSES, ComplianceMatrix, matrix_csv
-from sop_platform.render.diff_html import diff_html, ops_html
+from sop_platform.render.diff_html import changes_html, ops_html
 from sop_platform.render.markdown import (
     ClauseMark,
     OutdatedMark,
@@ -29,10 +30,13 @@ from sop_platform.render.markdown import (
 from sop_platform.render.memo import Memo
 from sop_platform.render.national_clauses import clauses_of_outline
 from sop_platform.render.publication import (
+    AmendmentLine,
+    EditionListing,
     EditionStatus,
     PublishedChapter,
     PublishedEdition,
     changed_clauses,
+    listing_status,
     translation_outdated,
 )
 from sop_platform.render.reader_notes import (
@@ -72,6 +76,10 @@ class PageMemos:
     )
     matrices: Memo[tuple[object, ...], ComplianceMatrix] = field(default_factory=lambda: Memo(16))
     fragments: Memo[tuple[object, ...], bytes] = field(default_factory=lambda: Memo(4096))
+    indexes: Memo[
+        tuple[object, ...],
+        tuple[list[site_search.IndexedChapter], list[site_search.IndexedClause]],
+    ] = field(default_factory=lambda: Memo(16))
 
     def clear(self) -> None:
         for memo in (
@@ -81,12 +89,18 @@ class PageMemos:
             self.contents,
             self.matrices,
             self.fragments,
+            self.indexes,
         ):
             memo.clear()
 
 
 def _page(template: str, language: str, urls: SiteUrls, site_version: str, **context: Any) -> str:
     return rendered(template, language, urls=urls, site_version=site_version, **context)
+
+
+def _switch(codes: Iterable[str], href: Callable[[str], str]) -> list[dict[str, str]]:
+    """The language switch of a page: the same page in each language (`href(code)`)."""
+    return [{"code": code, "href": href(code)} for code in codes]
 
 
 def _headings_digest(chapter: PublishedChapter, memos: PageMemos) -> str:
@@ -122,6 +136,7 @@ def edition_targets(
         return found
     targets = {}
     for chapter in edition.one_per_chapter(language):
+        # A chapter not translated yet leads to the text there is (`one_per_chapter`).
         page = urls.chapter(edition.document, chapter.slug, chapter.language)
         for clause in chapter.outline.clauses:
             targets[(chapter.slug, clause.anchor)] = Target(
@@ -170,11 +185,10 @@ def _finished_body(
 def _marks(edition: PublishedEdition, chapter: PublishedChapter) -> dict[str, ClauseMark]:
     language = chapter.language
     words = catalogue(language)
-    labels = {"inserted": words["inserted"], "deleted": words["deleted"]}
     label = said(language, "changed_in", number=edition.number)
     return {
         clause.anchor: ClauseMark(
-            label, diff_html(old, chapter.outline.plain_text.get(clause.anchor, ""), labels)
+            label, changes_html(old, chapter.outline.plain_text.get(clause.anchor, ""), words)
         )
         for clause, old in changed_clauses(chapter)
     }
@@ -330,12 +344,19 @@ def _title_of(edition: PublishedEdition, slug: str, language: str) -> str:
     return f"{chapter.number}. {chapter.title}"
 
 
+def site_languages(shelves: list[Shelf]) -> list[str]:
+    """Every language any document is published in, English first."""
+    codes = {code for shelf in shelves for code in shelf.edition.languages}
+    return sorted(codes or {"en"}, key=lambda code: (code != "en", code))
+
+
 def index_page(shelves: list[Shelf], language: str, urls: SiteUrls, site_version: str) -> str:
     return _page(
         "site/index.html",
         language,
         urls,
         site_version,
+        languages=_switch(site_languages(shelves), urls.home),
         shelves=[
             {
                 "edition": shelf.edition,
@@ -347,6 +368,15 @@ def index_page(shelves: list[Shelf], language: str, urls: SiteUrls, site_version
     )
 
 
+_EDITION_PAGE_URLS = {
+    "document": "document",
+    "amendments": "amendments",
+    "search": "search",
+    "compliance": "compliance",
+    "deviations": "deviations",
+}
+
+
 def edition_page(
     kind: str,
     edition: PublishedEdition,
@@ -356,12 +386,16 @@ def edition_page(
     site_version: str,
     flagged: frozenset[tuple[str, str, str]] = frozenset(),
     memos: PageMemos | None = None,
+    query: str = "",
 ) -> str:
     """One of a document's own pages (`EDITION_PAGES`): its chapter list, its amendment
-    record, its search page, its compliance matrix (`flagged`: the (chapter, anchor,
-    standard clause) of every open needs-review flag) or its deviation register."""
+    record, its search page (with the results of `query`, for a browser without
+    JavaScript), its compliance matrix (`flagged`: the (chapter, anchor, standard clause)
+    of every open needs-review flag) or its deviation register."""
     if kind not in EDITION_PAGES:
         raise ValueError(f"no page '{kind}'")
+    address: Callable[[str, str | None], str] = getattr(urls, _EDITION_PAGE_URLS[kind])
+    found = search_results(edition, language, urls, query, memos) if kind == "search" else None
     return _page(
         f"site/{kind}.html",
         language,
@@ -370,11 +404,132 @@ def edition_page(
         edition=edition,
         status=status,
         chapters=edition.one_per_chapter(language),
-        lines=sorted(edition.amendments, key=lambda line: (-line.edition, -line.change_request)),
+        lines=amendment_rows(edition, status, urls, edition.amendments),
         divergences=divergence_notes(edition, list(edition.divergences), language),
         matrix=edition_matrix(edition, flagged, memos) if kind == "compliance" else None,
         standards=list(edition.standards.chapters.values()),
         statuses=STATUSES,
+        languages=_switch(edition.languages, lambda code: address(edition.document, code)),
+        query=query,
+        results=found,
+        counted=_counted(language, found) if found is not None and query else "",
+    )
+
+
+def _counted(language: str, found: site_search.Results) -> str:
+    """ "3 results in 2 chapters", in the reader's language and its plural forms."""
+    results = said_count(language, "search_results", found.count)
+    chapters = said_count(language, "search_chapters", len(found.groups))
+    return said(language, "search_count", results=results, chapters=chapters)
+
+
+def _in_edition(
+    edition: PublishedEdition, status: EditionStatus, urls: SiteUrls, number: int | None
+) -> Callable[[str, str], str]:
+    """The address of a chapter of edition `number` ("" where this copy has no such page):
+    the current address for the edition in force."""
+
+    def address(slug: str, language: str) -> str:
+        if number is None:
+            return ""
+        if number == status.current:
+            return urls.chapter(edition.document, slug, language)
+        if urls.editions(edition.document):
+            return urls.chapter(edition.document, slug, language, number)
+        return ""
+
+    return address
+
+
+def amendment_rows(
+    edition: PublishedEdition,
+    status: EditionStatus,
+    urls: SiteUrls,
+    lines: Iterable[AmendmentLine],
+) -> list[dict[str, Any]]:
+    """The amendment record's rows, newest first, each changed clause with links to it in
+    its edition, to its old text (the edition before) and to what changed."""
+    rows = []
+    for line in sorted(lines, key=lambda line: (-line.edition, -line.change_request)):
+        new = _in_edition(edition, status, urls, line.edition)
+        old = _in_edition(edition, status, urls, line.previous_edition)
+        sections = []
+        for section in line.changes:
+            page, before = new(section.slug, section.language), old(section.slug, section.language)
+            sections.append(
+                {
+                    "label": f"{section.number} {section.title}",
+                    "language": section.language,
+                    "href": page,
+                    "clauses": [
+                        {
+                            "label": f"{clause.number} {clause.title}".strip(),
+                            "href": f"{page}#{clause.anchor}" if page else "",
+                            "old_href": f"{before}#{clause.anchor}" if before else "",
+                            "diff_href": f"{page}#changes-{clause.anchor}" if page else "",
+                        }
+                        for clause in section.clauses
+                    ],
+                }
+            )
+        rows.append({"line": line, "sections": sections})
+    return rows
+
+
+def editions_page(
+    edition: PublishedEdition,
+    status: EditionStatus,
+    listings: list[EditionListing],
+    language: str,
+    urls: SiteUrls,
+    site_version: str,
+) -> str:
+    """Every edition of a document, newest first: number, title, effective date, status,
+    and a link to each one's page with its amendment record (none for a withdrawn one)."""
+    return _page(
+        "site/editions.html",
+        language,
+        urls,
+        site_version,
+        edition=edition,
+        status=status,
+        listings=listings,
+        languages=_switch(edition.languages, lambda code: urls.editions(edition.document, code)),
+    )
+
+
+def edition_overview_page(
+    edition: PublishedEdition,
+    status: EditionStatus,
+    language: str,
+    urls: SiteUrls,
+    site_version: str,
+) -> str:
+    """One edition by its number: its chapters as that edition froze them, and the
+    amendment record of what it changed. A superseded or future edition says so on top."""
+    chapter_of = _in_edition(edition, status, urls, edition.number)
+    return _page(
+        "site/edition.html",
+        language,
+        urls,
+        site_version,
+        edition=edition,
+        status=status,
+        chapters=[
+            {"chapter": chapter, "href": chapter_of(chapter.slug, language)}
+            for chapter in edition.one_per_chapter(language)
+        ],
+        lines=amendment_rows(
+            edition,
+            status,
+            urls,
+            [line for line in edition.amendments if line.edition == edition.number],
+        ),
+        current_href=urls.document(edition.document, language),
+        status_word=listing_status(status),
+        languages=_switch(
+            edition.languages, lambda code: urls.edition(edition.document, edition.number, code)
+        ),
     )
 
 
@@ -474,59 +629,85 @@ def _search_notes(chapter: PublishedChapter, number: int) -> dict[str, str]:
     }
 
 
-def _index_rows(chapter: PublishedChapter, page: str, number: int, memos: PageMemos) -> bytes:
-    """One chapter's rows of the search index, kept per chapter text, address and outdated
-    clauses (which depend on the edition): a re-publish builds only the rows of what
-    changed."""
-    notes = _search_notes(chapter, number)
-    key = (page, chapter.outline.key, tuple(sorted(notes.items())))
-    rows = memos.fragments.get(key)
-    if rows is None:
-        heading = f"{chapter.number}. {chapter.title}"
-        entries = [[chapter.language, chapter.number, heading, "", page, ""]]
-        entries += [
-            [
-                chapter.language,
+def _indexed(
+    edition: PublishedEdition, language: str, urls: SiteUrls, memos: PageMemos
+) -> tuple[list[site_search.IndexedChapter], list[site_search.IndexedClause]]:
+    """What a search in `language` runs over: every chapter once, in that language where
+    it exists; each chapter itself (its title) and each of its clauses. Kept per edition
+    texts and addresses."""
+    key = (
+        _targets_key(edition, language, urls, memos),
+        *(chapter.outline.key for chapter in edition.chapters),
+        edition.number,
+    )
+    found = memos.indexes.get(key)
+    if found is not None:
+        return found
+    chapters: list[site_search.IndexedChapter] = []
+    clauses: list[site_search.IndexedClause] = []
+    for position, chapter in enumerate(edition.one_per_chapter(language)):
+        page = urls.chapter(edition.document, chapter.slug, chapter.language)
+        notes = _search_notes(chapter, edition.number)
+        chapters.append(site_search.IndexedChapter(chapter.number, chapter.title, page))
+        clauses.append(site_search.IndexedClause(position, "", chapter.title, "", page))
+        clauses += [
+            site_search.IndexedClause(
+                position,
                 clause.number,
                 clause.title,
                 chapter.outline.plain_text.get(clause.anchor, ""),
                 f"{page}#{clause.anchor}",
                 notes.get(clause.anchor, ""),
-            ]
+            )
             for clause in chapter.outline.clauses
         ]
-        text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))[1:-1]
-        # "</" cannot end this script, but keep the text inert in any context all the same.
-        rows = memos.fragments.put(key, text.replace("</", "<\\/").encode())
-    return rows
+    return memos.indexes.put(key, (chapters, clauses))
+
+
+def search_results(
+    edition: PublishedEdition,
+    language: str,
+    urls: SiteUrls,
+    query: str,
+    memos: PageMemos | None = None,
+) -> site_search.Results:
+    """The results of `query` as the search page in `language` shows them: in that
+    language's texts, or, when they hold none (a word typed in the other language), in the
+    first other language's that do."""
+    kept = memos or PageMemos()
+    order = [language, *(code for code in edition.languages if code != language)]
+    first = None
+    for code in order:
+        chapters, clauses = _indexed(edition, code, urls, kept)
+        found = replace(site_search.search(query, chapters, clauses), language=code)
+        if found.count:
+            return found
+        first = first or found
+    return first or site_search.Results(query, [], language)
 
 
 def search_index(
     edition: PublishedEdition, urls: SiteUrls, memos: PageMemos | None = None
 ) -> bytes:
-    """Every clause of the edition as search data: language, number, title, text, its
-    address (as `urls` gives it) and, for an outdated translated clause, what a result says
-    of it ("" otherwise). A script rather than JSON, so that a static copy opened
-    from disk (file://, where browsers refuse fetch) can load it with a script tag."""
+    """What `search.js` searches, per language: the chapters (number, title, address) and
+    every clause (its chapter's position, number, title, text, address and, for an
+    outdated translated clause, what a result says of it; "" otherwise). A chapter not
+    translated yet is searched in the text there is. A script rather than JSON, so that a
+    static copy opened from disk (file://, where browsers refuse fetch) can load it with a
+    script tag."""
     kept = memos or PageMemos()
-    rows = b",".join(
-        _index_rows(
-            chapter,
-            urls.chapter(edition.document, chapter.slug, chapter.language),
-            edition.number,
-            kept,
-        )
-        for chapter in edition.chapters
-    )
-    return b"".join(
-        [
-            b'window.sopSearchIndex = {"fields":'
-            b'["language","number","title","text","href","outdated"],',
-            b'"clauses":[',
-            rows,
-            b"]};\n",
-        ]
-    )
+    sections = {}
+    for language in edition.languages:
+        chapters, clauses = _indexed(edition, language, urls, kept)
+        sections[language] = {
+            "chapters": [[c.number, c.title, c.href] for c in chapters],
+            "clauses": [
+                [c.chapter, c.number, c.title, c.text, c.href, c.outdated] for c in clauses
+            ],
+        }
+    text = json.dumps({"languages": sections}, ensure_ascii=False, separators=(",", ":"))
+    # "</" cannot end this script, but keep the text inert in any context all the same.
+    return b"window.sopSearchIndex = " + text.replace("</", "<\\/").encode() + b";\n"
 
 
 def error_page(status: int, detail: str, language: str, urls: SiteUrls) -> str:

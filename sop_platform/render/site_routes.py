@@ -32,6 +32,8 @@ ROUTES: tuple[Route, ...] = (
     Route("chapter-pdf", "/sop/{doc}/{chapter}/pdf", "pdf/{doc}/{chapter}.{language}.pdf"),
     Route("compare", "/sop/{doc}/{chapter}/compare", "sop/{doc}/{chapter}.compare.{language}.html"),
     # A static export holds the current edition only.
+    Route("editions", "/sop/{doc}/editions"),
+    Route("edition", "/sop/{doc}/editions/{number}"),
     Route("edition-chapter", "/sop/{doc}/editions/{number}/{chapter}"),
     Route("chapter", "/sop/{doc}/{chapter}", "sop/{doc}/{chapter}.{language}.html"),
 )
@@ -40,6 +42,10 @@ _BY_PAGE = {route.page: route for route in ROUTES}
 
 # A document's own pages, rendered by `site_pages.edition_page`.
 EDITION_PAGES = ("document", "amendments", "search", "compliance", "deviations")
+# The pages of the site read in a language of the reader's choice (`?lang=`).
+LANGUAGE_PAGES = frozenset(
+    {"index", *EDITION_PAGES, "editions", "edition", "edition-chapter", "chapter", "compare"}
+)
 
 # Words after /sop/{doc}/ that name a page of their own (or lead to one), never a chapter.
 RESERVED = frozenset(

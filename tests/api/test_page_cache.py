@@ -33,8 +33,8 @@ def answered_from_memory(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     answered: list[str] = []
     looked_up = page_cache._page_in_memory
 
-    def spy(site, path, query):  # type: ignore[no-untyped-def]
-        page = looked_up(site, path, query)
+    def spy(site, path, query, cookie):  # type: ignore[no-untyped-def]
+        page = looked_up(site, path, query, cookie)
         if page is not None:
             answered.append(path)
         return page

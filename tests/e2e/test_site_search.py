@@ -112,10 +112,10 @@ def test_typing_before_the_index_arrives_lists_each_result_once(
         request.response()  # wait until every index the page asked for has arrived
     page.wait_for_timeout(SETTLE_MS)
 
-    expect(page.locator(".search-results a").first).to_be_visible()
-    listed = page.locator(".search-results a").evaluate_all(
+    expect(page.locator(".search-hits a").first).to_be_visible()
+    listed = page.locator(".search-hits a").evaluate_all(
         "links => links.map(link => link.getAttribute('href'))"
     )
     assert listed != []
     assert len(listed) == len(set(listed)), f"{len(listed)} results, {len(set(listed))} distinct"
-    expect(page.locator(".search-status")).to_have_text(str(len(set(listed))))
+    expect(page.locator(".search-status")).to_contain_text(f"{len(set(listed))} results in")

@@ -41,7 +41,7 @@ def test_an_address_maps_to_its_page(path: str, key: PageKey):
 
 
 @pytest.mark.parametrize(
-    "path", ["/sop/anama-sop/editions", "/sop/anama-sop/", "/sop//04", "/nothing", "/sop/a/b/c/d"]
+    "path", ["/sop/anama-sop/editions/1/2/3", "/sop/x/", "/sop//04", "/nothing", "/sop/a/b/c/d"]
 )
 def test_an_address_of_no_page_maps_to_nothing(path: str):
     assert page_key(path) is None
@@ -91,3 +91,18 @@ def test_addresses_and_files_come_from_the_table():
     assert StaticUrls(2).document("anama-sop") == "../../sop/anama-sop/index.html"
     with pytest.raises(ValueError, match="no 'edition-chapter' page"):
         file_of("edition-chapter", doc="anama-sop", number="2", chapter="04")
+
+
+def test_every_address_names_the_language_it_is_read_in():
+    app = AppUrls()
+    assert app.home("az") == "/?lang=az"
+    assert app.document("anama-sop", "az") == "/sop/anama-sop?lang=az"
+    assert app.search("anama-sop", "en") == "/sop/anama-sop/search?lang=en"
+    assert app.editions("anama-sop", "az") == "/sop/anama-sop/editions?lang=az"
+    assert app.edition("anama-sop", 1, "az") == "/sop/anama-sop/editions/1?lang=az"
+    # A copy on disk: the default language keeps the plain file, another is beside it.
+    copy = StaticUrls(2, defaults={"anama-sop": "en"})
+    assert copy.search("anama-sop", "en") == "../../sop/anama-sop/search.html"
+    assert copy.search("anama-sop", "az") == "../../sop/anama-sop/search.az.html"
+    assert copy.home("az") == "../../index.az.html"
+    assert copy.editions("anama-sop", "az") == ""  # a copy holds the current edition only
