@@ -6,6 +6,7 @@ change request that updates it (`start_translation_update`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -171,22 +172,27 @@ def source_to_follow(
     ]
 
 
+def in_authors_hands(session: Session, author: User, document_id: int) -> Sequence[ChangeRequest]:
+    """The author's change requests of a document still in their hands (a draft, or sent
+    back), newest first: where a new edit of one of its chapters may go on."""
+    return session.exec(
+        select(ChangeRequest)
+        .where(
+            ChangeRequest.document_id == document_id,
+            ChangeRequest.author == author.username,
+            col(ChangeRequest.state).in_([State.DRAFT.value, State.CHANGES_REQUESTED.value]),
+        )
+        .order_by(col(ChangeRequest.id).desc())
+    ).all()
+
+
 def _open_update(
     session: Session, author: User, chapter: Chapter, title: str
 ) -> ChangeRequest | None:
     """The author's newest CR still in their hands (a draft, or sent back) that already
     proposes a text of `chapter`, or that has no text yet and the `title` a click made it
     with: updating the translation goes on there."""
-    mine = session.exec(
-        select(ChangeRequest)
-        .where(
-            ChangeRequest.document_id == chapter.document_id,
-            ChangeRequest.author == author.username,
-            col(ChangeRequest.state).in_([State.DRAFT.value, State.CHANGES_REQUESTED.value]),
-        )
-        .order_by(col(ChangeRequest.id).desc())
-    )
-    for change_request in mine:
+    for change_request in in_authors_hands(session, author, chapter.document_id):
         proposals = proposals_at(session, change_request)
         if any(
             (proposal.chapter_slug, proposal.language) == (chapter.slug, chapter.language)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from html import escape, unescape
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from sop_platform.core.chapters import find_chapter
 from sop_platform.core.errors import InvalidInput
@@ -25,8 +25,7 @@ from sop_platform.core.models import ChangeRequest, Chapter, User
 from sop_platform.render.site_text import catalogue, said
 from sop_platform.review import change_requests as crs
 from sop_platform.review.proposal_store import proposals_at
-from sop_platform.review.workflow import State
-from sop_platform.staff.editing import Pick
+from sop_platform.staff.editing import Pick, in_authors_hands
 
 INTERFACES = ("en", "az")
 
@@ -59,16 +58,7 @@ def _going_on(session: Session, author: User, chapter: Chapter) -> ChangeRequest
     )
     # The titles an earlier "Edit" of this chapter (in either language) gave its draft.
     titles = {provisional_title(c, language) for c in variants for language in INTERFACES}
-    mine = session.exec(
-        select(ChangeRequest)
-        .where(
-            ChangeRequest.document_id == chapter.document_id,
-            ChangeRequest.author == author.username,
-            col(ChangeRequest.state).in_([State.DRAFT.value, State.CHANGES_REQUESTED.value]),
-        )
-        .order_by(col(ChangeRequest.id).desc())
-    )
-    for change_request in mine:
+    for change_request in in_authors_hands(session, author, chapter.document_id):
         proposals = proposals_at(session, change_request)
         if any(proposal.chapter_slug == chapter.slug for proposal in proposals):
             return change_request
