@@ -14,6 +14,14 @@ from jinja2 import Environment, nodes
 from sop_platform.core.front_matter import LANGUAGES
 from sop_platform.core.mapping import RELATIONS
 from sop_platform.core.roles import Role
+from sop_platform.render.clause_diff import (
+    ADDED_ROW,
+    CHANGED,
+    FRONT_MATTER,
+    PREAMBLE,
+    REMOVED,
+    UNCHANGED,
+)
 from sop_platform.resources import shipped_dir
 from sop_platform.review.change_requests import WORDING_FIELDS
 from sop_platform.review.reviews import DECISIONS
@@ -31,6 +39,13 @@ DYNAMIC = {
     "kind_": ["sop", "standard"],
     "action_": ["approve", "review", "merge", "revise"],
     "closed_": ["merged", "withdrawn", "rejected"],
+    # The review diff's rows: a row that is no clause by its key, every row by its status.
+    "row_": [
+        key.replace("-", "_")
+        for key in (FRONT_MATTER, PREAMBLE, UNCHANGED, CHANGED, ADDED_ROW, REMOVED)
+    ],
+    # A Word import's chapters in its preview.
+    "word_status_": ["changed", "new", "unchanged", "emptied"],
     # What the staff application's redirects put in `?done=`.
     "done_": [
         "signed_out",

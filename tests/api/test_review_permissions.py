@@ -109,6 +109,7 @@ MATRIX = [
     row("GET",  CRS,                             None,            "author",    DRAFT,     200),
     row("GET",  CR,                              None,            "author",    DRAFT,     200),
     row("GET",  CR + "/diff",                    None,            "author",    DRAFT,     200),
+    row("GET",  CR + "/word",                    None,            "author",    DRAFT,     200),
     row("GET",  CR + f"/chapters/{CHAPTER}",     None,            "author",    DRAFT,     200),
     row("PUT",  CR + f"/chapters/{CHAPTER}",     PUT_TEXT,        OWNER,       DRAFT,     200),
     row("PATCH", CR,                             DESCRIBE,        OWNER,       DRAFT,     200),

@@ -64,13 +64,14 @@ def test_the_cookie_sends_an_address_without_a_language_to_the_chosen_one(client
 
     assert sent.status_code == 307
     assert sent.headers["location"] == f"/sop/{DOCUMENT}/search?q=mina&lang=az"
-    assert sent.headers["vary"] == "Cookie" and "private" in sent.headers["cache-control"]
+    assert "Cookie" in sent.headers["vary"] and "private" in sent.headers["cache-control"]
     assert filled.status_code == 200 and not filled.history and '<html lang="en"' in filled.text
     # An address naming its language answers it whatever the cookie, as shared and kept.
     assert kept.status_code == 200 and '<html lang="en"' in kept.text
-    assert "vary" not in kept.headers and kept.headers["cache-control"].startswith("public")
+    assert "cookie" not in kept.headers.get("vary", "").lower()
+    assert kept.headers["cache-control"].startswith("public")
     # Without a cookie the bare address is the default language, marked as chosen by it.
-    assert bare.status_code == 200 and bare.headers["vary"] == "Cookie"
+    assert bare.status_code == 200 and "Cookie" in bare.headers["vary"]
 
 
 def test_the_offline_copy_holds_every_page_in_every_language(client: TestClient):
