@@ -24,6 +24,8 @@ WAYS_TO_THE_EDITOR = ", ".join(
         'a[href^="/app/change-requests/new"]',
         'form[action^="/app/change-requests"] button',
         'form[action^="/app/change-requests"] [type="submit"]',
+        # "Edit this chapter" and "Edit 4.9" on the chapter page.
+        'form[action^="/app/documents/"][action*="/edit"] button',
     )
 )
 
