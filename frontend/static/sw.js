@@ -102,7 +102,16 @@ self.addEventListener("message", function (event) {
 });
 
 function fromCache(request) {
-  return caches.open(CACHE).then(function (cache) { return cache.match(request); });
+  return caches.open(CACHE).then(function (cache) {
+    return cache.match(request).then(function (found) {
+      var url = new URL(request.url);
+      if (found || !url.searchParams.has("q")) return found;
+      // A search keeps its words in the address (?q=), which the copy cannot hold for
+      // every search: the copy's search page answers, and its script searches there.
+      url.searchParams.delete("q");
+      return cache.match(url.toString());
+    });
+  });
 }
 
 function stateUrl() { return inScope("offline-state.json"); }

@@ -150,6 +150,10 @@ def test_the_language_chosen_is_kept_offline(
     page.locator("form.search-form button").click()
     expect(page.locator(".search-hits a").first).to_be_visible()
     assert page.url.endswith(f"/search?lang=az&q={quote('təmizləmə')}"), page.url
+    # That address again (reloaded, bookmarked): the copy's search page searches the copy.
+    page.reload()
+    expect(page.locator(".search-hits a").first).to_be_visible()
+    expect(page.locator("#search-query")).to_have_value("təmizləmə")
     page.goto(f"{base_url}/sop/{DOCUMENT}/amendments?lang=az")
     _in(page, "az")
 
