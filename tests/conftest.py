@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,7 @@ from sop_platform.core.models import User
 from sop_platform.reading.memos import Memos
 from sop_platform.resources import shipped_dir
 from sop_platform.settings import Settings
+from tests import scheduling
 from tests.support import (
     BACKENDS,
     CHEAP_DUMMY_HASH,
@@ -49,17 +51,34 @@ from tests.support import (
 )
 
 POSTGRES_URL = os.environ.get("SOP_TEST_POSTGRES_URL")
+_groups_folder = pytest.StashKey[Path]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The tests marked `slow` start first, so that neither worker is left alone with one
-    at the end. (Tests go to the workers one by one, xdist's `--dist load`, pyproject.toml:
-    sending each module's tests to one worker, `loadscope`, sets a module's fixtures up
-    once but left one worker alone at the end, 570 s against 524 s for the whole suite
-    measured back to back here; `loadgroup` groups nothing under pytest 9, whose test ids
-    xdist 3.8 can no longer rename.)"""
-    # A stable sort: the order of everything else is kept.
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    scheduling.order(items)
+    scheduling.write_groups(config, items)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        config.stash[_groups_folder] = Path(tempfile.mkdtemp(prefix="sop-test-groups-"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_groups_folder, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput[scheduling.FOLDER_KEY] = str(node.config.stash[_groups_folder])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Tests sharing a module fixture go to one worker (tests/scheduling.py says why)."""
+    return scheduling.GroupedScheduling(config, config.stash[_groups_folder], log)
 
 
 @pytest.fixture(scope="session")

@@ -2,17 +2,19 @@
 
     python crash_writer.py sqlite:///path/to/sop.db
 
-Opens the database, creates or reuses its chapter, prints `ready` and waits for a line on
-stdin, so that the parent can start it early and hide its import time. Then it loops: in
-a write session it takes the chapter, prints `write <n>` for the revision it is about to
-append, appends `content_for(n)`, and only after the session has committed prints
-`ack <n> <sha256>`. The parent kills it with SIGKILL at a random moment.
+The test forks its writers and calls `main` in each child, so that a writer starts without
+importing the platform again; as a script it does the same on stdin and stdout. It opens
+the database, creates or reuses its chapter, prints `ready` and waits for a line on `go`.
+Then it loops: in a write session it takes the chapter, prints `write <n>` for the
+revision it is about to append, appends `content_for(n)`, and only after the session has
+committed prints `ack <n> <sha256>`. The parent kills it with SIGKILL at a random moment.
 """
 
 from __future__ import annotations
 
 import random
 import sys
+from typing import TextIO
 
 from sqlmodel import select
 
@@ -78,23 +80,23 @@ def chapter_id_of(database: Database) -> int:
         return chapter.id
 
 
-def main(url: str) -> None:
+def main(url: str, go: TextIO, out: TextIO) -> None:
     database = Database(url)
     chapter_id = chapter_id_of(database)
-    print("ready", flush=True)
-    if not sys.stdin.readline():
+    print("ready", file=out, flush=True)
+    if not go.readline():
         return  # the parent needed no more writers
     while True:
         with database.session(write=True) as session:
             chapter = version_store.locked_chapter(session, chapter_id)
             number = chapter.head_revision + 1
-            print(f"write {number}", flush=True)
+            print(f"write {number}", file=out, flush=True)
             revision = version_store.append_revision(
                 session, chapter, content_for(number), author="crash", message=f"crash {number}"
             )
         # The session has committed: only now is the revision acknowledged.
-        print(f"ack {revision.number} {revision.sha256}", flush=True)
+        print(f"ack {revision.number} {revision.sha256}", file=out, flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.stdin, sys.stdout)
