@@ -1178,6 +1178,7 @@ def publish(
                 database,
                 folder,
                 pdf=pdf,
+                cache_dir=_settings().cache_dir,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
         if report.documents == 0:
