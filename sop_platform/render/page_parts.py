@@ -171,20 +171,22 @@ class PieceStore:
             stored = self._path(digest).read_bytes()
         except OSError:
             return None
-        # Its length, its bytes, its deflate stream; anything else is damaged: make it again.
+        # "length crc32\n", the bytes, their deflate stream; anything else (a damaged or
+        # foreign file) is made again.
         head, _, rest = stored.partition(b"\n")
         try:
-            length = int(head)
+            length, crc = (int(field) for field in head.split(b" "))
         except ValueError:
             return None
-        if len(rest) < length:
+        if len(rest) <= length or zlib.crc32(rest) != crc:
             return None
-        return Piece(rest[:length], rest[length:] or None)
+        return Piece(rest[:length], rest[length:])
 
     def _write(self, digest: str, piece: Piece) -> None:
         path = self._path(digest)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_whole(path, b"%d\n" % len(piece.data) + piece.data + piece.deflated())
+        rest = piece.data + piece.deflated()
+        write_whole(path, b"%d %d\n" % (len(piece.data), zlib.crc32(rest)) + rest)
 
 
 def piece_memo() -> Memo[str, Piece]:

@@ -49,6 +49,9 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates ship with the code: no need to look at every file's time on every
+        # page (a publish asks for templates hundreds of times).
+        auto_reload=False,
     )
     templates.filters["day"] = day
     templates.filters["utc_minute"] = utc_minute
