@@ -142,9 +142,7 @@ def test_a_render_cache_of_other_renderer_code_is_not_used(
     assert (fresh / "sop/anama-sop/manual-clearance.en.html").read_bytes() == page
 
 
-def test_a_damaged_render_cache_is_rendered_again(
-    env: dict[str, str], site: Path, tmp_path: Path
-):
+def test_a_damaged_render_cache_is_rendered_again(env: dict[str, str], site: Path, tmp_path: Path):
     cache = Path(env["SOP_CACHE_DIR"])
     for kept in [*cache.rglob("*.json"), *(cache / "pieces").rglob("*")]:
         if kept.is_file():
@@ -174,9 +172,12 @@ def test_a_changed_chapter_s_pages_change_and_the_others_are_not_written_again(
     assert "chapters rendered 1, reused 18" in _said(again.output)
     page = (site / "sop/anama-sop/manual-clearance.en.html").read_text("utf-8")
     assert "after rain" in page and "changed-badge" in page
-    assert "after rain" in gzip.decompress(
-        (site / "sop/anama-sop/manual-clearance.en.html.gz").read_bytes()
-    ).decode()
+    assert (
+        "after rain"
+        in gzip.decompress(
+            (site / "sop/anama-sop/manual-clearance.en.html.gz").read_bytes()
+        ).decode()
+    )
     assert other.read_bytes() != before  # its banner names the new edition
     assert icon.stat().st_mtime_ns == icon_written
 

@@ -90,7 +90,10 @@ def _edition_files(
     deep = StaticUrls(2, pdf, {doc: edition.default_language})
     flagged = flagged_clauses(drift)
     files: list[tuple[str, Build]] = [
-        (file_of("search-index", doc=doc), lambda: site_pages.search_index(edition, deep, kept)),
+        (
+            file_of("search-index", doc=doc),
+            lambda: site_pages.search_index_parts(edition, deep, kept),
+        ),
         (
             file_of("compliance-csv", doc=doc),
             lambda: site_pages.compliance_csv(edition, flagged, kept),
@@ -195,9 +198,7 @@ def publish_site(
         (top.home(code), partial(home, code)) for code in site_pages.site_languages(shelves)
     ]
     for edition, status, drift in editions:
-        files.extend(
-            _edition_files(edition, status, version, drift, pdf, payloads, memos, kept)
-        )
+        files.extend(_edition_files(edition, status, version, drift, pdf, payloads, memos, kept))
     files.extend((file_of("asset", name=name), partial(asset_bytes, name)) for name in ASSETS)
     files.extend(
         (file_of("media", name=media_name(image)), partial(bytes, image.data)) for image in images

@@ -75,11 +75,13 @@ class Piece:
     """Bytes of a page, and their deflate stream, made when first asked for (kept pieces
     are asked many times; a frame's few bytes once)."""
 
-    __slots__ = ("_deflated", "data")
+    __slots__ = ("_deflated", "data", "kept")
 
-    def __init__(self, data: bytes, packed: bytes | None = None) -> None:
+    def __init__(self, data: bytes, packed: bytes | None = None, kept: bool = False) -> None:
         self.data = data
         self._deflated = packed
+        # Kept (and so gzipped many times): its own deflate stream is kept with it.
+        self.kept = kept
 
     def deflated(self) -> bytes:
         if self._deflated is None:
@@ -102,22 +104,29 @@ def gzipped(parts: Parts) -> bytes:
     """The page as one gzip member: what `gzip -d` (and every browser) reads back is the
     page's bytes."""
     crc, size = 0, 0
+    streams = []
+    # The frame's pieces through one compressor, each ended by a full flush, which forgets
+    # what came before: what the kept streams between them put in the reader's window is
+    # never referred to (and a compressor is not set up for each few bytes).
+    frame = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
     for piece in parts:
         crc = zlib.crc32(piece.data, crc)
         size += len(piece.data)
-    streams = b"".join(piece.deflated() for piece in parts)
+        if piece.kept:
+            streams.append(piece.deflated())
+        else:
+            streams += [frame.compress(piece.data), frame.flush(zlib.Z_FULL_FLUSH)]
     trailer = crc.to_bytes(4, "little") + (size & 0xFFFFFFFF).to_bytes(4, "little")
-    return _GZIP_HEADER + streams + _LAST_BLOCK + trailer
+    return _GZIP_HEADER + b"".join(streams) + _LAST_BLOCK + trailer
 
 
-def framed(
-    template: str, language: str, holes: dict[str, Piece], **context: Any
-) -> Parts:
+def framed(template: str, language: str, holes: dict[str, Piece], **context: Any) -> Parts:
     """`template` rendered with each of `holes` (a context name) where its piece goes, as
     parts: the frame's text between the pieces. The template must print each hole as it
     is (`{{ name }}`): what it prints is its place."""
     names = list(holes)
-    marks = {name: Markup(f"\x00{_TOKEN}:{index}\x00") for index, name in enumerate(names)}
+    # A mark is NULs and hex digits: nothing to escape.
+    marks = {name: Markup(f"\x00{_TOKEN}:{i}\x00") for i, name in enumerate(names)}  # noqa: S704
     html = rendered(template, language, **context, **marks)
     parts: Parts = []
     cut = 0
@@ -157,7 +166,7 @@ class PieceStore:
             found = self._read(digest)
             if found is not None:
                 return self.memory.put(digest, found)
-        piece = Piece(make().encode())
+        piece = Piece(make().encode(), kept=True)
         if self.folder is not None:
             self._write(digest, piece)
         return self.memory.put(digest, piece)
@@ -180,7 +189,7 @@ class PieceStore:
             return None
         if len(rest) <= length or zlib.crc32(rest) != crc:
             return None
-        return Piece(rest[:length], rest[length:])
+        return Piece(rest[:length], rest[length:], kept=True)
 
     def _write(self, digest: str, piece: Piece) -> None:
         path = self._path(digest)

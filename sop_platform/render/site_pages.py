@@ -29,7 +29,7 @@ from sop_platform.render.markdown import (
 )
 from sop_platform.render.memo import Memo
 from sop_platform.render.national_clauses import clauses_of_outline
-from sop_platform.render.page_parts import Parts, Piece, PieceStore, framed, text_of
+from sop_platform.render.page_parts import Parts, Piece, PieceStore, framed, joined, text_of
 from sop_platform.render.publication import (
     AmendmentLine,
     EditionListing,
@@ -632,9 +632,7 @@ def compare_page_parts(
         edition.standards.digest,
         tuple(sorted((anchor, tuple(views)) for anchor, views in flags.items())),
     )
-    rows = memos.pieces.piece(
-        key, lambda: _compare_rows_html(chapter, edition, language, flags)
-    )
+    rows = memos.pieces.piece(key, lambda: _compare_rows_html(chapter, edition, language, flags))
     return framed(
         "site/compare.html",
         language,
@@ -770,19 +768,61 @@ def search_index(
     translated yet is searched in the text there is. A script rather than JSON, so that a
     static copy opened from disk (file://, where browsers refuse fetch) can load it with a
     script tag."""
+    return joined(search_index_parts(edition, urls, memos))
+
+
+def _inert(value: object) -> str:
+    """`value` as the index's JSON; "</" cannot end its script, but keep the text inert in
+    any context all the same."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("</", "<\\/")
+
+
+def search_index_parts(
+    edition: PublishedEdition, urls: SiteUrls, memos: PageMemos | None = None
+) -> Parts:
+    """`search_index` as parts: each chapter's clauses are a kept piece (the JSON of a
+    list is its items' JSON joined by commas, so the bytes are those of the whole)."""
     kept = memos or PageMemos()
-    sections = {}
-    for language in edition.languages:
+    parts: Parts = []
+    frame = 'window.sopSearchIndex = {"languages":{'
+    for index, language in enumerate(edition.languages):
         chapters, clauses = _indexed(edition, language, urls, kept)
-        sections[language] = {
-            "chapters": [[c.number, c.title, c.href] for c in chapters],
-            "clauses": [
-                [c.chapter, c.number, c.title, c.text, c.href, c.outdated] for c in clauses
-            ],
-        }
-    text = json.dumps({"languages": sections}, ensure_ascii=False, separators=(",", ":"))
-    # "</" cannot end this script, but keep the text inert in any context all the same.
-    return b"window.sopSearchIndex = " + text.replace("</", "<\\/").encode() + b";\n"
+        frame += (
+            f"{',' if index else ''}{_inert(language)}:"
+            f'{{"chapters":{_inert([[c.number, c.title, c.href] for c in chapters])},'
+            '"clauses":['
+        )
+        grouped: dict[int, list[site_search.IndexedClause]] = {}
+        for clause in clauses:
+            grouped.setdefault(clause.chapter, []).append(clause)
+        for position, chapter in enumerate(edition.one_per_chapter(language)):
+            entries = grouped.get(position, [])
+            key = (
+                "search",
+                language,
+                position,
+                chapter.slug,
+                chapter.language,
+                chapter.outline.key,
+                chapters[position].href,
+                tuple(entry.outdated for entry in entries),
+            )
+
+            def make(
+                entries: list[site_search.IndexedClause] = entries, lead: bool = position > 0
+            ) -> str:
+                items = ",".join(
+                    _inert([c.chapter, c.number, c.title, c.text, c.href, c.outdated])
+                    for c in entries
+                )
+                return f"{',' if lead and items else ''}{items}"
+
+            parts += [Piece(frame.encode()), kept.pieces.piece(key, make)]
+            frame = ""
+        frame += "]}"
+    parts.append(Piece(f"{frame}}}}};\n".encode()))
+    return [piece for piece in parts if piece.data]
 
 
 def error_page(status: int, detail: str, language: str, urls: SiteUrls) -> str:

@@ -27,7 +27,9 @@ def test_a_framed_page_is_the_page_rendered_whole():
     urls = StaticUrls(0, False)
     body = Piece("<p>şərt &amp; {{ no tag }}</p>".encode())
 
-    parts = framed("site/error.html", "az", {"detail": body}, urls=urls, site_version="", status=404)
+    parts = framed(
+        "site/error.html", "az", {"detail": body}, urls=urls, site_version="", status=404
+    )
 
     whole = rendered(
         "site/error.html",
@@ -35,7 +37,7 @@ def test_a_framed_page_is_the_page_rendered_whole():
         urls=urls,
         site_version="",
         status=404,
-        detail=Markup(body.data.decode()),  # noqa: S704 -- the test's own text
+        detail=Markup(body.data.decode()),  # the test's own text
     )
     assert joined(parts) == whole.encode()
     assert sum(piece is body for piece in parts) == 1  # kept as it is, not copied
