@@ -6,11 +6,12 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+from jinja2 import DictLoader, Environment
 from markupsafe import Markup
 
 from sop_platform.render.page_parts import Piece, PieceStore, framed, gzipped, joined
 from sop_platform.render.site_urls import StaticUrls
-from sop_platform.render.templates import rendered
+from sop_platform.render.templates import _CompiledTemplates, rendered
 
 
 def test_a_gzip_of_parts_reads_back_as_the_page():
@@ -63,3 +64,18 @@ def test_kept_pieces_are_read_back_by_another_store_and_a_damaged_one_is_made_ag
     assert made == ["made", "made"]
     PieceStore(tmp_path).piece(("body", "other"), make)
     assert len(made) == 3
+
+
+def test_compiled_templates_are_kept_in_a_folder_and_a_damaged_one_is_compiled_again(
+    tmp_path: Path,
+):
+    folder = tmp_path / "made-when-needed" / "templates"
+    first = Environment(loader=DictLoader({"page.html": "<p>{{ x }}</p>"}))
+    first.bytecode_cache = _CompiledTemplates(str(folder))
+    assert first.get_template("page.html").render(x=1) == "<p>1</p>"
+    (kept,) = folder.iterdir()
+
+    again = Environment(loader=DictLoader({"page.html": "<p>{{ x }}</p>"}))
+    again.bytecode_cache = _CompiledTemplates(str(folder))
+    kept.write_bytes(b"damaged")
+    assert again.get_template("page.html").render(x=2) == "<p>2</p>"
