@@ -1159,6 +1159,7 @@ def publish(
     from rich.progress import Progress
 
     from sop_platform.reading.static_site import publish_site, zip_site
+    from sop_platform.render.templates import keep_compiled
 
     if out_dir is None and zip_file is None:
         raise _fail("say where: --out DIR for a folder, --zip FILE for one zip file, or both", 2)
@@ -1166,6 +1167,8 @@ def publish(
         raise _fail(f"{out_dir} exists and is not a folder")
     if zip_file is not None and zip_file.is_dir():
         raise _fail(f"{zip_file} is a folder; --zip names the file to write")
+    cache_dir = _settings().cache_dir
+    keep_compiled(cache_dir / "templates")
     with tempfile.TemporaryDirectory(prefix="sop-publish-") as scratch:
         folder = out_dir if out_dir is not None else Path(scratch)
         with (
@@ -1178,6 +1181,7 @@ def publish(
                 database,
                 folder,
                 pdf=pdf,
+                cache_dir=cache_dir,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
         if report.documents == 0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +20,18 @@ MIN_WEBHOOK_SECRET_LENGTH = 16
 # smtp: plain (a relay on the same host or network); smtp+starttls: upgraded to TLS before
 # anything is sent, or not sent at all; smtps: TLS from the first byte.
 SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+
+
+def default_cache_dir() -> Path:
+    """The user's cache folder (`XDG_CACHE_HOME`, else `~/.cache`), or the temporary folder
+    for an account with no home."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:
+            base = tempfile.gettempdir()
+    return Path(base) / "sop-platform"
 
 
 class Settings(BaseSettings):
@@ -52,6 +66,9 @@ class Settings(BaseSettings):
     base_url: str = Field(default="http://127.0.0.1:8000", max_length=500)
     # The hour (UTC) each day's digest is sent at, to those who chose digests.
     digest_hour: int = Field(default=7, ge=0, le=23)
+    # What `publish` keeps between runs (rendered chapters, the large parts of pages),
+    # outside the published folder so that a publish into a new folder reuses it.
+    cache_dir: Path = Field(default_factory=lambda: default_cache_dir())
 
     @field_validator("database_url")
     @classmethod

@@ -283,9 +283,14 @@ def settings(database_url: str, content_dir: Path) -> Settings:
 
 
 @pytest.fixture
-def env(database_url: str, content_dir: Path) -> dict[str, str]:
-    """The environment a command-line test runs `sop-platform` with."""
-    return {"SOP_DATABASE_URL": database_url, "SOP_CONTENT_DIR": str(content_dir)}
+def env(database_url: str, content_dir: Path, tmp_path: Path) -> dict[str, str]:
+    """The environment a command-line test runs `sop-platform` with: a render cache of the
+    test's own, never the user's."""
+    return {
+        "SOP_DATABASE_URL": database_url,
+        "SOP_CONTENT_DIR": str(content_dir),
+        "SOP_CACHE_DIR": str(tmp_path / "render-cache"),
+    }
 
 
 @pytest.fixture

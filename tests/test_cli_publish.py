@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from sop_platform.cli import app
 from sop_platform.core.database import Database
+from sop_platform.render import outlines, page_parts
 from tests.api.test_site import MARKING, NEW_MARKING, _revise
 
 runner = CliRunner()
@@ -89,6 +90,15 @@ def _tree(root: Path) -> dict[str, bytes]:
     }
 
 
+def _unpacked(tree: dict[str, bytes]) -> dict[str, bytes]:
+    """`tree` with each gzip read back: the gzip of a page made from kept parts holds the
+    same text as one compressed whole, in other bytes."""
+    return {
+        name: gzip.decompress(content) if name.endswith(".gz") else content
+        for name, content in tree.items()
+    }
+
+
 def test_a_republish_after_a_new_edition_writes_what_a_full_publish_writes(
     env: dict[str, str], site: Path, loaded: Database, tmp_path: Path
 ):
@@ -96,9 +106,91 @@ def test_a_republish_after_a_new_edition_writes_what_a_full_publish_writes(
 
     runner.invoke(app, ["publish", "--out", str(site)], env=env)
     fresh = tmp_path / "fresh"
-    runner.invoke(app, ["publish", "--out", str(fresh)], env=env)
+    uncached = {**env, "SOP_CACHE_DIR": str(tmp_path / "empty-cache")}
+    result = runner.invoke(app, ["publish", "--out", str(fresh)], env=uncached)
 
-    assert _tree(site) == _tree(fresh)
+    # Nothing kept there: every text, and the changed chapter's text before, for its marks.
+    assert "chapters rendered 19, reused 0" in _said(result.output)
+    assert _unpacked(_tree(site)) == _unpacked(_tree(fresh))
+
+
+def test_a_publish_into_a_new_folder_reuses_the_render_cache_and_keeps_none_in_it(
+    env: dict[str, str], site: Path, tmp_path: Path
+):
+    fresh = tmp_path / "fresh"
+    result = runner.invoke(app, ["publish", "--out", str(fresh)], env=env)
+
+    assert "chapters rendered 0, reused 18" in _said(result.output)
+    assert _tree(fresh) == _tree(site)  # the same bytes, gzips too
+    assert (Path(env["SOP_CACHE_DIR"]) / "outlines").is_dir()
+    assert (Path(env["SOP_CACHE_DIR"]) / "pieces").is_dir()
+    assert not any(name.startswith(".render-cache") for name in _tree(site))
+
+
+def test_a_render_cache_of_other_renderer_code_is_not_used(
+    env: dict[str, str], site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    page = (site / "sop/anama-sop/manual-clearance.en.html").read_bytes()
+    # As if the renderer's code, templates or words had changed since the cache was made.
+    monkeypatch.setattr(page_parts, "render_code", lambda: "other-code")
+    monkeypatch.setattr(outlines, "render_code", lambda: "other-code")
+
+    fresh = tmp_path / "fresh"
+    result = runner.invoke(app, ["publish", "--out", str(fresh)], env=env)
+
+    assert "chapters rendered 18, reused 0" in _said(result.output)
+    assert (fresh / "sop/anama-sop/manual-clearance.en.html").read_bytes() == page
+
+
+def test_a_damaged_render_cache_is_rendered_again(env: dict[str, str], site: Path, tmp_path: Path):
+    cache = Path(env["SOP_CACHE_DIR"])
+    for kept in [*cache.rglob("*.json"), *(cache / "pieces").rglob("*")]:
+        if kept.is_file():
+            kept.write_bytes(b"12\nnot what was kept")
+
+    fresh = tmp_path / "fresh"
+    result = runner.invoke(app, ["publish", "--out", str(fresh)], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert "chapters rendered 18, reused 0" in _said(result.output)
+    assert _unpacked(_tree(fresh)) == _unpacked(_tree(site))
+
+
+def test_a_changed_chapter_s_pages_change_and_the_others_are_not_written_again(
+    env: dict[str, str], site: Path, loaded: Database
+):
+    other = site / "sop/anama-sop/eod.en.html"
+    before = other.read_bytes()
+    # Every page names the edition in its banner; a file of no edition keeps its bytes and
+    # is not written again.
+    icon = site / "static/icon.svg"
+    icon_written = icon.stat().st_mtime_ns
+    _revise(loaded, MARKING, f"{NEW_MARKING} ({uuid.uuid4().hex})")
+
+    again = runner.invoke(app, ["publish", "--out", str(site)], env=env)
+
+    assert "chapters rendered 1, reused 18" in _said(again.output)
+    page = (site / "sop/anama-sop/manual-clearance.en.html").read_text("utf-8")
+    assert "after rain" in page and "changed-badge" in page
+    assert (
+        "after rain"
+        in gzip.decompress(
+            (site / "sop/anama-sop/manual-clearance.en.html.gz").read_bytes()
+        ).decode()
+    )
+    assert other.read_bytes() != before  # its banner names the new edition
+    assert icon.stat().st_mtime_ns == icon_written
+
+
+def test_a_publish_removes_the_render_cache_earlier_versions_kept_in_the_folder(
+    env: dict[str, str], site: Path
+):
+    (site / ".render-cache").mkdir()
+    (site / ".render-cache" / "3-earlier.json").write_text("{}", "utf-8")
+
+    runner.invoke(app, ["publish", "--out", str(site)], env=env)
+
+    assert not (site / ".render-cache").exists()
 
 
 def test_every_text_file_above_1_kb_has_its_gzip_beside_it(site: Path):

@@ -486,6 +486,7 @@ class LiveSite:
                 self.urls,
                 state.version,
                 self._drift(doc).get(slug, {}),
+                memos=self.memos.pages,
             )
             return Page(html.encode(), HTML, CURRENT)
 

@@ -2,8 +2,14 @@
 relative links, search and the offline service worker, for any web server, a USB stick or
 a phone.
 
-Rendered chapter bodies are kept in `<out>/.render-cache`, keyed by content sha256, so a
-re-publish after one chapter changed renders only that chapter.
+What does not depend on the edition is kept in a render cache (`cache_dir`, which
+`sop-platform publish` takes from `SOP_CACHE_DIR`), outside the published folder, so that a
+publish into a new folder reuses it as a re-publish into the same one does: each chapter
+text rendered (`outlines/`, by its sha256) and the large parts of its pages with their gzip
+streams (`pieces/`, by everything they were made from; `render/page_parts.py`). Both are
+keyed by a digest of the renderer's code too, so other code never reads them. A new
+edition then renders only the chapters whose text changed and puts every page together
+again from kept parts; a file whose bytes are the same is not written again.
 """
 
 from __future__ import annotations
@@ -11,16 +17,17 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
 
 from sop_platform.core.clock import utc_today
-from sop_platform.core.compression import GZIP, MIN_BYTES, compressed
+from sop_platform.core.compression import MIN_BYTES
 from sop_platform.core.database import Database
 from sop_platform.core.files import write_whole
 from sop_platform.core.media_store import media_by_name, media_name, media_named_in
@@ -35,6 +42,7 @@ from sop_platform.render import site_pages
 from sop_platform.render.compare import DriftView, flagged_clauses
 from sop_platform.render.edition_pdf import Images, chapter_pdf, edition_pdf
 from sop_platform.render.outlines import OutlineCache
+from sop_platform.render.page_parts import Parts, Piece, PieceStore, gzipped, joined
 from sop_platform.render.publication import EditionStatus, PublishedEdition, edition_status
 from sop_platform.render.site_assets import (
     ASSETS,
@@ -46,7 +54,8 @@ from sop_platform.render.site_assets import (
 from sop_platform.render.site_routes import EDITION_PAGES, file_of
 from sop_platform.render.site_urls import StaticUrls
 
-CACHE_FOLDER = ".render-cache"
+# Where publishes before the render cache moved out of the published folder kept it.
+OLD_CACHE_FOLDER = ".render-cache"
 LISTING = ".published-files.json"
 # Beside each text file above 1 KB, its gzip: nginx's `gzip_static` sends it as it is.
 GZIPPED = ".gz"
@@ -63,6 +72,7 @@ class PublishReport:
 
 
 Progress = Callable[[int, int], None]
+Build = Callable[[], "bytes | Parts"]
 
 
 def _edition_files(
@@ -73,14 +83,17 @@ def _edition_files(
     pdf: bool,
     images: Images,
     memos: Memos,
-) -> list[tuple[str, Callable[[], bytes]]]:
+    kept: site_pages.PageMemos,
+) -> list[tuple[str, Build]]:
     """Every file of one document's current edition, each built only when written."""
     doc = edition.document
     deep = StaticUrls(2, pdf, {doc: edition.default_language})
     flagged = flagged_clauses(drift)
-    kept = memos.pages
-    files: list[tuple[str, Callable[[], bytes]]] = [
-        (file_of("search-index", doc=doc), lambda: site_pages.search_index(edition, deep, kept)),
+    files: list[tuple[str, Build]] = [
+        (
+            file_of("search-index", doc=doc),
+            lambda: site_pages.search_index_parts(edition, deep, kept),
+        ),
         (
             file_of("compliance-csv", doc=doc),
             lambda: site_pages.compliance_csv(edition, flagged, kept),
@@ -102,19 +115,17 @@ def _edition_files(
     for slug in edition.slugs():
         for code in edition.languages:
 
-            def page(slug: str = slug, code: str = code) -> bytes:
-                html = site_pages.chapter_page(
+            def page(slug: str = slug, code: str = code) -> Parts:
+                return site_pages.chapter_page_parts(
                     edition, status, slug, code, deep, version, memos=kept
                 )
-                return html.encode()
 
             files.append((file_of("chapter", doc=doc, chapter=slug, language=code), page))
 
-            def compared(slug: str = slug, code: str = code) -> bytes:
-                html = site_pages.compare_page(
-                    edition, status, slug, code, deep, version, drift.get(slug, {})
+            def compared(slug: str = slug, code: str = code) -> Parts:
+                return site_pages.compare_page_parts(
+                    edition, status, slug, code, deep, version, drift.get(slug, {}), kept
                 )
-                return html.encode()
 
             files.append((file_of("compare", doc=doc, chapter=slug, language=code), compared))
     if pdf:
@@ -144,13 +155,22 @@ def publish_site(
     on_progress: Progress | None = None,
     pdf: bool = False,
     memos: Memos | None = None,
+    cache_dir: Path | None = None,
 ) -> PublishReport:
     """Write the current edition of every document under `out` (with `pdf`, also each
     edition and chapter as a PDF under `pdf/`); files a previous publish wrote and this
-    one does not are removed. `memos`: what an earlier publish in this process kept."""
+    one does not are removed. `memos`: what an earlier publish in this process kept;
+    `cache_dir`: the render cache kept between processes (none: only `memos`)."""
     today = today or utc_today()
     memos = memos or Memos()
-    cache = OutlineCache(folder=out / CACHE_FOLDER, memory=memos.outlines.memory)
+    cache = OutlineCache(
+        folder=cache_dir / "outlines" if cache_dir else None, memory=memos.outlines.memory
+    )
+    # The app's page memos, with the large parts of pages kept on disk as well.
+    kept = replace(
+        memos.pages,
+        pieces=PieceStore(cache_dir / "pieces" if cache_dir else None, memos.pages.pieces.memory),
+    )
     with database.session(write=False) as session:
         attach(session, memos)
         editions = []
@@ -174,11 +194,11 @@ def publish_site(
     def home(code: str) -> bytes:
         return site_pages.index_page(shelves, code, top, version).encode()
 
-    files: list[tuple[str, Callable[[], bytes]]] = [
+    files: list[tuple[str, Build]] = [
         (top.home(code), partial(home, code)) for code in site_pages.site_languages(shelves)
     ]
     for edition, status, drift in editions:
-        files.extend(_edition_files(edition, status, version, drift, pdf, payloads, memos))
+        files.extend(_edition_files(edition, status, version, drift, pdf, payloads, memos, kept))
     files.extend((file_of("asset", name=name), partial(asset_bytes, name)) for name in ASSETS)
     files.extend(
         (file_of("media", name=media_name(image)), partial(bytes, image.data)) for image in images
@@ -196,20 +216,23 @@ def publish_site(
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as writers:
         pending = []
         for done, (name, build) in enumerate(files, start=1):
-            content = build()
+            built = build()
+            parts = [Piece(built)] if isinstance(built, bytes) else built
             target = out / name
             if target.parent not in folders:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 folders.add(target.parent)
-            pending.append(writers.submit(_write_file, target, content))
+            pending.append(writers.submit(_write_file, target, parts))
             names.append(name)
-            written += len(content)
+            written += sum(len(piece.data) for piece in parts)
             if on_progress is not None:
                 on_progress(done, len(files))
         names += [
             name + GZIPPED for name, future in zip(names, pending, strict=True) if future.result()
         ]
     _remove_stale(out, names)
+    # The render cache of an earlier version, kept inside the published folder.
+    shutil.rmtree(out / OLD_CACHE_FOLDER, ignore_errors=True)
     return PublishReport(
         documents=len(editions),
         files=len(files),
@@ -219,19 +242,21 @@ def publish_site(
     )
 
 
-def _write_file(target: Path, content: bytes) -> bool:
+def _write_file(target: Path, parts: Parts) -> bool:
     """Write `target` (unless it holds these very bytes already) and, for text above
-    1 KB, its gzip beside it (`target.gz`, for nginx's `gzip_static`). Whether it has one."""
-    gzipped = target.with_name(target.name + GZIPPED)
+    1 KB, its gzip beside it (`target.gz`, for nginx's `gzip_static`), from the kept gzip
+    streams of its parts. Whether it has one."""
+    content = joined(parts)
+    packed = target.with_name(target.name + GZIPPED)
     packs = target.suffix in TEXT_SUFFIXES and len(content) >= MIN_BYTES
     try:
-        unchanged = target.read_bytes() == content and (gzipped.is_file() or not packs)
+        unchanged = target.read_bytes() == content and (packed.is_file() or not packs)
     except OSError:
         unchanged = False
     if not unchanged:
         write_whole(target, content)
         if packs:
-            write_whole(gzipped, compressed(content, GZIP))
+            write_whole(packed, gzipped(parts))
     return packs
 
 

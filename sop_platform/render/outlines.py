@@ -21,6 +21,7 @@ from sop_platform.core.files import write_whole
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.render.markdown import Reference, RemoteImage, parse_chapter, render_body
 from sop_platform.render.memo import Memo
+from sop_platform.render.page_parts import render_code
 from sop_platform.render.site_text import catalogue
 
 # Bumped whenever the renderer's output changes, so stale cached bodies are never reused.
@@ -96,8 +97,9 @@ def outline_memo() -> Memo[str, Outline]:
 
 def _key(text: str, sha256: str | None = None) -> str:
     """The cache key of a text: its sha256 (given when already known, as a revision's is)
-    with the renderer's version."""
-    return f"{RENDERER_VERSION}-{sha256 or sha256_hex(text.encode())}"
+    with the renderer's version and a digest of its code (`render_code`), so that a cache
+    kept on disk is never read by other code."""
+    return f"{RENDERER_VERSION}.{render_code()}-{sha256 or sha256_hex(text.encode())}"
 
 
 def _render_into(folder: Path | None, key: str, text: str) -> Outline:

@@ -29,6 +29,7 @@ from sop_platform.render.markdown import (
 )
 from sop_platform.render.memo import Memo
 from sop_platform.render.national_clauses import clauses_of_outline
+from sop_platform.render.page_parts import Parts, Piece, PieceStore, framed, joined, text_of
 from sop_platform.render.publication import (
     AmendmentLine,
     EditionListing,
@@ -70,10 +71,9 @@ class PageMemos:
     targets: Memo[tuple[str, ...], dict[tuple[str, str], Target]] = field(
         default_factory=lambda: Memo(64)
     )
-    bodies: Memo[tuple[object, ...], str] = field(default_factory=lambda: Memo(512))
-    contents: Memo[tuple[str, frozenset[str], str], Markup] = field(
-        default_factory=lambda: Memo(1024)
-    )
+    # A chapter's finished body, its table of contents and its comparison with the
+    # standards: the large parts of its pages, which a new edition rarely changes.
+    pieces: PieceStore = field(default_factory=PieceStore)
     matrices: Memo[tuple[object, ...], ComplianceMatrix] = field(default_factory=lambda: Memo(16))
     fragments: Memo[tuple[object, ...], bytes] = field(default_factory=lambda: Memo(4096))
     indexes: Memo[
@@ -85,13 +85,13 @@ class PageMemos:
         for memo in (
             self.headings,
             self.targets,
-            self.bodies,
-            self.contents,
             self.matrices,
             self.fragments,
             self.indexes,
         ):
             memo.clear()
+        assert self.pieces.memory is not None
+        self.pieces.memory.clear()
 
 
 def _page(template: str, language: str, urls: SiteUrls, site_version: str, **context: Any) -> str:
@@ -159,7 +159,7 @@ def _finished_body(
     marks: dict[str, ClauseMark],
     outdated: dict[str, OutdatedMark] | None,
     memos: PageMemos,
-) -> str:
+) -> Piece:
     """The chapter's body with its references and marks filled in, kept while neither the
     edition's texts, the addresses nor the marks change: a re-publish refills only what
     changed. Outdated-translation marks depend on the edition, not only on the text, so
@@ -167,19 +167,22 @@ def _finished_body(
     language = chapter.language
     behind = outdated or {}
     key = (
+        "body",
         _targets_key(edition, language, urls, memos),
         chapter.slug,
         chapter.outline.key,
+        urls.media(""),
         tuple(sorted((anchor, mark.label, mark.changes_html) for anchor, mark in marks.items())),
         tuple(sorted(behind.items())),
     )
-    found = memos.bodies.get(key)
-    if found is None:
+
+    def make() -> str:
         targets = _targets_from(edition_targets(edition, language, urls, memos), chapter)
         body = finish_body(chapter.outline.body, targets, marks, catalogue(language), behind)
         # Images are named `/media/...` in the text; a static copy holds them beside it.
-        found = memos.bodies.put(key, body.replace(' src="/media/', f' src="{urls.media("")}'))
-    return found
+        return body.replace(' src="/media/', f' src="{urls.media("")}')
+
+    return memos.pieces.piece(key, make)
 
 
 def _marks(edition: PublishedEdition, chapter: PublishedChapter) -> dict[str, ClauseMark]:
@@ -196,13 +199,21 @@ def _marks(edition: PublishedEdition, chapter: PublishedChapter) -> dict[str, Cl
 
 def _contents(
     chapter: PublishedChapter, changed: frozenset[str], number: int, memos: PageMemos
-) -> Markup:
+) -> Piece:
     """The chapter's table of contents as HTML, built once per text and set of changed
-    clauses (a long chapter has hundreds of lines, too many to loop over in a template)."""
-    key = (chapter.outline.key, changed, f"{chapter.language}{number}")
-    found = memos.contents.get(key)
-    if found is not None:
-        return found
+    clauses (a long chapter has hundreds of lines, too many to loop over in a template).
+    The edition's number is part of it only where a clause changed."""
+    key = (
+        "contents",
+        chapter.outline.key,
+        chapter.language,
+        tuple(sorted(changed)),
+        number if changed else 0,
+    )
+    return memos.pieces.piece(key, lambda: _contents_html(chapter, changed, number))
+
+
+def _contents_html(chapter: PublishedChapter, changed: frozenset[str], number: int) -> str:
     mark = escape(said(chapter.language, "changed_in", number=number))
     lines = []
     for clause in chapter.outline.clauses:
@@ -220,7 +231,7 @@ def _contents(
             f"{dot}</li>"
         )
     # Every piece was escaped above.
-    return memos.contents.put(key, Markup("\n".join(lines)))  # noqa: S704
+    return "\n".join(lines)
 
 
 def _languages(
@@ -247,16 +258,35 @@ def chapter_page(
     memos: PageMemos | None = None,
 ) -> str:
     """A chapter of an edition; `edition_in_url` when reached by its edition number."""
+    return text_of(
+        chapter_page_parts(
+            edition, status, slug, language, urls, site_version, edition_in_url, memos
+        )
+    )
+
+
+def chapter_page_parts(
+    edition: PublishedEdition,
+    status: EditionStatus,
+    slug: str,
+    language: str,
+    urls: SiteUrls,
+    site_version: str,
+    edition_in_url: bool = False,
+    memos: PageMemos | None = None,
+) -> Parts:
+    """`chapter_page` as parts: its body and table of contents are kept pieces."""
     memos = memos or PageMemos()
     chapter = edition.chapter(slug, language)
     number = edition.number if edition_in_url else None
     if chapter is None:
         others = edition.variants(slug)
-        return _page(
+        return framed(
             "site/not_translated.html",
             language,
-            urls,
-            site_version,
+            {},
+            urls=urls,
+            site_version=site_version,
             edition=edition,
             status=status,
             slug=slug,
@@ -285,16 +315,15 @@ def chapter_page(
         "previous": slugs[position - 1] if position > 0 else None,
         "next": slugs[position + 1] if position + 1 < len(slugs) else None,
     }
-    return _page(
+    return framed(
         "site/chapter.html",
         language,
-        urls,
-        site_version,
+        {"body": body, "contents": _contents(chapter, frozenset(marks), edition.number, memos)},
+        urls=urls,
+        site_version=site_version,
         edition=edition,
         status=status,
         chapter=chapter,
-        body=Markup(body),  # noqa: S704 -- built by our renderer, every text escaped there
-        contents=_contents(chapter, frozenset(marks), edition.number, memos),
         changed_count=len(marks),
         changes=changes,
         texts={variant.language: variant.sha256 for variant in edition.variants(slug)},
@@ -570,19 +599,68 @@ def compare_page(
     urls: SiteUrls,
     site_version: str,
     drift: dict[str, list[DriftView]] | None = None,
+    memos: PageMemos | None = None,
 ) -> str:
     """A chapter of the edition clause by clause beside the standard clauses it maps to;
     `drift` holds the open needs-review flags of its clauses, by anchor."""
+    return text_of(
+        compare_page_parts(edition, status, slug, language, urls, site_version, drift, memos)
+    )
+
+
+def compare_page_parts(
+    edition: PublishedEdition,
+    status: EditionStatus,
+    slug: str,
+    language: str,
+    urls: SiteUrls,
+    site_version: str,
+    drift: dict[str, list[DriftView]] | None = None,
+    memos: PageMemos | None = None,
+) -> Parts:
+    """`compare_page` as parts: its clauses beside the standards are a kept piece, by the
+    text, the standards as of the edition and the open flags."""
+    memos = memos or PageMemos()
     chapter = edition.in_language(slug, language)
-    clauses = clauses_of_outline(chapter.slug, chapter.language, chapter.revision, chapter.outline)
-    rows = compare_rows(clauses, edition.standards, drift or {})
-    return _page(
+    flags = drift or {}
+    key = (
+        "compare",
+        chapter.slug,
+        chapter.language,
+        chapter.revision,
+        chapter.outline.key,
+        edition.standards.digest,
+        tuple(sorted((anchor, tuple(views)) for anchor, views in flags.items())),
+    )
+    rows = memos.pieces.piece(key, lambda: _compare_rows_html(chapter, edition, language, flags))
+    return framed(
         "site/compare.html",
         language,
-        urls,
-        site_version,
+        {"compare_rows": rows},
+        urls=urls,
+        site_version=site_version,
         edition=edition,
         status=status,
+        chapter=chapter,
+        languages=[
+            {"code": code, "href": urls.compare(edition.document, slug, code)}
+            for code in edition.languages
+        ],
+        chapter_href=urls.chapter(edition.document, slug, chapter.language),
+    )
+
+
+def _compare_rows_html(
+    chapter: PublishedChapter,
+    edition: PublishedEdition,
+    language: str,
+    drift: dict[str, list[DriftView]],
+) -> str:
+    clauses = clauses_of_outline(chapter.slug, chapter.language, chapter.revision, chapter.outline)
+    rows = compare_rows(clauses, edition.standards, drift)
+    return rendered(
+        "site/_compare_rows.html",
+        language,
         chapter=chapter,
         rows=[
             {
@@ -606,11 +684,6 @@ def compare_page(
             }
             for row in rows
         ],
-        languages=[
-            {"code": code, "href": urls.compare(edition.document, slug, code)}
-            for code in edition.languages
-        ],
-        chapter_href=urls.chapter(edition.document, slug, chapter.language),
     )
 
 
@@ -695,19 +768,61 @@ def search_index(
     translated yet is searched in the text there is. A script rather than JSON, so that a
     static copy opened from disk (file://, where browsers refuse fetch) can load it with a
     script tag."""
+    return joined(search_index_parts(edition, urls, memos))
+
+
+def _inert(value: object) -> str:
+    """`value` as the index's JSON; "</" cannot end its script, but keep the text inert in
+    any context all the same."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("</", "<\\/")
+
+
+def search_index_parts(
+    edition: PublishedEdition, urls: SiteUrls, memos: PageMemos | None = None
+) -> Parts:
+    """`search_index` as parts: each chapter's clauses are a kept piece (the JSON of a
+    list is its items' JSON joined by commas, so the bytes are those of the whole)."""
     kept = memos or PageMemos()
-    sections = {}
-    for language in edition.languages:
+    parts: Parts = []
+    frame = 'window.sopSearchIndex = {"languages":{'
+    for index, language in enumerate(edition.languages):
         chapters, clauses = _indexed(edition, language, urls, kept)
-        sections[language] = {
-            "chapters": [[c.number, c.title, c.href] for c in chapters],
-            "clauses": [
-                [c.chapter, c.number, c.title, c.text, c.href, c.outdated] for c in clauses
-            ],
-        }
-    text = json.dumps({"languages": sections}, ensure_ascii=False, separators=(",", ":"))
-    # "</" cannot end this script, but keep the text inert in any context all the same.
-    return b"window.sopSearchIndex = " + text.replace("</", "<\\/").encode() + b";\n"
+        frame += (
+            f"{',' if index else ''}{_inert(language)}:"
+            f'{{"chapters":{_inert([[c.number, c.title, c.href] for c in chapters])},'
+            '"clauses":['
+        )
+        grouped: dict[int, list[site_search.IndexedClause]] = {}
+        for clause in clauses:
+            grouped.setdefault(clause.chapter, []).append(clause)
+        for position, chapter in enumerate(edition.one_per_chapter(language)):
+            entries = grouped.get(position, [])
+            key = (
+                "search",
+                language,
+                position,
+                chapter.slug,
+                chapter.language,
+                chapter.outline.key,
+                chapters[position].href,
+                tuple(entry.outdated for entry in entries),
+            )
+
+            def make(
+                entries: list[site_search.IndexedClause] = entries, lead: bool = position > 0
+            ) -> str:
+                items = ",".join(
+                    _inert([c.chapter, c.number, c.title, c.text, c.href, c.outdated])
+                    for c in entries
+                )
+                return f"{',' if lead and items else ''}{items}"
+
+            parts += [Piece(frame.encode()), kept.pieces.piece(key, make)]
+            frame = ""
+        frame += "]}"
+    parts.append(Piece(f"{frame}}}}};\n".encode()))
+    return [piece for piece in parts if piece.data]
 
 
 def error_page(status: int, detail: str, language: str, urls: SiteUrls) -> str:
