@@ -32,9 +32,11 @@ from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
 from sop_platform.core.models import User
 from sop_platform.reading.memos import Memos
+from sop_platform.render import edition_pdf
 from sop_platform.resources import shipped_dir
 from sop_platform.settings import Settings
 from tests import scheduling
+from tests.pdf_memo import LaidOutOnce
 from tests.support import (
     BACKENDS,
     CHEAP_DUMMY_HASH,
@@ -51,34 +53,56 @@ from tests.support import (
 )
 
 POSTGRES_URL = os.environ.get("SOP_TEST_POSTGRES_URL")
-_groups_folder = pytest.StashKey[Path]()
+_run_folder = pytest.StashKey[Path]()
+RUN_FOLDER_KEY = "sop_test_run_folder"
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    scheduling.order(items)
-    scheduling.write_groups(config, items)
+def run_folder(config: pytest.Config) -> Path:
+    """A scratch folder of this run, shared by the controller and every worker (each
+    worker's `tmp_path_factory` is its own), removed at the end of the run."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        return Path(workerinput[RUN_FOLDER_KEY])
+    return config.stash[_run_folder]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):
-        config.stash[_groups_folder] = Path(tempfile.mkdtemp(prefix="sop-test-groups-"))
+        config.stash[_run_folder] = Path(tempfile.mkdtemp(prefix="sop-test-run-"))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    folder = config.stash.get(_groups_folder, None)
+    folder = config.stash.get(_run_folder, None)
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    scheduling.order(items)
+    if hasattr(config, "workerinput"):
+        scheduling.write_groups(run_folder(config), config.workerinput["workerid"], items)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    node.workerinput[scheduling.FOLDER_KEY] = str(node.config.stash[_groups_folder])
+    node.workerinput[RUN_FOLDER_KEY] = str(run_folder(node.config))
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Tests sharing a module fixture go to one worker (tests/scheduling.py says why)."""
-    return scheduling.GroupedScheduling(config, config.stash[_groups_folder], log)
+    return scheduling.GroupedScheduling(config, run_folder(config), log)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pdfs_laid_out_once(request: pytest.FixtureRequest) -> Iterator[None]:
+    """An edition's PDF takes WeasyPrint 4-8 s to lay out, and the same HTML comes back
+    across tests, workers and both databases (where the clock was stopped for it): each
+    HTML is laid out once a run, as `pdf_of_html`'s memo does within one server."""
+    laid_out = LaidOutOnce(run_folder(request.config) / "pdfs", edition_pdf.laid_out)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(edition_pdf, "laid_out", laid_out)
+        yield
 
 
 @pytest.fixture(scope="session")

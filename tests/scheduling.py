@@ -23,7 +23,6 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 SHARED_SCOPES = {"module", "class", "package"}
-FOLDER_KEY = "sop_test_groups"
 
 
 def shared_setup_group(item: pytest.Item) -> str | None:
@@ -62,13 +61,11 @@ def order(items: list[pytest.Item]) -> None:
     )
 
 
-def write_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
+def write_groups(folder: Path, worker: str, items: list[pytest.Item]) -> None:
     """On a worker: the groups of the tests it collected, for the controller to read."""
-    workerinput = getattr(config, "workerinput", None)
-    if workerinput is None or FOLDER_KEY not in workerinput:
-        return
     groups = {item.nodeid: group for item in items if (group := shared_setup_group(item))}
-    target = Path(workerinput[FOLDER_KEY]) / f"{workerinput['workerid']}.json"
+    target = folder / "groups" / f"{worker}.json"
+    target.parent.mkdir(exist_ok=True)
     partial = target.with_suffix(".part")
     partial.write_text(json.dumps(groups), encoding="utf-8")
     os.replace(partial, target)
@@ -86,6 +83,6 @@ class GroupedScheduling(LoadScopeScheduling):
         if self._groups is None:
             # Every worker collected the same tests (xdist checks it before scheduling):
             # any one's file will do.
-            written = sorted(self._folder.glob("*.json"))
+            written = sorted((self._folder / "groups").glob("*.json"))
             self._groups = json.loads(written[0].read_text(encoding="utf-8")) if written else {}
         return self._groups.get(nodeid, nodeid)

@@ -287,18 +287,24 @@ def pdf_of_html(html: str, memo: Memo[str, bytes] | None = None) -> bytes:
     key = sha256_hex(html.encode())
     found = memo.get(key) if memo is not None else None
     if found is None:
-        try:
-            from weasyprint import HTML
-        except OSError as error:  # WeasyPrint loads Pango when imported
-            raise Unavailable(
-                "PDF output needs Pango on this server (Debian: apt-get install "
-                f"libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core): {error}"
-            ) from None
-
-        rendered = HTML(string=html, url_fetcher=data_only_fetcher()).write_pdf()
-        assert rendered is not None
+        rendered = laid_out(html)
         found = memo.put(key, rendered) if memo is not None else rendered
     return found
+
+
+def laid_out(html: str) -> bytes:
+    """The PDF WeasyPrint lays out from `html`, fetching nothing but `data:` addresses."""
+    try:
+        from weasyprint import HTML
+    except OSError as error:  # WeasyPrint loads Pango when imported
+        raise Unavailable(
+            "PDF output needs Pango on this server (Debian: apt-get install "
+            f"libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core): {error}"
+        ) from None
+
+    rendered: bytes | None = HTML(string=html, url_fetcher=data_only_fetcher()).write_pdf()
+    assert rendered is not None
+    return rendered
 
 
 def _approvals(lines: Iterable[AmendmentLine]) -> list[dict[str, Any]]:

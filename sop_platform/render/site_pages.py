@@ -14,6 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from sop_platform.core.front_matter import LANGUAGES
 from sop_platform.core.hashing import sha256_hex
 from sop_platform.core.signatures import Signature
 from sop_platform.render import compliance, site_search
@@ -825,7 +826,15 @@ def search_index_parts(
     return [piece for piece in parts if piece.data]
 
 
-def error_page(status: int, detail: str, language: str, urls: SiteUrls) -> str:
-    """What a reader sees for a bad address: the reason, and the way back."""
-    known = language if language in ("az", "en") else "en"
-    return _page("site/error.html", known, urls, "", status=status, detail=detail)
+def error_page(
+    status: int,
+    detail: str,
+    language: str,
+    urls: SiteUrls,
+    address: Callable[[str], str] | None = None,
+) -> str:
+    """What a reader sees for a bad address: the reason, and the way back; with
+    `address(code)`, the same refusal in each language (the address asked, in it)."""
+    known = language if language in LANGUAGES else "en"
+    switch = {"languages": _switch(LANGUAGES, address)} if address is not None else {}
+    return _page("site/error.html", known, urls, "", status=status, detail=detail, **switch)

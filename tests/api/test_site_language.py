@@ -74,6 +74,25 @@ def test_the_cookie_sends_an_address_without_a_language_to_the_chosen_one(client
     assert bare.status_code == 200 and "Cookie" in bare.headers["vary"]
 
 
+def test_a_missing_page_answers_in_the_chosen_language_with_the_switch(client: TestClient):
+    page = "text/html"
+    asked = client.get(f"/sop/{DOCUMENT}/no-such-chapter?lang=az", headers={"Accept": page})
+    client.cookies.set("sop_lang", "az")
+    try:
+        by_cookie = client.get(f"/sop/{DOCUMENT}/no such <b>?x=1", headers={"Accept": page})
+    finally:
+        client.cookies.clear()
+
+    assert asked.status_code == 404 and '<html lang="az"' in asked.text
+    assert (
+        '<a class="switch-language" lang="en" hreflang="en" '
+        f'href="/sop/{DOCUMENT}/no-such-chapter?lang=en">'
+    ) in asked.text
+    assert by_cookie.status_code == 404 and '<html lang="az"' in by_cookie.text
+    [switch] = re.findall(r'class="switch-language"[^>]*href="([^"]*)"', by_cookie.text)
+    assert switch == f"/sop/{DOCUMENT}/no%20such%20%3Cb%3E?x=1&amp;lang=en"
+
+
 def test_the_offline_copy_holds_every_page_in_every_language(client: TestClient):
     listed = set(client.get("/offline-manifest.json").json()["urls"])
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache, partial
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -105,7 +105,18 @@ def site_error_page(
     if not wants_page(request):
         return None
     said = detail if isinstance(detail, str) else "the address is not valid"
-    page = error_page(status, said, request.query_params.get("lang", "en"), AppUrls())
+    asked = request.query_params.get("lang", "")
+    language = asked if asked in LANGUAGES else request.cookies.get(LANGUAGE_COOKIE, "en")
+    others = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
+
+    # The path as asked, on this host: one leading slash, so that no "//host" address can
+    # send the reader elsewhere, and quoted.
+    path = "/" + quote(request.url.path.lstrip("/"), safe="/-._~")
+
+    def in_language(code: str) -> str:
+        return f"{path}?{urlencode([*others, ('lang', code)])}"
+
+    page = error_page(status, said, language, AppUrls(), in_language)
     return HTMLResponse(page, status_code=status, headers=headers)
 
 
