@@ -836,5 +836,6 @@ def error_page(
     """What a reader sees for a bad address: the reason, and the way back; with
     `address(code)`, the same refusal in each language (the address asked, in it)."""
     known = language if language in LANGUAGES else "en"
-    switch = {"languages": _switch(LANGUAGES, address)} if address is not None else {}
+    codes = sorted(LANGUAGES, key=lambda code: (code != "en", code))  # as `site_languages`
+    switch = {"languages": _switch(codes, address)} if address is not None else {}
     return _page("site/error.html", known, urls, "", status=status, detail=detail, **switch)

@@ -11,6 +11,7 @@ import re
 from fastapi.testclient import TestClient
 
 from sop_platform.render.site_search import fold
+from sop_platform.render.site_text import catalogue
 from tests.support import CHAPTER, DOCUMENT
 
 PAGE = f"/sop/{DOCUMENT}/{CHAPTER}"
@@ -84,6 +85,8 @@ def test_a_missing_page_answers_in_the_chosen_language_with_the_switch(client: T
         client.cookies.clear()
 
     assert asked.status_code == 404 and '<html lang="az"' in asked.text
+    assert catalogue("az")["not_found_explained"] in asked.text
+    assert '<p class="error-detail" lang="en">' in asked.text
     assert (
         '<a class="switch-language" lang="en" hreflang="en" '
         f'href="/sop/{DOCUMENT}/no-such-chapter?lang=en">'
