@@ -40,6 +40,9 @@ from sop_platform.core.signatures import confirm_signer
 from sop_platform.core.web_sessions import open_web_session, web_session_of
 from tests.support import PASSWORD, SECRET
 
+# Accounts and their hashes are what is tested here: production's Argon2id parameters.
+pytestmark = pytest.mark.usefixtures("production_password_hashing")
+
 IDLE = timedelta(minutes=30)
 LIFETIME = timedelta(hours=12)
 

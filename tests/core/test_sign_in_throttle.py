@@ -31,6 +31,9 @@ from sop_platform.core.sign_in_throttle import (
 )
 from tests.support import PASSWORD, SECRET
 
+# Accounts and their hashes are what is tested here: production's Argon2id parameters.
+pytestmark = pytest.mark.usefixtures("production_password_hashing")
+
 HERE = Origin(client="192.0.2.7", name_key=SECRET)
 WRONG = "wrong wrong wrong"
 TYPED_PASSWORD = "Tr0ub4dor&3-in-the-wrong-field"

@@ -23,6 +23,9 @@ from sop_platform.core.web_sessions import (
 )
 from tests.support import PASSWORD, SECRET
 
+# Accounts and their hashes are what is tested here: production's Argon2id parameters.
+pytestmark = pytest.mark.usefixtures("production_password_hashing")
+
 IDLE = timedelta(minutes=30)
 LIFETIME = timedelta(hours=12)
 
