@@ -179,13 +179,13 @@ def _owe(
         return 0
     audience = audience_of(document)
     people = _members(session, users if users is not None else _active_users(session))
-    existing = set(
-        session.exec(
-            select(ReadingObligation.user_id, ReadingObligation.chapter_slug).where(
-                ReadingObligation.document_id == document.id, ReadingObligation.edition == number
-            )
-        )
+    owed = select(ReadingObligation.user_id, ReadingObligation.chapter_slug).where(
+        ReadingObligation.document_id == document.id, ReadingObligation.edition == number
     )
+    if users is not None:
+        # One person joining reads their own obligations, not the whole audience's.
+        owed = owed.where(col(ReadingObligation.user_id).in_([user.id for user in users]))
+    existing = set(session.exec(owed))
     now = utc_now()
     rows = [
         {
