@@ -377,7 +377,11 @@ def _title_of(edition: PublishedEdition, slug: str, language: str) -> str:
 def site_languages(shelves: list[Shelf]) -> list[str]:
     """Every language any document is published in, English first."""
     codes = {code for shelf in shelves for code in shelf.edition.languages}
-    return sorted(codes or {"en"}, key=lambda code: (code != "en", code))
+    return _english_first(codes or {"en"})
+
+
+def _english_first(codes: Iterable[str]) -> list[str]:
+    return sorted(codes, key=lambda code: (code != "en", code))
 
 
 def index_page(shelves: list[Shelf], language: str, urls: SiteUrls, site_version: str) -> str:
@@ -797,8 +801,12 @@ def search_index_parts(
         grouped: dict[int, list[site_search.IndexedClause]] = {}
         for clause in clauses:
             grouped.setdefault(clause.chapter, []).append(clause)
+        listed = False  # whether a clause is in the list already: the next needs a comma
         for position, chapter in enumerate(edition.one_per_chapter(language)):
             entries = grouped.get(position, [])
+            if listed and entries:
+                frame += ","
+            listed = listed or bool(entries)
             key = (
                 "search",
                 language,
@@ -810,14 +818,11 @@ def search_index_parts(
                 tuple(entry.outdated for entry in entries),
             )
 
-            def make(
-                entries: list[site_search.IndexedClause] = entries, lead: bool = position > 0
-            ) -> str:
-                items = ",".join(
+            def make(entries: list[site_search.IndexedClause] = entries) -> str:
+                return ",".join(
                     _inert([c.chapter, c.number, c.title, c.text, c.href, c.outdated])
                     for c in entries
                 )
-                return f"{',' if lead and items else ''}{items}"
 
             parts += [Piece(frame.encode()), kept.pieces.piece(key, make)]
             frame = ""
@@ -836,6 +841,5 @@ def error_page(
     """What a reader sees for a bad address: the reason, and the way back; with
     `address(code)`, the same refusal in each language (the address asked, in it)."""
     known = language if language in LANGUAGES else "en"
-    codes = sorted(LANGUAGES, key=lambda code: (code != "en", code))  # as `site_languages`
-    switch = {"languages": _switch(codes, address)} if address is not None else {}
+    switch = {"languages": _switch(_english_first(LANGUAGES), address)} if address else {}
     return _page("site/error.html", known, urls, "", status=status, detail=detail, **switch)
