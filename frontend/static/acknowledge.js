@@ -194,6 +194,7 @@
 
   function flush() {
     return queue.flush().then(function (report) {
+      queue.retryAfter(report, update);
       if (report.signedOut) signedOut = true;
       if (report.sent.length || report.refused.length) justConfirmed = true;
       return loadDevice();

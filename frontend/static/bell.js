@@ -25,13 +25,33 @@
 
   function hide() { bell.hidden = true; }
 
+  // A field connection that has just come back often drops the first request (and the
+  // browser may say "online" a moment before requests go through): a request that fails
+  // on the network is tried again, 1 s later, then 2, 4 ... up to a minute apart.
+  var retryDelay = 0;
+  var retryTimer = 0;
+
+  function retryLater() {
+    hide();
+    if (!navigator.onLine) return;
+    retryDelay = Math.min(retryDelay ? retryDelay * 2 : 1000, 60000);
+    retryTimer = setTimeout(refresh, retryDelay);
+  }
+
   function refresh() {
+    clearTimeout(retryTimer);
     if (!navigator.onLine) { hide(); return; }
     fetch(api + "me/notifications?limit=0", {
       credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" }
     }).then(function (response) {
+      retryDelay = 0;
+      // Not signed in (401) or no such route on this copy: hidden, and not asked again.
       return response.ok ? response.json() : null;
+    }, function () {
+      retryLater();
+      return undefined;
     }).then(function (answer) {
+      if (answer === undefined) return;
       if (answer && typeof answer.unread === "number") show(answer.unread); else hide();
     }).catch(hide);
   }

@@ -166,8 +166,25 @@
       return running;
     }
 
+    // A connection that has just come back often drops the first requests (the browser may
+    // say "online" a moment before they go through): after a send that failed on the
+    // network, `again` runs 1 s later, then 2, 4 ... up to a minute apart, while online.
+    var retryDelay = 0;
+    var retryTimer = 0;
+
+    function retryAfter(report, again) {
+      clearTimeout(retryTimer);
+      if (!report.offline || !scope.navigator || !scope.navigator.onLine) {
+        retryDelay = 0;
+        return;
+      }
+      retryDelay = Math.min(retryDelay ? retryDelay * 2 : 1000, 60000);
+      retryTimer = setTimeout(again, retryDelay);
+    }
+
     return {
       SYNC_TAG: spec.name,
+      retryAfter: retryAfter,
       add: add,
       queued: queued,
       outcomes: outcomes,

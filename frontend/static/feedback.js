@@ -260,6 +260,7 @@
 
   function flush() {
     return queue.flush().then(function (report) {
+      queue.retryAfter(report, update);
       if (report.signedOut) signedOut = true;
       return loadDevice();
     });

@@ -12,7 +12,7 @@ from typing import Any
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Page, Response, ViewportSize
+from playwright.sync_api import BrowserContext, Page, Response, Route, ViewportSize
 
 from sop_platform.core import accounts
 from sop_platform.core.accounts import user_by_name
@@ -131,6 +131,19 @@ def from_the_menu(page: Page) -> Page:
     if button.is_visible() and button.get_attribute("aria-expanded") != "true":
         button.click()
     return page
+
+
+def drop_first_request(context: BrowserContext, url_glob: str) -> list[str]:
+    """The next request to `url_glob` fails on the network, as the first one often does on
+    a connection that has just come back; the list fills with the URL when it happens."""
+    dropped: list[str] = []
+
+    def drop(route: Route) -> None:
+        dropped.append(route.request.url)
+        route.abort()
+
+    context.route(url_glob, drop, times=1)
+    return dropped
 
 
 def story_screenshot(page: Page, tmp_path: Path, name: str) -> Path:
