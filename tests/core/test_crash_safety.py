@@ -27,6 +27,7 @@ from sop_platform.core.version_store import revision_content, revision_row
 
 WRITER = Path(__file__).with_name("crash_writer.py")
 ROUNDS = 50
+MAX_ROUNDS = 3 * ROUNDS
 MAX_LIFETIME_S = 0.150
 
 
@@ -208,11 +209,12 @@ def test_killed_writers_lose_no_acknowledged_revision_and_half_write_none(crash_
     # writes. It writes only once let go.
     writers = [start_writer(database)]
     try:
-        for number in range(ROUNDS):
-            if number + 1 < ROUNDS:
-                writers.append(start_writer(database))
+        # On a machine busy elsewhere a writer does less before its kill: rounds go on past
+        # ROUNDS (up to MAX_ROUNDS) until the kills have fallen on enough work.
+        while len(rounds) < ROUNDS or (not exercised(rounds) and len(rounds) < MAX_ROUNDS):
+            writers.append(start_writer(database))
             lifetime_s = lifetimes.uniform(0, MAX_LIFETIME_S)
-            rounds.append(one_round(database, writers[number], lifetime_s))
+            rounds.append(one_round(database, writers[len(rounds)], lifetime_s))
 
         chapter_id, head = chapter_and_head(database)
         acks = {number: sha for r in rounds for number, sha in r.acks.items()}
@@ -225,9 +227,17 @@ def test_killed_writers_lose_no_acknowledged_revision_and_half_write_none(crash_
             stop(writer)
         database.dispose()
 
-    # The kills fell on writers at work. Measured on 2 cores: about 140 acks, 36 rounds that
-    # added revisions and 44 killed mid-write; with both cores busy elsewhere 48, 27 and 49.
-    summary = [(len(r.acks), r.killed_mid_write) for r in rounds]
-    assert len(acks) >= ROUNDS // 2, summary
-    assert sum(r.head_after > r.head_before for r in rounds) >= ROUNDS // 3, summary
-    assert sum(r.killed_mid_write for r in rounds) >= ROUNDS // 2, summary
+    # The kills fell on writers at work. Measured on 2 cores in 50 rounds: about 140 acks,
+    # 36 rounds that added revisions and 44 killed mid-write; with both cores busy
+    # elsewhere 48, 27 and 49, and once 15 rounds that added revisions.
+    assert exercised(rounds), [(len(r.acks), r.killed_mid_write) for r in rounds]
+
+
+def exercised(rounds: list[Round]) -> bool:
+    """Whether the kills have fallen on enough writers at work: at least ROUNDS / 2
+    acknowledged revisions, ROUNDS / 3 rounds that added some, ROUNDS / 2 writes cut short."""
+    return (
+        sum(len(r.acks) for r in rounds) >= ROUNDS // 2
+        and sum(r.head_after > r.head_before for r in rounds) >= ROUNDS // 3
+        and sum(r.killed_mid_write for r in rounds) >= ROUNDS // 2
+    )

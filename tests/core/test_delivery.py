@@ -495,7 +495,9 @@ def wait_for(condition: Callable[[], bool], worker: subprocess.Popen[bytes], log
     while not condition():
         if worker.poll() is not None or time.monotonic() > deadline:
             raise AssertionError(f"the worker stopped or stalled; its output:\n{log.read_text()}")
-        time.sleep(0.01)
+        # A tenth of a second apart: each look reads every delivery row, and the lease of
+        # a killed worker runs for seconds.
+        time.sleep(0.1)
 
 
 @pytest.mark.slow
