@@ -214,14 +214,19 @@ STAFF_ROLES = {
 }
 
 
+def add_staff(session: Session) -> None:
+    """`STAFF_ROLES`' accounts, attested, named by their usernames."""
+    for username, role in STAFF_ROLES.items():
+        add_attested_user(session, username, full_name=username.title(), role=role)
+
+
 @contextmanager
 def module_staff(url: str, **settings: Any) -> Iterator[dict[str, Api]]:
     """For a module-scoped fixture: `STAFF_ROLES`' accounts added to the database at `url`
     and an app on it, as `Api`s by username (bearer tokens), for the module's tests."""
     database = Database(url)
     with database.session(write=True) as session:
-        for username, role in STAFF_ROLES.items():
-            add_attested_user(session, username, full_name=username.title(), role=role)
+        add_staff(session)
     app = create_app(
         Settings(
             database_url=url, secret_key=SECRET, content_dir=shipped_dir("content"), **settings
