@@ -11,10 +11,10 @@ import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from sop_platform.api.app import create_app
 from sop_platform.api.deps import SESSION_COOKIE
@@ -65,7 +65,7 @@ def playwright_driver() -> Iterator[Playwright]:
 
 
 @pytest.fixture(scope="session")
-def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+def chromium(playwright_driver: Playwright) -> Iterator[Browser]:
     """Debian's Chromium, headless; missing it is a failure, not a skip (CI installs it)."""
     if not CHROMIUM.is_file():
         pytest.fail(
@@ -78,6 +78,31 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     )
     yield chromium
     chromium.close()
+
+
+class WithoutServiceWorkers:
+    """The browser, whose new contexts block service workers unless told otherwise."""
+
+    def __init__(self, browser: Browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **options: Any) -> BrowserContext:
+        options.setdefault("service_workers", "block")
+        return self._browser.new_context(**options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
+@pytest.fixture
+def browser(chromium: Browser, request: pytest.FixtureRequest) -> Browser:
+    """The browser a test opens its windows in. On a site page the service worker at once
+    downloads the whole offline copy (every page, both languages): in every test, that was
+    a quarter of the browser tests' CPU. Only the tests marked `offline_copy`, which are
+    about that copy and about working offline, have it; the others read the site online."""
+    if request.node.get_closest_marker("offline_copy"):
+        return chromium
+    return cast(Browser, WithoutServiceWorkers(chromium))
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
@@ -27,6 +28,9 @@ from sop_platform.core.models import Acknowledgement, Revision
 from tests.e2e.conftest import AXE_IMPACTS, AXE_RUN, AXE_TAGS
 from tests.e2e.staff import StaffSite, drop_first_request, sign_in, story_screenshot
 from tests.support import CHAPTER, DOCUMENT, edited
+
+# About the offline copy and working offline: the service worker is on (tests/e2e/conftest.py).
+pytestmark = pytest.mark.offline_copy
 
 READY = "html[data-offline='ready']"
 READY_MS = 15_000

@@ -109,6 +109,7 @@ def _change_4_9(api: Api, cr: int) -> None:
         )
 
 
+@pytest.mark.offline_copy
 def test_a_correction_suggested_offline_becomes_a_cr_and_closes_when_issued(
     browser: Browser,
     staff_site: StaffSite,
@@ -249,6 +250,7 @@ def test_an_empty_suggestion_is_not_sent_and_one_refused_keeps_its_text(
     expect(status).to_be_empty()
 
 
+@pytest.mark.offline_copy
 def test_nobody_signed_out_is_offered_the_action(page: Page, staff_site: StaffSite) -> None:
     page.goto(staff_site.url(f"/sop/{DOCUMENT}/{CHAPTER}?lang=en"))
     expect(page.locator(READY)).to_be_attached(timeout=READY_MS)

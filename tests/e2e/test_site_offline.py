@@ -33,6 +33,9 @@ from sop_platform.settings import Settings
 from tests.e2e.site_server import LiveServer
 from tests.support import CHAPTER, DOCUMENT, SECRET, edited
 
+# About the offline copy and working offline: the service worker is on (tests/e2e/conftest.py).
+pytestmark = pytest.mark.offline_copy
+
 OLD_TEXT = "Marking shall be checked every morning by the section leader"
 NEW_TEXT = "Marking shall be checked every morning and after rain by the section leader"
 READY = "html[data-offline='ready']"

@@ -131,6 +131,7 @@ def test_the_language_chosen_is_kept_on_every_page_and_remembered(
 
 
 @pytest.mark.slow
+@pytest.mark.offline_copy
 def test_the_language_chosen_is_kept_offline(
     reader: tuple[BrowserContext, PageEvents], base_url: str
 ):
