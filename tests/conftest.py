@@ -9,6 +9,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -28,6 +29,7 @@ from sop_platform.cli import app as cli_app
 from sop_platform.core import accounts
 from sop_platform.core.accounts import add_user, issue_token
 from sop_platform.core.attestation import record_attestation
+from sop_platform.core.clock import stopped_at, utc_today
 from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
 from sop_platform.core.models import User
@@ -510,6 +512,17 @@ def auth_for(make_user: MakeUser) -> AuthFor:
 
 
 @pytest.fixture
+def stopped_clock() -> Iterator[datetime]:
+    """The platform's clock stopped at midnight UTC of today (tokens keep the real one: the
+    JWT library checks their expiry by it). The same story on both databases then signs at
+    the same moments and prints the same edition, whose PDF is laid out once a run
+    (`pdfs_laid_out_once`)."""
+    moment = datetime.combine(utc_today(), time(), UTC)
+    with stopped_at(moment):
+        yield moment
+
+
+@pytest.fixture
 def staff(client: TestClient, database: Database, make_user: MakeUser) -> dict[str, Api]:
     """The people of a review (`STAFF_ROLES`), signed in by bearer token. Their accounts
     come with the seed's copy (`loaded`); made here where they did not."""
@@ -521,6 +534,8 @@ def staff(client: TestClient, database: Database, make_user: MakeUser) -> dict[s
     for username, role in STAFF_ROLES.items():
         if username not in present:
             make_user(username, role)
-        token = issue_token(username, SECRET, 30)
+        # On the real clock, which the JWT library checks expiry by (the platform's may
+        # be stopped or moved).
+        token = issue_token(username, SECRET, 30, now=datetime.now(UTC))
         team[username] = Api(client, {"Authorization": f"Bearer {token}"}, username)
     return team

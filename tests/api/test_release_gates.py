@@ -143,7 +143,7 @@ def _flat_pdf(content: bytes) -> str:
 
 
 def test_an_approver_may_issue_over_a_blocker_named_with_a_reason(
-    staff: dict[str, Api], client: TestClient
+    stopped_clock: datetime, staff: dict[str, Api], client: TestClient
 ) -> None:
     elvin = staff["elvin"]
     _merged(staff, "en")

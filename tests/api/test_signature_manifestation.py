@@ -65,7 +65,7 @@ def _issue(api: Api) -> Any:
 
 
 @pytest.fixture
-def story(staff: dict[str, Api]) -> dict[str, Any]:
+def story(stopped_clock: datetime, staff: dict[str, Api]) -> dict[str, Any]:
     sarah, tom, elvin, leyla = staff["sarah"], staff["tom"], staff["elvin"], staff["leyla"]
     ours = _approved(sarah, [elvin, leyla], SCOPE, "It binds every deminer", "Scope binds")
     theirs = _approved(tom, [elvin, leyla], COMPLETION, "Perimeter marks shall stay", "Marks")
