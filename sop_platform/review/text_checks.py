@@ -12,14 +12,15 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from sop_platform.core.chapters import revision_text
 from sop_platform.core.clause_sources import source_chapter, stated_source_revision
 from sop_platform.core.clauses import chapter_body
 from sop_platform.core.errors import InvalidInput
 from sop_platform.core.front_matter import header_of
 from sop_platform.core.mapping import mapping_problems
 from sop_platform.core.models import ChangeRequest, Chapter
+from sop_platform.core.version_store import revision_row
 from sop_platform.reading.memos import memos_of
+from sop_platform.reading.revision_texts import text_of
 from sop_platform.reading.standards_as_of import standard_index
 from sop_platform.render.outlines import Outline, outline_of
 from sop_platform.review.proposal_store import ProposedTexts
@@ -55,7 +56,10 @@ def _anchors_of_head(session: Session, document_id: int, slug: str, language: st
     if not found or found[0].head_revision == 0:
         return set()
     chapter = found[0]
-    _revision, text = revision_text(session, chapter, chapter.head_revision)
+    assert chapter.id is not None
+    # Through the app's memo of texts by sha256: every answer about a CR asks again for the
+    # heads its cross-references point into.
+    text = text_of(session, revision_row(session, chapter.id, chapter.head_revision))
     return {clause.anchor for clause in outline_of(text, memos_of(session).outlines).clauses}
 
 
