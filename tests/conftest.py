@@ -51,6 +51,7 @@ from tests.support import (
     MakeUser,
     PostgresRows,
     add_staff,
+    close_reset_connection,
     may_restore_rows,
     reset_postgres,
 )
@@ -162,6 +163,7 @@ def postgres_database() -> Iterator[str]:
             )
     database.dispose()
     yield url
+    close_reset_connection(url)
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

@@ -373,6 +373,26 @@ class PostgresRows:
         return cls(tables, sequences)
 
 
+# One connection per test database for `reset_postgres`, kept for the worker's run: a new
+# server process for each test, which then reads the catalogue afresh, cost as much as the
+# reset itself.
+_reset_connections: dict[str, psycopg.Connection[Any]] = {}
+
+
+def _reset_connection(url: str) -> psycopg.Connection[Any]:
+    connection = _reset_connections.get(url)
+    if connection is None or connection.closed or connection.broken:
+        connection = _reset_connections[url] = psycopg.connect(libpq_url(url), autocommit=True)
+    return connection
+
+
+def close_reset_connection(url: str) -> None:
+    """Closes `reset_postgres`' connection to `url` (before the database is dropped)."""
+    connection = _reset_connections.pop(url, None)
+    if connection is not None:
+        connection.close()
+
+
 def reset_postgres(url: str, rows: PostgresRows | None = None) -> None:
     """The test database at `url` holding `rows` alone (no rows by default), its sequences
     where they stood when `rows` were taken (else at their start), its schema and triggers
@@ -383,7 +403,8 @@ def reset_postgres(url: str, rows: PostgresRows | None = None) -> None:
     that may not turn them off gets TRUNCATE, and no `rows`."""
     rows = rows or PostgresRows()
     _resets[url] += 1
-    with psycopg.connect(libpq_url(url)) as connection:
+    connection = _reset_connection(url)
+    with connection.transaction():
         tables = [sql.Identifier(table) for (table,) in connection.execute(_TABLES).fetchall()]
         skips_triggers = _may_skip_triggers(connection)
         if rows.tables and not skips_triggers:
