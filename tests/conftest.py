@@ -18,7 +18,7 @@ import fastapi.routing
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
@@ -27,12 +27,11 @@ from sop_platform.api import app as app_module
 from sop_platform.api.app import create_app
 from sop_platform.cli import app as cli_app
 from sop_platform.core import accounts
-from sop_platform.core import database as database_module
 from sop_platform.core.accounts import add_user, issue_token
 from sop_platform.core.attestation import record_attestation
 from sop_platform.core.clock import stopped_at, utc_today
 from sop_platform.core.content_loader import load_content
-from sop_platform.core.database import Database, normalized_url
+from sop_platform.core.database import Database
 from sop_platform.core.models import User
 from sop_platform.reading.memos import Memos
 from sop_platform.render import edition_pdf
@@ -117,40 +116,6 @@ def pdfs_laid_out_once(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
 
 
-# The engines kept for the run, by the URL of a worker's own PostgreSQL test database.
-_kept_urls: set[str] = set()
-_kept_engines: dict[str, Engine] = {}
-
-
-@pytest.fixture(scope="session", autouse=True)
-def postgres_engines_kept() -> Iterator[None]:
-    """Each test makes a `Database` of its own, and its app another. On PostgreSQL every new
-    engine starts new server processes, each reading the catalogue afresh: a fifth of the
-    server's work for a short test. On the worker's own test database (`postgres_database`)
-    one engine per URL serves the run instead, as one long-running app's does, and
-    `Database.dispose` leaves it open; `postgres_database` disposes it before dropping the
-    database."""
-    make_engine = database_module.create_db_engine
-    dispose = database_module.Database.dispose
-
-    def kept_engine(url: str) -> Engine:
-        if url in _kept_urls:
-            found = _kept_engines.get(url)
-            if found is None:
-                found = _kept_engines[url] = make_engine(url)
-            return found
-        return make_engine(url)
-
-    def dispose_unless_kept(self: Database) -> None:
-        if _kept_engines.get(self.url) is not self.engine:
-            dispose(self)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(database_module, "create_db_engine", kept_engine)
-        patch.setattr(database_module.Database, "dispose", dispose_unless_kept)
-        yield
-
-
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated SQLite file; each test gets a copy."""
@@ -197,12 +162,7 @@ def postgres_database() -> Iterator[str]:
                 )
             )
     database.dispose()
-    _kept_urls.add(normalized_url(url))
     yield url
-    _kept_urls.discard(normalized_url(url))
-    kept = _kept_engines.pop(normalized_url(url), None)
-    if kept is not None:
-        kept.dispose()
     close_reset_connection(url)
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
