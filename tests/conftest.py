@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -29,7 +29,7 @@ from sop_platform.cli import app as cli_app
 from sop_platform.core import accounts
 from sop_platform.core.accounts import add_user, issue_token
 from sop_platform.core.attestation import record_attestation
-from sop_platform.core.clock import stopped_at, utc_today
+from sop_platform.core.clock import stopped_at
 from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
 from sop_platform.core.models import User
@@ -51,8 +51,10 @@ from tests.support import (
     MakeUser,
     PostgresRows,
     add_staff,
+    bearer_token,
     close_reset_connection,
     may_restore_rows,
+    midnight_today,
     reset_postgres,
 )
 
@@ -320,7 +322,7 @@ def sqlite_staff_template(sqlite_loaded_template: Path, password_hashing: Passwo
 def loaded(database: Database, content_dir: Path, request: pytest.FixtureRequest) -> Database:
     """The database with the seed content loaded, as `sop-platform init` leaves it. For a
     test that asks for `staff` too, its accounts are in the copy already: adding eight
-    accounts, each owing what it must read, was a twentieth of the API tests' time."""
+    accounts, each owing what it must read, was a sixth of the API tests' CPU."""
     if database.is_sqlite and content_dir == shipped_dir("content"):
         # Same result as loading, at the cost of a file copy.
         database.dispose()
@@ -519,7 +521,7 @@ def stopped_clock() -> Iterator[datetime]:
     JWT library checks their expiry by it). The same story on both databases then signs at
     the same moments and prints the same edition, whose PDF is laid out once a run
     (`pdfs_laid_out_once`)."""
-    moment = datetime.combine(utc_today(), time(), UTC)
+    moment = midnight_today()
     with stopped_at(moment):
         yield moment
 
@@ -536,8 +538,6 @@ def staff(client: TestClient, database: Database, make_user: MakeUser) -> dict[s
     for username, role in STAFF_ROLES.items():
         if username not in present:
             make_user(username, role)
-        # On the real clock, which the JWT library checks expiry by (the platform's may
-        # be stopped or moved).
-        token = issue_token(username, SECRET, 30, now=datetime.now(UTC))
+        token = bearer_token(username)
         team[username] = Api(client, {"Authorization": f"Bearer {token}"}, username)
     return team

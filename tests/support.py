@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from sop_platform.core import accounts
 from sop_platform.core.accounts import add_user, issue_token
 from sop_platform.core.attestation import record_attestation
 from sop_platform.core.audit import record
+from sop_platform.core.clock import utc_today
 from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
 from sop_platform.core.models import Chapter, Document, User
@@ -56,6 +57,18 @@ CHEAP_DUMMY_HASH = CHEAP_HASHER.hash("no such account, but the same work")
 
 MakeUser = Callable[..., User]
 AuthFor = Callable[..., dict[str, str]]
+
+
+def bearer_token(username: str, minutes: int = 30) -> str:
+    """A bearer token for `username` issued on the real clock, which the JWT library checks
+    expiry by (the platform's clock may be stopped or moved)."""
+    return issue_token(username, SECRET, minutes, now=datetime.now(UTC))
+
+
+def midnight_today() -> datetime:
+    """Midnight UTC of today: where tests stop the clock (`stopped_at`) so that both
+    databases make the same records, pages and PDFs."""
+    return datetime.combine(utc_today(), time(), UTC)
 
 
 def add_attested_user(
@@ -250,6 +263,20 @@ def approved_and_merged(staff: dict[str, Api], cr_id: int) -> Any:
     staff["leyla"].approve(cr_id)
     merged = staff["elvin"].act(cr_id, "merge")
     assert merged["state"] == "merged"
+    return merged
+
+
+def after_rain_issued(staff: dict[str, Api], title: str = "Marking after rain") -> Any:
+    """Sarah's CR has marking checked after rain as well (`AFTER_RAIN`, in both languages);
+    Elvin and Leyla approve, Elvin merges and issues the next edition, effective today.
+    The merged CR."""
+    sarah = staff["sarah"]
+    en, az = sarah.head_of(), sarah.head_of(lang="az")
+    cr = sarah.open_cr("Check marking after rain")
+    sarah.put(cr["id"], edited(en["markdown"], *AFTER_RAIN["en"]), en["revision"])
+    sarah.put(cr["id"], edited(az["markdown"], *AFTER_RAIN["az"]), az["revision"], lang="az")
+    merged = approved_and_merged(staff, cr["id"])
+    staff["elvin"].issue(title=title)
     return merged
 
 

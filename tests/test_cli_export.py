@@ -22,19 +22,15 @@ from sop_platform.core.audience import (
     set_audience,
 )
 from sop_platform.core.chapters import chapter_by_slug, document_by_slug
-from sop_platform.core.clock import utc_today
 from sop_platform.core.database import Database
 from sop_platform.core.editions import edition_by_number, edition_revisions
 from sop_platform.core.models import Chapter, Document, Revision
 from sop_platform.core.teams import add_organisation
 from tests.support import (
-    AFTER_RAIN,
     CHAPTER,
     DOCUMENT,
-    PASSWORD,
     Api,
-    approved_and_merged,
-    edited,
+    after_rain_issued,
 )
 
 runner = CliRunner()
@@ -148,23 +144,9 @@ def test_init_from_an_export_reproduces_every_chapter_byte_for_byte(
 def second_edition(staff: dict[str, Api]) -> dict[str, str]:
     """Sarah's CR changes the marking clause; it is approved and merged, and Elvin issues
     edition 2. The sha256 of the chapter's text in edition 1 and in edition 2."""
-    sarah = staff["sarah"]
-    before, az = sarah.head_of(), sarah.head_of(lang="az")
-    cr = sarah.open_cr("Check marking after rain")
-    sarah.put(cr["id"], edited(before["markdown"], MARKING, NEW_MARKING), before["revision"])
-    sarah.put(cr["id"], edited(az["markdown"], *AFTER_RAIN["az"]), az["revision"], lang="az")
-    approved_and_merged(staff, cr["id"])
-    staff["elvin"]._call(
-        "POST",
-        f"/api/v1/documents/{DOCUMENT}/editions",
-        201,
-        json={
-            "effective_date": str(utc_today()),
-            "title": "Marking after rain",
-            "password": PASSWORD,
-        },
-    )
-    return {"1": before["sha256"], "2": sarah.head_of()["sha256"]}
+    before = staff["sarah"].head_of()["sha256"]
+    after_rain_issued(staff)
+    return {"1": before, "2": staff["sarah"].head_of()["sha256"]}
 
 
 def _frozen_sha256(database: Database, number: int) -> str:

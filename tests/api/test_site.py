@@ -29,7 +29,7 @@ from tests.support import (
     DOCUMENT,
     PASSWORD,
     Api,
-    approved_and_merged,
+    after_rain_issued,
     edited,
 )
 
@@ -234,13 +234,7 @@ def _cells(table: str) -> list[tuple[str, str]]:
 def test_on_a_phone_each_amendment_is_a_card_with_its_cells_named(
     client: TestClient, staff: dict[str, Api], lang: str
 ):
-    sarah = staff["sarah"]
-    head, az = sarah.head_of(), sarah.head_of(lang="az")
-    cr = sarah.open_cr("Check marking after rain")
-    sarah.put(cr["id"], edited(head["markdown"], MARKING, NEW_MARKING), head["revision"])
-    sarah.put(cr["id"], edited(az["markdown"], *AFTER_RAIN["az"]), az["revision"], lang="az")
-    approved_and_merged(staff, cr["id"])
-    staff["elvin"].issue(title="Rain")
+    after_rain_issued(staff, title="Rain")
 
     record = client.get(f"/sop/{DOCUMENT}/amendments?lang={lang}").text
     style = client.get(re.findall(r'href="([^"]*site\.css[^"]*)"', record)[0]).text

@@ -98,7 +98,7 @@ class WithoutServiceWorkers:
 def browser(chromium: Browser, request: pytest.FixtureRequest) -> Browser:
     """The browser a test opens its windows in. On a site page the service worker at once
     downloads the whole offline copy (every page, both languages): in every test, that was
-    a quarter of the browser tests' CPU. Only the tests marked `offline_copy`, which are
+    about a sixth of the browser tests' CPU. Only the tests marked `offline_copy`, which are
     about that copy and about working offline, have it; the others read the site online."""
     if request.node.get_closest_marker("offline_copy"):
         return chromium

@@ -13,7 +13,6 @@ import io
 import re
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -24,7 +23,6 @@ from sqlmodel import Session
 
 import sop_platform.render.edition_pdf as pdf_module
 from sop_platform.api.app import create_app
-from sop_platform.core.accounts import issue_token
 from sop_platform.core.chapters import document_by_slug
 from sop_platform.core.clock import stopped_at, utc_today
 from sop_platform.core.database import Database
@@ -49,16 +47,15 @@ from sop_platform.render.publication import (
 from sop_platform.render.site_text import catalogue
 from sop_platform.settings import Settings
 from tests.support import (
-    AFTER_RAIN,
     BACKENDS,
     CHAPTER,
     DOCUMENT,
-    PASSWORD,
     SECRET,
     Api,
     add_attested_user,
-    approved_and_merged,
-    edited,
+    after_rain_issued,
+    bearer_token,
+    midnight_today,
     module_database_url,
 )
 
@@ -87,10 +84,6 @@ def _editions(session: Session) -> tuple[PublishedEdition, ...]:
     )
 
 
-def _token(username: str, now: datetime) -> str:
-    return issue_token(username, SECRET, 30, now=now)
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def published(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -100,7 +93,7 @@ def published(
     url = module_database_url(request, tmp_path_factory.mktemp("pdf"))
     # The clock stopped at midnight: both databases sign at the same moment, so their
     # editions print the same HTML, and each PDF is laid out once (`pdfs_laid_out_once`).
-    with stopped_at(datetime.combine(utc_today(), time(), UTC)):
+    with stopped_at(midnight_today()):
         database = Database(url)
         with database.session(write=True) as session:
             add_attested_user(session, "sarah", full_name="Sarah Brown", role="author")
@@ -108,31 +101,11 @@ def published(
                 add_attested_user(session, username, full_name=full_name, role="approver")
         settings = Settings(database_url=url, secret_key=SECRET, site_refresh_seconds=0)
         with TestClient(create_app(settings)) as client:
-            # Tokens run on the real clock: the JWT library checks their expiry by it.
-            real_now = datetime.now(UTC)
             staff = {
-                name: Api(client, {"Authorization": f"Bearer {_token(name, real_now)}"}, name)
+                name: Api(client, {"Authorization": f"Bearer {bearer_token(name)}"}, name)
                 for name in ("sarah", *APPROVERS)
             }
-            head, az = staff["sarah"].head_of(), staff["sarah"].head_of(lang="az")
-            cr = staff["sarah"].open_cr("Check marking after rain")
-            staff["sarah"].put(
-                cr["id"], edited(head["markdown"], MARKING, NEW_MARKING), head["revision"]
-            )
-            staff["sarah"].put(
-                cr["id"], edited(az["markdown"], *AFTER_RAIN["az"]), az["revision"], lang="az"
-            )
-            approved_and_merged(staff, cr["id"])
-            staff["elvin"]._call(
-                "POST",
-                f"/api/v1/documents/{DOCUMENT}/editions",
-                201,
-                json={
-                    "effective_date": str(utc_today()),
-                    "title": "Marking after rain",
-                    "password": PASSWORD,
-                },
-            )
+            cr = after_rain_issued(staff)
     with database.session(write=False) as session:
         first, second = _editions(session)
         summary = editions_summary(session, document_by_slug(session, DOCUMENT))
