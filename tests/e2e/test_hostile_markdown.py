@@ -126,7 +126,7 @@ def visit(
 
 @pytest.fixture(scope="module")
 def visits(
-    chromium: Browser, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+    headless_shell: Browser, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[list[Visit]]:
     """Every chapter of the published corpus, opened in Chromium once; a screenshot of each
     page is left beside the test's database."""
@@ -142,7 +142,9 @@ def visits(
         # so that a dialog or the flag proves the rendered markup itself is inert. One page
         # visits every chapter, each visit a new document; the service worker is not under
         # test.
-        context = chromium.new_context(viewport=VIEWPORT, bypass_csp=True, service_workers="block")
+        context = headless_shell.new_context(
+            viewport=VIEWPORT, bypass_csp=True, service_workers="block"
+        )
         events = PageEvents()
         page = watch(context.new_page(), events)
         try:
