@@ -6,11 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 
 from sop_platform.api.body_limit import BodyLimitMiddleware
 from sop_platform.api.compression import CompressionMiddleware
-from sop_platform.api.deps import PublicSite
 from sop_platform.api.errors import install_error_handlers
 from sop_platform.api.explorer import router as explorer
 from sop_platform.api.input_guard import InputGuardMiddleware
@@ -164,14 +162,6 @@ def create_app(settings: Settings | None = None, memos: Memos | None = None) -> 
     for router in routers:
         app.include_router(router)
     install_slash_redirect(app)
-
-    # The API's description holds no SOP text and no account data: public with the site.
-    described = [PublicSite]
-
-    @app.get("/openapi.json", include_in_schema=False, dependencies=described)
-    def openapi() -> JSONResponse:
-        return JSONResponse(app.openapi())
-
     return app
 
 

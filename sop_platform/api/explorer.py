@@ -10,7 +10,7 @@ from importlib import resources
 from importlib.metadata import version
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import escape
 
 from sop_platform.api.deps import PublicSite
@@ -65,6 +65,15 @@ def explorer_page(title: str) -> str:
 </body>
 </html>
 """
+
+
+@router.get("/openapi.json")
+def openapi(request: Request) -> JSONResponse:
+    """The API's description: it holds no SOP text and no account data, so it is public
+    with the site. A module-level function, not a closure over the app: FastAPI keeps the
+    endpoints it has seen in process-wide caches, and a closure would keep every app ever
+    made (with its database engine and memos) alive with it."""
+    return JSONResponse(request.app.openapi())
 
 
 @router.get("/docs")
