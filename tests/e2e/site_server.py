@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import uvicorn
 import yaml
 from fastapi import FastAPI
-from playwright.sync_api import ConsoleMessage, Dialog, Error, Page, Route, ViewportSize
+from playwright.sync_api import ConsoleMessage, Dialog, Error, Page, Route, ViewportSize, expect
 
 from sop_platform.core.content_loader import load_content
 from sop_platform.core.database import Database
@@ -207,3 +207,14 @@ class LiveServer:
             self._thread.join(SHUTDOWN_SECONDS)
         if self._thread.is_alive():
             raise RuntimeError("the live site's server thread did not stop")
+
+
+# The service worker marks the page when its install, which fetches the whole edition (some
+# forty pages) once, has finished. An upper bound: on a busy two-CPU machine it has taken
+# over 15 s.
+OFFLINE_READY_MS = 60_000
+
+
+def wait_for_offline_copy(page: Page) -> None:
+    """Until the service worker says the offline copy is complete."""
+    expect(page.locator("html[data-offline='ready']")).to_be_attached(timeout=OFFLINE_READY_MS)

@@ -26,14 +26,13 @@ from sop_platform.core.database import Database
 from sop_platform.core.editions import issue_edition
 from sop_platform.core.models import Acknowledgement, Revision
 from tests.e2e.conftest import AXE_IMPACTS, AXE_RUN, AXE_TAGS
+from tests.e2e.site_server import wait_for_offline_copy
 from tests.e2e.staff import StaffSite, drop_first_request, sign_in, story_screenshot
 from tests.support import CHAPTER, DOCUMENT, edited
 
 # About the offline copy and working offline: the service worker is on (tests/e2e/conftest.py).
 pytestmark = pytest.mark.offline_copy
 
-READY = "html[data-offline='ready']"
-READY_MS = 60_000  # an upper bound: on a busy two-CPU machine it has taken over 15 s
 OLD_TEXT = "Marking shall be checked every morning by the section leader"
 NEW_TEXT = "Marking shall be checked every morning and after rain by the section leader"
 
@@ -88,7 +87,7 @@ def _open_chapter(page: Page, staff_site: StaffSite) -> None:
     read), on the chapter, with the edition kept for reading offline."""
     sign_in(page, staff_site.base_url, "rauf")
     page.goto(staff_site.url(f"/sop/{DOCUMENT}/{CHAPTER}?lang=en"))
-    expect(page.locator(READY)).to_be_attached(timeout=READY_MS)
+    wait_for_offline_copy(page)
 
 
 def test_a_confirmation_made_offline_is_sent_when_the_connection_returns(
@@ -157,7 +156,7 @@ def test_a_confirmation_of_a_text_replaced_meanwhile_is_refused_and_says_why(
 
 def test_an_anonymous_reader_is_asked_nothing(page: Page, staff_site: StaffSite):
     page.goto(staff_site.url(f"/sop/{DOCUMENT}/{CHAPTER}?lang=en"))
-    expect(page.locator(READY)).to_be_attached(timeout=READY_MS)
+    wait_for_offline_copy(page)
 
     expect(page.locator("article.chapter")).to_have_attribute("data-edition", "1")
     expect(page.locator("#acknowledge")).to_be_hidden()

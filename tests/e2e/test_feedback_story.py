@@ -24,7 +24,7 @@ from sop_platform.core.accounts import issue_token, user_by_name
 from sop_platform.core.database import Database
 from sop_platform.core.models import Feedback, FeedbackEvent, Notification
 from tests.e2e.conftest import AXE_IMPACTS, AXE_RUN, AXE_TAGS
-from tests.e2e.site_server import PageEvents, watch
+from tests.e2e.site_server import PageEvents, wait_for_offline_copy, watch
 from tests.e2e.staff import (
     Axe,
     StaffSite,
@@ -35,8 +35,6 @@ from tests.e2e.staff import (
 )
 from tests.support import CHAPTER, DOCUMENT, PASSWORD, SECRET, Api, edited
 
-READY = "html[data-offline='ready']"
-READY_MS = 60_000  # an upper bound: on a busy two-CPU machine it has taken over 15 s
 PHONE = {"width": 360, "height": 740}
 CLAUSE = "#clearance-depth"  # 4.9
 # The first sentence of clause 4.9 as the page shows it (the Markdown has **20 cm**).
@@ -120,7 +118,7 @@ def test_a_correction_suggested_offline_becomes_a_cr_and_closes_when_issued(
 ) -> None:
     phone = _phone(browser, staff_site)
     phone.goto(staff_site.url(f"/sop/{DOCUMENT}/{CHAPTER}?lang=en"))
-    expect(phone.locator(READY)).to_be_attached(timeout=READY_MS)
+    wait_for_offline_copy(phone)
     clause = _clause(phone)
     action = clause.get_by_role("button", name="Suggest a correction")
     expect(action).to_be_visible()
@@ -253,7 +251,7 @@ def test_an_empty_suggestion_is_not_sent_and_one_refused_keeps_its_text(
 @pytest.mark.offline_copy
 def test_nobody_signed_out_is_offered_the_action(page: Page, staff_site: StaffSite) -> None:
     page.goto(staff_site.url(f"/sop/{DOCUMENT}/{CHAPTER}?lang=en"))
-    expect(page.locator(READY)).to_be_attached(timeout=READY_MS)
+    wait_for_offline_copy(page)
 
     expect(page.locator("article.chapter")).to_have_attribute("data-edition", "1")
     expect(page.locator(".feedback-action")).to_have_count(0)

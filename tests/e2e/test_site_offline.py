@@ -30,7 +30,7 @@ from sop_platform.core.database import Database
 from sop_platform.core.editions import issue_edition
 from sop_platform.core.models import Chapter
 from sop_platform.settings import Settings
-from tests.e2e.site_server import LiveServer
+from tests.e2e.site_server import LiveServer, wait_for_offline_copy
 from tests.support import CHAPTER, DOCUMENT, SECRET, edited
 
 # About the offline copy and working offline: the service worker is on (tests/e2e/conftest.py).
@@ -38,9 +38,6 @@ pytestmark = pytest.mark.offline_copy
 
 OLD_TEXT = "Marking shall be checked every morning by the section leader"
 NEW_TEXT = "Marking shall be checked every morning and after rain by the section leader"
-READY = "html[data-offline='ready']"
-# Installing the worker fetches the whole edition (some forty pages) once.
-READY_MS = 60_000  # an upper bound: on a busy two-CPU machine it has taken over 15 s
 PAGE = f"/sop/{DOCUMENT}/{CHAPTER}"
 # Longer than the service worker's WAIT_FOR_NETWORK_MS (3 s): it gives up and uses its copy.
 SLOW_SECONDS = 5.0
@@ -81,7 +78,7 @@ def offline_ready(base_url: str, page: Page) -> Page:
     says the edition is kept for offline reading."""
     page.goto(f"{base_url}/")
     page.goto(f"{base_url}{PAGE}?lang=en")
-    expect(page.locator(READY)).to_be_attached(timeout=READY_MS)
+    wait_for_offline_copy(page)
     return page
 
 

@@ -21,13 +21,11 @@ from sop_platform.api.app import create_app
 from sop_platform.render.site_search import fold
 from tests.e2e.conftest import AXE_TAGS
 from tests.e2e.site_history import CLAUSE, history_database
-from tests.e2e.site_server import LiveServer, PageEvents, watch
+from tests.e2e.site_server import LiveServer, PageEvents, wait_for_offline_copy, watch
 from tests.support import CHAPTER, DOCUMENT
 
 PHONE: ViewportSize = {"width": 360, "height": 740}
 DESK: ViewportSize = {"width": 1366, "height": 900}
-READY = "html[data-offline='ready']"
-READY_MS = 60_000  # an upper bound: on a busy two-CPU machine it has taken over 15 s
 SITE_PAGES = [
     "/",
     f"/sop/{DOCUMENT}",
@@ -139,7 +137,7 @@ def test_the_language_chosen_is_kept_offline(
     page = _page(context, events)
     page.goto(f"{base_url}/sop/{DOCUMENT}/{CHAPTER}?lang=en")
     page.locator("a.switch-language[lang='az']").click()
-    expect(page.locator(READY)).to_be_attached(timeout=READY_MS)
+    wait_for_offline_copy(page)
     context.set_offline(True)
 
     page.goto(f"{base_url}/")
