@@ -525,7 +525,9 @@ def test_an_item_closes_once_when_an_edition_with_its_change_takes_effect(
         (people["rauf"].id, number)
     ]
     actions = session.exec(
-        select(AuditEvent.action).where(AuditEvent.object == f"feedback:{item_id}")
+        select(AuditEvent.action)
+        .where(AuditEvent.object == f"feedback:{item_id}")
+        .order_by(col(AuditEvent.seq))
     ).all()
     assert actions[-1] == "feedback.closed"
 
