@@ -20,7 +20,7 @@ import os
 import shutil
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
@@ -31,6 +31,7 @@ from sop_platform.core.compression import MIN_BYTES
 from sop_platform.core.database import Database
 from sop_platform.core.files import write_whole
 from sop_platform.core.media_store import media_by_name, media_name, media_named_in
+from sop_platform.core.models import Media
 from sop_platform.reading.drift_views import drift_views
 from sop_platform.reading.memos import Memos, attach
 from sop_platform.reading.published_editions import (
@@ -148,43 +149,14 @@ def _edition_files(
     return files
 
 
-def publish_site(
-    database: Database,
-    out: Path,
-    today: date | None = None,
-    on_progress: Progress | None = None,
-    pdf: bool = False,
-    memos: Memos | None = None,
-    cache_dir: Path | None = None,
-) -> PublishReport:
-    """Write the current edition of every document under `out` (with `pdf`, also each
-    edition and chapter as a PDF under `pdf/`); files a previous publish wrote and this
-    one does not are removed. `memos`: what an earlier publish in this process kept;
-    `cache_dir`: the render cache kept between processes (none: only `memos`)."""
-    today = today or utc_today()
-    memos = memos or Memos()
-    cache = OutlineCache(
-        folder=cache_dir / "outlines" if cache_dir else None, memory=memos.outlines.memory
-    )
-    # The app's page memos, with the large parts of pages kept on disk as well.
-    kept = replace(
-        memos.pages,
-        pieces=PieceStore(cache_dir / "pieces" if cache_dir else None, memos.pages.pieces.memory),
-    )
-    with database.session(write=False) as session:
-        attach(session, memos)
-        editions = []
-        for document, in_effect in documents_in_effect(session, today):
-            status = edition_status(editions_summary(session, document), in_effect.number, today)
-            published = published_edition(
-                session, document, in_effect, cache, workers=os.cpu_count() or 1
-            )
-            editions.append((published, status, drift_views(session, document)))
-        # The images the published chapters show, copied beside them.
-        shown = {
-            name for e, _s, _d in editions for c in e.chapters for name in media_named_in(c.text)
-        }
-        images = [media_by_name(session, name) for name in sorted(shown)]
+def _site_files(
+    editions: list[tuple[PublishedEdition, EditionStatus, dict[str, dict[str, list[DriftView]]]]],
+    images: list[Media],
+    pdf: bool,
+    memos: Memos,
+    kept: site_pages.PageMemos,
+) -> list[tuple[str, Build]]:
+    """Every file of the site, each built only when written."""
     payloads = {media_name(image): (image.media_type, image.data) for image in images}
     version = site_version([(e.document, e.number) for e, _status, _drift in editions])
     shelves = [site_pages.Shelf(edition, status) for edition, status, _drift in editions]
@@ -207,29 +179,80 @@ def publish_site(
     listed = [name for name, _build in files if not name.startswith("pdf/")]
     files.append((file_of("offline-manifest"), lambda: offline_manifest(version, listed)))
     files.append((file_of("service-worker"), lambda: service_worker(version)))
+    return files
 
+
+def _written(
+    files: list[tuple[str, Build]], out: Path, writers: Executor, on_progress: Progress | None
+) -> tuple[list[str], int]:
+    """Build each file and write it under `out` in `writers`: the names written (the gzips
+    beside them too) and the bytes of the files."""
     written = 0
     folders: set[Path] = set()
     names: list[str] = []
-    # Building pages is Python work; writing them and gzipping them (zlib lets go of the
-    # interpreter lock) overlaps with it in threads.
+    pending = []
+    for done, (name, build) in enumerate(files, start=1):
+        built = build()
+        parts = [Piece(built)] if isinstance(built, bytes) else built
+        target = out / name
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+        pending.append(writers.submit(_write_file, target, parts))
+        names.append(name)
+        written += sum(len(piece.data) for piece in parts)
+        if on_progress is not None:
+            on_progress(done, len(files))
+    gzips = [name + GZIPPED for name, future in zip(names, pending, strict=True) if future.result()]
+    return names + gzips, written
+
+
+def publish_site(
+    database: Database,
+    out: Path,
+    today: date | None = None,
+    on_progress: Progress | None = None,
+    pdf: bool = False,
+    memos: Memos | None = None,
+    cache_dir: Path | None = None,
+) -> PublishReport:
+    """Write the current edition of every document under `out` (with `pdf`, also each
+    edition and chapter as a PDF under `pdf/`); files a previous publish wrote and this
+    one does not are removed. `memos`: what an earlier publish in this process kept;
+    `cache_dir`: the render cache kept between processes (none: only `memos`)."""
+    today = today or utc_today()
+    memos = memos or Memos()
+    cache = OutlineCache(
+        folder=cache_dir / "outlines" if cache_dir else None, memory=memos.outlines.memory
+    )
+    with database.session(write=False) as session:
+        attach(session, memos)
+        editions = []
+        for document, in_effect in documents_in_effect(session, today):
+            status = edition_status(editions_summary(session, document), in_effect.number, today)
+            published = published_edition(
+                session, document, in_effect, cache, workers=os.cpu_count() or 1
+            )
+            editions.append((published, status, drift_views(session, document)))
+        # The images the published chapters show, copied beside them.
+        shown = {
+            name for e, _s, _d in editions for c in e.chapters for name in media_named_in(c.text)
+        }
+        images = [media_by_name(session, name) for name in sorted(shown)]
+    # Building pages is Python work; writing them and gzipping them, and keeping new
+    # pieces in the render cache (zlib lets go of the interpreter lock), overlap with it in
+    # threads.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as writers:
-        pending = []
-        for done, (name, build) in enumerate(files, start=1):
-            built = build()
-            parts = [Piece(built)] if isinstance(built, bytes) else built
-            target = out / name
-            if target.parent not in folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(target.parent)
-            pending.append(writers.submit(_write_file, target, parts))
-            names.append(name)
-            written += sum(len(piece.data) for piece in parts)
-            if on_progress is not None:
-                on_progress(done, len(files))
-        names += [
-            name + GZIPPED for name, future in zip(names, pending, strict=True) if future.result()
-        ]
+        # The app's page memos, with the large parts of pages kept on disk as well.
+        kept = replace(
+            memos.pages,
+            pieces=PieceStore(
+                cache_dir / "pieces" if cache_dir else None, memos.pages.pieces.memory, writers
+            ),
+        )
+        files = _site_files(editions, images, pdf, memos, kept)
+        names, written = _written(files, out, writers, on_progress)
+        kept.pieces.stored()
     _remove_stale(out, names)
     # The render cache of an earlier version, kept inside the published folder.
     shutil.rmtree(out / OLD_CACHE_FOLDER, ignore_errors=True)

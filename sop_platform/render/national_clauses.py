@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sop_platform.core.mapping import Mapping, mapping_of
-from sop_platform.core.requirements import Level, level_of
+from sop_platform.core.requirements import Level
 from sop_platform.render.outlines import Outline
 
 
@@ -55,15 +55,15 @@ def clauses_of_outline(
 def _judged(outline: Outline, language: str) -> list[tuple[Level, Mapping]]:
     """Each clause's requirement level and mapping, worked out once per text: the
     compare page, the compliance matrix and its CSV all ask."""
-    key = f"levels-{language}"
+    key = f"judged-{language}"
     judged: list[tuple[Level, Mapping]] | None = outline.derived.get(key)
     if judged is None:
-        judged = [
-            (
-                level_of(outline.plain_text.get(clause.anchor, ""), language, clause.attributes),
-                mapping_of(clause),
+        judged = list(
+            zip(
+                outline.levels_in(language),
+                [mapping_of(clause) for clause in outline.clauses],
+                strict=True,
             )
-            for clause in outline.clauses
-        ]
+        )
         outline.derived[key] = judged
     return judged

@@ -19,13 +19,14 @@ from typing import Any
 from sop_platform.core.clauses import Clause
 from sop_platform.core.files import write_whole
 from sop_platform.core.hashing import sha256_hex
+from sop_platform.core.requirements import Level, level_of
 from sop_platform.render.markdown import Reference, RemoteImage, parse_chapter, render_body
 from sop_platform.render.memo import Memo
 from sop_platform.render.page_parts import render_code
 from sop_platform.render.site_text import catalogue
 
 # Bumped whenever the renderer's output changes, so stale cached bodies are never reused.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,12 @@ class Outline:
     # The sha256 of the text (and renderer version) it was rendered from.
     key: str = ""
     remote_images: list[RemoteImage] = field(default_factory=list)
-    # What pure functions of this text worked out from it (the clauses' requirement
-    # levels), kept with it so a page that needs them again does not redo the work.
+    # Each clause's requirement level, read in the text's own language: worked out where
+    # the text is rendered (in a cold publish, the worker processes) and kept with it.
+    levels: tuple[Level, ...] = ()
+    # What pure functions of this text worked out from it (the clauses' mappings, their
+    # levels read in another language), kept with it so a page that needs them again does
+    # not redo the work.
     derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def to_json(self) -> str:
@@ -55,6 +60,7 @@ class Outline:
                 "body": self.body,
                 "key": self.key,
                 "remote_images": [asdict(image) for image in self.remote_images],
+                "levels": list(self.levels),
             },
             ensure_ascii=False,
             default=str,
@@ -71,13 +77,42 @@ class Outline:
             body=data["body"],
             key=data["key"],
             remote_images=[RemoteImage(**image) for image in data["remote_images"]],
+            levels=tuple(Level(level) for level in data["levels"]),
         )
+
+    @property
+    def language(self) -> str:
+        return language_of(self.front)
+
+    def levels_in(self, language: str) -> list[Level]:
+        """Each clause's requirement level, its text read as `language`: as rendered when
+        that is the text's own language, else worked out once and remembered."""
+        if language == self.language and len(self.levels) == len(self.clauses):
+            return list(self.levels)
+        key = f"levels-{language}"
+        found: list[Level] | None = self.derived.get(key)
+        if found is None:
+            found = clause_levels(self.clauses, self.plain_text, language)
+            self.derived[key] = found
+        return found
+
+
+def language_of(front: dict[str, Any]) -> str:
+    """The language a chapter text is written in, from its front matter."""
+    return str(front.get("language", "en"))
+
+
+def clause_levels(clauses: list[Clause], plain_text: dict[str, str], language: str) -> list[Level]:
+    return [
+        level_of(plain_text.get(clause.anchor, ""), language, clause.attributes)
+        for clause in clauses
+    ]
 
 
 def rendered_outline(text: str, key: str = "") -> Outline:
     """Parse and render a chapter text (uncached)."""
     parsed = parse_chapter(text)
-    language = str(parsed.front.get("language", "en"))
+    language = language_of(parsed.front)
     return Outline(
         front=parsed.front,
         clauses=parsed.clauses,
@@ -86,6 +121,7 @@ def rendered_outline(text: str, key: str = "") -> Outline:
         body=render_body(parsed, catalogue(language)),
         key=key or _key(text),
         remote_images=parsed.remote_images,
+        levels=tuple(clause_levels(parsed.clauses, parsed.plain_text, language)),
     )
 
 

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 import zlib
 from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
@@ -44,6 +46,9 @@ _LAST_BLOCK = b"\x03\x00"
 # Where a piece goes in a frame: no text, title or address can hold this process's token.
 _TOKEN = secrets.token_hex(8)
 _HOLE = re.compile(f"\x00{_TOKEN}:(\\d+)\x00")
+# A piece's deflate stream is made once though threads may ask for it together (a publish
+# keeps it on disk in one thread and gzips a page with it in another).
+_DEFLATING = threading.Lock()
 
 
 @cache
@@ -85,7 +90,9 @@ class Piece:
 
     def deflated(self) -> bytes:
         if self._deflated is None:
-            self._deflated = deflated(self.data)
+            with _DEFLATING:
+                if self._deflated is None:
+                    self._deflated = deflated(self.data)
         return self._deflated
 
 
@@ -143,15 +150,19 @@ def framed(template: str, language: str, holes: dict[str, Piece], **context: Any
 @dataclass
 class PieceStore:
     """Kept pieces by the digest of their key: in `memory`, then (for `publish`) as files
-    under `folder`, and only then made."""
+    under `folder`, and only then made. With a `writer`, a new piece's deflate stream is
+    made and its file written there, while the caller goes on making pages (zlib lets go
+    of the interpreter lock); `stored()` waits for them."""
 
     folder: Path | None = None
     memory: Memo[str, Piece] | None = None
+    writer: Executor | None = None
 
     def __post_init__(self) -> None:
         if self.memory is None:
             self.memory = piece_memo()
         self.used: set[str] = set()
+        self._writing: list[Future[None]] = []
 
     def piece(self, key: Hashable, make: Callable[[], str]) -> Piece:
         """The piece `make` makes, kept under `key`. A key that goes to disk must print the
@@ -167,9 +178,17 @@ class PieceStore:
             if found is not None:
                 return self.memory.put(digest, found)
         piece = Piece(make().encode(), kept=True)
-        if self.folder is not None:
+        if self.folder is not None and self.writer is not None:
+            self._writing.append(self.writer.submit(self._write, digest, piece))
+        elif self.folder is not None:
             self._write(digest, piece)
         return self.memory.put(digest, piece)
+
+    def stored(self) -> None:
+        """Wait until every new piece is in the folder; raises what writing one raised."""
+        writing, self._writing = self._writing, []
+        for future in writing:
+            future.result()
 
     def _path(self, digest: str) -> Path:
         assert self.folder is not None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sop_platform.core.models import Chapter, Revision
-from sop_platform.core.requirements import Level, level_of
+from sop_platform.core.requirements import Level
 from sop_platform.render.outlines import Outline
 
 
@@ -65,7 +65,8 @@ def index_of(rows: list[tuple[str, Chapter, Revision, Outline]], digest: str = "
             bool(outline.front.get("paraphrase", False)),
         )
         chapters[chapter.slug] = standard
-        for clause in outline.clauses:
+        levels = outline.levels_in(chapter.language)
+        for clause, level in zip(outline.clauses, levels, strict=True):
             if not clause.number:
                 continue
             text = outline.plain_text.get(clause.anchor, "")
@@ -77,7 +78,7 @@ def index_of(rows: list[tuple[str, Chapter, Revision, Outline]], digest: str = "
                 clause.anchor,
                 clause.title,
                 text,
-                level_of(text, chapter.language, clause.attributes),
+                level,
             )
     grouped: dict[str, list[StandardClause]] = {}
     for found in clauses.values():

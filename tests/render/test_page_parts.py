@@ -4,6 +4,7 @@ rendered whole, and a gzip made of the parts' kept deflate streams that reads ba
 from __future__ import annotations
 
 import gzip
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from jinja2 import DictLoader, Environment
@@ -64,6 +65,22 @@ def test_kept_pieces_are_read_back_by_another_store_and_a_damaged_one_is_made_ag
     assert made == ["made", "made"]
     PieceStore(tmp_path).piece(("body", "other"), make)
     assert len(made) == 3
+
+
+def test_pieces_kept_by_a_writer_are_in_the_folder_once_stored(tmp_path: Path):
+    texts = [f"<section>{n} şərt</section>" * 2_000 for n in range(8)]
+    with ThreadPoolExecutor(2) as writer:
+        store = PieceStore(tmp_path, writer=writer)
+        made = [store.piece(("body", n), lambda n=n: texts[n]) for n in range(8)]
+        # A page gzipped while its piece is being kept: one deflate stream for both.
+        assert gzip.decompress(gzipped(made)) == "".join(texts).encode()
+        store.stored()
+
+    again = PieceStore(tmp_path)
+    read_back = [again.piece(("body", n), lambda: "made again") for n in range(8)]
+
+    assert [piece.data for piece in read_back] == [text.encode() for text in texts]
+    assert [piece.deflated() for piece in read_back] == [piece.deflated() for piece in made]
 
 
 def test_compiled_templates_are_kept_in_a_folder_and_a_damaged_one_is_compiled_again(
